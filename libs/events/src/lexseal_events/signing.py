@@ -1,0 +1,149 @@
+"""Events published by the signing service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from .common import DocumentRef
+from .envelope import CloudEvent, Payload
+
+
+class EnvelopeRef(Payload):
+    envelope_id: str
+    contract_id: str
+    owner_id: str
+
+
+class EnvelopePreparedData(EnvelopeRef):
+    verify_code: str
+    document_sha256: str
+    signer_ids: list[str]
+
+
+class EnvelopePrepared(CloudEvent):
+    """The approved document was fetched, QR-stamped and put in a signing envelope."""
+
+    type: Literal["signing.envelope_prepared"] = "signing.envelope_prepared"
+    data: EnvelopePreparedData
+
+
+class InvitationCreatedData(EnvelopeRef):
+    signer_id: str
+    signer_name: str
+    expires_at: datetime
+
+
+class InvitationCreated(CloudEvent):
+    """A signer was sent a (new) invitation; any older one is void."""
+
+    type: Literal["signing.invitation_created"] = "signing.invitation_created"
+    data: InvitationCreatedData
+
+
+class SignerVerifiedData(EnvelopeRef):
+    signer_id: str
+    signer_name: str
+    method: Literal["face", "micro_deposit"]
+    sandbox: bool
+
+
+class SignerVerified(CloudEvent):
+    """A counterparty signer passed identity verification."""
+
+    type: Literal["signing.signer_verified"] = "signing.signer_verified"
+    data: SignerVerifiedData
+
+
+class CounterpartySignedData(EnvelopeRef):
+    signer_id: str
+    signer_name: str
+    remaining_counterparties: int
+
+
+class CounterpartySigned(CloudEvent):
+    """A counterparty signer signed; when none remain, the firm may sign."""
+
+    type: Literal["signing.counterparty_signed"] = "signing.counterparty_signed"
+    data: CounterpartySignedData
+
+
+class DeclinedData(EnvelopeRef):
+    signer_id: str
+    signer_name: str
+    reason: str
+
+
+class Declined(CloudEvent):
+    """A signer declined to sign; the envelope is over."""
+
+    type: Literal["signing.declined"] = "signing.declined"
+    data: DeclinedData
+
+
+class VoidedData(EnvelopeRef):
+    actor_id: str
+    reason: str | None = None
+
+
+class Voided(CloudEvent):
+    """The lawyer voided the envelope before completion."""
+
+    type: Literal["signing.voided"] = "signing.voided"
+    data: VoidedData
+
+
+class ExpiredData(EnvelopeRef):
+    expired_at: datetime
+
+
+class Expired(CloudEvent):
+    """The envelope lapsed before every signature was in."""
+
+    type: Literal["signing.expired"] = "signing.expired"
+    data: ExpiredData
+
+
+class CompletedData(EnvelopeRef):
+    document: DocumentRef
+    verify_code: str
+    verify_url: str
+    firm_signer_id: str
+
+
+class Completed(CloudEvent):
+    """The firm signed last; the signed PDF is final."""
+
+    type: Literal["signing.completed"] = "signing.completed"
+    data: CompletedData
+
+
+class DocumentSealedData(Payload):
+    kind: Literal["letter"]
+    ref_id: str
+    owner_id: str
+    document: DocumentRef
+    verify_code: str
+    verify_url: str
+
+
+class DocumentSealed(CloudEvent):
+    """The firm's seal and signature were applied to a document another service asked for."""
+
+    type: Literal["signing.document_sealed"] = "signing.document_sealed"
+    data: DocumentSealedData
+
+
+class SealFailedData(Payload):
+    kind: Literal["letter"]
+    ref_id: str
+    owner_id: str
+    code: str
+    reason: str
+
+
+class SealFailed(CloudEvent):
+    """Sealing a document failed for a reason retrying will not fix."""
+
+    type: Literal["signing.seal_failed"] = "signing.seal_failed"
+    data: SealFailedData

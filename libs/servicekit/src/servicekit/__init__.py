@@ -1,0 +1,1 @@
+"""Plumbing every lexseal service uses the same way."""

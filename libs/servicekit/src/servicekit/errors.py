@@ -1,0 +1,146 @@
+"""Business errors with an HTTP status and a stable code, rendered in Chinese or English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    """A user-facing error: status, stable code, message in zh and en, optional details."""
+
+    status_code = 400
+    code = "bad_request"
+    message_zh = "请求有误"
+    message_en = "Bad request"
+
+    def __init__(
+        self,
+        message_en: str | None = None,
+        message_zh: str | None = None,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        details: Any = None,
+    ) -> None:
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        if message_en:
+            self.message_en = message_en
+        if message_zh:
+            self.message_zh = message_zh
+        self.details = details
+        super().__init__(f"{self.code}: {self.message_en}")
+
+    def message(self, lang: str) -> str:
+        """Return the message in the caller's language."""
+        return self.message_en if lang == "en" else self.message_zh
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    message_zh = "对象不存在"
+    message_en = "Not found"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message_zh = "无权执行此操作"
+    message_en = "You are not allowed to do this"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    message_zh = "请先登录"
+    message_en = "Authentication required"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    message_zh = "当前状态不允许此操作"
+    message_en = "This action is not allowed in the current state"
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "validation_error"
+    message_zh = "输入有误"
+    message_en = "Invalid input"
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+    message_zh = "服务暂不可用，请稍后重试"
+    message_en = "Service temporarily unavailable, please retry"
+
+
+def preferred_language(request: Request) -> str:
+    """Return 'en' when the caller prefers English, else 'zh' (the default)."""
+    header = request.headers.get("accept-language", "").lower()
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return "zh"
+    return "zh"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Return the one error shape every lexseal endpoint answers with."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "请求有误", "Bad request"),
+    401: ("unauthorized", "请先登录", "Authentication required"),
+    403: ("forbidden", "无权执行此操作", "You are not allowed to do this"),
+    404: ("not_found", "对象不存在", "Not found"),
+    405: ("method_not_allowed", "不支持此方法", "Method not allowed"),
+    409: ("conflict", "当前状态不允许此操作", "Conflict"),
+    413: ("payload_too_large", "上传内容过大", "Payload too large"),
+    429: ("rate_limited", "请求过于频繁", "Too many requests"),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render AppError, validation errors and HTTP errors as `{"error": {...}}`."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        lang = preferred_language(request)
+        return JSONResponse(
+            error_body(exc.code, exc.message(lang), exc.details), status_code=exc.status_code
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = preferred_language(request)
+        msg = "Invalid input" if lang == "en" else "输入有误"
+        details = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return JSONResponse(error_body("validation_error", msg, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        lang = preferred_language(request)
+        code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求失败", "Request failed"))
+        message = en if lang == "en" else zh
+        return JSONResponse(
+            error_body(code, message, exc.detail if exc.detail != en else None),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

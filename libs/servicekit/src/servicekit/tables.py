@@ -1,0 +1,63 @@
+"""Tables every service has: outbox, inbox (applied event ids) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+from .db import utcnow
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An event committed with the state change that caused it, waiting to be published."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    type: str = Field(max_length=128)
+    subject: str = Field(max_length=128)
+    correlation_id: str = Field(default="", max_length=128)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class InboxMessage(SQLModel, table=True):
+    """An event this service has applied; its id makes redelivery a no-op."""
+
+    __tablename__ = "inbox"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    type: str = Field(max_length=128)
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which object, when, from where; before/after where it matters."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    actor_id: str = Field(default="", max_length=64)
+    actor_name: str = Field(default="", max_length=128)
+    action: str = Field(max_length=64)
+    object_type: str = Field(max_length=64)
+    object_id: str = Field(max_length=64)
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=512)
+    correlation_id: str = Field(default="", max_length=128)

@@ -1,0 +1,149 @@
+"""The unit of work: one transaction owning the state change, its events and its audit rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from lexseal_events import CloudEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .context import current_correlation_id
+from .tables import AuditEntry, InboxMessage, OutboxMessage
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who causes a change, as recorded in the audit log."""
+
+    id: str
+    name: str = ""
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+SYSTEM = Actor(id="system", name="system")
+
+
+def _jsonable(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+class UnitOfWork:
+    """Open a session; roll back unless `commit()` is called; wake the relay after commit."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._source = source
+        self._on_commit = on_commit
+        self._events: list[CloudEvent] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """Return the open session (repositories use it; they never commit)."""
+        if self._session is None:
+            raise RuntimeError("unit of work is not open")
+        return self._session
+
+    @property
+    def source(self) -> str:
+        """Return the CloudEvents `source` this service publishes under."""
+        return self._source
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessionmaker()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    def publish(self, event: CloudEvent) -> CloudEvent:
+        """Add `event` to the outbox in this transaction; it is published after commit."""
+        updates: dict[str, Any] = {}
+        if not event.correlationid and current_correlation_id():
+            updates["correlationid"] = current_correlation_id()
+        if updates:
+            event = event.model_copy(update=updates)
+        self.session.add(
+            OutboxMessage(
+                id=event.id,
+                type=event.type,
+                subject=event.subject,
+                correlation_id=event.correlationid,
+                payload=event.model_dump_json(),
+            )
+        )
+        self._events.append(event)
+        return event
+
+    def audit(
+        self,
+        *,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Record who changed what, in this transaction."""
+        self.session.add(
+            AuditEntry(
+                actor_id=actor.id,
+                actor_name=actor.name,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                before=_jsonable(before),
+                after=_jsonable(after),
+                ip=actor.ip,
+                user_agent=(actor.user_agent or "")[:512] or None,
+                correlation_id=current_correlation_id(),
+            )
+        )
+
+    async def already_applied(self, event_id: str) -> bool:
+        """Tell whether this service already applied the event with `event_id`."""
+        return await self.session.get(InboxMessage, event_id) is not None
+
+    def mark_applied(self, event: CloudEvent) -> None:
+        """Record the event as applied, in the same transaction as its effect."""
+        self.session.add(InboxMessage(event_id=event.id, type=event.type))
+
+    async def commit(self) -> None:
+        """Commit the state change, outbox rows and audit rows together."""
+        await self.session.commit()
+        if self._events and self._on_commit is not None:
+            self._on_commit()
+        self._events = []
+
+    async def rollback(self) -> None:
+        """Discard everything done in this unit of work."""
+        await self.session.rollback()
+        self._events = []
+
+
+UowFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,60 @@
+"""Notifications arrive from real events on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lexseal_events import ContractSubmitted, ContractSubmittedData, DocumentRef, SignerInfo
+from notify.bootstrap import create_app
+from notify.config import Settings
+from servicekit.pytest_plugin import publish_raw, running
+from servicekit.testing import TestIdentity
+
+pytestmark = pytest.mark.integration
+
+
+def submitted(owner_id: str = "lawyer-1") -> ContractSubmitted:
+    return ContractSubmitted(
+        source="lexseal/contract",
+        subject="c-1",
+        data=ContractSubmittedData(
+            contract_id="c-1", round=1, owner_id=owner_id, owner_name="张律师", title="采购合同",
+            contract_type="purchase", client_name="甲公司",
+            document=DocumentRef(sha256="0" * 64, size=10, url="http://x/y"),
+            signers=[SignerInfo(signer_id="s1", kind="individual", name="李四", id_number="11010519491231002X")],
+        ),
+    )
+
+
+async def test_risk_control_is_told_of_a_submission_once(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    settings = Settings(
+        environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
+    )
+    bus["queues"] = settings.queue_name
+    app = create_app(settings)
+    async with running(app) as client:
+        event = submitted()
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)  # redelivery
+        risk = identity.headers(user_id="risk-1", roles=["risk_control"])
+        for _ in range(100):
+            resp = await client.get("/api/notify/notifications", headers=risk)
+            if resp.json()["count"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        body = (await client.get("/api/notify/notifications", headers=risk)).json()
+        assert body["count"] == 1
+        assert body["data"][0]["title"] == "新的合同待审核"
+        assert "采购合同" in body["data"][0]["body"]
+        lawyer = identity.headers(user_id="lawyer-2", roles=["lawyer"])
+        assert (await client.get("/api/notify/notifications", headers=lawyer)).json()["count"] == 0
+        nid = body["data"][0]["id"]
+        assert (await client.post(f"/api/notify/notifications/{nid}/read", headers=lawyer)).status_code == 404
+        read = await client.post(f"/api/notify/notifications/{nid}/read", headers=risk)
+        assert read.status_code == 200 and read.json()["read_at"]
+        assert (await client.get("/api/notify/notifications")).status_code == 401
