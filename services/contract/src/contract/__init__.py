@@ -1,0 +1,1 @@
+"""lexseal contract."""

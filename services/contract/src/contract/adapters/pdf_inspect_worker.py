@@ -1,0 +1,163 @@
+"""The child-process half of PDF inspection: parses untrusted bytes under OS limits.
+
+Only `pdf_inspect` should start it; it reports back over a pipe with plain tuples
+(`("ok", facts)` or `("reject", code, details)`) so nothing clever crosses the boundary.
+"""
+
+import io
+import logging
+import resource
+from collections.abc import Iterator
+from contextlib import suppress
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NullObject
+
+from contract.adapters.pdf_page_content import analyse_page
+
+Message = tuple[Any, ...]
+# The first finding in this order names the rejection; the others go in its details.
+_FINDING_ORDER = ("pdf_already_signed", "pdf_javascript", "pdf_embedded_files")
+_NESTING_LIMIT = 64
+
+
+def run(conn: Connection, data: bytes, max_pages: int, memory_mb: int, cpu_s: int) -> None:
+    """Inspect `data` under address-space and CPU limits and send one message back."""
+    _limit_resources(memory_mb=memory_mb, cpu_s=cpu_s)
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # broken input is expected here
+    try:
+        message = inspect(data, max_pages=max_pages)
+    except MemoryError:
+        message = ("reject", "pdf_corrupt", {"reason": "memory_limit"})
+    except LimitReachedError as exc:
+        message = ("reject", "pdf_corrupt", {"reason": "parser_limit", "detail": str(exc)[:200]})
+    except RecursionError:
+        message = ("reject", "pdf_corrupt", {"reason": "nesting_limit"})
+    except Exception as exc:  # any parser failure on untrusted input means "corrupt"
+        message = ("reject", "pdf_corrupt", {"reason": type(exc).__name__})
+    try:
+        conn.send(message)
+    finally:
+        conn.close()
+
+
+def inspect(data: bytes, *, max_pages: int) -> Message:
+    """Return the inspection message for `data` (parsing in this process)."""
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        return ("reject", "pdf_encrypted", {})
+    declared = _declared_page_count(reader)
+    if declared > max_pages:
+        return ("reject", "pdf_too_many_pages", {"page_count": declared, "max_pages": max_pages})
+    findings = _findings(reader)
+    for code in _FINDING_ORDER:
+        if code in findings:
+            others = sorted(set(findings) - {code})
+            return ("reject", code, {"found": findings[code], "also": others})
+    page_count = len(reader.pages)
+    if page_count == 0:
+        return ("reject", "pdf_corrupt", {"reason": "no_pages"})
+    if page_count > max_pages:
+        return ("reject", "pdf_too_many_pages", {"page_count": page_count, "max_pages": max_pages})
+    sizes, has_text, scans = [], [], []
+    for number, page in enumerate(reader.pages, start=1):
+        box = page.cropbox
+        width, height = abs(float(box.width)), abs(float(box.height))
+        if page.rotation % 180 == 90:
+            width, height = height, width
+        sizes.append((round(width, 2), round(height, 2)))
+        content = analyse_page(page, reader)
+        has_text.append(content.has_text)
+        if content.scan_like:
+            scans.append(number)
+    facts = {
+        "page_count": page_count,
+        "catalog_version": str(reader.root_object.get("/Version", "")),
+        "page_sizes": sizes,
+        "has_text": has_text,
+        "scan_suspect_pages": scans,
+    }
+    return ("ok", facts)
+
+
+def _limit_resources(*, memory_mb: int, cpu_s: int) -> None:
+    # RLIMIT_CPU also ends the child should the parent die before it can kill it.
+    limits = ((resource.RLIMIT_AS, memory_mb * 1024 * 1024), (resource.RLIMIT_CPU, cpu_s))
+    for limit, wanted in limits:
+        _soft, hard = resource.getrlimit(limit)
+        value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with suppress(ValueError, OSError):  # the parent's timeout is the backstop
+            resource.setrlimit(limit, (value, hard))
+
+
+def _declared_page_count(reader: PdfReader) -> int:
+    """Return /Root/Pages/Count, which is cheap to read before walking a hostile tree."""
+    pages = reader.root_object.get("/Pages")
+    count = pages.get_object().get("/Count", 0) if pages is not None else 0
+    try:
+        return max(int(count), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _findings(reader: PdfReader) -> dict[str, str]:
+    """Return the first reason found for each refusal, looking at every object in the file."""
+    found: dict[str, str] = {}
+    for obj in _all_objects(reader):
+        for dictionary in _dictionaries(obj, depth=0):
+            for code, reason in _judge(dictionary):
+                found.setdefault(code, reason)
+    return found
+
+
+def _all_objects(reader: PdfReader) -> Iterator[Any]:
+    # Walking the cross-reference table reaches every object, referenced or not,
+    # including those packed in object streams, without following reference cycles.
+    yield reader.trailer
+    numbers = {(num, gen) for gen, entries in reader.xref.items() for num in entries}
+    numbers |= {(num, 0) for num in reader.xref_objStm}
+    for num, gen in sorted(numbers):
+        yield reader.get_object(IndirectObject(num, gen, reader))
+
+
+def _dictionaries(obj: Any, depth: int) -> Iterator[DictionaryObject]:
+    """Yield `obj` and the dictionaries nested in it directly (not via references)."""
+    if depth > _NESTING_LIMIT:
+        raise RecursionError("objects nested too deeply")
+    if isinstance(obj, DictionaryObject):
+        yield obj
+        children: Any = obj.values()
+    elif isinstance(obj, ArrayObject):
+        children = obj
+    else:
+        return
+    for child in children:
+        if isinstance(child, (DictionaryObject, ArrayObject)):
+            yield from _dictionaries(child, depth + 1)
+
+
+def _judge(d: DictionaryObject) -> Iterator[tuple[str, str]]:
+    if "/ByteRange" in d:
+        yield "pdf_already_signed", "signature dictionary (/ByteRange)"
+    if d.get("/FT") == "/Sig" and _present(d.get("/V")):
+        yield "pdf_already_signed", "signed signature field"
+    if "/DocMDP" in d:
+        yield "pdf_already_signed", "certification permissions (/Perms /DocMDP)"
+    if "/JS" in d or d.get("/S") == "/JavaScript":
+        yield "pdf_javascript", "JavaScript action"
+    if "/JavaScript" in d:
+        yield "pdf_javascript", "document-level JavaScript (/Names /JavaScript)"
+    if "/EmbeddedFiles" in d:
+        yield "pdf_embedded_files", "embedded files name tree"
+    if d.get("/Subtype") == "/FileAttachment":
+        yield "pdf_embedded_files", "file attachment annotation"
+    if "/EF" in d or d.get("/Type") == "/EmbeddedFile":
+        yield "pdf_embedded_files", "embedded file stream"
+
+
+def _present(value: Any) -> bool:
+    resolved = value.get_object() if isinstance(value, IndirectObject) else value
+    return resolved is not None and not isinstance(resolved, NullObject)
