@@ -92,7 +92,9 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-def settings_for(database_url: str, amqp_url: str, names: dict[str, str], **kw: object) -> ServiceSettings:
+def settings_for(
+    database_url: str, amqp_url: str, names: dict[str, str], **kw: object
+) -> ServiceSettings:
     return ServiceSettings(
         service_name="kit",
         environment="test",
@@ -158,7 +160,9 @@ async def test_failing_message_goes_to_dead_letter_queue_after_bounded_retries(
         async with conn:
             ch = await conn.channel()
             ex = await ch.get_exchange(names["exchange"])
-            await ex.publish(aio_pika.Message(withdrawn("fail-1").to_json()), routing_key="contract.withdrawn")
+            await ex.publish(
+                aio_pika.Message(withdrawn("fail-1").to_json()), routing_key="contract.withdrawn"
+            )
             await ex.publish(aio_pika.Message(b"not json at all"), routing_key="contract.withdrawn")
             dlq = await ch.get_queue(f"{settings.queue_name}.dlq")
             got: list[bytes] = []

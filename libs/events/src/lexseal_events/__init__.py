@@ -7,7 +7,12 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from .common import DocumentRef, ScanWarning, SignerInfo, SignerKind
-from .contract import ContractSubmitted, ContractSubmittedData, ContractWithdrawn, ContractWithdrawnData
+from .contract import (
+    ContractSubmitted,
+    ContractSubmittedData,
+    ContractWithdrawn,
+    ContractWithdrawnData,
+)
 from .envelope import SPEC_VERSION, CloudEvent, Payload
 from .letters import (
     LetterApproved,

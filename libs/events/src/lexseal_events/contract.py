@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .common import DocumentRef, ScanWarning, SignerInfo
-from .envelope import Payload
-from .envelope import CloudEvent
+from .envelope import CloudEvent, Payload
 
 
 class ContractSubmittedData(Payload):

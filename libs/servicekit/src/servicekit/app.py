@@ -1,4 +1,4 @@
-"""Build a service's FastAPI app: database, outbox relay, consumer, auth, errors, health, metrics."""
+"""Build a service's app: database, outbox relay, consumer, auth, errors, health, metrics."""
 
 from __future__ import annotations
 

@@ -48,7 +48,9 @@ class ServiceSettings(BaseSettings):
         if not self.internal_base_url:
             self.internal_base_url = f"http://{self.host}:{self.port}"
         if self.environment == "production" and self.internal_secret == DEV_INTERNAL_SECRET:
-            raise ValueError("production refuses the default internal secret: set *_INTERNAL_SECRET")
+            raise ValueError(
+                "production refuses the default internal secret: set *_INTERNAL_SECRET"
+            )
         return self
 
     def public_key_pem(self) -> str:

@@ -19,7 +19,7 @@ from .uow import UnitOfWork, UowFactory
 log = logging.getLogger("servicekit.consumer")
 
 E = TypeVar("E", bound=CloudEvent)
-Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Any], Awaitable[object]]
 
 
 class PoisonMessage(Exception):
@@ -32,11 +32,13 @@ class EventConsumer:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
 
-    def on(self, event_cls: type[E]) -> Callable[[Callable[[UnitOfWork, E], Awaitable[None]]], Handler]:
+    def on(
+        self, event_cls: type[E]
+    ) -> Callable[[Callable[[UnitOfWork, E], Awaitable[object]]], Handler]:
         """Register the handler for one event class (decorator)."""
         event_type = event_cls.model_fields["type"].default
 
-        def register(fn: Callable[[UnitOfWork, E], Awaitable[None]]) -> Handler:
+        def register(fn: Callable[[UnitOfWork, E], Awaitable[object]]) -> Handler:
             self._handlers[event_type] = fn
             return fn
 
@@ -83,7 +85,9 @@ def attach_to_broker(
     """Subscribe `consumer` to the service's (already declared) queue on a FastStream broker."""
     queue = RabbitQueue(queue_name, declare=False)
 
-    @broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, title=f"{queue_name}:events")
+    @broker.subscriber(  # type: ignore[untyped-decorator]
+        queue, ack_policy=AckPolicy.MANUAL, title=f"{queue_name}:events"
+    )
     async def on_event(message: RabbitMessage) -> None:
         # Take the raw body: parsing is ours (one discriminated union, poison → DLQ).
         body = message.body

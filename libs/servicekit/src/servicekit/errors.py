@@ -137,7 +137,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         lang = preferred_language(request)
-        code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求失败", "Request failed"))
+        code, zh, en = _HTTP_CODES.get(
+            exc.status_code, ("http_error", "请求失败", "Request failed")
+        )
         message = en if lang == "en" else zh
         return JSONResponse(
             error_body(code, message, exc.detail if exc.detail != en else None),

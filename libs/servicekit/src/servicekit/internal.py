@@ -48,7 +48,7 @@ async def require_internal(request: Request) -> None:
 
 
 async def fetch_document(
-    ref: DocumentRef, *, secret: str, max_bytes: int = 50 * 1024 * 1024, timeout: float = 30
+    ref: DocumentRef, *, secret: str, max_bytes: int = 50 * 1024 * 1024, timeout_s: float = 30
 ) -> bytes:
     """Download a claim-checked document, streaming, and check its size and sha256."""
     path = httpx.URL(ref.url).path
@@ -58,7 +58,7 @@ async def fetch_document(
     size = 0
     try:
         async with (
-            httpx.AsyncClient(timeout=timeout) as client,
+            httpx.AsyncClient(timeout=timeout_s) as client,
             client.stream("GET", ref.url, headers=headers) as resp,
         ):
             if resp.status_code != 200:

@@ -29,7 +29,9 @@ def upgrade(*, script_location: Path, database_url: str, revision: str = "head")
         db = make_url(database_url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(script_location=script_location, database_url=database_url), revision)
+    command.upgrade(
+        alembic_config(script_location=script_location, database_url=database_url), revision
+    )
 
 
 def _do_run(connection: Connection, target_metadata: MetaData) -> None:

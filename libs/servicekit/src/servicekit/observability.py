@@ -74,7 +74,10 @@ class CorrelationMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (CORRELATION_HEADER.encode(), cid.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (CORRELATION_HEADER.encode(), cid.encode()),
+                ]
             await send(message)
 
         try:

@@ -65,4 +65,7 @@ async def publish_raw(amqp_url: str, exchange: str, body: bytes, routing_key: st
     async with conn:
         ch = await conn.channel()
         ex = await ch.get_exchange(exchange)
-        await ex.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=routing_key)
+        await ex.publish(
+            aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=routing_key,
+        )

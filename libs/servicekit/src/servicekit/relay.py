@@ -11,6 +11,7 @@ import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from .db import utcnow
 from .messaging import declare_exchange
@@ -101,10 +102,15 @@ class OutboxRelay:
         exchange = self._exchange
         async with self._sessionmaker() as session, session.begin():
             stmt = (
-                select(OutboxMessage.id, OutboxMessage.type, OutboxMessage.payload,
-                       OutboxMessage.correlation_id, OutboxMessage.created_at)
-                .where(OutboxMessage.published_at.is_(None))  # type: ignore[union-attr]
-                .order_by(OutboxMessage.created_at)  # type: ignore[arg-type]
+                select(
+                    col(OutboxMessage.id),
+                    col(OutboxMessage.type),
+                    col(OutboxMessage.payload),
+                    col(OutboxMessage.correlation_id),
+                    col(OutboxMessage.created_at),
+                )
+                .where(col(OutboxMessage.published_at).is_(None))
+                .order_by(col(OutboxMessage.created_at))
                 .limit(self._batch)
             )
             if self._skip_locked:
@@ -135,7 +141,7 @@ class OutboxRelay:
             ids = [row.id for row in rows]
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))  # type: ignore[attr-defined]
+                .where(col(OutboxMessage.id).in_(ids))
                 .values(published_at=utcnow())
             )
         OUTBOX_PUBLISHED.inc(len(rows))

@@ -15,7 +15,9 @@ DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -100,14 +102,21 @@ class TestIdentity:
         self._key = Ed25519PrivateKey.generate()
         self.public_key_pem = (
             self._key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             .decode()
         )
         self.issuer = issuer
         self.audience = audience
 
     def token(
-        self, *, user_id: str, username: str = "", roles: list[str] | tuple[str, ...] = (), ttl: int = 600
+        self,
+        *,
+        user_id: str,
+        username: str = "",
+        roles: list[str] | tuple[str, ...] = (),
+        ttl: int = 600,
     ) -> str:
         """Return a bearer token for a user with `roles`."""
         import time

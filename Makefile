@@ -1,0 +1,71 @@
+# lexseal — one task runner. `make run` starts everything; `make test` runs every check and test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.synced
+MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
+SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src
+PYTEST := $(PY) -m pytest
+
+.PHONY: help run test check lint typecheck boundaries unit-tests e2e bench bench-gateway bench-outbox bench-signing demo system-deps install clean
+
+help:
+	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
+	@echo "make test   lint, types, service boundaries, unit + integration + end-to-end tests"
+	@echo "make demo   run one complete signing and letter lifecycle through a running gateway"
+	@echo "make bench  run the benchmarks (gateway proxy, outbox relay, signing)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock $(MEMBERS)
+	@command -v $(PYTHON) >/dev/null || { echo "need Python 3.11+ ($(PYTHON))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install -q uv
+	$(UV) sync --locked --all-packages --python $(PY) -q
+	@touch $(STAMP)
+
+system-deps:
+	@bash deploy/system-deps.sh
+
+run: system-deps install
+	$(PY) deploy/run.py
+
+demo: install
+	$(VENV)/bin/lexseal demo --gateway $${GATEWAY:-http://127.0.0.1:8000} --out $${OUT:-out/demo}
+
+test: system-deps install check unit-tests
+
+check: lint typecheck boundaries
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy $(SRC_DIRS)
+
+boundaries: install
+	$(PY) tools/check_imports.py
+
+# Each service's tests run in their own process: each owns its tables and settings.
+unit-tests: install
+	@set -e; for dir in libs/events libs/cnid libs/servicekit services/contract services/review \
+	    services/signing services/letters services/notify gateway; do \
+	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
+	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q
+
+bench: bench-gateway bench-outbox bench-signing
+
+bench-gateway: install
+	$(PY) gateway/bench/bench_proxy.py
+
+bench-outbox: install
+	$(PY) bench/bench_outbox.py
+
+bench-signing: install
+	$(PY) services/signing/bench/bench_signing.py
+
+clean:
+	rm -rf var out .pytest_cache .mypy_cache .ruff_cache
