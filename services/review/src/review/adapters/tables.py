@@ -1,0 +1,45 @@
+"""Review's tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from servicekit.db import utcnow
+from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
+from sqlalchemy import Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class ReviewRound(SQLModel, table=True):
+    """One submission of a contract application and the reviewer's decision on it."""
+
+    __tablename__ = "review_rounds"
+    __table_args__ = (
+        Index("ix_review_rounds_contract", "contract_id", "round"),
+        Index("ix_review_rounds_queue", "state", "queued_at"),
+    )
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    contract_id: str = Field(max_length=64)
+    round: int
+    owner_id: str = Field(max_length=64)
+    owner_name: str = Field(default="", max_length=128)
+    title: str = Field(max_length=300)
+    state: str = Field(max_length=16)
+    # the contract.submitted payload as received: document ref, signers, scan warning
+    submission: str = Field(sa_column=Column(Text, nullable=False))
+    event_id: str = Field(max_length=64)
+    queued_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_by_name: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_by_name: str | None = Field(default=None, max_length=128)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    reasons: str | None = Field(default=None, sa_column=Column(Text))
+    confirmations: str | None = Field(default=None, sa_column=Column(Text))
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    close_reason: str | None = Field(default=None, max_length=300)
