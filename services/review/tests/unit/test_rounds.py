@@ -13,15 +13,30 @@ PENDING = RoundStatus(state=RoundState.PENDING, owner_id="lawyer-1")
 
 def submission(*, scan: bool = False) -> ContractSubmittedData:
     return ContractSubmittedData(
-        contract_id="c-1", round=1, owner_id="lawyer-1", owner_name="张律师", title="采购合同",
-        contract_type="purchase", client_name="甲公司",
+        contract_id="c-1",
+        round=1,
+        owner_id="lawyer-1",
+        owner_name="张律师",
+        title="采购合同",
+        contract_type="purchase",
+        client_name="甲公司",
         document=DocumentRef(sha256="a" * 64, size=10, url="http://contract/internal/d"),
         signers=[
-            SignerInfo(signer_id="s1", kind="individual", name="李四", id_number="11010519491231002X"),
-            SignerInfo(signer_id="s2", kind="enterprise", name="乙公司", id_number="91350100M000100Y43",
-                       bank_account_number="6222000011112222", bank_name="工商银行"),
+            SignerInfo(
+                signer_id="s1", kind="individual", name="李四", id_number="11010519491231002X"
+            ),
+            SignerInfo(
+                signer_id="s2",
+                kind="enterprise",
+                name="乙公司",
+                id_number="91350100M000100Y43",
+                bank_account_number="6222000011112222",
+                bank_name="工商银行",
+            ),
         ],
-        scan_warning=ScanWarning(pages=[1, 2], reason="full-page image without text") if scan else None,
+        scan_warning=ScanWarning(pages=[1, 2], reason="full-page image without text")
+        if scan
+        else None,
     )
 
 
@@ -45,7 +60,10 @@ def test_a_claimed_round_can_be_rejected() -> None:
 
 
 def test_only_the_claimer_decides_and_a_pending_round_must_be_claimed_first() -> None:
-    assert broken(rounds.decide, PENDING, reviewer_id="risk-1", approve=True).code == "round_not_claimed"
+    assert (
+        broken(rounds.decide, PENDING, reviewer_id="risk-1", approve=True).code
+        == "round_not_claimed"
+    )
     claimed = rounds.claim(PENDING, reviewer_id="risk-1")
     err = broken(rounds.decide, claimed, reviewer_id="risk-2", approve=True)
     assert (err.kind, err.code) == ("conflict", "round_claimed_by_other")
@@ -88,8 +106,13 @@ def test_a_decided_round_is_final() -> None:
 def test_the_checklist_covers_document_each_signer_and_enterprise_bank_accounts() -> None:
     items = checklist_for(submission(scan=True))
     keys = [i.key for i in items]
-    assert keys == ["document", "application", "signer:s1:identity", "signer:s2:identity",
-                    "signer:s2:bank_account"]
+    assert keys == [
+        "document",
+        "application",
+        "signer:s1:identity",
+        "signer:s2:identity",
+        "signer:s2:bank_account",
+    ]
     assert items[0].warning and "1, 2" in items[0].warning
     assert checklist_for(submission())[0].warning is None
 
@@ -100,12 +123,22 @@ def test_approval_needs_every_checklist_item_confirmed() -> None:
     err = broken(check_confirmations, items, ["document", "application", "signer:s1:identity"])
     assert err.code == "checklist_incomplete"
     assert err.details == {"missing": ["signer:s2:identity", "signer:s2:bank_account"]}
-    assert broken(check_confirmations, items, [*(i.key for i in items), "x"]).code == "unknown_checklist_item"
+    assert (
+        broken(check_confirmations, items, [*(i.key for i in items), "x"]).code
+        == "unknown_checklist_item"
+    )
 
 
 def test_rejection_reasons_come_from_the_configured_list() -> None:
     allowed = ["document_incomplete", "other"]
-    assert check_reasons(["document_incomplete"] * 2, allowed=allowed, comment=None) == ["document_incomplete"]
+    assert check_reasons(["document_incomplete"] * 2, allowed=allowed, comment=None) == [
+        "document_incomplete"
+    ]
     assert broken(check_reasons, [], allowed=allowed, comment=None).code == "reason_required"
-    assert broken(check_reasons, ["amount_wrong"], allowed=allowed, comment="x").code == "unknown_reason_code"
-    assert broken(check_reasons, ["other"], allowed=allowed, comment="  ").code == "comment_required"
+    assert (
+        broken(check_reasons, ["amount_wrong"], allowed=allowed, comment="x").code
+        == "unknown_reason_code"
+    )
+    assert (
+        broken(check_reasons, ["other"], allowed=allowed, comment="  ").code == "comment_required"
+    )
