@@ -1,0 +1,97 @@
+"""The one place that wires the gateway together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from servicekit.auth import TokenVerifier
+from servicekit.db import create_engine, make_sessionmaker
+from servicekit.errors import install_error_handlers
+from servicekit.migrations import upgrade
+from servicekit.observability import CorrelationMiddleware, configure_logging
+from starlette.staticfiles import StaticFiles
+
+from .adapters.keys import load_or_generate, public_pem
+from .adapters.upstream import Upstreams
+from .config import Settings, get_settings
+from .domain.ratelimit import FailureWindow, TokenBucket
+from .domain.tokens import TokenIssuer
+from .entrypoints.api import router as auth_router
+from .entrypoints.docs import router as docs_router
+from .entrypoints.proxy import GatewayMiddleware
+from .service_layer.users import demo_users_present
+from .state import GatewayState
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+WEB = Path(__file__).parent / "web"
+log = logging.getLogger("gateway")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Return the gateway's app; all connections are made in its lifespan."""
+    cfg = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service=cfg.service_name, level=cfg.log_level, json_logs=cfg.log_json)
+        key = load_or_generate(cfg.private_key_path, generate=cfg.environment != "production")
+        await asyncio.to_thread(upgrade, script_location=MIGRATIONS, database_url=cfg.database_url)
+        engine = create_engine(cfg.database_url)
+        upstreams = Upstreams(
+            urls=cfg.service_urls(),
+            connect_timeout=cfg.upstream_connect_timeout,
+            read_timeout=cfg.upstream_read_timeout,
+            pool_size=cfg.upstream_pool_size,
+        )
+        state = GatewayState(
+            settings=cfg,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            issuer=TokenIssuer(private_key=key, issuer=cfg.jwt_issuer, audience=cfg.jwt_audience),
+            verifier=TokenVerifier(
+                public_key_pem=public_pem(key), issuer=cfg.jwt_issuer, audience=cfg.jwt_audience
+            ),
+            upstreams=upstreams,
+            client_limit=TokenBucket(rate=cfg.rate_limit_per_second, burst=cfg.rate_limit_burst),
+            login_failures=FailureWindow(
+                limit=cfg.login_max_failures, window=cfg.login_window_seconds
+            ),
+        )
+        try:
+            if cfg.environment == "production":
+                async with state.uow() as uow:
+                    demo = await demo_users_present(uow)
+                if demo:
+                    raise RuntimeError(f"production refuses to start with demo users: {demo}")
+            await upstreams.start()
+            app.state.gateway = state
+            log.info("gateway ready on %s:%s", cfg.host, cfg.port)
+            yield
+        finally:
+            await upstreams.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="lexseal",
+        description="lexseal API: contract e-signing and firm letters, through one gateway.",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = cfg
+    install_error_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(docs_router, include_in_schema=False)
+    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(GatewayMiddleware)  # outermost: the proxy path skips everything else
+    web = cfg.web_dir or WEB
+    if web.is_dir():
+        app.mount("/", StaticFiles(directory=web, html=True), name="web")
+    return app

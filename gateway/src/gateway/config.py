@@ -1,0 +1,64 @@
+"""Gateway settings (`GATEWAY_*`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import SettingsConfigDict
+from servicekit.config import ServiceSettings
+
+SERVICES = ("contract", "review", "signing", "letters", "notify")
+
+
+class Settings(ServiceSettings):
+    """Settings of the gateway: upstream services, JWT signing, rate limits."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+    port: int = 8000
+    contract_url: str = "http://127.0.0.1:8101"
+    review_url: str = "http://127.0.0.1:8102"
+    signing_url: str = "http://127.0.0.1:8103"
+    letters_url: str = "http://127.0.0.1:8104"
+    notify_url: str = "http://127.0.0.1:8105"
+    # the Ed25519 signing key; in development generated into data_dir/keys on first start
+    jwt_private_key_file: Path | None = None
+    jwt_ttl_seconds: int = 900
+    partner_token_ttl_seconds: int = 120
+    login_max_failures: int = 10
+    login_window_seconds: int = 900
+    # per-client token bucket (requests per second, burst); 0 disables it
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
+    upstream_connect_timeout: float = 3.0
+    upstream_read_timeout: float = 120.0
+    upstream_pool_size: int = 200
+    health_timeout: float = 2.0
+    openapi_ttl_seconds: float = 30.0
+    web_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _gateway_defaults(self) -> Settings:
+        if self.environment == "production" and self.jwt_private_key_file is None:
+            raise ValueError(
+                "production refuses a generated dev key: set GATEWAY_JWT_PRIVATE_KEY_FILE"
+            )
+        return self
+
+    def service_urls(self) -> dict[str, str]:
+        """Return each upstream service's base URL, by name."""
+        return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in SERVICES}
+
+    @property
+    def private_key_path(self) -> Path:
+        """Return where the JWT signing key lives."""
+        return self.jwt_private_key_file or self.data_dir / "keys" / "jwt-ed25519.pem"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the settings read from the environment (once)."""
+    return Settings()

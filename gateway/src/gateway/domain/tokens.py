@@ -1,0 +1,56 @@
+"""Access tokens: EdDSA JWTs with exactly the claims servicekit's TokenVerifier reads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ISSUER = "lexseal-gateway"
+AUDIENCE = "lexseal"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A signed token and how many seconds it lives."""
+
+    access_token: str
+    expires_in: int
+
+
+class TokenIssuer:
+    """Sign short-lived tokens with the gateway's Ed25519 private key."""
+
+    def __init__(
+        self, *, private_key: Ed25519PrivateKey, issuer: str = ISSUER, audience: str = AUDIENCE
+    ) -> None:
+        self._key = private_key
+        self.issuer = issuer
+        self.audience = audience
+
+    def issue(
+        self,
+        *,
+        subject: str,
+        username: str,
+        display_name: str,
+        roles: list[str],
+        ttl: int,
+        now: int | None = None,
+    ) -> IssuedToken:
+        """Return a token naming the principal, valid for `ttl` seconds."""
+        iat = int(time.time()) if now is None else now
+        claims: dict[str, Any] = {
+            "sub": subject,
+            "name": username,
+            "display_name": display_name,
+            "roles": sorted(roles),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": iat,
+            "exp": iat + ttl,
+        }
+        return IssuedToken(jwt.encode(claims, self._key, algorithm="EdDSA"), ttl)

@@ -1,0 +1,171 @@
+"""Thin routes of the gateway's own API: login, the caller, users, partner API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from servicekit.auth import client_ip
+
+from ..service_layer import api_keys, users
+from .deps import AdminUser, CurrentUser, StateDep, UowDep
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name
+    expires_in: int
+
+
+class MePublic(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    roles: list[str]
+
+
+class UserPublic(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    display_name: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=10, max_length=256)
+    roles: list[str] = Field(default_factory=list)
+
+
+class UserUpdate(BaseModel):
+    roles: list[str] | None = None
+    active: bool | None = None
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    roles: list[str] = Field(default_factory=lambda: ["partner"])
+
+
+class ApiKeyPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeysPublic(BaseModel):
+    data: list[ApiKeyPublic]
+    count: int
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str
+
+
+@router.post("/login", response_model=TokenPublic)
+async def login(body: LoginRequest, request: Request, uow: UowDep, state: StateDep) -> TokenPublic:
+    """Exchange a username and password for a short-lived access token."""
+    issued = await users.login(
+        uow,
+        username=body.username,
+        password=body.password,
+        limits=users.LoginLimits(failures=state.login_failures, ip=client_ip(request) or "unknown"),
+        issuer=state.issuer,
+        ttl=state.settings.jwt_ttl_seconds,
+    )
+    return TokenPublic(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.get("/me", response_model=MePublic)
+async def me(user: CurrentUser) -> MePublic:
+    """Return the caller as the token names them."""
+    return MePublic(
+        id=user.id, username=user.username, display_name=user.display_name, roles=sorted(user.roles)
+    )
+
+
+@router.get("/users", response_model=UsersPublic)
+async def list_users(uow: UowDep, _: AdminUser) -> UsersPublic:
+    """List every user (admin)."""
+    rows = [UserPublic.model_validate(u, from_attributes=True) for u in await users.list_users(uow)]
+    return UsersPublic(data=rows, count=len(rows))
+
+
+@router.post("/users", response_model=UserPublic, status_code=201)
+async def create_user(body: UserCreate, uow: UowDep, admin: AdminUser) -> UserPublic:
+    """Create a user (admin)."""
+    user = await users.create_user(
+        uow,
+        actor=admin.actor,
+        username=body.username,
+        display_name=body.display_name,
+        password=body.password,
+        roles=body.roles,
+    )
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+async def update_user(user_id: str, body: UserUpdate, uow: UowDep, admin: AdminUser) -> UserPublic:
+    """Set a user's roles or (de)activate them (admin)."""
+    user = await users.update_user(
+        uow, actor=admin, user_id=user_id, roles=body.roles, active=body.active
+    )
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserPublic)
+async def deactivate_user(user_id: str, uow: UowDep, admin: AdminUser) -> UserPublic:
+    """Stop a user from logging in (admin)."""
+    user = await users.update_user(uow, actor=admin, user_id=user_id, active=False)
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
+async def create_api_key(body: ApiKeyCreate, uow: UowDep, admin: AdminUser) -> ApiKeyCreated:
+    """Create a partner API key; the key is shown only in this answer."""
+    key, raw = await api_keys.create_api_key(uow, actor=admin, name=body.name, roles=body.roles)
+    public = ApiKeyPublic.model_validate(key, from_attributes=True)
+    return ApiKeyCreated(**public.model_dump(), key=raw)
+
+
+@router.get("/api-keys", response_model=ApiKeysPublic)
+async def list_api_keys(uow: UowDep, _: AdminUser) -> ApiKeysPublic:
+    """List partner API keys without their values (admin)."""
+    rows = [
+        ApiKeyPublic.model_validate(k, from_attributes=True)
+        for k in await api_keys.list_api_keys(uow)
+    ]
+    return ApiKeysPublic(data=rows, count=len(rows))
+
+
+@router.delete("/api-keys/{key_id}", response_model=ApiKeyPublic)
+async def revoke_api_key(
+    key_id: str, uow: UowDep, state: StateDep, admin: AdminUser
+) -> ApiKeyPublic:
+    """Revoke a partner API key (admin)."""
+    key = await api_keys.revoke_api_key(uow, actor=admin, key_id=key_id)
+    state.partner_tokens.pop(key.key_hash, None)
+    return ApiKeyPublic.model_validate(key, from_attributes=True)

@@ -1,0 +1,55 @@
+"""Route dependencies: the gateway's state, a unit of work, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from servicekit.auth import ADMIN, Principal, client_ip
+from servicekit.errors import Forbidden, Unauthorized
+from servicekit.uow import UnitOfWork
+
+from ..state import GatewayState
+
+
+def get_state(request: Request) -> GatewayState:
+    """Return the running gateway's state."""
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Yield a unit of work for one request."""
+    async with get_state(request).uow() as uow:
+        yield uow
+
+
+async def current_user(request: Request) -> Principal:
+    """Return the caller named by a valid bearer token, or answer 401."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    p = get_state(request).verifier.verify(token.strip())
+    return Principal(
+        id=p.id,
+        username=p.username,
+        display_name=p.display_name,
+        roles=p.roles,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+async def require_admin(request: Request) -> Principal:
+    """Return the caller when they are an admin, else answer 403."""
+    user = await current_user(request)
+    if not user.has(ADMIN):
+        raise Forbidden(details={"required_roles": [ADMIN]})
+    return user
+
+
+StateDep = Annotated[GatewayState, Depends(get_state)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+AdminUser = Annotated[Principal, Depends(require_admin)]

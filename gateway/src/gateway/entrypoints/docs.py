@@ -1,0 +1,56 @@
+"""Health, the merged OpenAPI document, Swagger UI and the AsyncAPI document."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from lexseal_events import ALL_EVENTS
+
+from ..domain.asyncapi import build_asyncapi
+from ..service_layer import discovery
+from .deps import StateDep
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz(state: StateDep) -> JSONResponse:
+    """Answer 200 only when the gateway and every service are ready; name each one's state."""
+    ready, body = await discovery.readiness(state)
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/readyz")
+async def readyz(state: StateDep) -> JSONResponse:
+    """Answer 200 when the gateway itself can serve (its database answers)."""
+    ok = await discovery.database_ok(state)
+    body = {"service": "gateway", "status": "ready" if ok else "not_ready"}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@router.get("/openapi.json")
+async def openapi(request: Request, state: StateDep) -> JSONResponse:
+    """Return one OpenAPI document covering the gateway and every service."""
+    own: dict[str, Any] = request.app.openapi()
+    return JSONResponse(await discovery.merged_openapi(state, own=own))
+
+
+@router.get("/docs")
+async def docs() -> HTMLResponse:
+    """Serve Swagger UI for the merged document."""
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="lexseal API")
+
+
+@lru_cache(maxsize=4)
+def _asyncapi(exchange: str, version: str) -> dict[str, Any]:
+    return build_asyncapi(events=ALL_EVENTS, exchange=exchange, version=version)
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(state: StateDep, request: Request) -> JSONResponse:
+    """Return the AsyncAPI 3.0 description of every published event."""
+    return JSONResponse(_asyncapi(state.settings.exchange, request.app.version))

@@ -1,0 +1,207 @@
+"""The hot path: a raw ASGI middleware that rate-limits, authenticates and streams to services."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from servicekit.errors import AppError, NotFound, Unauthorized, preferred_language
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..adapters.upstream import HOP_BY_HOP, UpstreamDown
+from ..domain.errors import InvalidApiKey, RateLimited, ServiceUnavailable
+from ..domain.routing import is_internal, route_for
+from ..service_layer.api_keys import partner_token
+from ..state import GatewayState
+
+# headers a caller must never be able to set on a service: identity is only the signed token
+_STRIPPED = frozenset(
+    {
+        b"authorization",
+        b"x-api-key",
+        b"x-lexseal-internal",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
+        b"x-forwarded-proto",
+        b"x-real-ip",
+        b"forwarded",
+    }
+)
+_UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _strip(name: bytes) -> bool:
+    return name in HOP_BY_HOP or name in _STRIPPED or name.startswith((b"x-user", b"x-auth"))
+
+
+async def send_error(
+    scope: Scope, send: Send, exc: AppError, extra: list[tuple[bytes, bytes]]
+) -> None:
+    """Answer with the lexseal error shape, in the caller's language."""
+    lang = preferred_language(Request(scope))
+    body = json.dumps(
+        {"error": {"code": exc.code, "message": exc.message(lang), "details": exc.details}},
+        ensure_ascii=False,
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send(
+        {"type": "http.response.start", "status": exc.status_code, "headers": headers + extra}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class GatewayMiddleware:
+    """Limit every client; answer /internal with 404; proxy routed paths; pass the rest on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: GatewayState | None = getattr(scope["app"].state, "gateway", None)
+        path: str = scope["path"]
+        if state is None or path in _UNLIMITED:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        if not state.client_limit.allow(ip):
+            retry = str(state.client_limit.retry_after(ip)).encode()
+            await send_error(scope, send, RateLimited(), [(b"retry-after", retry)])
+            return
+        if is_internal(path):
+            await send_error(scope, send, NotFound(), [])
+            return
+        routed = route_for(path)
+        if routed is None:
+            await self.app(scope, receive, send)
+            return
+        service, public = routed
+        try:
+            await self._proxy(state, scope, receive, send, service=service, public=public, ip=ip)
+        except AppError as exc:
+            await send_error(scope, send, exc, [])
+
+    async def _proxy(
+        self,
+        state: GatewayState,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        service: str,
+        public: bool,
+        ip: str,
+    ) -> None:
+        headers: list[tuple[str, str]] = []
+        authorization = api_key = correlation = request_id = None
+        has_body = False
+        for raw_name, raw_value in scope["headers"]:
+            if raw_name == b"authorization":
+                authorization = raw_value.decode("latin-1")
+            elif raw_name == b"x-api-key":
+                api_key = raw_value.decode("latin-1")
+            elif raw_name == b"x-correlation-id":
+                correlation = raw_value.decode("latin-1")[:128]
+            elif raw_name == b"x-request-id":
+                request_id = raw_value.decode("latin-1")[:128]
+                continue
+            elif raw_name in (b"content-length", b"transfer-encoding"):
+                has_body = has_body or raw_value not in (b"0",)
+            if _strip(raw_name) or raw_name == b"x-correlation-id":
+                continue
+            headers.append((raw_name.decode("latin-1"), raw_value.decode("latin-1")))
+        token = await self._bearer(
+            state, authorization=authorization, api_key=api_key, public=public
+        )
+        if token is not None:
+            headers.append(("Authorization", f"Bearer {token}"))
+        request_id = request_id or correlation or uuid.uuid4().hex
+        correlation = correlation or request_id
+        headers += [
+            ("X-Request-ID", request_id),
+            ("X-Correlation-ID", correlation),
+            ("X-Forwarded-For", ip),
+            ("X-Forwarded-Proto", scope.get("scheme", "http")),
+        ]
+        qs = scope.get("query_string", b"")
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        path_qs = (raw_path + b"?" + qs if qs else raw_path).decode("latin-1")
+        body = _request_body(receive) if has_body else None
+        try:
+            resp = await state.upstreams.send(
+                service=service, method=scope["method"], path_qs=path_qs, headers=headers, body=body
+            )
+        except UpstreamDown as exc:
+            raise ServiceUnavailable(
+                details={"service": exc.service, "reason": exc.reason}
+            ) from exc
+        ids = [(b"x-request-id", request_id.encode()), (b"x-correlation-id", correlation.encode())]
+        async with resp:
+            await _stream_back(resp, send, ids)
+
+    async def _bearer(
+        self, state: GatewayState, *, authorization: str | None, api_key: str | None, public: bool
+    ) -> str | None:
+        """Return the token to forward: the caller's (checked) or one minted for an API key."""
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            token = token.strip()
+            try:
+                if scheme.lower() != "bearer" or not token:
+                    raise Unauthorized("Invalid token", "令牌无效", code="token_invalid")
+                state.verifier.verify(token)
+                return token
+            except AppError:
+                if not public:
+                    raise
+        if api_key:
+            try:
+                async with state.uow() as uow:
+                    return await partner_token(
+                        uow,
+                        raw_key=api_key,
+                        issuer=state.issuer,
+                        ttl=state.settings.partner_token_ttl_seconds,
+                        cache=state.partner_tokens,
+                    )
+            except InvalidApiKey:
+                if not public:
+                    raise
+        return None
+
+
+async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _stream_back(
+    resp: aiohttp.ClientResponse, send: Send, extra: list[tuple[bytes, bytes]]
+) -> None:
+    headers = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP]
+    headers = [h for h in headers if h[0] not in (b"x-request-id", b"x-correlation-id")] + extra
+    start: Message = {"type": "http.response.start", "status": resp.status, "headers": headers}
+    await send(start)
+    async for chunk in resp.content.iter_any():
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def gateway_state(app: Any) -> GatewayState:
+    """Return the running gateway's state."""
+    state: GatewayState = app.state.gateway
+    return state

@@ -1,0 +1,102 @@
+"""Use cases: issue partner API keys and exchange one for a short-lived bearer token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+from servicekit.auth import PARTNER, Principal
+from servicekit.db import utcnow
+from servicekit.errors import NotFound
+from servicekit.uow import UnitOfWork
+
+from ..adapters.repository import ApiKeyRepository
+from ..adapters.tables import ApiKey
+from ..domain.errors import InvalidApiKey
+from ..domain.tokens import TokenIssuer
+from .users import check_roles
+
+KEY_PREFIX = "lsk_"
+# a minted partner token is reused for this long at most (a revoked key stops within it)
+CACHE_SECONDS = 30.0
+
+
+def key_hash(raw: str) -> str:
+    """Return the SHA-256 (hex) under which a key is stored."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def create_api_key(
+    uow: UnitOfWork, *, actor: Principal, name: str, roles: list[str]
+) -> tuple[ApiKey, str]:
+    """Create a key for a partner system; return the row and the raw key (shown once)."""
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        prefix=raw[:10],
+        key_hash=key_hash(raw),
+        roles=check_roles(roles or [PARTNER]),
+        created_by=actor.id,
+    )
+    ApiKeyRepository(uow.session).add(key)
+    uow.audit(
+        actor=actor.actor,
+        action="api_key.created",
+        object_type="api_key",
+        object_id=str(key.id),
+        after={"name": name, "roles": key.roles},
+    )
+    await uow.commit()
+    return key, raw
+
+
+async def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
+    """Return every key (never the raw value)."""
+    return await ApiKeyRepository(uow.session).all()
+
+
+async def revoke_api_key(uow: UnitOfWork, *, actor: Principal, key_id: str) -> ApiKey:
+    """Deactivate a key."""
+    key = await ApiKeyRepository(uow.session).get(key_id)
+    if key is None:
+        raise NotFound()
+    key.active = False
+    uow.audit(
+        actor=actor.actor, action="api_key.revoked", object_type="api_key", object_id=str(key.id)
+    )
+    await uow.commit()
+    return key
+
+
+async def partner_token(
+    uow: UnitOfWork,
+    *,
+    raw_key: str,
+    issuer: TokenIssuer,
+    ttl: int,
+    cache: dict[str, tuple[str, float]],
+) -> str:
+    """Return a short-lived bearer token for the partner holding `raw_key`."""
+    digest = key_hash(raw_key)
+    hit = cache.get(digest)
+    now = time.monotonic()
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    key = await ApiKeyRepository(uow.session).by_hash(digest)
+    if key is None:
+        cache.pop(digest, None)
+        raise InvalidApiKey()
+    key.last_used_at = utcnow()
+    await uow.commit()
+    token = issuer.issue(
+        subject=f"apikey:{key.id}",
+        username=f"partner:{key.name}",
+        display_name=key.name,
+        roles=list(key.roles),
+        ttl=ttl,
+    ).access_token
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[digest] = (token, now + min(CACHE_SECONDS, ttl / 2))
+    return token

@@ -1,0 +1,89 @@
+"""Use cases: ask every service whether it is ready; assemble the merged OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sqlalchemy import text
+
+from ..adapters.upstream import UpstreamDown
+from ..domain.openapi import merge_openapi
+from ..state import GatewayState
+
+
+async def _ready(state: GatewayState, service: str) -> dict[str, Any]:
+    timeout = state.settings.health_timeout
+    try:
+        status, body = await state.upstreams.get_json(
+            service=service, path="/readyz", timeout=timeout
+        )
+    except UpstreamDown as exc:
+        return {"status": "down", "reason": exc.reason}
+    checks = body.get("checks") if isinstance(body, dict) else None
+    return {
+        "status": "ready" if status == 200 else "not_ready",
+        "http_status": status,
+        "checks": checks,
+    }
+
+
+async def readiness(state: GatewayState) -> tuple[bool, dict[str, Any]]:
+    """Return whether everything is ready and each service's state, asked concurrently."""
+    names = list(state.upstreams.urls)
+    results = await asyncio.gather(*(_ready(state, n) for n in names))
+    services = dict(zip(names, results, strict=True))
+    gateway_ok = await database_ok(state)
+    ready = gateway_ok and all(r["status"] == "ready" for r in results)
+    return ready, {
+        "status": "ready" if ready else "not_ready",
+        "gateway": {
+            "status": "ready" if gateway_ok else "not_ready",
+            "checks": {"database": "ok" if gateway_ok else "down"},
+        },
+        "services": services,
+    }
+
+
+async def database_ok(state: GatewayState) -> bool:
+    """Tell whether the gateway's own database answers."""
+    try:
+        async with state.engine.connect() as conn:
+            await asyncio.wait_for(
+                conn.execute(text("SELECT 1")), timeout=state.settings.health_timeout
+            )
+        return True
+    except Exception:
+        return False
+
+
+async def _openapi_of(state: GatewayState, service: str) -> dict[str, Any] | None:
+    try:
+        status, body = await state.upstreams.get_json(
+            service=service, path="/openapi.json", timeout=state.settings.health_timeout
+        )
+    except UpstreamDown:
+        return None
+    return body if status == 200 and isinstance(body, dict) else None
+
+
+async def merged_openapi(state: GatewayState, *, own: dict[str, Any]) -> dict[str, Any]:
+    """Return one OpenAPI document for the gateway and every service (cached briefly)."""
+    cached = state.openapi_cache
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    names = list(state.upstreams.urls)
+    docs = await asyncio.gather(*(_openapi_of(state, n) for n in names))
+    found = {n: d for n, d in zip(names, docs, strict=True) if d is not None}
+    missing = [n for n, d in zip(names, docs, strict=True) if d is None]
+    merged = merge_openapi(base=own, services=found, missing=missing)
+    # a partial document is kept only briefly so a recovered service shows up soon
+    ttl = (
+        state.settings.openapi_ttl_seconds
+        if not missing
+        else min(5.0, state.settings.openapi_ttl_seconds)
+    )
+    state.openapi_cache = (now + ttl, merged)
+    return merged

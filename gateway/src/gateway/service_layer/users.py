@@ -1,0 +1,187 @@
+"""Use cases: log in, manage users and roles, seed the demo users."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from servicekit.auth import ROLES, Principal
+from servicekit.errors import NotFound
+from servicekit.uow import SYSTEM, Actor, UnitOfWork
+
+from ..adapters.repository import UserRepository
+from ..adapters.tables import User
+from ..domain.errors import InvalidCredentials, TooManyLoginAttempts, UnknownRole, UsernameTaken
+from ..domain.passwords import dummy_hash, hash_password, verify_password
+from ..domain.ratelimit import FailureWindow
+from ..domain.tokens import IssuedToken, TokenIssuer
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - development data, refused in production
+DEMO_USERS = (
+    ("lawyer1", "张律师", ["lawyer"]),
+    ("lawyer2", "王律师", ["lawyer"]),
+    ("risk1", "李风控", ["risk_control"]),
+    ("clerk1", "赵文书", ["letter_admin"]),
+    ("admin", "系统管理员", ["admin"]),
+)
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """The failure window and the caller's address a login is counted under."""
+
+    failures: FailureWindow
+    ip: str
+
+
+def check_roles(roles: list[str]) -> list[str]:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise UnknownRole(details={"unknown": unknown, "allowed": list(ROLES)})
+    return sorted(set(roles))
+
+
+def snapshot(user: User) -> dict[str, object]:
+    """Return what the audit log records of a user."""
+    return {"username": user.username, "roles": user.roles, "active": user.active}
+
+
+async def login(
+    uow: UnitOfWork,
+    *,
+    username: str,
+    password: str,
+    limits: LoginLimits,
+    issuer: TokenIssuer,
+    ttl: int,
+) -> IssuedToken:
+    """Check the password and return an access token; count and limit failures."""
+    key = f"{username.lower()}|{limits.ip}"
+    if limits.failures.blocked(key):
+        raise TooManyLoginAttempts(details={"retry_after": limits.failures.retry_after(key)})
+    user = await UserRepository(uow.session).by_username(username)
+    stored = user.password_hash if user else dummy_hash()
+    ok = await asyncio.to_thread(verify_password, password_hash=stored, password=password)
+    if not ok or user is None or not user.active:
+        limits.failures.fail(key)
+        raise InvalidCredentials()
+    limits.failures.reset(key)
+    return issuer.issue(
+        subject=str(user.id),
+        username=user.username,
+        display_name=user.display_name,
+        roles=list(user.roles),
+        ttl=ttl,
+    )
+
+
+async def get_user(uow: UnitOfWork, *, user_id: str) -> User:
+    """Return one user or answer 404."""
+    user = await UserRepository(uow.session).get(user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def list_users(uow: UnitOfWork) -> list[User]:
+    """Return every user."""
+    return await UserRepository(uow.session).all()
+
+
+async def create_user(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+) -> User:
+    """Add a user with a hashed password."""
+    repo = UserRepository(uow.session)
+    if await repo.by_username(username) is not None:
+        raise UsernameTaken(details={"username": username})
+    pw_hash = await asyncio.to_thread(hash_password, password)
+    user = User(
+        username=username,
+        display_name=display_name,
+        roles=check_roles(roles),
+        password_hash=pw_hash,
+    )
+    repo.add(user)
+    uow.audit(
+        actor=actor,
+        action="user.created",
+        object_type="user",
+        object_id=str(user.id),
+        after=snapshot(user),
+    )
+    await uow.commit()
+    return user
+
+
+async def update_user(
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    user_id: str,
+    roles: list[str] | None = None,
+    active: bool | None = None,
+) -> User:
+    """Set a user's roles and/or (de)activate them."""
+    user = await get_user(uow, user_id=user_id)
+    before = snapshot(user)
+    if roles is not None:
+        user.roles = check_roles(roles)
+    if active is not None:
+        user.active = active
+    uow.audit(
+        actor=actor.actor,
+        action="user.updated",
+        object_type="user",
+        object_id=str(user.id),
+        before=before,
+        after=snapshot(user),
+    )
+    await uow.commit()
+    return user
+
+
+async def seed_demo(uow: UnitOfWork) -> list[str]:
+    """Create the demo users that do not exist yet; return the usernames created."""
+    repo = UserRepository(uow.session)
+    created = []
+    for username, display_name, roles in DEMO_USERS:
+        if await repo.by_username(username) is None:
+            user = User(
+                username=username,
+                display_name=display_name,
+                roles=roles,
+                password_hash=hash_password(DEMO_PASSWORD),
+            )
+            repo.add(user)
+            uow.audit(
+                actor=SYSTEM,
+                action="user.seeded",
+                object_type="user",
+                object_id=str(user.id),
+                after=snapshot(user),
+            )
+            created.append(username)
+    await uow.commit()
+    return created
+
+
+async def demo_users_present(uow: UnitOfWork) -> list[str]:
+    """Return the demo usernames that still log in with the demo password."""
+    repo = UserRepository(uow.session)
+    present = []
+    for username, _, _ in DEMO_USERS:
+        user = await repo.by_username(username)
+        if (
+            user is not None
+            and user.active
+            and verify_password(password_hash=user.password_hash, password=DEMO_PASSWORD)
+        ):
+            present.append(username)
+    return present
