@@ -1,0 +1,116 @@
+"""Documents on disk, named by their sha256; every write is atomic (temp file, fsync, rename)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class TooLarge(Exception):
+    """More bytes arrived than the cap allows."""
+
+
+class DocumentStore:
+    """Keep PDFs under `root/<sha256>.pdf` and page previews under `root/previews/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        """Return where the document with `sha256` lives (it may not exist)."""
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / f"{sha256}.pdf"
+
+    def exists(self, sha256: str) -> bool:
+        """Tell whether the document is stored."""
+        return self.path(sha256).is_file()
+
+    def spool(self) -> Spool:
+        """Return a temp file in the store's directory that streams bytes in with a cap."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return Spool(self.root)
+
+    def put(self, data: bytes) -> tuple[str, bool]:
+        """Store `data` atomically; return its sha256 and whether it was newly written."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.exists(sha256):
+            return sha256, False
+        spool = self.spool()
+        try:
+            spool.write(data, max_bytes=len(data))
+            return sha256, spool.commit(self.path(sha256))
+        finally:
+            spool.discard()
+
+    def remove(self, sha256: str) -> None:
+        """Delete a stored document (used to undo a write whose record did not commit)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path(sha256).unlink()
+
+    def preview_path(self, sha256: str, page: int) -> Path:
+        """Return where page `page`'s PNG preview is cached."""
+        self.path(sha256)  # validates the hash
+        return self.root / "previews" / sha256 / f"{page}.png"
+
+    def put_preview(self, sha256: str, page: int, png: bytes) -> None:
+        """Cache one page preview atomically."""
+        target = self.preview_path(sha256, page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(png)
+        os.replace(tmp, target)
+
+
+class Spool:
+    """An upload being received: hashed as it arrives, refused past the cap."""
+
+    def __init__(self, directory: Path) -> None:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
+        self._file = os.fdopen(fd, "w+b")
+        self.name = Path(name)
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, chunk: bytes, *, max_bytes: int) -> None:
+        """Append a chunk, raising TooLarge once the total passes `max_bytes`."""
+        self.size += len(chunk)
+        if self.size > max_bytes:
+            raise TooLarge(self.size)
+        self._digest.update(chunk)
+        self._file.write(chunk)
+
+    @property
+    def sha256(self) -> str:
+        """Return the hash of what has been written."""
+        return self._digest.hexdigest()
+
+    def read(self) -> bytes:
+        """Return everything written (bounded by the cap the writer enforced)."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file.read()
+
+    def commit(self, target: Path) -> bool:
+        """Move the spooled bytes to `target`; return False when it was already there."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if target.exists():
+            return False
+        os.replace(self.name, target)
+        return True
+
+    def discard(self) -> None:
+        """Remove the temp file if it is still there."""
+        if not self._file.closed:
+            self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.name.unlink()

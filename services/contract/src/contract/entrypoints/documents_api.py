@@ -1,0 +1,113 @@
+"""Thin HTTP routes for the contract document: upload, downloads, previews, claim check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
+from servicekit.app import UowDep
+from servicekit.internal import require_internal
+
+from ..adapters.document_store import Spool
+from ..adapters.multipart import receive_file
+from ..service_layer import documents
+from ..service_layer.documents import UploadLimits
+from .api import detail_view
+from .deps import Lawyer, Reader, SettingsDep, StoreDep
+from .schemas import ContractDetailPublic
+
+router = APIRouter(prefix="/api/contract", tags=["contract"])
+internal_router = APIRouter(prefix="/internal/contract", include_in_schema=False)
+
+
+async def _upload(
+    contract_id: str,
+    request: Request,
+    uow: UowDep,
+    user: Lawyer,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> ContractDetailPublic:
+    limits = UploadLimits(
+        max_bytes=settings.max_upload_bytes,
+        max_pages=settings.max_pages,
+        timeout_s=settings.pdf_timeout_s,
+    )
+
+    async def receive(spool: Spool) -> str | None:
+        return await receive_file(
+            content_type=request.headers.get("content-type", ""),
+            body=request.stream(),
+            field_name="file",
+            spool=spool,
+            max_bytes=limits.max_bytes,
+        )
+
+    await documents.upload_document(
+        uow, user=user, contract_id=contract_id, store=store, receive=receive, limits=limits
+    )
+    return await detail_view(uow, user, contract_id)
+
+
+@router.put("/contracts/{contract_id}/document", response_model=ContractDetailPublic)
+async def put_document(
+    contract_id: str,
+    request: Request,
+    uow: UowDep,
+    user: Lawyer,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> ContractDetailPublic:
+    """Upload (or replace) the contract PDF as multipart field `file`."""
+    return await _upload(contract_id, request, uow, user, settings, store)
+
+
+@router.post("/contracts/{contract_id}/document", response_model=ContractDetailPublic)
+async def post_document(
+    contract_id: str,
+    request: Request,
+    uow: UowDep,
+    user: Lawyer,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> ContractDetailPublic:
+    """Upload (or replace) the contract PDF as multipart field `file`."""
+    return await _upload(contract_id, request, uow, user, settings, store)
+
+
+@router.get("/contracts/{contract_id}/document", response_class=FileResponse)
+async def get_document(
+    contract_id: str, uow: UowDep, user: Reader, store: StoreDep
+) -> FileResponse:
+    """Download the original contract PDF."""
+    path, name = await documents.document_path(
+        uow, user=user, contract_id=contract_id, store=store, signed=False
+    )
+    return FileResponse(path, media_type="application/pdf", filename=name)
+
+
+@router.get("/contracts/{contract_id}/signed-document", response_class=FileResponse)
+async def get_signed_document(
+    contract_id: str, uow: UowDep, user: Reader, store: StoreDep
+) -> FileResponse:
+    """Download the signed contract PDF once signing is complete."""
+    path, name = await documents.document_path(
+        uow, user=user, contract_id=contract_id, store=store, signed=True
+    )
+    return FileResponse(path, media_type="application/pdf", filename=name)
+
+
+@router.get("/contracts/{contract_id}/pages/{page}.png")
+async def get_page_preview(
+    contract_id: str, page: int, uow: UowDep, user: Reader, store: StoreDep, settings: SettingsDep
+) -> Response:
+    """Return a PNG preview of one page of the contract document."""
+    png = await documents.page_preview(
+        uow, user=user, contract_id=contract_id, page=page, store=store, dpi=settings.preview_dpi
+    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@internal_router.get("/documents/{sha256}", dependencies=[Depends(require_internal)])
+async def internal_document(sha256: str, store: StoreDep) -> FileResponse:
+    """Serve a stored document to a sibling service (claim check)."""
+    return FileResponse(documents.internal_document(store, sha256), media_type="application/pdf")

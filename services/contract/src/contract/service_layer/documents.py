@@ -1,0 +1,193 @@
+"""Use cases for the contract document: checked upload, downloads and page previews."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from servicekit.auth import Principal
+from servicekit.db import utcnow
+from servicekit.errors import AppError
+from servicekit.uow import UnitOfWork
+
+from ..adapters.document_store import DocumentStore, Spool, TooLarge
+from ..adapters.multipart import UploadMalformed
+from ..adapters.pdf_inspect import PdfRejected, inspect_pdf
+from ..adapters.previews import PreviewFailed, render_previews
+from ..adapters.repository import ContractRepository
+from ..adapters.tables import Contract, Document
+from ..domain.status import Action
+from .access import load_owned, load_visible, require, snapshot
+from .errors import (
+    DocumentNotFound,
+    PageNotFound,
+    SignedDocumentMissing,
+    UploadInvalid,
+    UploadTooLarge,
+)
+
+Receiver = Callable[[Spool], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """How big and how long an acceptable contract PDF may be."""
+
+    max_bytes: int
+    max_pages: int
+    timeout_s: float
+
+
+def _rejection(exc: PdfRejected) -> AppError:
+    return AppError(
+        exc.message_en,
+        exc.message_zh,
+        code=exc.code,
+        status_code=exc.status_code,
+        details=exc.details,
+    )
+
+
+def _filename(raw: str | None) -> str:
+    # Browsers may send a full client path; keep only the last component.
+    name = PureWindowsPath(PurePosixPath(raw or "").name).name.strip()
+    return (name or "document.pdf")[:255]
+
+
+async def upload_document(
+    uow: UnitOfWork,
+    *,
+    user: Principal,
+    contract_id: str,
+    store: DocumentStore,
+    receive: Receiver,
+    limits: UploadLimits,
+) -> tuple[Contract, Document]:
+    """Receive, check and store the contract PDF; nothing is kept when any step fails."""
+    repo = ContractRepository(uow.session)
+    contract = await load_owned(repo, contract_id=contract_id, user=user)
+    require(Action.EDIT, contract)
+    await uow.rollback()  # hold no lock or connection while the body streams in
+    spool = store.spool()
+    try:
+        try:
+            filename = await receive(spool)
+        except TooLarge as exc:
+            raise UploadTooLarge(details={"max_bytes": limits.max_bytes}) from exc
+        except UploadMalformed as exc:
+            raise UploadInvalid(details={"reason": str(exc)}) from exc
+        try:
+            inspection = await asyncio.to_thread(
+                inspect_pdf,
+                spool.read(),
+                max_bytes=limits.max_bytes,
+                max_pages=limits.max_pages,
+                timeout_s=limits.timeout_s,
+            )
+        except PdfRejected as exc:
+            raise _rejection(exc) from exc
+        contract = await load_owned(repo, contract_id=contract_id, user=user)
+        require(Action.EDIT, contract)
+        document = await repo.document(inspection.sha256)
+        if document is None:
+            document = Document(
+                sha256=inspection.sha256,
+                size=inspection.size,
+                page_count=inspection.page_count,
+                scan_suspect_pages=list(inspection.scan_suspect_pages),
+            )
+            repo.add(document)
+        before = snapshot(contract)
+        contract.document_sha256 = inspection.sha256
+        contract.document_filename = _filename(filename)
+        contract.updated_at = utcnow()
+        uow.audit(
+            actor=user.actor,
+            action="contract.document_upload",
+            object_type="contract",
+            object_id=contract.id,
+            before=before,
+            after={
+                **snapshot(contract),
+                "filename": contract.document_filename,
+                "page_count": document.page_count,
+                "size": document.size,
+                "scan_suspect_pages": document.scan_suspect_pages,
+            },
+        )
+        written = spool.commit(store.path(inspection.sha256))
+        try:
+            await uow.commit()
+        except BaseException:
+            if written:
+                store.remove(inspection.sha256)
+            raise
+        return contract, document
+    finally:
+        spool.discard()
+
+
+async def document_path(
+    uow: UnitOfWork, *, user: Principal, contract_id: str, store: DocumentStore, signed: bool
+) -> tuple[Path, str]:
+    """Return the stored original (or signed) PDF of a visible application and its file name."""
+    contract = await load_visible(
+        ContractRepository(uow.session), contract_id=contract_id, user=user
+    )
+    if signed:
+        if contract.signed_sha256 is None:
+            raise SignedDocumentMissing()
+        sha256, name = (
+            contract.signed_sha256,
+            f"signed-{contract.document_filename or 'contract.pdf'}",
+        )
+    else:
+        if contract.document_sha256 is None:
+            raise DocumentNotFound()
+        sha256, name = contract.document_sha256, contract.document_filename or "contract.pdf"
+    path = store.path(sha256)
+    if not path.is_file():
+        raise DocumentNotFound()
+    return path, name
+
+
+async def page_preview(
+    uow: UnitOfWork, *, user: Principal, contract_id: str, page: int, store: DocumentStore, dpi: int
+) -> bytes:
+    """Return a PNG preview of one page of a visible application's document."""
+    repo = ContractRepository(uow.session)
+    contract = await load_visible(repo, contract_id=contract_id, user=user)
+    document = await repo.document(contract.document_sha256) if contract.document_sha256 else None
+    if document is None:
+        raise DocumentNotFound()
+    if not 1 <= page <= document.page_count:
+        raise PageNotFound(details={"page_count": document.page_count})
+    cached = store.preview_path(document.sha256, page)
+    if cached.is_file():
+        return cached.read_bytes()
+    data = store.path(document.sha256).read_bytes()
+    try:
+        [png] = await asyncio.to_thread(render_previews, data, pages=[page], dpi=dpi)
+    except PreviewFailed as exc:
+        raise AppError(
+            exc.message,
+            "页面预览生成失败",
+            code=exc.code,
+            status_code=exc.status_code,
+            details=exc.details,
+        ) from exc
+    store.put_preview(document.sha256, page, png)
+    return png
+
+
+def internal_document(store: DocumentStore, sha256: str) -> Path:
+    """Return a stored document by hash for a sibling service (claim check)."""
+    try:
+        path = store.path(sha256)
+    except ValueError as exc:
+        raise DocumentNotFound() from exc
+    if not path.is_file():
+        raise DocumentNotFound()
+    return path
