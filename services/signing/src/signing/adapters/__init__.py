@@ -1,0 +1,1 @@
+"""PDF, PKI, timestamp and seal adapters of the signing service."""

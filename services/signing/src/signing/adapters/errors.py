@@ -1,0 +1,61 @@
+"""Exceptions raised by the signing adapters; each carries a stable ``code``."""
+
+from __future__ import annotations
+
+
+class AdapterError(Exception):
+    """Base class: a failure the service layer can map to an error response."""
+
+    code: str = "signing_adapter_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        """Return the human-readable message."""
+        return str(self.args[0]) if self.args else self.code
+
+
+class CaError(AdapterError):
+    """The internal CA cannot be created, loaded or used."""
+
+    code = "ca_error"
+
+
+class KeySourceError(AdapterError):
+    """A firm key source (generated, PKCS#12, PKCS#11) cannot provide a signer."""
+
+    code = "firm_key_unavailable"
+
+
+class TimestampUnavailable(AdapterError):
+    """The configured TSA did not answer; signing stops rather than trust the local clock."""
+
+    code = "timestamp_unavailable"
+
+
+class SealError(AdapterError):
+    """A seal image cannot be rendered (e.g. the CJK font is missing)."""
+
+    code = "seal_error"
+
+
+class PdfError(AdapterError):
+    """The input is not a PDF this engine can work with."""
+
+    code = "pdf_invalid"
+
+
+class PlacementError(AdapterError):
+    """A requested signature placement is not allowed."""
+
+    code = "placement_invalid"
+
+
+class SigningFailed(AdapterError):
+    """pyHanko could not produce the signature."""
+
+    code = "signing_failed"

@@ -1,0 +1,302 @@
+"""The platform's internal CA: a root, an issuing intermediate and the certificates it issues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .credentials import (
+    IssuedCredential,
+    PrivateKey,
+    cert_pem,
+    decrypt_key,
+    encrypt_key,
+    new_ec_key,
+    new_rsa_key,
+)
+from .errors import CaError
+
+# id-kp-documentSigning (RFC 9336); emailProtection is added because NSS (pdfsig)
+# checks signer certificates for the S/MIME usage.
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+# ETSI EN 319 412-1 semantics identifier prefix for a national trade register number.
+ORG_ID_PREFIX = "NTRCN-"
+
+_ROOT_YEARS = 20
+_ISSUING_YEARS = 10
+_LEAF_DAYS = 365
+_FILES = ("root.pem", "root.key.pem", "issuing.pem", "issuing.key.pem")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: PrivateKey,
+    *,
+    not_after: dt.datetime,
+    issuer_key: PrivateKey,
+) -> x509.CertificateBuilder:
+    now = _now() - dt.timedelta(minutes=5)  # tolerate small clock skew at the verifier
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(not_after)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+        )
+    )
+
+
+def _ca_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _signing_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _name(*attrs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
+    return x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")]
+        + [x509.NameAttribute(oid, value) for oid, value in attrs]
+    )
+
+
+class CertificateAuthority:
+    """A two-level internal CA whose keys live encrypted in one directory."""
+
+    def __init__(
+        self, *, root: x509.Certificate, issuing: x509.Certificate, issuing_key: PrivateKey
+    ) -> None:
+        self.root = root
+        self.issuing = issuing
+        self._issuing_key = issuing_key
+
+    @classmethod
+    def open(
+        cls, directory: Path, *, passphrase: bytes, organization: str = "lexseal"
+    ) -> CertificateAuthority:
+        """Load the CA from ``directory``, creating and persisting it on first use."""
+        if not (directory / "issuing.pem").exists():
+            cls._create(directory, passphrase=passphrase, organization=organization)
+        try:
+            root = x509.load_pem_x509_certificate((directory / "root.pem").read_bytes())
+            issuing = x509.load_pem_x509_certificate((directory / "issuing.pem").read_bytes())
+            key_pem = (directory / "issuing.key.pem").read_bytes()
+        except (OSError, ValueError) as exc:
+            raise CaError(
+                f"CA files in {directory} are unreadable: {exc}", code="ca_unreadable"
+            ) from exc
+        return cls(root=root, issuing=issuing, issuing_key=decrypt_key(key_pem, passphrase))
+
+    @staticmethod
+    def _create(directory: Path, *, passphrase: bytes, organization: str) -> None:
+        # Build in a sibling temp dir and rename it into place: rename is atomic, so
+        # concurrent replicas never see half a CA, and the loser simply loads the winner's.
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = directory.parent / f".{directory.name}.{uuid.uuid4().hex}"
+        tmp.mkdir(mode=0o700)
+        try:
+            root_key, issuing_key = new_ec_key(), new_ec_key()
+            now = _now()
+            root_name = _name(
+                (NameOID.ORGANIZATION_NAME, organization),
+                (NameOID.COMMON_NAME, f"{organization} Root CA"),
+            )
+            root = (
+                _builder(
+                    root_name,
+                    root_name,
+                    root_key,
+                    issuer_key=root_key,
+                    not_after=now + dt.timedelta(days=365 * _ROOT_YEARS),
+                )
+                .add_extension(x509.BasicConstraints(ca=True, path_length=1), True)
+                .add_extension(_ca_usage(), True)
+                .sign(root_key, hashes.SHA256())
+            )
+            issuing_name = _name(
+                (NameOID.ORGANIZATION_NAME, organization),
+                (NameOID.COMMON_NAME, f"{organization} Signing CA"),
+            )
+            issuing = (
+                _builder(
+                    issuing_name,
+                    root_name,
+                    issuing_key,
+                    issuer_key=root_key,
+                    not_after=now + dt.timedelta(days=365 * _ISSUING_YEARS),
+                )
+                .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+                .add_extension(_ca_usage(), True)
+                .sign(root_key, hashes.SHA256())
+            )
+            contents = (
+                cert_pem(root),
+                encrypt_key(root_key, passphrase),
+                cert_pem(issuing),
+                encrypt_key(issuing_key, passphrase),
+            )
+            for name, data in zip(_FILES, contents, strict=True):
+                fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            if directory.exists() and not any(directory.iterdir()):
+                directory.rmdir()
+            os.rename(tmp, directory)
+        except OSError as exc:
+            if not (directory / "issuing.pem").exists():
+                raise CaError(
+                    f"cannot create the CA in {directory}: {exc}", code="ca_unwritable"
+                ) from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def root_pem(self) -> bytes:
+        """Return the root certificate as PEM, for publishing as the trust anchor."""
+        return cert_pem(self.root)
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        """Return the issuing chain (intermediate, root)."""
+        return (self.issuing, self.root)
+
+    def _issue(
+        self,
+        subject: x509.Name,
+        *,
+        key: PrivateKey,
+        usage: x509.KeyUsage,
+        eku: Sequence[x509.ObjectIdentifier],
+        eku_critical: bool,
+        validity: dt.timedelta,
+    ) -> IssuedCredential:
+        # A leaf never outlives its issuer: validators would reject the tail anyway.
+        not_after = min(_now() + validity, self.issuing.not_valid_after_utc)
+        cert = (
+            _builder(
+                subject,
+                self.issuing.subject,
+                key,
+                issuer_key=self._issuing_key,
+                not_after=not_after,
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+            .add_extension(usage, True)
+            .add_extension(x509.ExtendedKeyUsage(list(eku)), eku_critical)
+            .sign(self._issuing_key, hashes.SHA256())
+        )
+        return IssuedCredential(certificate=cert, private_key=key, chain=self.chain)
+
+    def _issue_signer(self, subject: x509.Name, validity: dt.timedelta) -> IssuedCredential:
+        return self._issue(
+            subject,
+            key=new_ec_key(),
+            usage=_signing_usage(),
+            eku=(DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION),
+            eku_critical=False,
+            validity=validity,
+        )
+
+    def issue_individual(
+        self, *, name: str, id_number: str, validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS)
+    ) -> IssuedCredential:
+        """Issue a signing certificate for a verified individual (CN=name, serialNumber=ID)."""
+        subject = _name((NameOID.COMMON_NAME, name), (NameOID.SERIAL_NUMBER, id_number))
+        return self._issue_signer(subject, validity)
+
+    def issue_enterprise(
+        self,
+        *,
+        company_name: str,
+        credit_code: str,
+        validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS),
+    ) -> IssuedCredential:
+        """Issue a signing certificate for a verified enterprise (O/CN=name, credit code)."""
+        return self._issue_signer(self._org_name(company_name, credit_code), validity)
+
+    def issue_firm(
+        self,
+        *,
+        firm_name: str,
+        credit_code: str | None = None,
+        validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS),
+    ) -> IssuedCredential:
+        """Issue the law firm's seal certificate."""
+        return self._issue_signer(self._org_name(firm_name, credit_code), validity)
+
+    def issue_tsa(
+        self, *, name: str, validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS)
+    ) -> IssuedCredential:
+        """Issue an RSA time-stamping certificate (critical EKU timeStamping, RFC 3161)."""
+        subject = _name((NameOID.ORGANIZATION_NAME, name), (NameOID.COMMON_NAME, f"{name} TSA"))
+        return self._issue(
+            subject,
+            key=new_rsa_key(),
+            usage=_signing_usage(),
+            eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
+            eku_critical=True,
+            validity=validity,
+        )
+
+    @staticmethod
+    def _org_name(name: str, credit_code: str | None) -> x509.Name:
+        attrs: list[tuple[x509.ObjectIdentifier, str]] = [
+            (NameOID.ORGANIZATION_NAME, name),
+            (NameOID.COMMON_NAME, name),
+        ]
+        if credit_code:
+            attrs += [
+                (NameOID.ORGANIZATION_IDENTIFIER, ORG_ID_PREFIX + credit_code),
+                (NameOID.SERIAL_NUMBER, credit_code),
+            ]
+        return _name(*attrs)
+
+
+__all__ = [
+    "DOCUMENT_SIGNING",
+    "ORG_ID_PREFIX",
+    "CertificateAuthority",
+    "IssuedCredential",
+    "PrivateKey",
+    "cert_pem",
+    "decrypt_key",
+    "encrypt_key",
+]

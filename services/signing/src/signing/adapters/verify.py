@@ -1,0 +1,193 @@
+"""Verification of signed PDFs with pyHanko, including incremental-update analysis."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    PdfSignatureStatus,
+    SignatureCoverageLevel,
+    validate_pdf_signature,
+)
+from pyhanko_certvalidator import ValidationContext
+
+from .pki import ORG_ID_PREFIX
+from .signer import to_asn1
+
+TrustRoot: TypeAlias = bytes | x509.Certificate | asn1_x509.Certificate
+
+# Our pipeline only ever appends signatures after a signature (form filling), and at most
+# LTV data / document timestamps after the last one; anything more is tampering.
+_MAX_BETWEEN = ModificationLevel.FORM_FILLING
+_MAX_AFTER_LAST = ModificationLevel.LTA_UPDATES
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a document or signature is not valid: a stable code and a message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """What one signature says and whether it holds."""
+
+    field_name: str
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    modified_after: bool = True
+    signer_name: str | None = None
+    certificate_serial: str | None = None
+    subject_id: str | None = None
+    signing_time: datetime | None = None
+    timestamp_time: datetime | None = None
+    coverage: str | None = None
+    modification_level: str | None = None
+    chain: tuple[str, ...] = ()
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The verdict on a whole document."""
+
+    valid: bool
+    reason: Problem | None
+    signatures: tuple[SignatureReport, ...] = field(default=())
+
+
+def _load_roots(trust_roots: Iterable[TrustRoot]) -> list[asn1_x509.Certificate]:
+    roots: list[asn1_x509.Certificate] = []
+    for root in trust_roots:
+        if isinstance(root, asn1_x509.Certificate):
+            roots.append(root)
+        elif isinstance(root, x509.Certificate):
+            roots.append(to_asn1(root))
+        else:
+            for _, _, der in pem.unarmor(root, multiple=True):
+                roots.append(asn1_x509.Certificate.load(der))
+    return roots
+
+
+def _subject_facts(cert: asn1_x509.Certificate) -> tuple[str | None, str | None]:
+    subject: dict[str, Any] = cert.subject.native
+    name = subject.get("common_name") or subject.get("organization_name")
+    org_id = subject.get("organization_identifier")
+    if isinstance(org_id, str) and org_id.startswith(ORG_ID_PREFIX):
+        return name, org_id[len(ORG_ID_PREFIX) :]
+    return name, subject.get("serial_number") or org_id
+
+
+def _problem(status: PdfSignatureStatus) -> Problem | None:
+    if not status.intact:
+        return Problem("digest_mismatch", "the signed bytes were changed after signing")
+    if not status.valid:
+        return Problem("signature_invalid", "the cryptographic signature does not verify")
+    if not status.trusted:
+        return Problem("untrusted", "the signer's certificate does not chain to a trusted root")
+    ts = status.timestamp_validity
+    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+        return Problem("timestamp_invalid", "the signature timestamp does not verify")
+    return None
+
+
+def _report(
+    sig: EmbeddedPdfSignature, status: PdfSignatureStatus, *, is_last: bool
+) -> SignatureReport:
+    level = status.modification_level
+    limit = _MAX_AFTER_LAST if is_last else _MAX_BETWEEN
+    modified = status.coverage != SignatureCoverageLevel.ENTIRE_FILE and (
+        not status.docmdp_ok or level is None or level.value > limit.value
+    )
+    problem = _problem(status)
+    if problem is None and modified:
+        problem = Problem("modified_after_signing", "the document was changed after this signature")
+    cert = status.signing_cert
+    name, subject_id = _subject_facts(cert)
+    path = status.validation_path
+    chain_certs = list(path.iter_certs(include_root=True)) if path is not None else [cert]
+    ts = status.timestamp_validity
+    return SignatureReport(
+        field_name=sig.field_name,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        modified_after=modified,
+        signer_name=name,
+        certificate_serial=format(cert.serial_number, "x"),
+        subject_id=subject_id,
+        signing_time=status.signer_reported_dt,
+        timestamp_time=ts.timestamp if ts is not None else None,
+        coverage=status.coverage.name if status.coverage is not None else None,
+        modification_level=level.name if level is not None else None,
+        chain=tuple(c.subject.human_friendly for c in reversed(chain_certs)),
+        problem=problem,
+    )
+
+
+def _verify_one(
+    sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], is_last: bool
+) -> SignatureReport:
+    try:
+        context = ValidationContext(
+            trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
+        )
+        status = validate_pdf_signature(
+            sig, signer_validation_context=context, ts_validation_context=context
+        )
+        return _report(sig, status, is_last=is_last)
+    except Exception as exc:
+        try:
+            name = sig.field_name
+        except Exception:
+            name = "?"
+        return SignatureReport(
+            field_name=name,
+            problem=Problem("signature_malformed", f"the signature cannot be evaluated: {exc}"),
+        )
+
+
+def verify_pdf(pdf_bytes: bytes, trust_roots: Sequence[TrustRoot]) -> VerificationReport:
+    """Verify every signature in a PDF against ``trust_roots`` and judge the whole file."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = list(reader.embedded_regular_signatures)
+    except Exception as exc:
+        return VerificationReport(False, Problem("not_a_pdf", f"not a readable PDF: {exc}"))
+    if not signatures:
+        return VerificationReport(False, Problem("no_signatures", "the PDF is not signed"))
+    roots = _load_roots(trust_roots)
+    reports = tuple(
+        _verify_one(sig, roots, is_last=i == len(signatures) - 1)
+        for i, sig in enumerate(signatures)
+    )
+    if reports[-1].modified_after:
+        # Content appended after the last signature taints every earlier one too.
+        reports = tuple(_taint(r) for r in reports)
+    reason = next((r.problem for r in reports if r.problem is not None), None)
+    return VerificationReport(valid=reason is None, reason=reason, signatures=reports)
+
+
+def _taint(report: SignatureReport) -> SignatureReport:
+    if report.problem is not None:
+        return report
+    return replace(
+        report,
+        modified_after=True,
+        problem=Problem(
+            "modified_after_signing", "the document was changed after the last signature"
+        ),
+    )

@@ -1,0 +1,100 @@
+"""Shared fixtures: one CA, TSA, signers, seals and a prepared contract per test session."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from factories import make_contract_pdf
+from signing.adapters.pdf import PdfSigningEngine, prepare
+from signing.adapters.pki import CertificateAuthority, IssuedCredential
+from signing.adapters.seals import SealRenderer
+from signing.adapters.tsa import LexsealTimeStamper
+
+PASSPHRASE = b"correct horse battery staple"
+VERIFY_URL = "https://lexseal.example/verify/6f1c2a9e-0b57-4d1e-9a55-3f0d1f7c2b11"
+FIRM_NAME = "上海明诚律师事务所"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A signer with their credential, seal and where they sign."""
+
+    field_name: str
+    credential: IssuedCredential
+    seal_png: bytes
+    box: tuple[float, float, float, float]
+    page: int = 2
+
+
+@pytest.fixture(scope="session")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    return CertificateAuthority.open(tmp_path_factory.mktemp("pki") / "ca", passphrase=PASSPHRASE)
+
+
+@pytest.fixture(scope="session")
+def tsa(ca: CertificateAuthority) -> LexsealTimeStamper:
+    return LexsealTimeStamper(ca.issue_tsa(name="lexseal"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> PdfSigningEngine:
+    return PdfSigningEngine()
+
+
+@pytest.fixture(scope="session")
+def seals() -> SealRenderer:
+    return SealRenderer()
+
+
+@pytest.fixture(scope="session")
+def prepared_pdf() -> bytes:
+    return prepare(make_contract_pdf(pages=3), VERIFY_URL)
+
+
+@pytest.fixture(scope="session")
+def parties(ca: CertificateAuthority, seals: SealRenderer) -> list[Party]:
+    person = ca.issue_individual(name="张三", id_number="11010519491231002X")
+    company = ca.issue_enterprise(
+        company_name="北京星河科技有限公司", credit_code="91110108MA01ABCD1X"
+    )
+    firm = ca.issue_firm(firm_name=FIRM_NAME, credit_code="31310000425012345Q")
+    return [
+        Party("counterparty_1", person, seals.individual("张三"), (72, 90, 172, 190)),
+        Party(
+            "counterparty_2", company, seals.enterprise("北京星河科技有限公司"), (200, 90, 313, 203)
+        ),
+        Party("firm", firm, seals.firm(FIRM_NAME), (340, 90, 453, 203)),
+    ]
+
+
+@pytest.fixture(scope="session")
+def signed_pdf(
+    prepared_pdf: bytes, parties: list[Party], engine: PdfSigningEngine, tsa: LexsealTimeStamper
+) -> bytes:
+    pdf = prepared_pdf
+    for party in parties:  # counterparties first, the firm last
+        pdf = engine.sign(
+            pdf,
+            signer=engine.signer_for(party.credential),
+            field_name=party.field_name,
+            page=party.page,
+            box=party.box,
+            seal_png=party.seal_png,
+            timestamper=tsa,
+            reason="签署合同",
+            location="上海",
+        )
+    return pdf
+
+
+@pytest.fixture(scope="session")
+def root_pem_file(ca: CertificateAuthority, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("trust") / "root.pem"
+    path.write_bytes(ca.root_pem())
+    return path

@@ -1,0 +1,147 @@
+"""A contract signed by two counterparties and the firm validates everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIRM_NAME, Party
+from signing.adapters.errors import PlacementError
+from signing.adapters.pdf import PdfSigningEngine, page_boxes, qr_box
+from signing.adapters.pki import CertificateAuthority
+from signing.adapters.verify import verify_pdf
+
+from tools import PYHANKO_CLI, need, nss_db_trusting, run
+
+
+def test_all_three_signatures_verify(signed_pdf: bytes, ca: CertificateAuthority) -> None:
+    report = verify_pdf(signed_pdf, [ca.root_pem()])
+
+    assert report.valid and report.reason is None
+    assert [s.field_name for s in report.signatures] == ["counterparty_1", "counterparty_2", "firm"]
+    assert all(s.intact and s.trusted and not s.modified_after for s in report.signatures)
+    person, company, firm = report.signatures
+    assert (person.signer_name, person.subject_id) == ("张三", "11010519491231002X")
+    assert (company.signer_name, company.subject_id) == (
+        "北京星河科技有限公司",
+        "91110108MA01ABCD1X",
+    )
+    assert firm.signer_name == FIRM_NAME and firm.coverage == "ENTIRE_FILE"
+    assert person.modification_level == "FORM_FILLING"
+    assert all(
+        s.timestamp_time is not None and s.signing_time is not None for s in report.signatures
+    )
+    assert firm.chain[-1].startswith("Common Name: lexseal Root CA")
+
+
+def test_pdfsig_says_each_signature_is_valid_and_trusted(
+    signed_pdf: bytes, root_pem_file: Path, tmp_path: Path
+) -> None:
+    need("pdfsig", "certutil")
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(signed_pdf)
+    nss = nss_db_trusting(root_pem_file, tmp_path / "nss")
+
+    out = run("pdfsig", "-nssdir", nss, pdf).stdout
+
+    assert out.count("Signature is Valid.") == 3
+    assert out.count("Certificate is Trusted.") == 3
+
+
+def test_pyhanko_cli_validates_the_file(
+    signed_pdf: bytes, root_pem_file: Path, tmp_path: Path
+) -> None:
+    if not PYHANKO_CLI.exists():
+        pytest.skip("pyhanko CLI not installed")
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(signed_pdf)
+
+    result = run(
+        PYHANKO_CLI,
+        "sign",
+        "validate",
+        "--trust",
+        root_pem_file,
+        "--trust-replace",
+        "--executive-summary",
+        pdf,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(":VALID") == 3
+
+
+def test_qpdf_finds_the_structure_sound(signed_pdf: bytes, tmp_path: Path) -> None:
+    need("qpdf")
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(signed_pdf)
+
+    result = run("qpdf", "--check", pdf)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("page", "box", "code"),
+    [
+        (0, (500, 700, 620, 820), "box_outside_page"),
+        (0, (-10, 100, 100, 200), "box_outside_page"),
+        (0, (480, 20, 560, 100), "box_covers_qr"),
+        (7, (72, 90, 172, 190), "page_out_of_range"),
+        (0, (72, 90, 80, 95), "box_too_small"),
+    ],
+)
+def test_bad_placements_are_refused(
+    prepared_pdf: bytes,
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    page: int,
+    box: tuple[float, float, float, float],
+    code: str,
+) -> None:
+    party = parties[0]
+
+    with pytest.raises(PlacementError) as err:
+        engine.sign(
+            prepared_pdf,
+            signer=engine.signer_for(party.credential),
+            field_name="x",
+            page=page,
+            box=box,
+            seal_png=party.seal_png,
+        )
+    assert err.value.code == code
+
+
+def test_qr_box_is_what_placement_checks(
+    prepared_pdf: bytes, parties: list[Party], engine: PdfSigningEngine
+) -> None:
+    x1, _, _, y2 = qr_box(page_boxes(prepared_pdf)[0])
+    party = parties[0]
+
+    with pytest.raises(PlacementError):
+        engine.sign(
+            prepared_pdf,
+            signer=engine.signer_for(party.credential),
+            field_name="x",
+            page=0,
+            box=(x1 - 50, y2 - 1, x1 + 1, y2 + 60),
+            seal_png=party.seal_png,
+        )
+
+
+def test_a_field_cannot_be_signed_twice(
+    signed_pdf: bytes, parties: list[Party], engine: PdfSigningEngine
+) -> None:
+    party = parties[0]
+
+    with pytest.raises(PlacementError) as err:
+        engine.sign(
+            signed_pdf,
+            signer=engine.signer_for(party.credential),
+            field_name=party.field_name,
+            page=0,
+            box=(72, 300, 172, 400),
+            seal_png=party.seal_png,
+        )
+    assert err.value.code == "field_exists"
