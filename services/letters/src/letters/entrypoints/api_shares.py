@@ -1,0 +1,97 @@
+"""Share links: the applicant's management routes and the recipient's public pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from servicekit.app import UowDep
+from servicekit.auth import client_ip
+from servicekit.db import utcnow
+
+from ..domain.errors import ShareUnavailable
+from ..service_layer import sharing
+from .deps import Lawyer, SettingsDep
+from .schemas import ShareCreated, ShareOpenPublic, ShareOpensPublic, SharePublic, SharesPublic
+from .share_page import render_share_page, render_unavailable_page
+
+router = APIRouter(prefix="/api/letters/letters/{letter_id}/shares", tags=["letters-shares"])
+public_router = APIRouter(tags=["letters-public"])
+
+
+@router.post("", response_model=ShareCreated, status_code=201)
+async def create_share(
+    letter_id: str, uow: UowDep, settings: SettingsDep, user: Lawyer
+) -> ShareCreated:
+    """Create an expiring share link, with its QR code, for the sealed letter."""
+    new = await sharing.create_share(uow, settings=settings, user=user, letter_id=letter_id)
+    base = SharePublic.of(new.share, state="active")
+    token = new.url.rsplit("/", 1)[-1]
+    return ShareCreated(
+        **base.model_dump(), token=token, url=new.url, qr_png_base64=new.qr_png_base64
+    )
+
+
+@router.get("", response_model=SharesPublic)
+async def list_shares(letter_id: str, uow: UowDep, user: Lawyer) -> SharesPublic:
+    """List the letter's share links."""
+    now = utcnow()
+    shares = await sharing.list_shares(uow, user=user, letter_id=letter_id)
+    data = [SharePublic.of(s, state=sharing.share_state(s, now=now)) for s in shares]
+    return SharesPublic(data=data, count=len(data))
+
+
+@router.delete("/{share_id}", response_model=SharePublic)
+async def revoke_share(letter_id: str, share_id: str, uow: UowDep, user: Lawyer) -> SharePublic:
+    """Revoke a share link."""
+    share = await sharing.revoke_share(uow, user=user, letter_id=letter_id, share_id=share_id)
+    return SharePublic.of(share, state="revoked")
+
+
+@router.get("/{share_id}/opens", response_model=ShareOpensPublic)
+async def share_opens(letter_id: str, share_id: str, uow: UowDep, user: Lawyer) -> ShareOpensPublic:
+    """List every opening of a share link: time, IP, browser."""
+    opens = await sharing.share_opens(uow, user=user, letter_id=letter_id, share_id=share_id)
+    data = [ShareOpenPublic.of(o) for o in opens]
+    return ShareOpensPublic(data=data, count=len(data))
+
+
+@public_router.get("/share/{token}", response_class=HTMLResponse)
+async def share_page(
+    token: str, request: Request, uow: UowDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Show the shared letter to its recipient (no account needed)."""
+    try:
+        letter, _ = await sharing.open_share(
+            uow,
+            token=token,
+            what="page",
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+    except ShareUnavailable:
+        return HTMLResponse(render_unavailable_page(), status_code=404)
+    pdf_url = f"{settings.public_base_url}/api/letters/share/{token}/document.pdf"
+    html = render_share_page(letter, firm_name=settings.firm_name, pdf_url=pdf_url)
+    return HTMLResponse(
+        html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
+
+
+@public_router.get("/api/letters/share/{token}/document.pdf")
+async def share_document(token: str, request: Request, uow: UowDep) -> Response:
+    """Download the shared, sealed letter."""
+    letter, pdf = await sharing.open_share(
+        uow,
+        token=token,
+        what="document",
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    return Response(
+        pdf or b"",
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="letter-{letter.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,7 @@
+"""Alembic environment of the letters service."""
+
+from letters.adapters import tables  # noqa: F401 - registers the tables
+from servicekit.migrations import run_env
+from sqlmodel import SQLModel
+
+run_env(SQLModel.metadata)

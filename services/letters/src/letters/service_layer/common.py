@@ -1,0 +1,120 @@
+"""Helpers every letters use case shares: loading with access checks, rendering, snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from servicekit.auth import ADMIN, LETTER_ADMIN, Principal
+from servicekit.db import utcnow
+from servicekit.errors import NotFound
+from servicekit.uow import UnitOfWork
+
+from ..adapters.render import FirmInfo, LetterContent, render_letter
+from ..adapters.repository import LetterRepository
+from ..adapters.tables import Letter
+from ..config import Settings
+from ..domain.letters import Status
+from ..domain.numbering import letter_type_by_code
+
+STAFF = (LETTER_ADMIN, ADMIN)
+
+
+class LetterNotFound(NotFound):
+    code = "letter_not_found"
+    message_zh = "函件不存在"
+    message_en = "Letter not found"
+
+
+def today(settings: Settings) -> date:
+    """Return today's date where the firm is (Asia/Shanghai by default)."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def is_staff(user: Principal) -> bool:
+    """Tell whether the caller administers letters."""
+    return user.has(*STAFF)
+
+
+async def load_letter(
+    uow: UnitOfWork, *, letter_id: str, user: Principal, lock: bool = False, own: bool = False
+) -> Letter:
+    """Return a letter the caller may see (own, or any for staff unless `own`); else 404."""
+    letter = await LetterRepository(uow.session).get(letter_id, lock=lock)
+    if letter is None:
+        raise LetterNotFound()
+    mine = letter.owner_id == user.id
+    if not mine and (own or not is_staff(user)):
+        raise LetterNotFound()
+    return letter
+
+
+def status_of(letter: Letter) -> Status:
+    """Return the letter's status as the domain enum."""
+    return Status(letter.status)
+
+
+def touch(letter: Letter) -> None:
+    """Mark the letter changed now."""
+    letter.updated_at = utcnow()
+
+
+def snapshot(letter: Letter) -> dict[str, Any]:
+    """Return the letter's fields for the audit log."""
+    data = letter.model_dump(exclude={"created_at", "updated_at"})
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()}
+
+
+def lawyers_of(letter: Letter) -> list[dict[str, str]]:
+    """Return the handling lawyers stored on the letter."""
+    value: list[dict[str, str]] = json.loads(letter.lawyers_json)
+    return value
+
+
+def firm_of(settings: Settings) -> FirmInfo:
+    """Return the firm's letterhead from the settings."""
+    return FirmInfo(
+        name=settings.firm_name,
+        address=settings.firm_address,
+        phone=settings.firm_phone,
+        letterhead_note=settings.firm_letterhead_note,
+    )
+
+
+def content_of(letter: Letter, *, settings: Settings, number: str | None) -> LetterContent:
+    """Return what the renderer prints for the letter."""
+    letter_type = letter_type_by_code(letter.letter_type, settings.letter_types)
+    return LetterContent(
+        number=number,
+        letter_type=letter_type.name_zh,
+        recipient_org=letter.recipient_org,
+        case_serial_no=letter.case_serial_no,
+        cause_of_action=letter.cause_of_action,
+        client_name=letter.client_name,
+        matter=letter.matter,
+        lawyers=[(x["name"], x["licence_no"]) for x in lawyers_of(letter)],
+        body=letter.body,
+        letter_date=letter.letter_date,
+    )
+
+
+async def render(letter: Letter, *, settings: Settings, number: str | None) -> bytes:
+    """Render the letter as a PDF off the event loop."""
+    content = content_of(letter, settings=settings, number=number)
+    return await asyncio.to_thread(
+        render_letter, content, firm_of(settings), font_path=str(settings.font_path)
+    )
+
+
+def sha256_hex(data: bytes) -> str:
+    """Return the hex sha256 of `data`."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def internal_document_url(settings: Settings, sha256: str) -> str:
+    """Return the internal (claim-check) URL of a stored document."""
+    return f"{settings.internal_base_url}/internal/letters/documents/{sha256}"
