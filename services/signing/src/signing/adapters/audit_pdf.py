@@ -1,0 +1,79 @@
+"""Render an envelope's audit trail as an A4 PDF with an embedded CJK font (reportlab)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from .seals import DEFAULT_FONT
+
+FONT = "WQYMicroHei"
+# where the platform's signature goes on the first page (clear of any QR corner)
+SIGNATURE_BOX = (430.0, 740.0, 530.0, 820.0)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit-trail entry as printed."""
+
+    at: str
+    actor: str
+    action: str
+    ip: str
+    detail: str
+
+
+@lru_cache(maxsize=1)
+def _font() -> str:
+    pdfmetrics.registerFont(TTFont(FONT, str(DEFAULT_FONT), subfontIndex=0))
+    return FONT
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[AuditLine]) -> bytes:
+    """Return the audit-trail PDF: a header block, then one entry per audit row."""
+    font = _font()
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=A4)
+    canvas.setTitle(title)
+    width, height = A4
+    y = height - 60
+
+    def newline(step: float = 14) -> None:
+        nonlocal y
+        y -= step
+        if y < 60:
+            canvas.showPage()
+            y = height - 60
+
+    canvas.setFont(font, 16)
+    canvas.drawString(50, y, "签署审计记录 Audit trail")
+    newline(24)
+    canvas.setFont(font, 10)
+    for text in header:
+        for part in _wrap(text, 60):
+            canvas.drawString(50, y, part)
+            newline()
+    newline(8)
+    for line in lines:
+        canvas.setFont(font, 9)
+        canvas.drawString(50, y, f"{line.at}  {line.action}  {line.actor}  IP {line.ip}")
+        newline(12)
+        canvas.setFont(font, 8)
+        for part in _wrap(line.detail, 95):
+            canvas.drawString(62, y, part)
+            newline(11)
+        newline(4)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()

@@ -1,0 +1,147 @@
+"""The signing machinery a running service holds: CA, firm key, TSA, seals, engine, providers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from pyhanko.sign.signers import Signer
+from pyhanko.sign.timestamps import TimeStamper
+
+from ..config import Settings
+from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs11FirmKey, Pkcs12FirmKey
+from .pdf import PdfSigningEngine
+from .pki import CertificateAuthority, IssuedCredential
+from .providers import (
+    BankTransferProvider,
+    FaceCheckProvider,
+    HttpBankTransfer,
+    HttpFaceCheck,
+    SandboxBankTransfer,
+    SandboxFaceCheck,
+)
+from .seals import SealRenderer
+from .tsa import make_timestamper
+
+
+@dataclass
+class Keyring:
+    """Everything that touches keys and external checks, built once per process."""
+
+    ca: CertificateAuthority
+    firm_key: FirmKeySource
+    timestamper: TimeStamper
+    seals: SealRenderer
+    engine: PdfSigningEngine
+    firm_seal_png: bytes
+    face: FaceCheckProvider
+    bank: BankTransferProvider
+    passphrase: bytes
+
+    def firm_signer(self) -> Signer:
+        """Return the firm's signer (loading its key on first use)."""
+        return self.firm_key.signer()
+
+    def trust_roots(self) -> list[bytes]:
+        """Return the roots a lexseal signature chains to."""
+        return [self.ca.root_pem()]
+
+    def _fernet(self) -> Fernet:
+        key = hashlib.sha256(b"lexseal-invitation-links:" + self.passphrase).digest()
+        return Fernet(base64.urlsafe_b64encode(key))
+
+    def encrypt(self, text: str) -> str:
+        """Encrypt a secret kept at rest (an invitation link for the lawyer to show again)."""
+        return self._fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        """Decrypt what `encrypt` returned."""
+        return self._fernet().decrypt(token.encode()).decode()
+
+    def signer_for(self, credential: IssuedCredential) -> Signer:
+        """Return a (cached) signer for a signer's credential."""
+        return self.engine.signer_for(credential)
+
+
+def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -> FirmKeySource:
+    if settings.firm_key_source == "pkcs12":
+        if settings.firm_pkcs12_path is None:
+            raise ValueError("SIGNING_FIRM_PKCS12_PATH is required for the pkcs12 firm key source")
+        pw = settings.firm_pkcs12_passphrase
+        return Pkcs12FirmKey(path=settings.firm_pkcs12_path, passphrase=pw.encode() if pw else None)
+    if settings.firm_key_source == "pkcs11":
+        if not settings.firm_pkcs11_lib or not settings.firm_pkcs11_key_label:
+            raise ValueError(
+                "SIGNING_FIRM_PKCS11_LIB and SIGNING_FIRM_PKCS11_KEY_LABEL are required"
+            )
+        return Pkcs11FirmKey(
+            lib_location=settings.firm_pkcs11_lib,
+            key_label=settings.firm_pkcs11_key_label,
+            user_pin=settings.firm_pkcs11_pin,
+            token_label=settings.firm_pkcs11_token_label,
+        )
+    return GeneratedFirmKey(
+        ca=ca,
+        directory=settings.pki_dir / "firm",
+        passphrase=passphrase,
+        firm_name=settings.firm_name,
+        credit_code=settings.firm_credit_code,
+    )
+
+
+def _face(settings: Settings) -> FaceCheckProvider:
+    if settings.face_provider == "http":
+        if not settings.face_provider_url:
+            raise ValueError("SIGNING_FACE_PROVIDER_URL is required for the http face provider")
+        return HttpFaceCheck(
+            url=settings.face_provider_url,
+            token=settings.provider_token,
+            timeout=settings.provider_timeout,
+        )
+    return SandboxFaceCheck()
+
+
+def _bank(settings: Settings) -> BankTransferProvider:
+    if settings.bank_provider == "http":
+        if not settings.bank_provider_url:
+            raise ValueError("SIGNING_BANK_PROVIDER_URL is required for the http bank provider")
+        return HttpBankTransfer(
+            url=settings.bank_provider_url,
+            token=settings.provider_token,
+            timeout=settings.provider_timeout,
+        )
+    return SandboxBankTransfer()
+
+
+def _firm_seal(settings: Settings, seals: SealRenderer) -> bytes:
+    path: Path | None = settings.firm_seal_path
+    if path is not None:
+        return path.read_bytes()
+    return seals.firm(settings.firm_name)
+
+
+def build_keyring(settings: Settings) -> Keyring:
+    """Open (or create) the CA and wire the firm key, TSA, seals and providers (blocking)."""
+    passphrase = settings.key_passphrase.encode()
+    ca = CertificateAuthority.open(
+        settings.pki_dir / "ca", passphrase=passphrase, organization=settings.firm_name
+    )
+    tsa_credential = None if settings.tsa_url else ca.issue_tsa(name=settings.firm_name)
+    timestamper = make_timestamper(
+        url=settings.tsa_url, credential=tsa_credential, timeout=settings.tsa_timeout
+    )
+    seals = SealRenderer()
+    return Keyring(
+        ca=ca,
+        firm_key=_firm_key(settings, ca, passphrase),
+        timestamper=timestamper,
+        seals=seals,
+        engine=PdfSigningEngine(),
+        firm_seal_png=_firm_seal(settings, seals),
+        face=_face(settings),
+        bank=_bank(settings),
+        passphrase=passphrase,
+    )

@@ -1,0 +1,80 @@
+"""HTTP providers: JSON calls to a configured face-check / bank-transfer endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from servicekit.db import utcnow
+
+from .base import FaceResult, ProviderUnavailable, Transfer
+
+
+async def _post(
+    url: str, *, token: str | None, timeout: float, body: dict[str, Any]
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            resp = await client.post(url, json=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise ProviderUnavailable(f"{url} unreachable: {type(exc).__name__}") from exc
+    if resp.status_code >= 500:
+        raise ProviderUnavailable(f"{url} answered {resp.status_code}")
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise ProviderUnavailable(f"{url} answered non-JSON") from exc
+    if not isinstance(data, dict):
+        raise ProviderUnavailable(f"{url} answered an unexpected shape")
+    return data
+
+
+class HttpFaceCheck:
+    """POST {name, id_number} to the endpoint; expects {passed, reference, reason?}."""
+
+    sandbox = False
+
+    def __init__(self, *, url: str, token: str | None = None, timeout: float = 10.0) -> None:
+        self.url, self.token, self.timeout = url, token, timeout
+
+    async def check(self, *, name: str, id_number: str, test_flag: str | None = None) -> FaceResult:
+        """Ask the real provider to check the person's face."""
+        data = await _post(
+            self.url,
+            token=self.token,
+            timeout=self.timeout,
+            body={"name": name, "id_number": id_number},
+        )
+        return FaceResult(
+            passed=bool(data.get("passed")),
+            reference=str(data.get("reference", "")),
+            reason=data.get("reason"),
+        )
+
+
+class HttpBankTransfer:
+    """POST {account_name, account_number, amount_fen} to the endpoint; expects {reference}."""
+
+    sandbox = False
+
+    def __init__(self, *, url: str, token: str | None = None, timeout: float = 10.0) -> None:
+        self.url, self.token, self.timeout = url, token, timeout
+
+    async def send(self, *, account_name: str, account_number: str, amount_fen: int) -> Transfer:
+        """Ask the bank to send the amount."""
+        body = {
+            "account_name": account_name,
+            "account_number": account_number,
+            "amount_fen": amount_fen,
+        }
+        data = await _post(self.url, token=self.token, timeout=self.timeout, body=body)
+        if not data.get("reference"):
+            raise ProviderUnavailable("the bank answered without a transfer reference")
+        return Transfer(
+            reference=str(data["reference"]),
+            account_name=account_name,
+            account_number=account_number,
+            amount_fen=amount_fen,
+            at=utcnow(),
+        )

@@ -1,0 +1,53 @@
+"""Sandbox providers: no real face check, no real money; clearly labelled, deterministic."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+
+from servicekit.db import utcnow
+
+from .base import FaceResult, Transfer
+
+log = logging.getLogger("signing.sandbox")
+
+# A face check request whose `test_flag` is this value fails (to exercise the failure path).
+SANDBOX_FAIL_FLAG = "fail"
+
+
+class SandboxFaceCheck:
+    """Pass every face check unless the request carries `test_flag="fail"`."""
+
+    sandbox = True
+
+    async def check(self, *, name: str, id_number: str, test_flag: str | None = None) -> FaceResult:
+        """Answer as a face check would, without any camera."""
+        passed = test_flag != SANDBOX_FAIL_FLAG
+        log.warning("SANDBOX face check (no real verification): %s", "pass" if passed else "fail")
+        ref = f"sandbox-face-{uuid.uuid4().hex[:12]}"
+        return FaceResult(
+            passed=passed, reference=ref, reason=None if passed else "sandbox test flag"
+        )
+
+
+class SandboxBankTransfer:
+    """Record the amount instead of sending it; operators read it back from `sent`."""
+
+    sandbox = True
+
+    def __init__(self, *, keep: int = 1000) -> None:
+        self.sent: deque[Transfer] = deque(maxlen=keep)
+
+    async def send(self, *, account_name: str, account_number: str, amount_fen: int) -> Transfer:
+        """Pretend to send the amount and remember it."""
+        transfer = Transfer(
+            reference=f"sandbox-tx-{uuid.uuid4().hex[:12]}",
+            account_name=account_name,
+            account_number=account_number,
+            amount_fen=amount_fen,
+            at=utcnow(),
+        )
+        self.sent.append(transfer)
+        log.warning("SANDBOX bank transfer (no real money moved) ref=%s", transfer.reference)
+        return transfer

@@ -1,0 +1,116 @@
+"""Signing's tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from servicekit.db import utcnow
+from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def _ts(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Envelope(SQLModel, table=True):
+    """One document on its way to every signature: counterparties first, the firm last."""
+
+    __tablename__ = "envelopes"
+    __table_args__ = (
+        Index("ix_envelopes_contract", "contract_id"),
+        Index("ix_envelopes_status", "status", "expires_at"),
+    )
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    kind: str = Field(default="contract", max_length=16)  # contract | letter
+    contract_id: str = Field(max_length=64)  # the letter id for letters
+    owner_id: str = Field(max_length=64)
+    title: str = Field(default="", max_length=300)
+    status: str = Field(max_length=16)
+    verify_code: str = Field(max_length=64, unique=True)
+    original_sha256: str = Field(max_length=64)
+    current_sha256: str = Field(max_length=64)
+    version: int = 0
+    expires_at: datetime = Field(sa_column=_ts(False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    completed_at: datetime | None = Field(default=None, sa_column=_ts())
+    ended_reason: str | None = Field(default=None, max_length=500)
+
+
+class EnvelopeSigner(SQLModel, table=True):
+    """A signer of an envelope, as the lawyer entered them, and how far they are."""
+
+    __tablename__ = "envelope_signers"
+    __table_args__ = (UniqueConstraint("envelope_id", "signer_id"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    envelope_id: str = Field(foreign_key="envelopes.id", max_length=36, index=True)
+    signer_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # individual | enterprise | firm
+    position: int
+    name: str = Field(max_length=200)
+    id_number: str = Field(default="", max_length=32)
+    legal_representative: str | None = Field(default=None, max_length=100)
+    bank_account_number: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    method: str | None = Field(default=None, max_length=16)  # face | micro_deposit | firm_key
+    sandbox: bool = False
+    verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    signed_at: datetime | None = Field(default=None, sa_column=_ts())
+    signed_by: str | None = Field(default=None, max_length=64)
+    signature_png: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    certificate_pem: str | None = Field(default=None, sa_column=Column(Text))
+    private_key_pem: str | None = Field(default=None, sa_column=Column(Text))  # encrypted PKCS#8
+
+
+class Invitation(SQLModel, table=True):
+    """A signer's link: only the sha256 of its token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    envelope_id: str = Field(foreign_key="envelopes.id", max_length=36, index=True)
+    signer_row_id: str = Field(foreign_key="envelope_signers.id", max_length=36, index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
+    voided_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class DepositChallenge(SQLModel, table=True):
+    """A random amount sent to an enterprise's account, to be entered back."""
+
+    __tablename__ = "deposit_challenges"
+    __table_args__ = (Index("ix_deposits_code_day", "credit_code", "day"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    signer_row_id: str = Field(foreign_key="envelope_signers.id", max_length=36, index=True)
+    credit_code: str = Field(max_length=18)
+    day: str = Field(max_length=10)  # Asia/Shanghai calendar day
+    amount_fen: int
+    status: str = Field(default="open", max_length=16)  # open | voided | confirmed | failed
+    attempts: int = 0
+    provider_ref: str | None = Field(default=None, max_length=128)
+    sandbox: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
+
+
+class StoredDocument(SQLModel, table=True):
+    """Document bytes by content hash (original, prepared and every signed version)."""
+
+    __tablename__ = "documents"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))

@@ -1,0 +1,71 @@
+"""The one place that wires the signing service together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from servicekit.app import ServiceKit, create_service_app
+
+from .adapters.keyring import build_keyring
+from .config import Settings, get_settings
+from .entrypoints import api, internal, invite, public
+from .entrypoints.consumers import Wiring, consumer
+from .service_layer.envelopes import expire_due
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("signing")
+
+
+async def _expire_loop(kit: ServiceKit, interval: float) -> None:
+    while True:
+        try:
+            async with kit.uow() as uow:
+                n = await expire_due(uow)
+            if n:
+                log.info("expired %d envelope(s)", n)
+        except Exception:
+            log.exception("expiry sweep failed; retrying")
+        await asyncio.sleep(interval)
+
+
+def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+        keyring = await asyncio.to_thread(build_keyring, settings)
+        if keyring.face.sandbox or keyring.bank.sandbox:
+            log.warning(
+                "SANDBOX identity providers in use (face=%s, bank=%s): no real verification",
+                settings.face_provider,
+                settings.bank_provider,
+            )
+        kit.extras["keyring"] = keyring
+        Wiring.settings, Wiring.keyring = settings, keyring
+        task = asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Return the signing service's app."""
+    settings = settings or get_settings()
+    return create_service_app(
+        settings=settings,
+        title="lexseal signing",
+        description="Envelopes, invitations, identity verification, seals, PAdES signatures and verification.",
+        routers=[api.router, invite.router, public.router, internal.router],
+        consumer=consumer,
+        migrations_dir=MIGRATIONS,
+        extra_lifespan=_lifespan(settings),
+    )

@@ -1,0 +1,39 @@
+"""Business errors of the signing service: stable codes, messages in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from servicekit.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unavailable
+
+
+def not_found(what: str = "envelope") -> NotFound:
+    """Return the error for an object the caller may not see or that does not exist."""
+    return NotFound(f"{what} not found", "对象不存在或无权查看", code=f"{what}_not_found")
+
+
+def conflict(code: str, en: str, zh: str, details: Any = None) -> Conflict:
+    """Return a state conflict (409) with a stable code."""
+    return Conflict(en, zh, code=code, details=details)
+
+
+def invalid(code: str, en: str, zh: str, details: Any = None) -> Invalid:
+    """Return an input error (422) with a stable code."""
+    return Invalid(en, zh, code=code, details=details)
+
+
+def forbidden(code: str, en: str, zh: str) -> Forbidden:
+    """Return a refusal (403) with a stable code."""
+    return Forbidden(en, zh, code=code)
+
+
+def unavailable(code: str, en: str, zh: str) -> Unavailable:
+    """Return a temporary failure (503) with a stable code."""
+    return Unavailable(en, zh, code=code)
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message_zh = "请求过于频繁"
+    message_en = "Too many requests"

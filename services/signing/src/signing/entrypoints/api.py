@@ -1,0 +1,244 @@
+"""Routes for the lawyer and risk control under /api/signing (gateway JWT)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
+from servicekit.app import UowDep
+from servicekit.auth import ADMIN, RISK_CONTROL, CurrentUser, Principal, require_roles
+
+from ..adapters import render
+from ..adapters.providers import SandboxBankTransfer
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope, EnvelopeSigner
+from ..domain import errors
+from ..service_layer import envelopes, evidence, invitations, signing
+from .deps import KeyringDep, PlacementIn, SettingsDep
+
+router = APIRouter(prefix="/api/signing", tags=["signing"])
+PDF = "application/pdf"
+
+
+class SignerPublic(BaseModel):
+    signer_id: str
+    kind: str
+    name: str
+    position: int
+    status: str
+    method: str | None
+    sandbox: bool
+    verified_at: datetime | None
+    signed_at: datetime | None
+
+
+class EnvelopePublic(BaseModel):
+    id: str
+    kind: str
+    contract_id: str
+    owner_id: str
+    title: str
+    status: str
+    verify_code: str
+    current_sha256: str
+    expires_at: datetime
+    created_at: datetime
+    completed_at: datetime | None
+    ended_reason: str | None
+    signers: list[SignerPublic] = []
+
+
+class EnvelopesPublic(BaseModel):
+    data: list[EnvelopePublic]
+    count: int
+
+
+class InvitationCreate(BaseModel):
+    signer_id: str
+
+
+class InvitationPublic(BaseModel):
+    invitation_id: str
+    url: str
+    expires_at: datetime
+
+
+class VoidIn(BaseModel):
+    reason: str | None = None
+
+
+def _public(envelope: Envelope, signers: list[EnvelopeSigner] | None = None) -> EnvelopePublic:
+    out = EnvelopePublic.model_validate(envelope, from_attributes=True)
+    out.signers = [SignerPublic.model_validate(s, from_attributes=True) for s in signers or []]
+    return out
+
+
+@router.get("/envelopes", response_model=EnvelopesPublic)
+async def list_envelopes(
+    uow: UowDep, user: CurrentUser, contract_id: str | None = None
+) -> EnvelopesPublic:
+    """List the envelopes the caller may see, newest first."""
+    rows = await envelopes.list_envelopes(uow, user=user, contract_id=contract_id)
+    return EnvelopesPublic(data=[_public(r) for r in rows], count=len(rows))
+
+
+@router.get("/envelopes/{envelope_id}", response_model=EnvelopePublic)
+async def get_envelope(envelope_id: str, uow: UowDep, user: CurrentUser) -> EnvelopePublic:
+    """Return an envelope with its signers, their state and the signing order."""
+    envelope, signers = await envelopes.envelope_detail(uow, user=user, envelope_id=envelope_id)
+    return _public(envelope, signers)
+
+
+@router.post(
+    "/envelopes/{envelope_id}/invitations", response_model=InvitationPublic, status_code=201
+)
+async def create_invitation(
+    envelope_id: str,
+    body: InvitationCreate,
+    uow: UowDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+    keyring: KeyringDep,
+) -> InvitationPublic:
+    """Invite one counterparty signer (a new link voids their previous one)."""
+    inv, url = await invitations.create_invitation(
+        uow,
+        user=user,
+        settings=settings,
+        keyring=keyring,
+        envelope_id=envelope_id,
+        signer_id=body.signer_id,
+    )
+    return InvitationPublic(invitation_id=inv.id, url=url, expires_at=inv.expires_at)
+
+
+@router.get("/envelopes/{envelope_id}/invitations/{invitation_id}/qr.{fmt}")
+async def invitation_qr(
+    envelope_id: str,
+    invitation_id: str,
+    fmt: str,
+    uow: UowDep,
+    user: CurrentUser,
+    keyring: KeyringDep,
+) -> Response:
+    """Return the invitation link as a QR code image (png or svg) for the lawyer to send."""
+    if fmt not in ("png", "svg"):
+        raise errors.not_found("format")
+    inv = await invitations.own_invitation(
+        uow, user=user, envelope_id=envelope_id, invitation_id=invitation_id
+    )
+    if inv.voided_at is not None:
+        raise errors.conflict(
+            "invitation_voided",
+            "This invitation was replaced by a newer one",
+            "此邀请已被新的邀请替代",
+        )
+    url = keyring.decrypt(inv.url)
+    if fmt == "png":
+        return Response(
+            render.qr_png(url), media_type="image/png", headers={"cache-control": "no-store"}
+        )
+    return Response(
+        render.qr_svg(url), media_type="image/svg+xml", headers={"cache-control": "no-store"}
+    )
+
+
+@router.post("/envelopes/{envelope_id}/void", response_model=EnvelopePublic)
+async def void(envelope_id: str, body: VoidIn, uow: UowDep, user: CurrentUser) -> EnvelopePublic:
+    """Void an open envelope (its owner only)."""
+    return _public(
+        await envelopes.void_envelope(uow, user=user, envelope_id=envelope_id, reason=body.reason)
+    )
+
+
+async def _current_bytes(uow: UowDep, user: Principal, envelope_id: str) -> tuple[Envelope, bytes]:
+    envelope = await envelopes.visible_envelope(uow, user=user, envelope_id=envelope_id)
+    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    if doc is None:
+        raise errors.not_found("document")
+    return envelope, doc.data
+
+
+@router.get("/envelopes/{envelope_id}/document.pdf")
+async def document(envelope_id: str, uow: UowDep, user: CurrentUser) -> Response:
+    """Return the envelope's current bytes (the signed PDF once complete)."""
+    envelope, data = await _current_bytes(uow, user, envelope_id)
+    name = "signed.pdf" if envelope.status == "completed" else "document.pdf"
+    return Response(
+        data, media_type=PDF, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/envelopes/{envelope_id}/pages/{n}.png")
+async def page_image(envelope_id: str, n: int, uow: UowDep, user: CurrentUser) -> Response:
+    """Return page `n` (1-based) of the current document as PNG."""
+    _, data = await _current_bytes(uow, user, envelope_id)
+    return Response(await render.page_png(data, page=n), media_type="image/png")
+
+
+@router.get("/envelopes/{envelope_id}/firm-seal.png")
+async def firm_seal(
+    envelope_id: str, uow: UowDep, user: CurrentUser, keyring: KeyringDep
+) -> Response:
+    """Return the firm's seal image (for placing it on the page)."""
+    await envelopes.visible_envelope(uow, user=user, envelope_id=envelope_id)
+    return Response(keyring.firm_seal_png, media_type="image/png")
+
+
+@router.post("/envelopes/{envelope_id}/firm-sign", response_model=EnvelopePublic)
+async def firm_sign(
+    envelope_id: str,
+    body: PlacementIn,
+    uow: UowDep,
+    settings: SettingsDep,
+    keyring: KeyringDep,
+    user: Principal = Depends(require_roles(RISK_CONTROL)),
+) -> EnvelopePublic:
+    """Apply the firm's signature, last, where risk control placed it."""
+    envelope = await signing.firm_sign(
+        uow,
+        user=user,
+        settings=settings,
+        keyring=keyring,
+        envelope_id=envelope_id,
+        placement=body.to_domain(),
+    )
+    return _public(envelope)
+
+
+@router.get("/envelopes/{envelope_id}/evidence.zip")
+async def evidence_package(
+    envelope_id: str, uow: UowDep, user: CurrentUser, settings: SettingsDep, keyring: KeyringDep
+) -> Response:
+    """Return the evidence package: signed PDF, platform-signed audit trail, hashes manifest."""
+    data = await evidence.evidence_zip(
+        uow, user=user, settings=settings, keyring=keyring, envelope_id=envelope_id
+    )
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="evidence-{envelope_id}.zip"'},
+    )
+
+
+@router.get("/sandbox/transfers")
+async def sandbox_transfers(
+    keyring: KeyringDep, user: Principal = Depends(require_roles(ADMIN, RISK_CONTROL))
+) -> dict[str, object]:
+    """Show the amounts the sandbox bank provider pretended to send (operators and tests)."""
+    bank = keyring.bank
+    if not isinstance(bank, SandboxBankTransfer):
+        raise errors.not_found("sandbox")
+    data = [
+        {
+            "reference": t.reference,
+            "account_name": t.account_name,
+            "account_number": t.account_number,
+            "amount": f"{t.amount_fen / 100:.2f}",
+            "amount_fen": t.amount_fen,
+            "at": t.at,
+        }
+        for t in reversed(bank.sent)
+    ]
+    return {"sandbox": True, "data": data, "count": len(data)}

@@ -1,0 +1,56 @@
+"""Dependencies the routes share: the keyring, the settings, the signer as an audit actor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
+from servicekit.app import get_kit
+from servicekit.auth import client_ip
+from servicekit.uow import Actor
+
+from ..adapters.keyring import Keyring
+from ..config import Settings
+from ..domain.model import Placement
+
+
+def get_keyring(request: Request) -> Keyring:
+    """Return the running service's keyring."""
+    keyring: Keyring = get_kit(request).extras["keyring"]
+    return keyring
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """Return the running service's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def signer_actor(request: Request) -> Actor:
+    """Return the anonymous signer behind a token as an audit actor (IP, user agent)."""
+    return Actor(
+        id="invitee",
+        name="signer (token)",
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SignerActor = Annotated[Actor, Depends(signer_actor)]
+
+
+class PlacementIn(BaseModel):
+    """Where a seal goes, in PDF points: 0-based page, lower-left corner, size."""
+
+    page: int = Field(ge=0)
+    x: float = Field(ge=0)
+    y: float = Field(ge=0)
+    width: float = Field(gt=0, le=600)
+    height: float = Field(gt=0, le=600)
+
+    def to_domain(self) -> Placement:
+        """Return the domain placement."""
+        return Placement(page=self.page, x=self.x, y=self.y, width=self.width, height=self.height)

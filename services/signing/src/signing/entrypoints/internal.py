@@ -1,0 +1,24 @@
+"""Internal routes for sibling services (HMAC-guarded): claim-check downloads of signed documents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from servicekit.app import UowDep
+from servicekit.internal import require_internal
+
+from ..adapters.repository import SigningRepository
+from ..domain import errors
+
+router = APIRouter(
+    prefix="/internal/signing", include_in_schema=False, dependencies=[Depends(require_internal)]
+)
+
+
+@router.get("/documents/{sha256}")
+async def document(sha256: str, uow: UowDep) -> Response:
+    """Return stored document bytes by their sha256."""
+    doc = await SigningRepository(uow.session).document(sha256)
+    if doc is None:
+        raise errors.not_found("document")
+    return Response(doc.data, media_type="application/pdf")

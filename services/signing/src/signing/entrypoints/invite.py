@@ -1,0 +1,210 @@
+"""The signer's public JSON API, by invitation token: /api/signing/invite/{token}/..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+from servicekit.app import UowDep
+
+from ..adapters import pdf, render
+from ..adapters.repository import SigningRepository
+from ..domain import errors
+from ..service_layer import identity, invitations, signing
+from ..service_layer.invitations import SignerSession
+from .deps import KeyringDep, PlacementIn, SignerActor
+
+router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
+
+
+class IndividualIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=15, max_length=18)
+
+
+class FaceIn(BaseModel):
+    # sandbox only: "fail" makes the sandbox face check fail (documented test flag)
+    test_flag: str | None = None
+
+
+class EnterpriseIn(BaseModel):
+    company_name: str = Field(min_length=1, max_length=200)
+    credit_code: str = Field(min_length=18, max_length=18)
+    legal_representative: str = Field(min_length=1, max_length=100)
+    bank_account_number: str = Field(min_length=4, max_length=64)
+
+
+class AmountIn(BaseModel):
+    amount: str = Field(min_length=1, max_length=8, description="yuan, e.g. 0.37")
+
+
+class DeclineIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _state(
+    s: SignerSession, *, sandbox: bool, pages: list[tuple[float, float, float, float]]
+) -> dict[str, Any]:
+    return {
+        "sandbox": sandbox,
+        "envelope": {
+            "id": s.envelope.id,
+            "title": s.envelope.title,
+            "status": s.envelope.status,
+            "verify_code": s.envelope.verify_code,
+        },
+        "signer": {
+            "signer_id": s.signer.signer_id,
+            "kind": s.signer.kind,
+            "name": s.signer.name,
+            "status": s.signer.status,
+            "method": s.signer.method,
+        },
+        "expires_at": s.invitation.expires_at,
+        "pages": [
+            {"width": b[2] - b[0], "height": b[3] - b[1], "qr_box": list(pdf.qr_box(b))}
+            for b in pages
+        ],
+    }
+
+
+@router.get("")
+async def state(token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep) -> dict[str, Any]:
+    """Return what the signer's page needs: document pages, the signer and their progress."""
+    s = await invitations.open_session(
+        uow, token=token, actor=actor, action="view", allow_closed=True
+    )
+    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    await uow.commit()
+    sandbox = keyring.face.sandbox if s.signer.kind == "individual" else keyring.bank.sandbox
+    return _state(s, sandbox=sandbox, pages=pdf.page_boxes(doc.data) if doc else [])
+
+
+@router.post("/verify/individual")
+async def verify_individual(
+    token: str, body: IndividualIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Check the individual's name and resident ID number."""
+    signer = await identity.verify_individual(
+        uow, token=token, actor=actor, name=body.name, id_number=body.id_number
+    )
+    return {"status": signer.status, "next": "face", "sandbox": keyring.face.sandbox}
+
+
+@router.post("/verify/face")
+async def verify_face(
+    token: str, body: FaceIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Run the face check (开始刷脸); on success the signer is verified."""
+    signer = await identity.verify_face(
+        uow, token=token, actor=actor, keyring=keyring, test_flag=body.test_flag
+    )
+    return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
+
+
+@router.post("/verify/enterprise")
+async def verify_enterprise(
+    token: str, body: EnterpriseIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Check the enterprise's real-name details."""
+    signer = await identity.verify_enterprise(
+        uow,
+        token=token,
+        actor=actor,
+        company_name=body.company_name,
+        credit_code=body.credit_code,
+        legal_representative=body.legal_representative,
+        bank_account_number=body.bank_account_number,
+    )
+    return {"status": signer.status, "next": "deposit", "sandbox": keyring.bank.sandbox}
+
+
+@router.post("/deposit/request")
+async def deposit_request(
+    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Send a new random amount to the company's account (voids any previous amount)."""
+    challenge = await identity.request_deposit(uow, token=token, actor=actor, keyring=keyring)
+    return {"sent": True, "expires_at": challenge.expires_at, "sandbox": challenge.sandbox}
+
+
+@router.post("/deposit/confirm")
+async def deposit_confirm(
+    token: str, body: AmountIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Check the amount the company received; on success the signer is verified."""
+    signer = await identity.confirm_deposit(
+        uow, token=token, actor=actor, keyring=keyring, amount=body.amount
+    )
+    return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
+
+
+@router.get("/seal.png")
+async def seal(token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep) -> Response:
+    """Return the seal this signer signs with."""
+    s = await invitations.open_session(uow, token=token, actor=actor, action="seal")
+    await uow.commit()
+    return Response(signing.seal_for(s.signer, keyring), media_type="image/png")
+
+
+@router.post("/signature.png")
+async def upload_signature(
+    token: str, request: Request, uow: UowDep, actor: SignerActor
+) -> dict[str, Any]:
+    """Keep a drawn signature (PNG body) that an individual signs with instead of the name seal."""
+    data = await request.body()
+    await signing.keep_drawn_signature(uow, token=token, actor=actor, png=data)
+    return {"stored": True, "size": len(data)}
+
+
+@router.post("/sign")
+async def sign(
+    token: str, body: PlacementIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> dict[str, Any]:
+    """Sign (确认签署) with the seal at the chosen place."""
+    envelope, remaining = await signing.sign_as_counterparty(
+        uow, token=token, actor=actor, keyring=keyring, placement=body.to_domain()
+    )
+    return {
+        "signed": True,
+        "document_sha256": envelope.current_sha256,
+        "remaining_counterparties": remaining,
+    }
+
+
+@router.post("/decline")
+async def decline(token: str, body: DeclineIn, uow: UowDep, actor: SignerActor) -> dict[str, Any]:
+    """Decline to sign, with a reason; the envelope ends and the lawyer is told."""
+    envelope = await invitations.decline(uow, token=token, actor=actor, reason=body.reason)
+    return {"status": envelope.status}
+
+
+@router.get("/pages/{n}.png")
+async def page(token: str, n: int, uow: UowDep, actor: SignerActor) -> Response:
+    """Return page `n` (1-based) of the current document as PNG."""
+    s = await invitations.open_session(
+        uow, token=token, actor=actor, action="page", allow_closed=True
+    )
+    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    await uow.commit()
+    if doc is None:
+        raise errors.not_found("document")
+    return Response(await render.page_png(doc.data, page=n), media_type="image/png")
+
+
+@router.get("/document.pdf")
+async def document(token: str, uow: UowDep, actor: SignerActor) -> Response:
+    """Download the current document (the signed PDF once complete)."""
+    s = await invitations.open_session(
+        uow, token=token, actor=actor, action="download", allow_closed=True
+    )
+    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    await uow.commit()
+    if doc is None:
+        raise errors.not_found("document")
+    return Response(
+        doc.data,
+        media_type="application/pdf",
+        headers={"content-disposition": 'attachment; filename="document.pdf"'},
+    )

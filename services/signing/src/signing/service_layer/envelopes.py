@@ -1,0 +1,247 @@
+"""Use cases of an envelope's life: prepare on approval, read, void, withdraw, expire."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from lexseal_events import (
+    ContractWithdrawn,
+    EnvelopePrepared,
+    EnvelopePreparedData,
+    Expired,
+    ExpiredData,
+    ReviewApproved,
+    Voided,
+    VoidedData,
+)
+from servicekit.auth import RISK_CONTROL, Principal
+from servicekit.db import utcnow
+from servicekit.internal import fetch_document
+from servicekit.uow import SYSTEM, Actor, UnitOfWork
+
+from ..adapters import pdf
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope, EnvelopeSigner
+from ..config import Settings
+from ..domain import errors, model
+
+log = logging.getLogger("signing.envelopes")
+
+
+def new_verify_code() -> str:
+    """Return a random verification code (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def verify_url(settings: Settings, code: str) -> str:
+    """Return the public verification link of a code."""
+    return f"{settings.public_base_url}/verify/{code}"
+
+
+async def prepare_envelope(
+    uow: UnitOfWork, event: ReviewApproved, *, settings: Settings
+) -> Envelope | None:
+    """Fetch the approved document, stamp its QR once and record the signing order."""
+    d = event.data
+    repo = SigningRepository(uow.session)
+    if await repo.open_envelopes_of(d.contract_id):
+        log.info(
+            "contract %s already has an open envelope; approval round %s ignored",
+            d.contract_id,
+            d.round,
+        )
+        return None
+    original = await fetch_document(
+        d.document, secret=settings.internal_secret, max_bytes=settings.max_document_bytes
+    )
+    code = new_verify_code()
+    prepared = await asyncio.to_thread(pdf.prepare, original, verify_url(settings, code))
+    original_sha = await repo.store_document(original)
+    current_sha = await repo.store_document(prepared)
+    envelope = Envelope(
+        contract_id=d.contract_id,
+        owner_id=d.owner_id,
+        title=d.title,
+        status=model.PREPARED,
+        verify_code=code,
+        original_sha256=original_sha,
+        current_sha256=current_sha,
+        expires_at=utcnow() + timedelta(hours=settings.envelope_ttl_hours),
+    )
+    repo.add(envelope)
+    await repo.flush()
+    ordered = sorted(d.signers, key=lambda s: s.order)
+    rows = [
+        EnvelopeSigner(
+            envelope_id=envelope.id,
+            signer_id=s.signer_id,
+            kind=s.kind,
+            position=i,
+            name=s.name,
+            id_number=s.id_number,
+            legal_representative=s.legal_representative,
+            bank_account_number=s.bank_account_number,
+        )
+        for i, s in enumerate(ordered)
+    ]
+    rows.append(
+        EnvelopeSigner(
+            envelope_id=envelope.id,
+            signer_id=model.FIRM,
+            kind=model.FIRM,
+            position=len(rows),
+            name=settings.firm_name,
+        )
+    )
+    repo.add(*rows)
+    uow.audit(
+        actor=SYSTEM,
+        action="envelope.prepared",
+        object_type="envelope",
+        object_id=envelope.id,
+        after={
+            "contract_id": d.contract_id,
+            "document_sha256": current_sha,
+            "signers": [r.signer_id for r in rows],
+        },
+    )
+    uow.publish(
+        EnvelopePrepared(
+            source=uow.source,
+            subject=envelope.id,
+            data=EnvelopePreparedData(
+                envelope_id=envelope.id,
+                contract_id=d.contract_id,
+                owner_id=d.owner_id,
+                verify_code=code,
+                document_sha256=current_sha,
+                signer_ids=[r.signer_id for r in rows],
+            ),
+        )
+    )
+    return envelope
+
+
+async def visible_envelope(
+    uow: UnitOfWork, *, user: Principal, envelope_id: str, lock: bool = False
+) -> Envelope:
+    """Return an envelope the caller may see (its owner or risk control), else 404."""
+    envelope = await SigningRepository(uow.session).envelope(envelope_id, lock=lock)
+    if envelope is None or not (envelope.owner_id == user.id or user.has(RISK_CONTROL)):
+        raise errors.not_found()
+    return envelope
+
+
+async def list_envelopes(
+    uow: UnitOfWork, *, user: Principal, contract_id: str | None
+) -> list[Envelope]:
+    """Return the envelopes the caller may see."""
+    owner = None if user.has(RISK_CONTROL) else user.id
+    return await SigningRepository(uow.session).envelopes(contract_id=contract_id, owner_id=owner)
+
+
+async def envelope_detail(
+    uow: UnitOfWork, *, user: Principal, envelope_id: str
+) -> tuple[Envelope, list[EnvelopeSigner]]:
+    """Return an envelope and its signers in order."""
+    envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
+    return envelope, await SigningRepository(uow.session).signers(envelope.id)
+
+
+def _end(
+    uow: UnitOfWork, envelope: Envelope, *, status: str, actor: Actor, reason: str | None
+) -> None:
+    before = envelope.status
+    envelope.status = status
+    envelope.ended_reason = reason
+    envelope.version += 1
+    uow.audit(
+        actor=actor,
+        action=f"envelope.{status}",
+        object_type="envelope",
+        object_id=envelope.id,
+        before={"status": before},
+        after={"status": status, "reason": reason},
+    )
+
+
+async def void_envelope(
+    uow: UnitOfWork, *, user: Principal, envelope_id: str, reason: str | None
+) -> Envelope:
+    """Void an open envelope (its owner only)."""
+    envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
+    if envelope.owner_id != user.id:
+        raise errors.forbidden(
+            "owner_only",
+            "Only the lawyer who owns the contract can void it",
+            "仅合同所属律师可作废",
+        )
+    model.ensure_open(envelope.status)
+    _end(uow, envelope, status=model.VOIDED, actor=user.actor, reason=reason)
+    uow.publish(
+        Voided(
+            source=uow.source,
+            subject=envelope.id,
+            data=VoidedData(
+                envelope_id=envelope.id,
+                contract_id=envelope.contract_id,
+                owner_id=envelope.owner_id,
+                actor_id=user.id,
+                reason=reason,
+            ),
+        )
+    )
+    await uow.commit()
+    return envelope
+
+
+async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
+    """Void the open envelope of a withdrawn contract."""
+    repo = SigningRepository(uow.session)
+    actor = Actor(id=event.data.actor_id, name="contract.withdrawn")
+    for envelope in await repo.open_envelopes_of(event.data.contract_id):
+        locked = await repo.envelope(envelope.id, lock=True)
+        if locked is None or locked.status != model.PREPARED:
+            continue
+        reason = event.data.reason or "contract withdrawn"
+        _end(uow, locked, status=model.VOIDED, actor=actor, reason=reason)
+        uow.publish(
+            Voided(
+                source=uow.source,
+                subject=locked.id,
+                data=VoidedData(
+                    envelope_id=locked.id,
+                    contract_id=locked.contract_id,
+                    owner_id=locked.owner_id,
+                    actor_id=event.data.actor_id,
+                    reason=reason,
+                ),
+            )
+        )
+
+
+async def expire_due(uow: UnitOfWork, *, now: datetime | None = None) -> int:
+    """Mark every open envelope past its expiry as expired; return how many."""
+    now = now or utcnow()
+    repo = SigningRepository(uow.session)
+    due = await repo.expired_envelopes(now=now)
+    for envelope in due:
+        _end(uow, envelope, status=model.EXPIRED, actor=SYSTEM, reason="expired")
+        uow.publish(
+            Expired(
+                source=uow.source,
+                subject=envelope.id,
+                data=ExpiredData(
+                    envelope_id=envelope.id,
+                    contract_id=envelope.contract_id,
+                    owner_id=envelope.owner_id,
+                    expired_at=now,
+                ),
+            )
+        )
+    if due:
+        await uow.commit()
+    return len(due)

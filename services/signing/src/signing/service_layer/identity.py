@@ -1,0 +1,345 @@
+"""Use cases of identity verification from the signer's page: ID + face, or company + deposit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import cnid
+from lexseal_events import SignerVerified, SignerVerifiedData
+from servicekit.db import utcnow
+from servicekit.uow import Actor, UnitOfWork
+
+from ..adapters.keyring import Keyring
+from ..adapters.providers import ProviderUnavailable
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import DepositChallenge, EnvelopeSigner
+from ..domain import errors, model
+from .invitations import SignerSession, open_session
+
+log = logging.getLogger("signing.identity")
+
+ID_CHECKED = "id_checked"
+
+
+def _mismatch() -> Exception:
+    return errors.invalid(
+        "identity_mismatch",
+        "The details do not match the signer the lawyer entered; check them or ask the lawyer",
+        "填写的信息与律师登记的签章人不一致，请核对或联系律师",
+    )
+
+
+def _require_kind(signer: EnvelopeSigner, kind: str) -> None:
+    if signer.kind != kind:
+        raise errors.conflict(
+            "wrong_signer_kind", f"This signer verifies as {signer.kind}", "签章人类型不符"
+        )
+    if signer.status in (model.VERIFIED, model.SIGNED):
+        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
+
+
+async def verify_individual(
+    uow: UnitOfWork, *, token: str, actor: Actor, name: str, id_number: str
+) -> EnvelopeSigner:
+    """Check an individual's name and resident ID against the lawyer's entry."""
+    s = await open_session(uow, token=token, actor=actor, action="verify_individual", lock=True)
+    _require_kind(s.signer, model.INDIVIDUAL)
+    try:
+        entered = cnid.validate_resident_id(id_number)
+    except cnid.InvalidIdentifier as exc:
+        raise errors.invalid(
+            "id_number_invalid",
+            f"Resident ID number is not valid: {exc.message}",
+            "身份证号码无效，请核对后重新输入",
+        ) from exc
+    ok = model.names_match(name, s.signer.name) and model.ids_match(entered, s.signer.id_number)
+    uow.audit(
+        actor=actor,
+        action="verify.individual",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={"signer_id": s.signer.signer_id, "result": "ok" if ok else "identity_mismatch"},
+    )
+    if not ok:
+        await uow.commit()
+        raise _mismatch()
+    s.signer.status = ID_CHECKED
+    await uow.commit()
+    return s.signer
+
+
+async def verify_face(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, test_flag: str | None
+) -> EnvelopeSigner:
+    """Run the face check for an individual whose ID matched; on success issue their certificate."""
+    s = await open_session(uow, token=token, actor=actor, action="verify_face", lock=True)
+    _require_kind(s.signer, model.INDIVIDUAL)
+    if s.signer.status != ID_CHECKED:
+        raise errors.conflict(
+            "id_check_first", "Enter your name and ID number first", "请先填写姓名和身份证号码"
+        )
+    if keyring.face.sandbox:
+        log.warning(
+            "SANDBOX face provider in use: no real face check for envelope %s", s.envelope.id
+        )
+    try:
+        result = await keyring.face.check(
+            name=s.signer.name, id_number=s.signer.id_number, test_flag=test_flag
+        )
+    except ProviderUnavailable as exc:
+        raise errors.unavailable(
+            "face_check_unavailable",
+            "The face check service is unavailable; try again shortly",
+            "人脸识别服务暂不可用，请稍后重试",
+        ) from exc
+    uow.audit(
+        actor=actor,
+        action="verify.face",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "passed": result.passed,
+            "reference": result.reference,
+            "sandbox": keyring.face.sandbox,
+        },
+    )
+    if not result.passed:
+        await uow.commit()
+        raise errors.invalid(
+            "face_check_failed",
+            "The face check failed; try again in good light, facing the camera",
+            "人脸识别未通过，请在光线充足处正对镜头重试",
+            details={"sandbox": keyring.face.sandbox},
+        )
+    await _verified(uow, s, keyring=keyring, method="face", sandbox=keyring.face.sandbox)
+    return s.signer
+
+
+async def verify_enterprise(
+    uow: UnitOfWork,
+    *,
+    token: str,
+    actor: Actor,
+    company_name: str,
+    credit_code: str,
+    legal_representative: str,
+    bank_account_number: str,
+) -> EnvelopeSigner:
+    """Check an enterprise's real-name details against the lawyer's entry."""
+    s = await open_session(uow, token=token, actor=actor, action="verify_enterprise", lock=True)
+    _require_kind(s.signer, model.ENTERPRISE)
+    try:
+        code = cnid.validate_credit_code(credit_code)
+    except cnid.InvalidIdentifier as exc:
+        raise errors.invalid(
+            "credit_code_invalid",
+            f"Unified social credit code is not valid: {exc.message}",
+            "统一社会信用代码无效，请核对后重新输入",
+        ) from exc
+    sig = s.signer
+    ok = model.names_match(company_name, sig.name) and model.ids_match(code, sig.id_number)
+    if sig.legal_representative:
+        ok = ok and model.names_match(legal_representative, sig.legal_representative)
+    if sig.bank_account_number:
+        ok = ok and model.ids_match(
+            bank_account_number.replace(" ", ""), sig.bank_account_number.replace(" ", "")
+        )
+    uow.audit(
+        actor=actor,
+        action="verify.enterprise",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={"signer_id": sig.signer_id, "result": "ok" if ok else "identity_mismatch"},
+    )
+    if not ok:
+        await uow.commit()
+        raise _mismatch()
+    sig.legal_representative = legal_representative.strip()
+    sig.bank_account_number = bank_account_number.replace(" ", "")
+    sig.status = ID_CHECKED
+    await uow.commit()
+    return sig
+
+
+async def request_deposit(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring
+) -> DepositChallenge:
+    """Send a new random amount (0.01-0.99 yuan) to the enterprise's account, voiding the previous one."""
+    s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
+    _require_kind(s.signer, model.ENTERPRISE)
+    if s.signer.status != ID_CHECKED:
+        raise errors.conflict(
+            "enterprise_details_first", "Enter the company's details first", "请先填写企业实名信息"
+        )
+    repo = SigningRepository(uow.session)
+    code = s.signer.id_number.upper()
+    await repo.lock_credit_code(code)
+    now = utcnow()
+    day = model.shanghai_day(now).isoformat()
+    model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day))
+    await repo.void_open_deposits(credit_code=code)
+    amount = secrets.randbelow(99) + 1
+    if keyring.bank.sandbox:
+        log.warning("SANDBOX bank provider in use: no real transfer for envelope %s", s.envelope.id)
+    try:
+        transfer = await keyring.bank.send(
+            account_name=s.signer.name,
+            account_number=s.signer.bank_account_number or "",
+            amount_fen=amount,
+        )
+    except ProviderUnavailable as exc:
+        raise errors.unavailable(
+            "bank_transfer_unavailable",
+            "The bank transfer service is unavailable; try again shortly",
+            "打款服务暂不可用，请稍后重试",
+        ) from exc
+    challenge = DepositChallenge(
+        signer_row_id=s.signer.id,
+        credit_code=code,
+        day=day,
+        amount_fen=amount,
+        provider_ref=transfer.reference,
+        sandbox=keyring.bank.sandbox,
+        expires_at=now + model.DEPOSIT_TTL,
+    )
+    repo.add(challenge)
+    uow.audit(
+        actor=actor,
+        action="deposit.sent",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "provider_ref": transfer.reference,
+            "sandbox": keyring.bank.sandbox,
+        },
+    )
+    await uow.commit()
+    return challenge
+
+
+def _parse_amount(amount: str) -> int:
+    try:
+        fen = Decimal(amount.strip()) * 100
+    except InvalidOperation as exc:
+        raise errors.invalid(
+            "deposit_amount_format",
+            "Enter the amount in yuan, e.g. 0.37",
+            "请按元填写金额，例如 0.37",
+        ) from exc
+    if fen != fen.to_integral_value():
+        raise errors.invalid(
+            "deposit_amount_format",
+            "Enter the amount in yuan, e.g. 0.37",
+            "请按元填写金额，例如 0.37",
+        )
+    return int(fen)
+
+
+async def confirm_deposit(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
+) -> EnvelopeSigner:
+    """Check the amount the signer read on their statement; on success issue the enterprise's certificate."""
+    fen = _parse_amount(amount)
+    s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
+    _require_kind(s.signer, model.ENTERPRISE)
+    repo = SigningRepository(uow.session)
+    challenge = await repo.latest_deposit(s.signer.id)
+    now: datetime = utcnow()
+    if challenge is None:
+        raise errors.conflict("deposit_not_requested", "Request an amount first", "请先申请打款")
+    if challenge.status in ("voided", "failed"):
+        raise errors.conflict(
+            "deposit_voided",
+            "This amount is void; request a new one",
+            "该笔打款已作废，请重新申请打款",
+        )
+    if challenge.expires_at < now:
+        challenge.status = "voided"
+        await uow.commit()
+        raise errors.conflict(
+            "deposit_expired",
+            "The amount has expired (7 days); request a new one",
+            "打款金额已过期（7天），请重新申请打款",
+        )
+    if challenge.status != "open":
+        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
+    if fen != challenge.amount_fen:
+        challenge.attempts += 1
+        left = model.DEPOSIT_MAX_ATTEMPTS - challenge.attempts
+        if left <= 0:
+            challenge.status = "failed"
+        uow.audit(
+            actor=actor,
+            action="deposit.wrong_amount",
+            object_type="envelope",
+            object_id=s.envelope.id,
+            after={"signer_id": s.signer.signer_id, "attempts_left": left},
+        )
+        await uow.commit()
+        if left <= 0:
+            raise errors.conflict(
+                "deposit_voided",
+                "Three wrong entries: the amount is void; request a new one",
+                "金额输错 3 次，该笔打款已作废，请重新申请打款",
+                details={"attempts_left": 0},
+            )
+        raise errors.invalid(
+            "deposit_wrong_amount",
+            f"Wrong amount; {left} attempt(s) left",
+            f"金额不正确，还可输入 {left} 次",
+            details={"attempts_left": left},
+        )
+    challenge.status = "confirmed"
+    await _verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)
+    return s.signer
+
+
+async def _verified(
+    uow: UnitOfWork, s: SignerSession, *, keyring: Keyring, method: str, sandbox: bool
+) -> None:
+    sig = s.signer
+    if sig.kind == model.INDIVIDUAL:
+        credential = await asyncio.to_thread(
+            keyring.ca.issue_individual, name=sig.name, id_number=sig.id_number
+        )
+    else:
+        credential = await asyncio.to_thread(
+            keyring.ca.issue_enterprise, company_name=sig.name, credit_code=sig.id_number
+        )
+    sig.certificate_pem = credential.certificate_pem().decode()
+    sig.private_key_pem = credential.private_key_pem(keyring.passphrase).decode()
+    sig.status, sig.method, sig.sandbox, sig.verified_at = model.VERIFIED, method, sandbox, utcnow()
+    uow.audit(
+        actor=Actor(id=f"signer:{sig.signer_id}", name=sig.name, ip=None),
+        action="signer.verified",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": sig.signer_id,
+            "method": method,
+            "sandbox": sandbox,
+            "certificate_serial": format(credential.certificate.serial_number, "x"),
+        },
+    )
+    uow.publish(
+        SignerVerified(
+            source=uow.source,
+            subject=s.envelope.id,
+            data=SignerVerifiedData(
+                envelope_id=s.envelope.id,
+                contract_id=s.envelope.contract_id,
+                owner_id=s.envelope.owner_id,
+                signer_id=sig.signer_id,
+                signer_name=sig.name,
+                method=method,
+                sandbox=sandbox,
+            ),
+        )
+    )  # type: ignore[arg-type]
+    await uow.commit()

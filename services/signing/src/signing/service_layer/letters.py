@@ -1,0 +1,145 @@
+"""Use case: seal an approved firm letter with the firm's key (QR, then one firm signature)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from lexseal_events import (
+    DocumentSealed,
+    DocumentSealedData,
+    LetterApproved,
+    SealFailed,
+    SealFailedData,
+)
+from servicekit.db import utcnow
+from servicekit.errors import AppError
+from servicekit.internal import ClaimCheckError, fetch_document
+from servicekit.uow import SYSTEM, UnitOfWork
+
+from ..adapters import pdf
+from ..adapters.errors import AdapterError
+from ..adapters.keyring import Keyring
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope, EnvelopeSigner
+from ..config import Settings
+from ..domain import model
+from .envelopes import new_verify_code, verify_url
+from .signing import apply_signature, document_ref
+
+log = logging.getLogger("signing.letters")
+
+
+def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -> None:
+    d = event.data
+    log.error("letter %s cannot be sealed: %s", d.letter_id, code)
+    uow.audit(
+        actor=SYSTEM,
+        action="letter.seal_failed",
+        object_type="letter",
+        object_id=d.letter_id,
+        after={"code": code, "reason": reason},
+    )
+    uow.publish(
+        SealFailed(
+            source=uow.source,
+            subject=d.letter_id,
+            data=SealFailedData(
+                kind="letter", ref_id=d.letter_id, owner_id=d.owner_id, code=code, reason=reason
+            ),
+        )
+    )
+
+
+async def seal_letter(
+    uow: UnitOfWork, event: LetterApproved, *, settings: Settings, keyring: Keyring
+) -> None:
+    """Fetch the unsealed letter, stamp its QR, firm-sign it at the letter seal box and publish the result."""
+    d = event.data
+    try:
+        original = await fetch_document(
+            d.document, secret=settings.internal_secret, max_bytes=settings.max_document_bytes
+        )
+    except ClaimCheckError as exc:
+        if exc.code == "claim_unavailable":
+            raise  # the letters service may be restarting: let the broker redeliver
+        _failed(uow, event, code=exc.code, reason=str(exc))
+        return
+    code = new_verify_code()
+    repo = SigningRepository(uow.session)
+    try:
+        prepared = await asyncio.to_thread(pdf.prepare, original, verify_url(settings, code))
+        last_page = len(pdf.page_boxes(prepared)) - 1
+    except AdapterError as exc:
+        _failed(uow, event, code=exc.code, reason=exc.message)
+        return
+    envelope = Envelope(
+        kind="letter",
+        contract_id=d.letter_id,
+        owner_id=d.owner_id,
+        title=d.number,
+        status=model.PREPARED,
+        verify_code=code,
+        original_sha256=await repo.store_document(original),
+        current_sha256=await repo.store_document(prepared),
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    repo.add(envelope)
+    await repo.flush()
+    firm = EnvelopeSigner(
+        envelope_id=envelope.id,
+        signer_id=model.FIRM,
+        kind=model.FIRM,
+        position=0,
+        name=settings.firm_name,
+    )
+    repo.add(firm)
+    x1, y1, x2, y2 = settings.letter_seal_box
+    placement = model.Placement(page=last_page, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
+    try:
+        await apply_signature(
+            uow,
+            envelope=envelope,
+            keyring=keyring,
+            signer=keyring.firm_signer(),
+            field_name="firm",
+            placement=placement,
+            seal_png=keyring.firm_seal_png,
+            name=settings.firm_name,
+        )
+    except AppError as exc:
+        if exc.status_code >= 500:
+            raise  # a TSA outage passes: let the broker redeliver
+        # Nothing of this attempt is kept, only the verdict (and the inbox row).
+        await uow.rollback()
+        uow.mark_applied(event)
+        _failed(uow, event, code=exc.code, reason=exc.message_en)
+        return
+    now = utcnow()
+    firm.status, firm.signed_at, firm.method = model.SIGNED, now, "firm_key"
+    envelope.status, envelope.completed_at = model.COMPLETED, now
+    doc = await repo.document(envelope.current_sha256)
+    uow.audit(
+        actor=SYSTEM,
+        action="letter.sealed",
+        object_type="envelope",
+        object_id=envelope.id,
+        after={"letter_id": d.letter_id, "document_sha256": envelope.current_sha256},
+    )
+    uow.publish(
+        DocumentSealed(
+            source=uow.source,
+            subject=d.letter_id,
+            data=DocumentSealedData(
+                kind="letter",
+                ref_id=d.letter_id,
+                owner_id=d.owner_id,
+                document=document_ref(
+                    settings, envelope, size=doc.size if doc else 0, filename=f"{d.number}.pdf"
+                ),
+                verify_code=code,
+                verify_url=verify_url(settings, code),
+            ),
+        )
+    )

@@ -1,0 +1,296 @@
+"""Use cases of signing: a counterparty by token, the firm by risk control; one signature per update."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+
+from lexseal_events import (
+    Completed,
+    CompletedData,
+    CounterpartySigned,
+    CounterpartySignedData,
+    DocumentRef,
+)
+from PIL import Image
+from servicekit.auth import RISK_CONTROL, Principal
+from servicekit.db import utcnow
+from servicekit.errors import AppError
+from servicekit.uow import Actor, UnitOfWork
+
+from ..adapters.errors import AdapterError, PdfError, PlacementError, TimestampUnavailable
+from ..adapters.keyring import Keyring
+from ..adapters.pki import IssuedCredential, cert_pem
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope, EnvelopeSigner
+from ..config import Settings
+from ..domain import errors, model
+from .envelopes import verify_url, visible_envelope
+from .invitations import open_session
+
+log = logging.getLogger("signing.sign")
+
+
+def engine_error(exc: AdapterError) -> AppError:
+    """Map an engine failure to the answer the caller gets."""
+    if isinstance(exc, PlacementError):
+        return errors.invalid(
+            exc.code,
+            f"The seal cannot go there: {exc.message}",
+            "签章位置不可用：须在页面内且不能遮挡验签二维码",
+            details={"reason": exc.message},
+        )
+    if isinstance(exc, TimestampUnavailable):
+        return errors.unavailable(
+            "timestamp_unavailable",
+            "The timestamp authority is unreachable; nothing was signed, retry later",
+            "时间戳服务不可用，未做任何签署，请稍后重试",
+        )
+    if isinstance(exc, PdfError):
+        return errors.invalid(
+            exc.code, f"The document cannot be signed: {exc.message}", "文件无法签署"
+        )
+    return AppError(f"Signing failed: {exc.message}", "签署失败", code=exc.code, status_code=500)
+
+
+async def apply_signature(
+    uow: UnitOfWork,
+    *,
+    envelope: Envelope,
+    keyring: Keyring,
+    signer: object,
+    field_name: str,
+    placement: model.Placement,
+    seal_png: bytes,
+    name: str,
+) -> str:
+    """Sign the envelope's latest bytes (its row is locked) and make the result current; return its sha256."""
+    repo = SigningRepository(uow.session)
+    current = await repo.document(envelope.current_sha256)
+    if current is None:
+        raise errors.conflict(
+            "document_missing", "The envelope's document is missing", "签署文件缺失"
+        )
+    try:
+        signed = await keyring.engine.async_sign(
+            current.data,
+            signer=signer,
+            field_name=field_name,
+            page=placement.page,  # type: ignore[arg-type]
+            box=placement.box,
+            seal_png=seal_png,
+            timestamper=keyring.timestamper,
+            name=name,
+        )
+    except AdapterError as exc:
+        raise engine_error(exc) from exc
+    digest = await repo.store_document(signed)
+    envelope.current_sha256 = digest
+    envelope.version += 1
+    return digest
+
+
+def _credential(sig: EnvelopeSigner, keyring: Keyring) -> IssuedCredential:
+    return IssuedCredential.from_pem(
+        certificate_pem=(sig.certificate_pem or "").encode(),
+        private_key_pem=(sig.private_key_pem or "").encode(),
+        chain_pem=b"".join(cert_pem(c) for c in keyring.ca.chain),
+        passphrase=keyring.passphrase,
+    )
+
+
+MAX_SIGNATURE_PNG = 512 * 1024
+
+
+async def keep_drawn_signature(uow: UnitOfWork, *, token: str, actor: Actor, png: bytes) -> None:
+    """Store an individual's drawn signature (a PNG) to sign with instead of the generated name seal."""
+    s = await open_session(uow, token=token, actor=actor, action="signature_upload", lock=True)
+    if s.signer.kind != model.INDIVIDUAL or s.signer.status == model.SIGNED:
+        raise errors.conflict(
+            "signature_upload_not_allowed",
+            "Only an individual who has not signed can upload a drawn signature",
+            "仅未签署的个人签章人可上传手写签名",
+        )
+    if len(png) > MAX_SIGNATURE_PNG or not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise errors.invalid(
+            "signature_png_invalid",
+            "Upload a PNG image under 512 KB",
+            "请上传 512 KB 以内的 PNG 图片",
+        )
+    try:
+        with Image.open(io.BytesIO(png)) as img:
+            img.verify()
+    except (OSError, ValueError) as exc:
+        raise errors.invalid(
+            "signature_png_invalid",
+            "Upload a PNG image under 512 KB",
+            "请上传 512 KB 以内的 PNG 图片",
+        ) from exc
+    s.signer.signature_png = png
+    uow.audit(
+        actor=actor,
+        action="signature.uploaded",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={"signer_id": s.signer.signer_id, "sha256": hashlib.sha256(png).hexdigest()},
+    )
+    await uow.commit()
+
+
+def seal_for(sig: EnvelopeSigner, keyring: Keyring) -> bytes:
+    """Return the seal a counterparty signs with: their drawn signature, else a generated seal."""
+    if sig.signature_png:
+        return sig.signature_png
+    return (
+        keyring.seals.individual(sig.name)
+        if sig.kind == model.INDIVIDUAL
+        else keyring.seals.enterprise(sig.name)
+    )
+
+
+async def sign_as_counterparty(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, placement: model.Placement
+) -> tuple[Envelope, int]:
+    """Apply a verified counterparty's signature where they placed it; return the envelope and how many remain."""
+    s = await open_session(uow, token=token, actor=actor, action="sign", lock=True)
+    sig, envelope = s.signer, s.envelope
+    if sig.status == model.SIGNED:
+        raise errors.conflict("signer_already_signed", "You have already signed", "您已签章")
+    if sig.status != model.VERIFIED:
+        raise errors.forbidden(
+            "identity_not_verified", "Verify your identity before signing", "请先完成身份认证再签署"
+        )
+    signer = keyring.signer_for(_credential(sig, keyring))
+    await apply_signature(
+        uow,
+        envelope=envelope,
+        keyring=keyring,
+        signer=signer,
+        field_name=f"sig_{sig.position + 1}",
+        placement=placement,
+        seal_png=seal_for(sig, keyring),
+        name=sig.name,
+    )
+    sig.status, sig.signed_at = model.SIGNED, utcnow()
+    rows = await SigningRepository(uow.session).signers(envelope.id)
+    remaining = sum(1 for r in rows if r.kind != model.FIRM and r.status != model.SIGNED)
+    uow.audit(
+        actor=actor,
+        action="signature.applied",
+        object_type="envelope",
+        object_id=envelope.id,
+        after={
+            "signer_id": sig.signer_id,
+            "document_sha256": envelope.current_sha256,
+            "page": placement.page,
+            "box": placement.box,
+            "remaining_counterparties": remaining,
+        },
+    )
+    uow.publish(
+        CounterpartySigned(
+            source=uow.source,
+            subject=envelope.id,
+            data=CounterpartySignedData(
+                envelope_id=envelope.id,
+                contract_id=envelope.contract_id,
+                owner_id=envelope.owner_id,
+                signer_id=sig.signer_id,
+                signer_name=sig.name,
+                remaining_counterparties=remaining,
+            ),
+        )
+    )
+    await uow.commit()
+    return envelope, remaining
+
+
+def document_ref(
+    settings: Settings, envelope: Envelope, *, size: int, filename: str
+) -> DocumentRef:
+    """Return the claim-check of an envelope's current bytes."""
+    url = f"{settings.internal_base_url}/internal/signing/documents/{envelope.current_sha256}"
+    return DocumentRef(sha256=envelope.current_sha256, size=size, url=url, filename=filename)
+
+
+async def firm_sign(
+    uow: UnitOfWork,
+    *,
+    user: Principal,
+    settings: Settings,
+    keyring: Keyring,
+    envelope_id: str,
+    placement: model.Placement,
+) -> Envelope:
+    """Apply the firm's signature last, by a risk-control user who does not own the contract."""
+    if not user.has(RISK_CONTROL):
+        raise errors.forbidden(
+            "risk_control_only", "Only risk control signs for the firm", "仅风控人员可代表律所签章"
+        )
+    envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
+    if envelope.owner_id == user.id:
+        raise errors.forbidden(
+            "owner_cannot_firm_sign",
+            "You own this contract; another risk-control member must sign for the firm",
+            "您是该合同的经办律师，须由其他风控人员代表律所签章",
+        )
+    model.ensure_open(envelope.status)
+    rows = await SigningRepository(uow.session).signers(envelope.id)
+    model.ensure_counterparties_done(
+        sum(1 for r in rows if r.kind != model.FIRM and r.status != model.SIGNED)
+    )
+    firm = next(r for r in rows if r.kind == model.FIRM)
+    await apply_signature(
+        uow,
+        envelope=envelope,
+        keyring=keyring,
+        signer=keyring.firm_signer(),
+        field_name="firm",
+        placement=placement,
+        seal_png=keyring.firm_seal_png,
+        name=settings.firm_name,
+    )
+    now = utcnow()
+    firm.status, firm.signed_at, firm.signed_by, firm.method = (
+        model.SIGNED,
+        now,
+        user.id,
+        "firm_key",
+    )
+    envelope.status, envelope.completed_at = model.COMPLETED, now
+    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    size = doc.size if doc else 0
+    uow.audit(
+        actor=user.actor,
+        action="envelope.completed",
+        object_type="envelope",
+        object_id=envelope.id,
+        after={
+            "document_sha256": envelope.current_sha256,
+            "page": placement.page,
+            "box": placement.box,
+        },
+    )
+    uow.publish(
+        Completed(
+            source=uow.source,
+            subject=envelope.id,
+            data=CompletedData(
+                envelope_id=envelope.id,
+                contract_id=envelope.contract_id,
+                owner_id=envelope.owner_id,
+                document=document_ref(
+                    settings,
+                    envelope,
+                    size=size,
+                    filename=f"{envelope.title or 'contract'}-signed.pdf",
+                ),
+                verify_code=envelope.verify_code,
+                verify_url=verify_url(settings, envelope.verify_code),
+                firm_signer_id=user.id,
+            ),
+        )
+    )
+    await uow.commit()
+    return envelope
