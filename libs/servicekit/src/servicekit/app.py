@@ -138,7 +138,11 @@ def create_service_app(
 
                 broker = RabbitBroker(settings.amqp_url, graceful_timeout=10)
                 attach_to_broker(
-                    consumer, broker=broker, queue_name=settings.queue_name, uow_factory=kit.uow
+                    consumer,
+                    broker=broker,
+                    queue_name=settings.queue_name,
+                    uow_factory=kit.uow,
+                    prefetch=settings.prefetch,
                 )
                 await broker.start()
                 kit.broker = broker

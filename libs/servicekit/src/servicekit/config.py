@@ -38,7 +38,7 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True
-    relay_batch: int = 100
+    relay_batch: int = 500
     relay_poll_interval: float = 0.5
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from faststream import AckPolicy
-from faststream.rabbit import RabbitMessage, RabbitQueue
+from faststream.rabbit import Channel, RabbitMessage, RabbitQueue
 from lexseal_events import CloudEvent, InvalidEvent, UnknownEventType, parse_event
 from sqlalchemy.exc import IntegrityError
 
@@ -80,13 +80,22 @@ class EventConsumer:
 
 
 def attach_to_broker(
-    consumer: EventConsumer, *, broker: Any, queue_name: str, uow_factory: UowFactory
+    consumer: EventConsumer,
+    *,
+    broker: Any,
+    queue_name: str,
+    uow_factory: UowFactory,
+    prefetch: int = 32,
 ) -> None:
     """Subscribe `consumer` to the service's (already declared) queue on a FastStream broker."""
     queue = RabbitQueue(queue_name, declare=False)
 
     @broker.subscriber(  # type: ignore[untyped-decorator]
-        queue, ack_policy=AckPolicy.MANUAL, title=f"{queue_name}:events"
+        queue,
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{queue_name}:events",
+        # bounded prefetch: replicas share the queue fairly and a crash strands few messages
+        channel=Channel(prefetch_count=prefetch),
     )
     async def on_event(message: RabbitMessage) -> None:
         # Take the raw body: parsing is ours (one discriminated union, poison → DLQ).
