@@ -10,7 +10,11 @@ from .config import get_settings
 
 def main() -> None:
     """Run the notify service's command line."""
-    run_cli(settings_factory=get_settings, app_factory="notify.bootstrap:create_app", migrations_dir=MIGRATIONS)
+    run_cli(
+        settings_factory=get_settings,
+        app_factory="notify.bootstrap:create_app",
+        migrations_dir=MIGRATIONS,
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import SettingsConfigDict
 from servicekit.config import ServiceSettings
@@ -15,6 +16,28 @@ class Settings(ServiceSettings):
 
     service_name: str = "notify"
     port: int = 8105
+
+    # background senders (webhooks, e-mail/SMS): how often they look for due work
+    dispatch_poll_interval: float = 1.0
+    dispatch_batch: int = 20
+    # a leased row is retried by another replica if its sender dies mid-send
+    dispatch_lease_seconds: float = 120.0
+
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base: float = 30.0
+    webhook_backoff_max: float = 6 * 3600.0
+
+    # e-mail: "sandbox" records what would be sent; "smtp" sends through the relay below
+    email_provider: Literal["sandbox", "smtp"] = "sandbox"
+    sms_provider: Literal["sandbox"] = "sandbox"
+    message_max_attempts: int = 5
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_sender: str = "lexseal <no-reply@localhost>"
 
 
 @lru_cache

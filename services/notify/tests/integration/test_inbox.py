@@ -19,10 +19,19 @@ def submitted(owner_id: str = "lawyer-1") -> ContractSubmitted:
         source="lexseal/contract",
         subject="c-1",
         data=ContractSubmittedData(
-            contract_id="c-1", round=1, owner_id=owner_id, owner_name="张律师", title="采购合同",
-            contract_type="purchase", client_name="甲公司",
+            contract_id="c-1",
+            round=1,
+            owner_id=owner_id,
+            owner_name="张律师",
+            title="采购合同",
+            contract_type="purchase",
+            client_name="甲公司",
             document=DocumentRef(sha256="0" * 64, size=10, url="http://x/y"),
-            signers=[SignerInfo(signer_id="s1", kind="individual", name="李四", id_number="11010519491231002X")],
+            signers=[
+                SignerInfo(
+                    signer_id="s1", kind="individual", name="李四", id_number="11010519491231002X"
+                )
+            ],
         ),
     )
 
@@ -31,8 +40,13 @@ async def test_risk_control_is_told_of_a_submission_once(
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
 ) -> None:
     settings = Settings(
-        environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
-        queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
     )
     bus["queues"] = settings.queue_name
     app = create_app(settings)
@@ -54,7 +68,9 @@ async def test_risk_control_is_told_of_a_submission_once(
         lawyer = identity.headers(user_id="lawyer-2", roles=["lawyer"])
         assert (await client.get("/api/notify/notifications", headers=lawyer)).json()["count"] == 0
         nid = body["data"][0]["id"]
-        assert (await client.post(f"/api/notify/notifications/{nid}/read", headers=lawyer)).status_code == 404
+        assert (
+            await client.post(f"/api/notify/notifications/{nid}/read", headers=lawyer)
+        ).status_code == 404
         read = await client.post(f"/api/notify/notifications/{nid}/read", headers=risk)
         assert read.status_code == 200 and read.json()["read_at"]
         assert (await client.get("/api/notify/notifications")).status_code == 401

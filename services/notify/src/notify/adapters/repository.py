@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from .tables import Notification
 
@@ -22,13 +23,12 @@ class NotificationRepository:
         self, *, user_id: str, roles: frozenset[str], unread_only: bool, limit: int
     ) -> list[Notification]:
         """Return the newest notifications addressed to the user or to one of their roles."""
-        conds = [Notification.recipient_user_id == user_id]
-        if roles:
-            conds.append(Notification.recipient_role.in_(sorted(roles)))  # type: ignore[union-attr]
-        stmt = select(Notification).where(or_(*conds))
+        mine = col(Notification.recipient_user_id) == user_id
+        cond = or_(mine, col(Notification.recipient_role).in_(sorted(roles))) if roles else mine
+        stmt = select(Notification).where(cond)
         if unread_only:
-            stmt = stmt.where(Notification.read_at.is_(None))  # type: ignore[union-attr]
-        stmt = stmt.order_by(Notification.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
+            stmt = stmt.where(col(Notification.read_at).is_(None))
+        stmt = stmt.order_by(col(Notification.created_at).desc()).limit(limit)
         return list((await self.session.execute(stmt)).scalars())
 
     async def get(self, notification_id: str) -> Notification | None:

@@ -33,3 +33,105 @@ class Notification(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
     read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class ContactPoint(SQLModel, table=True):
+    """Where a user wants e-mail / SMS copies of their notifications, and the roles they hold."""
+
+    __tablename__ = "contact_points"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    mobile: str | None = Field(default=None, max_length=32)
+    # "|risk_control|admin|": role messages reach every contact holding the role
+    roles: str = Field(default="||", max_length=200)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class OutgoingMessage(SQLModel, table=True):
+    """An e-mail or SMS to send, written with the event that caused it; the sender picks it up."""
+
+    __tablename__ = "outgoing_messages"
+    __table_args__ = (Index("ix_outgoing_due", "state", "next_attempt_at"),)
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    channel: str = Field(max_length=8)
+    provider: str | None = Field(default=None, max_length=16)
+    recipient_user_id: str = Field(max_length=64)
+    address: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    event_id: str = Field(max_length=64)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class WebhookSubscription(SQLModel, table=True):
+    """A partner endpoint that wants the events matching its patterns, signed with its secret."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    owner_id: str = Field(max_length=64, index=True)
+    url: str = Field(max_length=2000)
+    event_types: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of patterns
+    secret: str = Field(max_length=200)
+    description: str = Field(default="", max_length=300)
+    active: bool = True
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event owed to one subscription: written with the event, retried until it lands."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_sub", "subscription_id", "created_at"),
+    )
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    subscription_id: str = Field(max_length=36)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=128)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One try at a delivery: when, what the endpoint answered, how long it took."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=36)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int = 0

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
-from servicekit.auth import CurrentUser
+from servicekit.auth import ADMIN, CurrentUser, Principal, require_roles
 
-from ..service_layer import handlers
+from ..adapters.tables import OutgoingMessage
+from ..service_layer import contacts, handlers
 
 router = APIRouter(prefix="/api/notify", tags=["notify"])
+
+Admin = Annotated[Principal, Depends(require_roles(ADMIN))]
 
 
 class NotificationPublic(BaseModel):
@@ -48,3 +52,93 @@ async def mark_read(notification_id: str, uow: UowDep, user: CurrentUser) -> Not
     """Mark one notification read."""
     n = await handlers.mark_read(uow, user=user, notification_id=notification_id)
     return NotificationPublic.model_validate(n, from_attributes=True)
+
+
+class ContactUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    mobile: str | None = Field(default=None, pattern=r"^\+?[0-9]{6,20}$")
+
+
+class ContactPublic(BaseModel):
+    email: str | None
+    mobile: str | None
+
+
+@router.get("/contact", response_model=ContactPublic)
+async def get_contact(uow: UowDep, user: CurrentUser) -> ContactPublic:
+    """Show where the caller receives e-mail / SMS copies of their notifications."""
+    c = await contacts.get_contact(uow, user=user)
+    return ContactPublic(email=c.email, mobile=c.mobile)
+
+
+@router.put("/contact", response_model=ContactPublic)
+async def set_contact(body: ContactUpdate, uow: UowDep, user: CurrentUser) -> ContactPublic:
+    """Set where the caller receives e-mail / SMS copies (empty fields switch a channel off)."""
+    c = await contacts.set_contact(
+        uow, user=user, email=body.email or None, mobile=body.mobile or None
+    )
+    return ContactPublic(email=c.email, mobile=c.mobile)
+
+
+class OutgoingMessagePublic(BaseModel):
+    id: str
+    channel: str
+    provider: str | None
+    sandbox: bool
+    recipient_user_id: str
+    address: str
+    subject: str
+    body: str
+    state: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class OutgoingMessagesPublic(BaseModel):
+    data: list[OutgoingMessagePublic]
+    count: int
+    # the configured providers, so an operator sees at a glance that nothing really leaves
+    providers: dict[str, str]
+    notice: str
+
+
+def _outgoing(row: OutgoingMessage, providers: dict[str, str]) -> OutgoingMessagePublic:
+    provider = row.provider or providers.get(row.channel)
+    return OutgoingMessagePublic(
+        id=row.id,
+        channel=row.channel,
+        provider=provider,
+        sandbox=provider == "sandbox",
+        recipient_user_id=row.recipient_user_id,
+        address=row.address,
+        subject=row.subject,
+        body=row.body,
+        state=row.state,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+@router.get("/outbox-messages", response_model=OutgoingMessagesPublic)
+async def outbox_messages(
+    request: Request, uow: UowDep, user: Admin, limit: int = Query(100, ge=1, le=500)
+) -> OutgoingMessagesPublic:
+    """List the newest e-mails and SMS (sandbox ones were recorded here instead of sent)."""
+    channels = request.app.state.channels
+    providers = {kind: ch.provider for kind, ch in channels.items()}
+    rows = await contacts.recent_outgoing(uow, limit=limit)
+    data = [_outgoing(r, providers) for r in rows]
+    sandboxed = sorted(k for k, p in providers.items() if p == "sandbox")
+    notice = (
+        f"SANDBOX: {', '.join(sandboxed)} messages are recorded here and NOT sent "
+        "(沙箱：仅记录，未实际发送)"
+        if sandboxed
+        else "All channels send for real"
+    )
+    return OutgoingMessagesPublic(data=data, count=len(data), providers=providers, notice=notice)

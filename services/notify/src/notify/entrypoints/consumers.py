@@ -1,22 +1,14 @@
-"""Thin event handlers: each hands the event to its use case."""
+"""Thin event handlers: every published event goes to one use case (messages and webhooks)."""
 
 from __future__ import annotations
 
-from lexseal_events import (
-    Completed,
-    ContractSubmitted,
-    CounterpartySigned,
-    Declined,
-    ReviewApproved,
-    ReviewRejected,
-)
+from lexseal_events import ALL_EVENTS
 from servicekit.consumer import EventConsumer
 
 from ..service_layer.handlers import record_event
 
 consumer = EventConsumer()
 
-for _event_cls in (ContractSubmitted, ReviewApproved, ReviewRejected, CounterpartySigned, Declined, Completed):
+# Bound to every event type: partner webhooks may ask for any of them.
+for _event_cls in ALL_EVENTS:
     consumer.on(_event_cls)(record_event)
-
-

@@ -1,6 +1,8 @@
-"""Use cases: record the messages an event causes; list and read one's notifications."""
+"""Use cases: record what an event causes; list and read one's notifications."""
 
 from __future__ import annotations
+
+import json
 
 from lexseal_events import CloudEvent
 from servicekit.auth import Principal
@@ -8,13 +10,16 @@ from servicekit.db import utcnow
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
+from ..adapters.message_repository import MessageRepository
 from ..adapters.repository import NotificationRepository
-from ..adapters.tables import Notification
-from ..domain.messages import messages_for
+from ..adapters.tables import ContactPoint, Notification, OutgoingMessage, WebhookDelivery
+from ..adapters.webhook_repository import WebhookRepository
+from ..domain.messages import Message, messages_for
+from ..domain.webhooks import matches
 
 
 async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
-    """Add the in-app messages `event` causes; return how many."""
+    """Add the in-app messages, e-mail/SMS copies and webhook deliveries `event` causes."""
     repo = NotificationRepository(uow.session)
     messages = messages_for(event)
     for m in messages:
@@ -30,7 +35,47 @@ async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
                 event_id=event.id,
             )
         )
+        await _queue_copies(uow, m, event_id=event.id)
+    await _queue_webhooks(uow, event)
     return len(messages)
+
+
+async def _queue_copies(uow: UnitOfWork, m: Message, *, event_id: str) -> None:
+    repo = MessageRepository(uow.session)
+    contacts: list[ContactPoint] = []
+    if m.user_id:
+        c = await repo.contact(m.user_id)
+        contacts = [c] if c else []
+    elif m.role:
+        contacts = await repo.contacts_with_role(m.role)
+    for c in contacts:
+        for channel, address in (("email", c.email), ("sms", c.mobile)):
+            if address:
+                repo.add(
+                    OutgoingMessage(
+                        channel=channel,
+                        recipient_user_id=c.user_id,
+                        address=address,
+                        subject=m.title,
+                        body=f"{m.title}\n\n{m.body}",
+                        event_id=event_id,
+                    )
+                )
+
+
+async def _queue_webhooks(uow: UnitOfWork, event: CloudEvent) -> None:
+    repo = WebhookRepository(uow.session)
+    payload = event.model_dump_json()
+    for sub in await repo.active_subscriptions():
+        if matches(json.loads(sub.event_types), event.type):
+            repo.add(
+                WebhookDelivery(
+                    subscription_id=sub.id,
+                    event_id=event.id,
+                    event_type=event.type,
+                    payload=payload,
+                )
+            )
 
 
 async def list_notifications(

@@ -1,0 +1,85 @@
+"""The background senders, run in the app's lifespan: webhooks and e-mail/SMS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from servicekit.app import ServiceKit
+
+from ..adapters.channels import Channel, SandboxChannel, SmtpChannel, SmtpConfig
+from ..config import Settings
+from ..service_layer.dispatch import deliver_due_webhooks, send_due_messages
+
+log = logging.getLogger("notify.workers")
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """Return the e-mail and SMS channels the settings choose."""
+    email: Channel = SandboxChannel("email")
+    if settings.email_provider == "smtp":
+        email = SmtpChannel(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_sender,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                security=settings.smtp_security,
+            )
+        )
+    return {"email": email, "sms": SandboxChannel("sms")}
+
+
+async def _loop(name: str, step: Callable[[], Awaitable[int]], interval: float) -> None:
+    while True:
+        try:
+            busy = await step()
+        except Exception:
+            log.exception("%s sender failed; retrying", name)
+            busy = 0
+        # A full batch means more may be due: go again at once.
+        if not busy:
+            await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+    """Run the webhook and message senders until the app stops."""
+    settings = kit.settings
+    assert isinstance(settings, Settings)
+    channels = build_channels(settings)
+    app.state.channels = channels
+    async with httpx.AsyncClient(
+        timeout=settings.webhook_timeout, follow_redirects=False
+    ) as client:
+        tasks = [
+            asyncio.create_task(
+                _loop(
+                    "webhook",
+                    lambda: deliver_due_webhooks(
+                        uow_factory=kit.uow, client=client, settings=settings
+                    ),
+                    settings.dispatch_poll_interval,
+                )
+            ),
+            asyncio.create_task(
+                _loop(
+                    "message",
+                    lambda: send_due_messages(
+                        uow_factory=kit.uow, channels=channels, settings=settings
+                    ),
+                    settings.dispatch_poll_interval,
+                )
+            ),
+        ]
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,46 @@
+"""Use cases: a user's e-mail/SMS contact point; the admin's view of outgoing messages."""
+
+from __future__ import annotations
+
+from servicekit.auth import Principal
+from servicekit.db import utcnow
+from servicekit.uow import UnitOfWork
+
+from ..adapters.message_repository import MessageRepository
+from ..adapters.tables import ContactPoint, OutgoingMessage
+
+
+async def get_contact(uow: UnitOfWork, *, user: Principal) -> ContactPoint:
+    """Return the caller's contact point (empty when never set)."""
+    found = await MessageRepository(uow.session).contact(user.id)
+    return found or ContactPoint(user_id=user.id)
+
+
+async def set_contact(
+    uow: UnitOfWork, *, user: Principal, email: str | None, mobile: str | None
+) -> ContactPoint:
+    """Save where the caller wants copies of their notifications, with the roles they hold now."""
+    repo = MessageRepository(uow.session)
+    row = await repo.contact(user.id)
+    before = None if row is None else {"email": row.email, "mobile": row.mobile, "roles": row.roles}
+    if row is None:
+        row = ContactPoint(user_id=user.id)
+        repo.add(row)
+    row.email, row.mobile = email, mobile
+    row.roles = "|" + "|".join(sorted(user.roles)) + "|"
+    row.updated_at = utcnow()
+    uow.audit(
+        actor=user.actor,
+        action="contact.updated",
+        object_type="contact_point",
+        object_id=user.id,
+        before=before,
+        after={"email": email, "mobile": mobile, "roles": row.roles},
+    )
+    await uow.commit()
+    return row
+
+
+async def recent_outgoing(uow: UnitOfWork, *, limit: int) -> list[OutgoingMessage]:
+    """Return the newest e-mails and SMS, sent or waiting."""
+    return await MessageRepository(uow.session).recent(limit=limit)

@@ -1,0 +1,121 @@
+"""Use cases of the background senders: POST due webhooks, send due e-mails and SMS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+
+import httpx
+from servicekit.db import utcnow
+from servicekit.uow import UowFactory
+
+from ..adapters.channels import Channel, ChannelError, Outgoing
+from ..adapters.message_repository import MessageRepository
+from ..adapters.tables import WebhookAttempt
+from ..adapters.webhook_client import PostResult, post_event
+from ..adapters.webhook_repository import WebhookRepository
+from ..config import Settings
+from ..domain.webhooks import next_state, retry_delay
+
+
+async def deliver_due_webhooks(
+    *, uow_factory: UowFactory, client: httpx.AsyncClient, settings: Settings
+) -> int:
+    """POST every due webhook delivery once; record the attempt; return how many were tried."""
+    now = utcnow()
+    async with uow_factory() as uow:
+        claimed = await WebhookRepository(uow.session).claim_due(
+            now=now,
+            lease_until=now + timedelta(seconds=settings.dispatch_lease_seconds),
+            limit=settings.dispatch_batch,
+        )
+        await uow.commit()
+    jobs = [(d.id, s.url, s.secret, d.event_id, d.payload.encode()) for d, s in claimed]
+    results = await asyncio.gather(
+        *(
+            post_event(client, url=url, secret=secret, msg_id=eid, body=body)
+            for _, url, secret, eid, body in jobs
+        )
+    )
+    for (delivery_id, *_), result in zip(jobs, results, strict=True):
+        await _record_webhook(
+            uow_factory, delivery_id=delivery_id, result=result, settings=settings
+        )
+    return len(jobs)
+
+
+async def _record_webhook(
+    uow_factory: UowFactory, *, delivery_id: str, result: PostResult, settings: Settings
+) -> None:
+    async with uow_factory() as uow:
+        repo = WebhookRepository(uow.session)
+        d = await repo.delivery(delivery_id)
+        if d is None or d.state != "pending":
+            return
+        d.attempts += 1
+        d.last_status, d.last_error = result.status_code, result.error
+        d.state = next_state(
+            ok=result.ok, attempts=d.attempts, max_attempts=settings.webhook_max_attempts
+        )
+        now = utcnow()
+        if d.state == "delivered":
+            d.delivered_at = now
+        elif d.state == "pending":
+            wait = retry_delay(
+                attempts=d.attempts,
+                base=settings.webhook_backoff_base,
+                cap=settings.webhook_backoff_max,
+            )
+            d.next_attempt_at = now + timedelta(seconds=wait)
+        repo.add(
+            WebhookAttempt(
+                delivery_id=d.id,
+                at=now,
+                status_code=result.status_code,
+                error=result.error,
+                duration_ms=result.duration_ms,
+            )
+        )
+        await uow.commit()
+
+
+async def send_due_messages(
+    *, uow_factory: UowFactory, channels: Mapping[str, Channel], settings: Settings
+) -> int:
+    """Send every due e-mail / SMS once through its channel; return how many were tried."""
+    now = utcnow()
+    async with uow_factory() as uow:
+        claimed = await MessageRepository(uow.session).claim_due(
+            now=now,
+            lease_until=now + timedelta(seconds=settings.dispatch_lease_seconds),
+            limit=settings.dispatch_batch,
+        )
+        await uow.commit()
+    for m in claimed:
+        channel = channels[m.channel]
+        error: str | None = None
+        try:
+            await channel.send(Outgoing(address=m.address, subject=m.subject, body=m.body))
+        except ChannelError as exc:
+            error = str(exc)
+        async with uow_factory() as uow:
+            row = await MessageRepository(uow.session).outgoing(m.id)
+            if row is None or row.state != "pending":
+                continue
+            row.attempts += 1
+            row.provider, row.last_error = channel.provider, error
+            row.state = (
+                "sent"
+                if error is None
+                else next_state(
+                    ok=False, attempts=row.attempts, max_attempts=settings.message_max_attempts
+                )
+            )
+            if error is None:
+                row.sent_at = utcnow()
+            elif row.state == "pending":
+                wait = retry_delay(attempts=row.attempts, base=60.0, cap=3600.0)
+                row.next_attempt_at = utcnow() + timedelta(seconds=wait)
+            await uow.commit()
+    return len(claimed)
