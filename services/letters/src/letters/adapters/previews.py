@@ -29,8 +29,7 @@ async def page_png(pdf: bytes, *, page: int, dpi: int) -> bytes:
         "-l",
         str(page),
         "-singlefile",
-        "-",
-        "-",
+        "-",  # the PDF on stdin; without an output root the PNG goes to stdout
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
