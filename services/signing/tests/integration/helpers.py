@@ -1,0 +1,144 @@
+"""Test helpers: a contract PDF, a tiny claim-check server, the service's settings, a bus listener."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+from cnid import make_credit_code, make_resident_id
+from lexseal_events import DocumentRef, ReviewApproved, ReviewApprovedData, SignerInfo
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+from servicekit.testing import TestIdentity
+from signing.config import Settings
+
+PERSON_ID = make_resident_id(seq=7)
+COMPANY_CODE = make_credit_code()
+ACCOUNT = "6222020200112233445"
+
+
+def contract_pdf(pages: int = 2) -> bytes:
+    """Return a plain A4 contract PDF."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    for n in range(pages):
+        c.drawString(72, 760, f"Contract page {n + 1} - {uuid.uuid4().hex}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@contextmanager
+def serve(routes: dict[str, tuple[int, bytes]]) -> Iterator[str]:
+    """Serve fixed answers (GET and POST) on 127.0.0.1; yield the base URL. POST bodies land in routes['_posts']."""
+    posts: list[tuple[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            status, body = routes.get(self.path, (404, b"{}"))
+            self.send_response(status)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._answer()
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("content-length", 0))
+            posts.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
+            self._answer()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    serve.posts = posts  # type: ignore[attr-defined]
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def settings_for(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, data_dir: Path,
+                 **kw: Any) -> Settings:
+    """Return the service's settings for one test."""
+    s = Settings(environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
+                 queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
+                 data_dir=data_dir, public_base_url="https://sign.example", **kw)
+    bus["queues"] = s.queue_name
+    return s
+
+
+def approved(url: str, pdf: bytes, *, contract_id: str = "c-1", owner_id: str = "lawyer-1",
+             signers: list[SignerInfo] | None = None) -> ReviewApproved:
+    """Return a review.approved event for a document served at `url`."""
+    doc = DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)
+    return ReviewApproved(source="lexseal/review", subject=contract_id, data=ReviewApprovedData(
+        contract_id=contract_id, review_id="r-1", round=1, reviewer_id="risk-1", reviewer_name="风控",
+        owner_id=owner_id, title="采购合同", document=doc, signers=signers if signers is not None else [
+            SignerInfo(signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1),
+            SignerInfo(signer_id="e1", kind="enterprise", name="北京星河科技有限公司", id_number=COMPANY_CODE,
+                       order=2, legal_representative="李四", bank_account_number=ACCOUNT),
+        ]))
+
+
+class Listener:
+    """Collect the events the service publishes on the test exchange."""
+
+    def __init__(self, amqp_url: str, exchange: str, bus: dict[str, str]) -> None:
+        self.amqp_url, self.exchange, self.bus = amqp_url, exchange, bus
+        self.events: list[dict[str, Any]] = []
+        self.queue_name = f"{bus['queue_prefix']}.listener"
+
+    async def start(self) -> None:
+        """Bind a queue to every signing.* event."""
+        self.conn = await aio_pika.connect_robust(self.amqp_url)
+        ch = await self.conn.channel()
+        ex = await ch.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        q = await ch.declare_queue(self.queue_name, auto_delete=True)
+        await q.bind(ex, "signing.#")
+        self.bus["queues"] += "," + self.queue_name
+
+        async def on(msg: aio_pika.abc.AbstractIncomingMessage) -> None:
+            async with msg.process():
+                self.events.append(json.loads(msg.body))
+
+        await q.consume(on)
+
+    async def stop(self) -> None:
+        """Close the connection."""
+        await self.conn.close()
+
+    async def wait_for(self, event_type: str, timeout: float = 10) -> dict[str, Any]:
+        """Return the first event of a type, waiting for it."""
+        for _ in range(int(timeout / 0.05)):
+            for e in self.events:
+                if e["type"] == event_type:
+                    return e
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no {event_type} among {[e['type'] for e in self.events]}")
+
+
+async def wait_envelope(client: httpx.AsyncClient, headers: dict[str, str], contract_id: str = "c-1") -> dict[str, Any]:
+    """Poll until the envelope of a contract exists; return its detail."""
+    for _ in range(200):
+        body = (await client.get(f"/api/signing/envelopes?contract_id={contract_id}", headers=headers)).json()
+        if body.get("count"):
+            eid = body["data"][0]["id"]
+            return (await client.get(f"/api/signing/envelopes/{eid}", headers=headers)).json()  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError("no envelope")
