@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
-SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src
+SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
 .PHONY: help run test check lint typecheck boundaries unit-tests e2e bench bench-gateway bench-outbox bench-signing demo system-deps install clean

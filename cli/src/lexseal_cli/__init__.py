@@ -1,0 +1,1 @@
+"""lexseal's command line, a client of the gateway only."""

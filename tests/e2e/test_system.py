@@ -1,0 +1,123 @@
+"""The whole system, as users and partners reach it: real processes, broker and databases."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from lexseal_cli.client import Gateway
+from lexseal_cli.demo import run_demo
+
+pytestmark = pytest.mark.e2e
+
+SERVICE_NAMES = {"contract", "review", "signing", "letters", "notify"}
+
+
+def test_health_names_every_service_ready(system: Any) -> None:
+    resp = httpx.get(system.gateway_url + "/healthz", timeout=10)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert set(body["services"]) >= SERVICE_NAMES, body
+    assert all(s["status"] == "ready" for s in body["services"].values()), body
+
+
+def test_one_openapi_document_covers_every_service(system: Any) -> None:
+    doc = httpx.get(system.gateway_url + "/openapi.json", timeout=30).json()
+    prefixes = {p.split("/")[2] for p in doc["paths"] if p.startswith("/api/")}
+    assert {"auth", "contract", "review", "signing", "letters", "notify", "verify"} <= prefixes
+    assert not any(p.startswith("/internal") for p in doc["paths"])
+
+
+def test_login_and_internal_routes_are_guarded(system: Any) -> None:
+    url = system.gateway_url
+    bad = httpx.post(url + "/api/auth/login", json={"username": "lawyer1", "password": "nope"})
+    assert bad.status_code == 401
+    assert bad.json()["error"]["code"]
+    assert httpx.get(url + "/api/contract/contracts").status_code == 401
+    assert httpx.get(url + "/internal/contract/documents/" + "0" * 64).status_code == 404
+    forged = httpx.get(url + "/api/contract/contracts", headers={"Authorization": "Bearer forged"})
+    assert forged.status_code == 401
+
+
+def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> None:
+    summary = run_demo(gateway=system.gateway_url, out=tmp_path)
+    contract = summary["ids"]["contract"]
+    assert contract["status"] == "completed"
+    assert contract["verification"] == {"valid": True, "signatures": 2}
+    letters = summary["ids"]["letters"]
+    assert letters["electronic"]["verification"]["valid"] is True
+    assert letters["electronic"]["number"].endswith("号")
+    assert letters["paper"]["status"] == "mailed"
+    signed = (tmp_path / "signed.pdf").read_bytes()
+    assert signed.startswith(b"%PDF") and (tmp_path / "letter.pdf").exists()
+
+    # The QR code's page shows the result for that document.
+    page = httpx.get(contract["verification_url"], timeout=30)
+    assert page.status_code == 200 and "lexseal" in page.text.lower()
+
+    # Independent validators accept the signatures with the published root.
+    root = httpx.get(system.gateway_url + "/api/verify/ca.pem").text
+    (tmp_path / "root.pem").write_text(root)
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        nss = tmp_path / "nss"
+        nss.mkdir()
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+        subprocess.run(
+            [
+                "certutil",
+                "-A",
+                "-d",
+                f"sql:{nss}",
+                "-n",
+                "root",
+                "-t",
+                ",C,",
+                "-i",
+                str(tmp_path / "root.pem"),
+            ],
+            check=True,
+        )
+        out = subprocess.run(
+            ["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "signed.pdf")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert out.count("Signature is Valid.") == 2, out
+    pyhanko = Path(__file__).resolve().parents[2] / ".venv/bin/pyhanko"
+    if pyhanko.exists():
+        res = subprocess.run(
+            [
+                str(pyhanko),
+                "sign",
+                "validate",
+                "--trust",
+                str(tmp_path / "root.pem"),
+                "--trust-replace",
+                "--executive-summary",
+                str(tmp_path / "signed.pdf"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+
+    # One changed byte after signing is detected through the public verification API.
+    tampered = bytearray(signed)
+    at = signed.index(b"/Contents", len(signed) // 3) - 200
+    tampered[at] = (tampered[at] + 1) % 256
+    verdict = httpx.post(
+        system.gateway_url + "/api/verify",
+        files={"file": ("t.pdf", bytes(tampered), "application/pdf")},
+    ).json()
+    assert verdict["valid"] is False
+
+    # The lawyer was told in the app along the way.
+    lawyer = Gateway(system.gateway_url).login("lawyer1", "demo-password")
+    kinds = {n["kind"] for n in lawyer.call("GET", "/api/notify/notifications")["data"]}
+    assert {"review.approved", "signing.completed"} <= kinds
