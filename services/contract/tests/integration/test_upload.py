@@ -1,0 +1,112 @@
+"""Document upload over HTTP: every bad PDF answered by its code, none leaving a trace."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncpg
+import pdf_factory as pdfs
+import pytest
+from harness import LAWYER, OTHER_LAWYER, RISK, harness, individual
+from servicekit.testing import TestIdentity
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def h(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with harness(pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path,
+                       max_upload_mb=1, max_pages=20) as h:  # fmt: skip
+        yield h
+
+
+BAD_PDFS: list[tuple[str, Callable[[], bytes], int]] = [
+    ("not_a_pdf", lambda: pdfs.not_a_pdf(kind="docx"), 422),
+    ("pdf_corrupt", lambda: pdfs.truncated_pdf(), 422),
+    ("pdf_encrypted", lambda: pdfs.encrypted_pdf(), 422),
+    ("pdf_already_signed", lambda: pdfs.signed_pdf(), 422),
+    ("pdf_javascript", lambda: pdfs.javascript_pdf(), 422),
+    ("pdf_embedded_files", lambda: pdfs.embedded_file_pdf(), 422),
+    ("pdf_too_many_pages", lambda: pdfs.text_pdf(pages=21, lines=1), 422),
+    ("pdf_too_large", lambda: pdfs.big_pdf(size=1_200_000), 413),
+]
+
+
+def stored_files(root: Path) -> list[str]:
+    docs = root / "documents"
+    return sorted(p.name for p in docs.rglob("*") if p.is_file()) if docs.exists() else []
+
+
+@pytest.mark.parametrize(("code", "make", "status"), BAD_PDFS, ids=[c for c, _, _ in BAD_PDFS])
+async def test_a_bad_pdf_is_refused_with_its_code_and_leaves_nothing(h, pg_url, tmp_path, code, make, status) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    # The factories are synchronous (pyhanko runs its own event loop): build off the test's loop.
+    resp = await h.upload(c["id"], await asyncio.to_thread(make))
+    assert resp.status_code == status, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == code and error["message"]
+    detail = (await h.get(f"/contracts/{c['id']}")).json()
+    assert detail["document"] is None and not detail["has_document"]
+    assert stored_files(tmp_path) == []
+    conn = await asyncpg.connect(pg_url.replace("+asyncpg", ""))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM documents") == 0
+        assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action='contract.document_upload'") == 0
+    finally:
+        await conn.close()
+
+
+async def test_a_refused_replacement_keeps_the_accepted_document(h, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    good = pdfs.text_pdf(pages=3)
+    first = await h.upload(c["id"], good)
+    assert first.status_code == 200 and first.json()["document"]["page_count"] == 3
+    before = stored_files(tmp_path)
+    assert (await h.upload(c["id"], pdfs.encrypted_pdf())).status_code == 422
+    assert (await h.get(f"/contracts/{c['id']}")).json()["document"] == first.json()["document"]
+    assert stored_files(tmp_path) == before
+    download = await h.get(f"/contracts/{c['id']}/document")
+    assert download.status_code == 200 and download.content == good
+
+
+async def test_upload_is_not_multipart_or_lacks_the_file_field(h) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    url = f"/api/contract/contracts/{c['id']}/document"
+    raw = await h.client.put(url, content=pdfs.text_pdf(), headers={"content-type": "application/pdf"} | h.as_(LAWYER))
+    assert raw.status_code == 422 and raw.json()["error"]["code"] == "upload_invalid"
+    wrong = await h.client.put(url, files={"doc": ("a.pdf", pdfs.text_pdf())}, headers=h.as_(LAWYER))
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "upload_invalid"
+
+
+async def test_a_scanned_contract_is_flagged_and_risk_control_is_told_which_pages(h) -> None:  # type: ignore[no-untyped-def]
+    scan = pdfs.mixed_pdf(kinds=["text", "scan", "text", "scan"])
+    c = await h.create()
+    resp = await h.upload(c["id"], scan)
+    assert resp.status_code == 200, resp.text
+    warning = resp.json()["document"]["scan_warning"]
+    assert warning == {"pages": [2, 4], "reason": "full_page_image_without_text"}
+    await h.post(f"/contracts/{c['id']}/signers", json=individual())
+    assert (await h.post(f"/contracts/{c['id']}/submit")).status_code == 200
+    event = await h.published("contract.submitted")
+    assert event["data"]["scan_warning"] == {"pages": warning["pages"], "reason": "full_page_image_without_text"}
+
+
+async def test_page_previews_and_downloads_follow_visibility(h, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    data = pdfs.text_pdf(pages=2)
+    await h.upload(c["id"], data, who=LAWYER)
+    png = await h.get(f"/contracts/{c['id']}/pages/2.png", RISK)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert png.headers["content-type"] == "image/png"
+    assert (await h.get(f"/contracts/{c['id']}/pages/3.png")).json()["error"]["code"] == "page_not_found"
+    assert (await h.get(f"/contracts/{c['id']}/pages/1.png", OTHER_LAWYER)).status_code == 404
+    download = await h.get(f"/contracts/{c['id']}/document", RISK)
+    assert download.content == data and "contract.pdf" in download.headers["content-disposition"]
+    assert (await h.get(f"/contracts/{c['id']}/signed-document")).json()["error"]["code"] == "signed_document_unavailable"
+    other = await h.create(who=OTHER_LAWYER)
+    assert (await h.upload(other["id"], data, who=LAWYER)).status_code == 404
+    # the same bytes are stored once
+    await h.upload(other["id"], data, who=OTHER_LAWYER)
+    assert len([n for n in stored_files(tmp_path) if n.endswith(".pdf")]) == 1
