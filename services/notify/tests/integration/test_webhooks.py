@@ -1,0 +1,261 @@
+"""Partner webhooks against a real HTTP endpoint; e-mail/SMS copies recorded by the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from lexseal_events import ReviewApproved, ReviewApprovedData
+from notify.bootstrap import create_app
+from notify.config import Settings
+from servicekit.pytest_plugin import publish_raw, running
+from servicekit.testing import TestIdentity
+
+from .test_inbox import submitted
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_" + base64.b64encode(b"partner-key-0123456789abcdef").decode()
+
+
+class Partner:
+    """A partner's endpoint: verifies signatures; `/flaky` fails once, `/down` always fails."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.calls: dict[str, int] = {}
+
+    def verify(self, request: web.Request, body: bytes) -> bool:
+        msg_id = request.headers["webhook-id"]
+        ts = request.headers["webhook-timestamp"]
+        key = base64.b64decode(SECRET.removeprefix("whsec_"))
+        mac = hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
+        expected = "v1," + base64.b64encode(mac).decode()
+        return any(
+            hmac.compare_digest(expected, s) for s in request.headers["webhook-signature"].split()
+        )
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        path = request.path
+        self.calls[path] = self.calls.get(path, 0) + 1
+        if not self.verify(request, body):
+            return web.Response(status=401, text="bad signature")
+        if path == "/down" or (path == "/flaky" and self.calls[path] == 1):
+            return web.Response(status=503, text="try later")
+        self.received.append(
+            {"path": path, "id": request.headers["webhook-id"], "body": json.loads(body)}
+        )
+        return web.Response(status=204)
+
+
+@asynccontextmanager
+async def partner_server() -> AsyncIterator[tuple[Partner, str]]:
+    partner = Partner()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", partner.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield partner, f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def settings_for(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> Settings:
+    settings = Settings(
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
+        dispatch_poll_interval=0.05,
+        webhook_backoff_base=0.1,
+        webhook_backoff_max=0.5,
+        webhook_max_attempts=3,
+        webhook_timeout=5,
+    )
+    bus["queues"] = settings.queue_name
+    return settings
+
+
+async def until(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], predicate: Any
+) -> Any:
+    for _ in range(200):
+        body = (await client.get(path, headers=headers)).json()
+        if predicate(body):
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path} never matched: {body}")
+
+
+async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_endpoint(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    admin = identity.headers(user_id="admin-1", roles=["admin"])
+    partner_a = identity.headers(user_id="partner-a", roles=["partner"])
+    partner_b = identity.headers(user_id="partner-b", roles=["partner"])
+    lawyer = identity.headers(user_id="lawyer-1", roles=["lawyer"])
+    app = create_app(settings_for(pg_url, amqp_url, bus, identity))
+    async with partner_server() as (partner, base), running(app) as client:
+
+        async def subscribe(path: str, types: list[str], headers: dict[str, str]) -> str:
+            resp = await client.post(
+                "/api/notify/webhooks",
+                headers=headers,
+                json={"url": f"{base}{path}", "event_types": types, "secret": SECRET},
+            )
+            assert resp.status_code == 201, resp.text
+            return str(resp.json()["id"])
+
+        flaky = await subscribe("/flaky", ["contract.*"], partner_a)
+        down = await subscribe("/down", ["contract.submitted"], admin)
+        letters = await subscribe("/letters", ["letter.*"], partner_b)
+        assert (
+            await client.post(
+                "/api/notify/webhooks",
+                headers=lawyer,
+                json={"url": f"{base}/x", "event_types": ["*"]},
+            )
+        ).status_code == 403
+        bad = await client.post(
+            "/api/notify/webhooks",
+            headers=partner_a,
+            json={"url": "file:///etc/passwd", "event_types": ["contract.*"]},
+        )
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "webhook_url_invalid"
+        assert (
+            await client.get(f"/api/notify/webhooks/{flaky}", headers=partner_b)
+        ).status_code == 404
+        mine = (await client.get("/api/notify/webhooks", headers=partner_a)).json()
+        assert [w["id"] for w in mine["data"]] == [flaky] and "secret" not in mine["data"][0]
+        assert (await client.get("/api/notify/webhooks", headers=admin)).json()["count"] == 3
+
+        event = submitted()
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+        other = ReviewApproved(
+            source="lexseal/review",
+            subject="c-1",
+            data=ReviewApprovedData(
+                contract_id="c-1",
+                review_id="r-1",
+                round=1,
+                reviewer_id="risk-1",
+                reviewer_name="风控",
+                owner_id="lawyer-1",
+                title="采购合同",
+                document=event.data.document,
+                signers=event.data.signers,
+            ),
+        )
+        await publish_raw(amqp_url, bus["exchange"], other.to_json(), other.type)
+
+        log = await until(
+            client,
+            f"/api/notify/webhooks/{flaky}/deliveries",
+            partner_a,
+            lambda b: b["count"] == 1 and b["data"][0]["state"] == "delivered",
+        )
+        [delivery] = log["data"]
+        assert delivery["event_id"] == event.id and delivery["attempts"] == 2
+        assert [a["status_code"] for a in delivery["log"]] == [503, 204]
+        assert [r["id"] for r in partner.received] == [event.id]
+        got = partner.received[0]["body"]
+        assert got["type"] == "contract.submitted" and got["specversion"] == "1.0"
+        assert got["data"]["title"] == "采购合同" and got["data"]["signers"][0]["name"] == "李四"
+
+        failed = await until(
+            client,
+            f"/api/notify/webhooks/{down}/deliveries",
+            admin,
+            lambda b: b["count"] == 1 and b["data"][0]["state"] == "failed",
+        )
+        assert failed["data"][0]["attempts"] == 3 and failed["data"][0]["last_status"] == 503
+        assert failed["data"][0]["next_attempt_at"] is None
+        assert partner.calls["/down"] == 3
+        assert (
+            await client.get(f"/api/notify/webhooks/{letters}/deliveries", headers=partner_b)
+        ).json()["count"] == 0
+
+        # Paused and deleted subscriptions receive nothing more.
+        paused = await client.patch(
+            f"/api/notify/webhooks/{flaky}", headers=partner_a, json={"active": False}
+        )
+        assert paused.status_code == 200 and paused.json()["active"] is False
+        assert (
+            await client.delete(f"/api/notify/webhooks/{down}", headers=partner_b)
+        ).status_code == 404
+        assert (
+            await client.delete(f"/api/notify/webhooks/{down}", headers=admin)
+        ).status_code == 204
+        again = submitted()
+        await publish_raw(amqp_url, bus["exchange"], again.to_json(), again.type)
+        await until(
+            client,
+            "/api/notify/notifications",
+            identity.headers(user_id="r", roles=["risk_control"]),
+            lambda b: b["count"] == 2,
+        )
+        await asyncio.sleep(0.3)
+        assert (
+            await client.get(f"/api/notify/webhooks/{flaky}/deliveries", headers=partner_a)
+        ).json()["count"] == 1
+        assert (
+            await client.get(f"/api/notify/webhooks/{down}/deliveries", headers=admin)
+        ).status_code == 404
+
+
+async def test_copies_of_notifications_are_recorded_by_the_sandbox_for_admins_to_see(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    risk = identity.headers(user_id="risk-1", roles=["risk_control"])
+    admin = identity.headers(user_id="admin-1", roles=["admin"])
+    app = create_app(settings_for(pg_url, amqp_url, bus, identity))
+    async with running(app) as client:
+        bad = await client.put(
+            "/api/notify/contact", headers=risk, json={"email": "not-an-address"}
+        )
+        assert bad.status_code == 422
+        ok = await client.put(
+            "/api/notify/contact",
+            headers=risk,
+            json={"email": "risk@firm.example", "mobile": "+8613800000000"},
+        )
+        assert ok.status_code == 200
+        assert (await client.get("/api/notify/contact", headers=risk)).json()[
+            "email"
+        ] == "risk@firm.example"
+
+        event = submitted()
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+        body = await until(
+            client,
+            "/api/notify/outbox-messages",
+            admin,
+            lambda b: b["count"] == 2 and all(m["state"] == "sent" for m in b["data"]),
+        )
+        assert body["providers"] == {"email": "sandbox", "sms": "sandbox"}
+        assert body["notice"].startswith("SANDBOX")
+        by_channel = {m["channel"]: m for m in body["data"]}
+        assert by_channel["email"]["address"] == "risk@firm.example"
+        assert by_channel["sms"]["address"] == "+8613800000000"
+        assert all(m["sandbox"] and m["provider"] == "sandbox" for m in body["data"])
+        assert by_channel["email"]["subject"] == "新的合同待审核"
+        assert (await client.get("/api/notify/outbox-messages", headers=risk)).status_code == 403
