@@ -21,6 +21,7 @@ from .adapters.upstream import Upstreams
 from .config import Settings, get_settings
 from .domain.ratelimit import FailureWindow, TokenBucket
 from .domain.tokens import TokenIssuer
+from .domain.verify import CachedVerifier
 from .entrypoints.api import router as auth_router
 from .entrypoints.docs import router as docs_router
 from .entrypoints.proxy import GatewayMiddleware
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             issuer=TokenIssuer(private_key=key, issuer=cfg.jwt_issuer, audience=cfg.jwt_audience),
             verifier=TokenVerifier(
                 public_key_pem=public_pem(key), issuer=cfg.jwt_issuer, audience=cfg.jwt_audience
+            ),
+            fast_verifier=CachedVerifier(
+                public_key=key.public_key(), issuer=cfg.jwt_issuer, audience=cfg.jwt_audience
             ),
             upstreams=upstreams,
             client_limit=TokenBucket(rate=cfg.rate_limit_per_second, burst=cfg.rate_limit_burst),

@@ -13,6 +13,7 @@ from .adapters.upstream import Upstreams
 from .config import Settings
 from .domain.ratelimit import FailureWindow, TokenBucket
 from .domain.tokens import TokenIssuer
+from .domain.verify import CachedVerifier
 
 
 @dataclass
@@ -24,6 +25,7 @@ class GatewayState:
     sessionmaker: async_sessionmaker[AsyncSession]
     issuer: TokenIssuer
     verifier: TokenVerifier
+    fast_verifier: CachedVerifier
     upstreams: Upstreams
     client_limit: TokenBucket
     login_failures: FailureWindow

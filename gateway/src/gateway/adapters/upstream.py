@@ -44,6 +44,7 @@ class Upstreams:
         pool_size: int,
     ) -> None:
         self.urls = {name: URL(url) for name, url in urls.items()}
+        self._bases = {name: url.rstrip("/") for name, url in urls.items()}
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
@@ -86,7 +87,7 @@ class Upstreams:
         body: AsyncIterator[bytes] | None,
     ) -> aiohttp.ClientResponse:
         """Send a request to `service` and return its response with the body still unread."""
-        url = self.urls[service].join(URL(path_qs, encoded=True))
+        url = URL(self._bases[service] + path_qs, encoded=True)
         try:
             return await self.session.request(
                 method,

@@ -156,7 +156,7 @@ class GatewayMiddleware:
             try:
                 if scheme.lower() != "bearer" or not token:
                     raise Unauthorized("Invalid token", "令牌无效", code="token_invalid")
-                state.verifier.verify(token)
+                state.fast_verifier.check(token)
                 return token
             except AppError:
                 if not public:

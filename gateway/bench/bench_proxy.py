@@ -1,0 +1,119 @@
+"""Throughput of the gateway's proxy path against the same upstream called directly.
+
+Run:  cd /work/main && .venv/bin/python gateway/bench/bench_proxy.py [--duration 10]
+Needs `wrk` (Debian/Ubuntu: `apt-get install -y wrk`; macOS: `brew install wrk`).
+Starts a trivial FastAPI upstream (1 uvicorn worker, uvloop + httptools) and the real gateway
+(1 worker, `python -m gateway serve`) with every service URL pointed at the upstream, then runs
+`wrk -t2 -c50 -d10s --latency` directly, through a public route and through an authenticated
+route carrying a valid gateway token. Prints req/s, p99 latency and the ratio to direct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - local URL
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"not up: {url}")
+
+
+def wrk(url: str, *, duration: int, headers: list[str]) -> tuple[float, str]:
+    args = ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
+    return rps, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (or brew install wrk)")
+    up_port, gw_port = free_port(), free_port()
+    data = Path(tempfile.mkdtemp(prefix="gw-bench-"))
+    upstream_url = f"http://127.0.0.1:{up_port}"
+    env = {
+        **os.environ,
+        "GATEWAY_DATA_DIR": str(data),
+        "GATEWAY_LOG_LEVEL": "WARNING",
+        # the limiter still runs on every request; the benchmark's one client must not hit it
+        "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000",
+        "GATEWAY_RATE_LIMIT_BURST": "1000000",
+        **{f"GATEWAY_{s.upper()}_URL": upstream_url
+           for s in ("contract", "review", "signing", "letters", "notify")},
+    }
+    procs = [
+        subprocess.Popen(  # noqa: S603
+            [PY, "-m", "uvicorn", "--app-dir", str(HERE), "upstream_app:app", "--port", str(up_port),
+             "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+        ),
+        subprocess.Popen([PY, "-m", "gateway", "serve", "--port", str(gw_port)], env=env),  # noqa: S603
+    ]
+    try:
+        wait_up(f"{upstream_url}/verify/ping")
+        wait_up(f"http://127.0.0.1:{gw_port}/verify/ping")
+        from gateway.adapters.keys import load_private_key
+        from gateway.domain.tokens import TokenIssuer
+
+        key = load_private_key(data / "keys" / "jwt-ed25519.pem")
+        token = TokenIssuer(private_key=key).issue(
+            subject="bench", username="bench", display_name="bench", roles=["lawyer"], ttl=3600
+        ).access_token
+        auth = [f"Authorization: Bearer {token}"]
+        gw = f"http://127.0.0.1:{gw_port}"
+        wrk(f"{upstream_url}/verify/ping", duration=2, headers=[])  # warm up
+        wrk(f"{gw}/verify/ping", duration=2, headers=[])
+        d = args.duration
+        direct = wrk(f"{upstream_url}/verify/ping", duration=d, headers=[])
+        public = wrk(f"{gw}/verify/ping", duration=d, headers=[])
+        private = wrk(f"{gw}/api/contract/ping", duration=d, headers=auth)
+        print(f"{'path':<34}{'req/s':>10}{'p99':>10}{'ratio':>8}")  # noqa: T201
+        for name, (rps, p99) in (
+            ("direct upstream", direct),
+            ("gateway, public /verify/*", public),
+            ("gateway, /api/contract/* + token", private),
+        ):
+            print(f"{name:<34}{rps:>10.0f}{p99:>10}{rps / direct[0]:>8.2f}")  # noqa: T201
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

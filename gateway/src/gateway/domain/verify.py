@@ -1,0 +1,50 @@
+"""Fast token checks on the hot path: a pre-parsed key and a cache of tokens already verified."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from servicekit.errors import Unauthorized
+
+
+class CachedVerifier:
+    """Verify EdDSA tokens like servicekit's TokenVerifier, remembering good ones until expiry."""
+
+    def __init__(
+        self, *, public_key: Ed25519PublicKey, issuer: str, audience: str, max_entries: int = 50_000
+    ) -> None:
+        # a parsed key object: PyJWT would otherwise re-parse a PEM string on every call
+        self._key = public_key
+        self._issuer = issuer
+        self._audience = audience
+        self._max = max_entries
+        self._good: OrderedDict[str, float] = OrderedDict()
+
+    def check(self, token: str, *, now: float | None = None) -> None:
+        """Return when `token` is valid now; raise Unauthorized (token_invalid/expired) if not."""
+        t = time.time() if now is None else now
+        exp = self._good.get(token)
+        if exp is not None:
+            if exp > t:
+                return
+            del self._good[token]
+            raise Unauthorized("Token expired", "登录已过期", code="token_expired")
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["EdDSA"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("Token expired", "登录已过期", code="token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Invalid token", "令牌无效", code="token_invalid") from exc
+        self._good[token] = float(claims["exp"])
+        if len(self._good) > self._max:
+            self._good.popitem(last=False)

@@ -1,0 +1,70 @@
+"""The merged OpenAPI document and the AsyncAPI document."""
+
+from __future__ import annotations
+
+from gateway.domain.asyncapi import build_asyncapi
+from gateway.domain.openapi import merge_openapi
+from lexseal_events import ALL_EVENTS
+
+
+def _doc(path: str, schema_name: str, props: dict[str, object]) -> dict[str, object]:
+    ref = {"$ref": f"#/components/schemas/{schema_name}"}
+    return {
+        "paths": {
+            path: {"get": {"responses": {"200": {"content": {"application/json": {"schema": ref}}}}}},
+            "/internal/documents/{id}": {"get": {}},
+        },
+        "components": {"schemas": {schema_name: {"type": "object", "properties": props}}},
+    }
+
+
+def test_colliding_schema_names_are_prefixed_and_refs_follow() -> None:
+    base = {"openapi": "3.1.0", "info": {"title": "lexseal"}, "paths": {"/api/auth/me": {}}}
+    merged = merge_openapi(
+        base=base,
+        services={
+            "contract": _doc("/api/contract/x", "ItemPublic", {"title": {"type": "string"}}),
+            "letters": _doc("/api/letters/x", "ItemPublic", {"number": {"type": "integer"}}),
+        },
+        missing=["signing"],
+    )
+    schemas = merged["components"]["schemas"]
+    assert schemas["ItemPublic"]["properties"] == {"title": {"type": "string"}}
+    assert schemas["LettersItemPublic"]["properties"] == {"number": {"type": "integer"}}
+    letters_ref = merged["paths"]["/api/letters/x"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["$ref"]
+    assert letters_ref == "#/components/schemas/LettersItemPublic"
+    contract_ref = merged["paths"]["/api/contract/x"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["$ref"]
+    assert contract_ref == "#/components/schemas/ItemPublic"
+    assert "/api/auth/me" in merged["paths"]
+    assert not any(p.startswith("/internal") for p in merged["paths"])
+    assert merged["x-lexseal-missing"] == ["signing"]
+
+
+def test_identical_schemas_are_shared_not_duplicated() -> None:
+    same = {"type": "object", "properties": {"detail": {"type": "string"}}}
+    docs = {
+        name: {"paths": {}, "components": {"schemas": {"HTTPValidationError": same}}}
+        for name in ("review", "notify")
+    }
+    merged = merge_openapi(base={"paths": {}}, services=docs, missing=[])
+    assert list(merged["components"]["schemas"]) == ["HTTPValidationError"]
+    assert "x-lexseal-missing" not in merged
+
+
+def test_asyncapi_has_a_channel_and_payload_schema_for_every_event() -> None:
+    doc = build_asyncapi(events=ALL_EVENTS, exchange="lexseal.events", version="1")
+    assert doc["asyncapi"].startswith("3.")
+    addresses = {c["address"] for c in doc["channels"].values()}
+    assert addresses == {cls.model_fields["type"].default for cls in ALL_EVENTS}
+    for channel in doc["channels"].values():
+        assert channel["bindings"]["amqp"]["exchange"] == {
+            "name": "lexseal.events", "type": "topic", "durable": True
+        }
+    submitted = doc["components"]["schemas"]["ContractSubmitted"]
+    assert "data" in submitted["properties"]
+    text = str(doc)
+    assert "#/$defs/" not in text  # every nested model is reachable under components
