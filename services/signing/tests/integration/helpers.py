@@ -8,8 +8,8 @@ import io
 import json
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -142,3 +142,64 @@ async def wait_envelope(client: httpx.AsyncClient, headers: dict[str, str], cont
             return (await client.get(f"/api/signing/envelopes/{eid}", headers=headers)).json()  # type: ignore[no-any-return]
         await asyncio.sleep(0.05)
     raise AssertionError("no envelope")
+
+
+class Started:
+    """A running service with one prepared envelope."""
+
+    def __init__(self, client: httpx.AsyncClient, app: Any, identity: TestIdentity, listener: Listener,
+                 envelope: dict[str, Any]) -> None:
+        self.client, self.app, self.identity, self.listener, self.envelope = client, app, identity, listener, envelope
+        self.lawyer = identity.headers(user_id="lawyer-1", roles=["lawyer"])
+        self.risk = identity.headers(user_id="risk-9", roles=["risk_control"])
+
+    @property
+    def eid(self) -> str:
+        """Return the envelope id."""
+        return str(self.envelope["id"])
+
+    async def invite(self, signer_id: str) -> str:
+        """Invite a signer; return the invite API base path of their token."""
+        r = await self.client.post(f"/api/signing/envelopes/{self.eid}/invitations", json={"signer_id": signer_id},
+                                   headers=self.lawyer)
+        assert r.status_code == 201, r.text
+        return "/api/signing/invite/" + r.json()["url"].rsplit("/", 1)[1]
+
+    async def verify_person(self, base: str) -> None:
+        """Pass the individual identity steps."""
+        assert (await self.client.post(f"{base}/verify/individual", json={"name": "张三", "id_number": PERSON_ID})).status_code == 200
+        assert (await self.client.post(f"{base}/verify/face", json={})).status_code == 200
+
+    async def enterprise_details(self, base: str) -> None:
+        """Pass the enterprise real-name step."""
+        r = await self.client.post(f"{base}/verify/enterprise", json={
+            "company_name": "北京星河科技有限公司", "credit_code": COMPANY_CODE,
+            "legal_representative": "李四", "bank_account_number": ACCOUNT})
+        assert r.status_code == 200, r.text
+
+    async def last_amount(self) -> str:
+        """Return the last amount the sandbox bank 'sent'."""
+        sent = (await self.client.get("/api/signing/sandbox/transfers", headers=self.risk)).json()
+        return str(sent["data"][0]["amount"])
+
+
+@asynccontextmanager
+async def started(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, data_dir: Path,
+                  signers: list[SignerInfo] | None = None, **settings_kw: Any) -> AsyncIterator[Started]:
+    """Run the service, publish review.approved and yield once the envelope is prepared."""
+    from servicekit.pytest_plugin import publish_raw, running
+    from signing.bootstrap import create_app
+
+    pdf = contract_pdf()
+    with serve({"/doc": (200, pdf)}) as base:
+        app = create_app(settings_for(pg_url, amqp_url, bus, identity, data_dir, **settings_kw))
+        async with running(app) as client:
+            listener = Listener(amqp_url, bus["exchange"], bus)
+            await listener.start()
+            event = approved(f"{base}/doc", pdf, signers=signers)
+            await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+            envelope = await wait_envelope(client, identity.headers(user_id="lawyer-1", roles=["lawyer"]))
+            try:
+                yield Started(client, app, identity, listener, envelope)
+            finally:
+                await listener.stop()
