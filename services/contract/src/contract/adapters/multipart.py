@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from .document_store import Spool
@@ -83,9 +84,12 @@ async def receive_file(
             "on_part_end": on_part_end,
         },
     )
-    async for chunk in body:
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in body:
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise UploadMalformed(f"malformed multipart body: {exc}") from exc
     if not state.found:
         raise UploadMalformed(f"no file in field {field_name!r}")
     return state.filename
