@@ -47,7 +47,7 @@ def wrk(url: str, *, duration: int, headers: list[str]) -> tuple[float, str]:
     args = ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency"]
     for h in headers:
         args += ["-H", h]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -72,15 +72,32 @@ def main() -> None:
         # the limiter still runs on every request; the benchmark's one client must not hit it
         "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000",
         "GATEWAY_RATE_LIMIT_BURST": "1000000",
-        **{f"GATEWAY_{s.upper()}_URL": upstream_url
-           for s in ("contract", "review", "signing", "letters", "notify")},
+        **{
+            f"GATEWAY_{s.upper()}_URL": upstream_url
+            for s in ("contract", "review", "signing", "letters", "notify")
+        },
     }
     procs = [
-        subprocess.Popen(  # noqa: S603
-            [PY, "-m", "uvicorn", "--app-dir", str(HERE), "upstream_app:app", "--port", str(up_port),
-             "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(HERE),
+                "upstream_app:app",
+                "--port",
+                str(up_port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
         ),
-        subprocess.Popen([PY, "-m", "gateway", "serve", "--port", str(gw_port)], env=env),  # noqa: S603
+        subprocess.Popen([PY, "-m", "gateway", "serve", "--port", str(gw_port)], env=env),
     ]
     try:
         wait_up(f"{upstream_url}/verify/ping")
@@ -89,9 +106,13 @@ def main() -> None:
         from gateway.domain.tokens import TokenIssuer
 
         key = load_private_key(data / "keys" / "jwt-ed25519.pem")
-        token = TokenIssuer(private_key=key).issue(
-            subject="bench", username="bench", display_name="bench", roles=["lawyer"], ttl=3600
-        ).access_token
+        token = (
+            TokenIssuer(private_key=key)
+            .issue(
+                subject="bench", username="bench", display_name="bench", roles=["lawyer"], ttl=3600
+            )
+            .access_token
+        )
         auth = [f"Authorization: Bearer {token}"]
         gw = f"http://127.0.0.1:{gw_port}"
         wrk(f"{upstream_url}/verify/ping", duration=2, headers=[])  # warm up
@@ -100,13 +121,13 @@ def main() -> None:
         direct = wrk(f"{upstream_url}/verify/ping", duration=d, headers=[])
         public = wrk(f"{gw}/verify/ping", duration=d, headers=[])
         private = wrk(f"{gw}/api/contract/ping", duration=d, headers=auth)
-        print(f"{'path':<34}{'req/s':>10}{'p99':>10}{'ratio':>8}")  # noqa: T201
+        print(f"{'path':<34}{'req/s':>10}{'p99':>10}{'ratio':>8}")
         for name, (rps, p99) in (
             ("direct upstream", direct),
             ("gateway, public /verify/*", public),
             ("gateway, /api/contract/* + token", private),
         ):
-            print(f"{name:<34}{rps:>10.0f}{p99:>10}{rps / direct[0]:>8.2f}")  # noqa: T201
+            print(f"{name:<34}{rps:>10.0f}{p99:>10}{rps / direct[0]:>8.2f}")
     finally:
         for p in procs:
             p.terminate()

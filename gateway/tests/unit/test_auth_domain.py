@@ -30,9 +30,16 @@ def test_issued_token_is_accepted_by_the_services_verifier_with_its_claims() -> 
         subject="u-1", username="lawyer1", display_name="张律师", roles=["lawyer"], ttl=900
     )
     assert issued.expires_in == 900
-    verifier = TokenVerifier(public_key_pem=public_pem(key), issuer="lexseal-gateway", audience="lexseal")
+    verifier = TokenVerifier(
+        public_key_pem=public_pem(key), issuer="lexseal-gateway", audience="lexseal"
+    )
     p = verifier.verify(issued.access_token)
-    assert (p.id, p.username, p.display_name, p.roles) == ("u-1", "lawyer1", "张律师", frozenset({"lawyer"}))
+    assert (p.id, p.username, p.display_name, p.roles) == (
+        "u-1",
+        "lawyer1",
+        "张律师",
+        frozenset({"lawyer"}),
+    )
 
 
 def test_expired_and_foreign_tokens_are_refused() -> None:
@@ -55,9 +62,11 @@ def test_expired_and_foreign_tokens_are_refused() -> None:
 def test_a_cached_token_still_expires() -> None:
     key = Ed25519PrivateKey.generate()
     now = int(time.time())
-    tok = TokenIssuer(private_key=key).issue(
-        subject="u", username="u", display_name="u", roles=[], ttl=10, now=now
-    ).access_token
+    tok = (
+        TokenIssuer(private_key=key)
+        .issue(subject="u", username="u", display_name="u", roles=[], ttl=10, now=now)
+        .access_token
+    )
     fast = CachedVerifier(public_key=key.public_key(), issuer="lexseal-gateway", audience="lexseal")
     fast.check(tok, now=now)
     with pytest.raises(Unauthorized):

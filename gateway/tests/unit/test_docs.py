@@ -11,7 +11,9 @@ def _doc(path: str, schema_name: str, props: dict[str, object]) -> dict[str, obj
     ref = {"$ref": f"#/components/schemas/{schema_name}"}
     return {
         "paths": {
-            path: {"get": {"responses": {"200": {"content": {"application/json": {"schema": ref}}}}}},
+            path: {
+                "get": {"responses": {"200": {"content": {"application/json": {"schema": ref}}}}}
+            },
             "/internal/documents/{id}": {"get": {}},
         },
         "components": {"schemas": {schema_name: {"type": "object", "properties": props}}},
@@ -62,7 +64,9 @@ def test_asyncapi_has_a_channel_and_payload_schema_for_every_event() -> None:
     assert addresses == {cls.model_fields["type"].default for cls in ALL_EVENTS}
     for channel in doc["channels"].values():
         assert channel["bindings"]["amqp"]["exchange"] == {
-            "name": "lexseal.events", "type": "topic", "durable": True
+            "name": "lexseal.events",
+            "type": "topic",
+            "durable": True,
         }
     submitted = doc["components"]["schemas"]["ContractSubmitted"]
     assert "data" in submitted["properties"]

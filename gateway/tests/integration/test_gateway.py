@@ -1,0 +1,197 @@
+"""The gateway on real sockets in front of fake services, with its database on PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from gateway.bootstrap import create_app
+from gateway.config import Settings
+from gateway.service_layer.users import seed_demo
+
+from .servers import expected_download_sha, fake_service, free_port, serve
+
+pytestmark = pytest.mark.integration
+SERVICES = ("contract", "review", "signing", "letters", "notify")
+
+
+def _settings(tmp: Path, pg_url: str, urls: dict[str, str], **kw: object) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=tmp,
+        database_url=pg_url,
+        log_json=False,
+        **{f"{s}_url": u for s, u in urls.items()},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _public_key(tmp: Path) -> str:
+    from gateway.adapters.keys import load_or_generate, public_pem
+
+    return public_pem(load_or_generate(tmp / "keys" / "jwt-ed25519.pem", generate=True))
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """Every service is the same ready fake; 'letters' points at a closed port."""
+    pem = _public_key(tmp_path)
+    async with serve(fake_service(public_key_pem=pem)) as up:
+        urls = {s: up for s in SERVICES}
+        urls["letters"] = f"http://127.0.0.1:{free_port()}"
+        app = create_app(_settings(tmp_path, pg_url, urls, login_max_failures=3))
+        async with serve(app) as gw:
+            async with app.state.gateway.uow() as uow:
+                await seed_demo(uow)
+            async with httpx.AsyncClient(base_url=gw, timeout=60) as client:
+                yield gw, client
+
+
+async def _login(client: httpx.AsyncClient, username: str = "lawyer1") -> str:
+    resp = await client.post(
+        "/api/auth/login", json={"username": username, "password": "demo-password"}
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 900
+    return str(body["access_token"])
+
+
+async def test_login_token_reaches_the_service_which_verifies_it(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    token = await _login(client)
+    me = (await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert me["username"] == "lawyer1" and me["roles"] == ["lawyer"]
+    resp = await client.get(
+        "/api/contract/echo?status=draft&q=%E5%90%88%E5%90%8C",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-User-Id": "admin",
+            "X-User-Roles": "admin",
+            "X-Correlation-ID": "corr-123",
+            "X-Lexseal-Internal": "forged",
+        },
+    )
+    assert resp.status_code == 200
+    seen = resp.json()
+    assert seen["principal"] == {"id": me["id"], "username": "lawyer1", "roles": ["lawyer"]}
+    assert seen["query"] == "status=draft&q=%E5%90%88%E5%90%8C"
+    headers = seen["headers"]
+    assert not any(h.startswith("x-user") for h in headers)
+    assert "x-lexseal-internal" not in headers
+    assert headers["x-correlation-id"] == "corr-123" and headers["x-forwarded-for"] == "127.0.0.1"
+    assert headers["x-request-id"]
+    assert resp.headers["x-correlation-id"] == "corr-123"
+
+
+async def test_bad_tokens_are_refused_except_on_public_routes(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    bad = {"Authorization": "Bearer not.a.token", "Accept-Language": "en"}
+    resp = await client.get("/api/contract/echo", headers=bad)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "token_invalid"
+    assert resp.json()["error"]["message"] == "Invalid token"
+    public = await client.get("/verify/abc", headers=bad)
+    assert public.status_code == 200
+    assert public.json()["principal"] is None and "authorization" not in public.json()["headers"]
+
+
+async def test_internal_routes_are_never_routed(stack: tuple[str, httpx.AsyncClient]) -> None:
+    _, client = stack
+    resp = await client.get("/internal/documents/1")
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
+
+
+async def test_a_down_service_answers_503_naming_it(stack: tuple[str, httpx.AsyncClient]) -> None:
+    _, client = stack
+    resp = await client.get("/share/tok")
+    assert resp.status_code == 503
+    err = resp.json()["error"]
+    assert err["code"] == "service_unavailable" and err["details"]["service"] == "letters"
+    assert "服务" in err["message"]
+
+
+async def test_healthz_names_each_service(stack: tuple[str, httpx.AsyncClient]) -> None:
+    _, client = stack
+    resp = await client.get("/healthz")
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["services"]["letters"]["status"] == "down"
+    assert body["services"]["contract"]["status"] == "ready"
+    assert body["gateway"]["status"] == "ready"
+
+
+async def test_healthz_is_200_when_everything_is_ready(tmp_path: Path, pg_url: str) -> None:
+    pem = _public_key(tmp_path)
+    async with serve(fake_service(public_key_pem=pem)) as up:
+        app = create_app(_settings(tmp_path, pg_url, {s: up for s in SERVICES}))
+        async with serve(app) as gw, httpx.AsyncClient(base_url=gw) as client:
+            resp = await client.get("/healthz")
+            assert resp.status_code == 200
+            assert set(resp.json()["services"]) == set(SERVICES)
+            doc = (await client.get("/openapi.json")).json()
+            assert "/api/auth/login" in doc["paths"] and "/api/contract/upload" in doc["paths"]
+            assert "x-lexseal-missing" not in doc
+
+
+async def test_login_failures_are_limited(stack: tuple[str, httpx.AsyncClient]) -> None:
+    _, client = stack
+    wrong = {"username": "risk1", "password": "nope"}
+    codes = [(await client.post("/api/auth/login", json=wrong)).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    right = await client.post(
+        "/api/auth/login", json={"username": "risk1", "password": "demo-password"}
+    )
+    assert right.status_code == 429 and right.json()["error"]["code"] == "too_many_login_attempts"
+    assert (
+        await client.post(
+            "/api/auth/login", json={"username": "clerk1", "password": "demo-password"}
+        )
+    ).status_code == 200
+
+
+def _rss_mb() -> float:
+    with open(f"/proc/{os.getpid()}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def test_30mb_bodies_stream_through_both_ways(stack: tuple[str, httpx.AsyncClient]) -> None:
+    _, client = stack
+    token = await _login(client)
+    auth = {"Authorization": f"Bearer {token}"}
+    size = 30 * 1024 * 1024
+    digest = hashlib.sha256()
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(size // 65536):
+            chunk = bytes([(i * 7) % 256]) * 65536
+            digest.update(chunk)
+            yield chunk
+
+    before = _rss_mb()
+    up = await client.post("/api/contract/upload", content=body(), headers=auth)
+    assert up.status_code == 200, up.text
+    assert up.json() == {"sha256": digest.hexdigest(), "size": size}
+    down_digest, received, chunks = hashlib.sha256(), 0, 0
+    async with client.stream("GET", "/api/contract/download", headers=auth) as resp:
+        assert resp.status_code == 200 and resp.headers["content-type"] == "application/pdf"
+        async for chunk in resp.aiter_raw():
+            down_digest.update(chunk)
+            received += len(chunk)
+            chunks += 1
+    assert received == size and down_digest.hexdigest() == expected_download_sha()
+    assert chunks > 10  # arrived incrementally, not as one buffered blob
+    # client, gateway and fake service share this process: 30 MB buffered anywhere would show
+    assert _rss_mb() - before < 25
