@@ -1,4 +1,4 @@
-"""Fixtures of the letters integration tests: the real PostgreSQL and RabbitMQ, a stand-in signer."""
+"""Fixtures of the letters integration tests: real PostgreSQL and RabbitMQ, a stand-in signer."""
 
 from __future__ import annotations
 
@@ -86,13 +86,17 @@ def signing_stub() -> Iterator[SigningStub]:
 
 
 @pytest.fixture
-def settings(
-    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
-) -> Settings:
+def settings(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity) -> Settings:
     s = Settings(
-        environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
-        queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
-        internal_base_url="http://letters.internal:8104", relay_poll_interval=0.1,
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
+        internal_base_url="http://letters.internal:8104",
+        relay_poll_interval=0.1,
     )
     bus["queues"] = f"{s.queue_name},{bus['queue_prefix']}.observer"
     return s
@@ -119,7 +123,9 @@ class Observer:
         self.queue = queue
         self.events: list[dict[str, Any]] = []
 
-    async def wait_for(self, event_type: str, *, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+    async def wait_for(
+        self, event_type: str, *, count: int = 1, timeout: float = 10
+    ) -> list[dict[str, Any]]:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             found = [e for e in self.events if e["type"] == event_type]
@@ -151,8 +157,12 @@ async def publish_sealed(
         source="lexseal/signing",
         subject=letter_id,
         data=DocumentSealedData(
-            kind="letter", ref_id=letter_id, owner_id=owner_id, document=ref,
-            verify_code="VC-123456", verify_url="http://127.0.0.1:8000/verify/VC-123456",
+            kind="letter",
+            ref_id=letter_id,
+            owner_id=owner_id,
+            document=ref,
+            verify_code="VC-123456",
+            verify_url="http://127.0.0.1:8000/verify/VC-123456",
         ),
     )
     await publish_raw(amqp_url, exchange, event.to_json(), event.type)

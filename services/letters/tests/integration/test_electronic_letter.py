@@ -15,8 +15,14 @@ SEALED = b"%PDF-1.7 sealed by the firm\n%%EOF\n"
 
 
 async def test_letter_is_approved_numbered_sealed_and_shared(
-    client: Any, auth: Any, helpers: Any, settings: Any, signing_stub: Any, observer: Any,
-    amqp_url: str, bus: dict[str, str],
+    client: Any,
+    auth: Any,
+    helpers: Any,
+    settings: Any,
+    signing_stub: Any,
+    observer: Any,
+    amqp_url: str,
+    bus: dict[str, str],
 ) -> None:
     lawyer, admin, other = auth(helpers.lawyer), auth(helpers.admin), auth(helpers.other)
     # fields a client may not set are ignored
@@ -33,7 +39,9 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
 
     sub = await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
     assert sub.json()["status"] == "submitted"
-    assert (await observer.wait_for("letter.submitted"))[0]["data"]["case_serial_no"] == "MS-2026-000123"
+    assert (await observer.wait_for("letter.submitted"))[0]["data"][
+        "case_serial_no"
+    ] == "MS-2026-000123"
     queue = (await client.get("/api/letters/queue", headers=admin)).json()
     assert [x["id"] for x in queue["data"]] == [lid]
     assert (await client.get("/api/letters/queue", headers=lawyer)).status_code == 403
@@ -59,7 +67,9 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     assert preview.content == fetched.content
     png = await client.get(f"/api/letters/letters/{lid}/pages/1.png", headers=lawyer)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
-    assert (await client.get(f"/api/letters/letters/{lid}/pages/9.png", headers=lawyer)).status_code == 404
+    assert (
+        await client.get(f"/api/letters/letters/{lid}/pages/9.png", headers=lawyer)
+    ).status_code == 404
     not_yet = await client.get(f"/api/letters/letters/{lid}/document.pdf", headers=lawyer)
     assert not_yet.json()["error"]["code"] == "letter_not_sealed"
     cannot_share = await client.post(f"/api/letters/letters/{lid}/shares", headers=lawyer)
@@ -68,8 +78,9 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     # the signing service answers (twice: a redelivery must change nothing)
     ref = signing_stub.serve(SEALED)
     for _ in range(2):
-        await helpers.sealed(amqp_url=amqp_url, exchange=bus["exchange"], letter_id=lid,
-                             owner_id="lawyer-1", ref=ref)
+        await helpers.sealed(
+            amqp_url=amqp_url, exchange=bus["exchange"], letter_id=lid, owner_id="lawyer-1", ref=ref
+        )
 
     async def sealed() -> bool:
         r = await client.get(f"/api/letters/letters/{lid}", headers=lawyer)
@@ -83,7 +94,9 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     assert sealed_events[0]["data"]["verify_code"] == "VC-123456"
 
     # sharing
-    assert (await client.post(f"/api/letters/letters/{lid}/shares", headers=other)).status_code == 404
+    assert (
+        await client.post(f"/api/letters/letters/{lid}/shares", headers=other)
+    ).status_code == 404
     share = (await client.post(f"/api/letters/letters/{lid}/shares", headers=lawyer)).json()
     assert len(share["token"]) >= 43
     assert share["url"] == f"{settings.public_base_url}/share/{share['token']}"
@@ -92,21 +105,26 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     listed = (await client.get(f"/api/letters/letters/{lid}/shares", headers=lawyer)).json()
     assert "token" not in listed["data"][0] and listed["data"][0]["state"] == "active"
 
-    page = await client.get(f"/share/{share['token']}", headers={"user-agent": "WeChat/8.0",
-                                                                 "x-forwarded-for": "203.0.113.7"})
+    page = await client.get(
+        f"/share/{share['token']}",
+        headers={"user-agent": "WeChat/8.0", "x-forwarded-for": "203.0.113.7"},
+    )
     assert page.status_code == 200
     assert approved.json()["number"] in page.text and "北京市朝阳区人民法院" in page.text
     assert f"/api/letters/share/{share['token']}/document.pdf" in page.text
     pdf = await client.get(f"/api/letters/share/{share['token']}/document.pdf")
     assert pdf.content == SEALED
-    opens = (await client.get(f"/api/letters/letters/{lid}/shares/{share['id']}/opens",
-                              headers=lawyer)).json()
+    opens = (
+        await client.get(f"/api/letters/letters/{lid}/shares/{share['id']}/opens", headers=lawyer)
+    ).json()
     assert opens["count"] == 2
-    page_open = [o for o in opens["data"] if o["what"] == "page"][0]
+    page_open = next(o for o in opens["data"] if o["what"] == "page")
     assert (page_open["ip"], page_open["user_agent"]) == ("203.0.113.7", "WeChat/8.0")
 
     assert (await client.get("/share/not-a-real-token")).status_code == 404
-    revoked = await client.delete(f"/api/letters/letters/{lid}/shares/{share['id']}", headers=lawyer)
+    revoked = await client.delete(
+        f"/api/letters/letters/{lid}/shares/{share['id']}", headers=lawyer
+    )
     assert revoked.json()["state"] == "revoked"
     assert (await client.get(f"/share/{share['token']}")).status_code == 404
     gone = await client.get(f"/api/letters/share/{share['token']}/document.pdf")

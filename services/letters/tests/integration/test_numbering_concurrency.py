@@ -22,13 +22,17 @@ async def test_parallel_approvals_across_replicas_give_numbers_1_to_n(
 ) -> None:
     lawyer, admin = auth(helpers.lawyer), auth(helpers.admin)
     async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(running(create_app(settings))) for _ in range(REPLICAS)]
+        clients = [
+            await stack.enter_async_context(running(create_app(settings))) for _ in range(REPLICAS)
+        ]
         ids = []
         for i in range(N):
             c = clients[i % REPLICAS]
             r = await c.post("/api/letters/letters", json=helpers.payload(), headers=lawyer)
             ids.append(r.json()["id"])
-            assert (await c.post(f"/api/letters/letters/{ids[-1]}/submit", headers=lawyer)).status_code == 200
+            assert (
+                await c.post(f"/api/letters/letters/{ids[-1]}/submit", headers=lawyer)
+            ).status_code == 200
         # another type has its own sequence, also under the same concurrency
         other = await clients[0].post(
             "/api/letters/letters", json=helpers.payload(letter_type="会"), headers=lawyer

@@ -8,8 +8,14 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-HOME = {"name": "张律师", "phone": "13800000000", "province": "北京市", "city": "北京市",
-        "district": "朝阳区", "street": "建国路88号"}
+HOME = {
+    "name": "张律师",
+    "phone": "13800000000",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "朝阳区",
+    "street": "建国路88号",
+}
 OFFICE = {**HOME, "district": "东城区", "street": "东长安街1号"}
 
 
@@ -17,18 +23,29 @@ async def test_address_book_keeps_exactly_one_default(client: Any, auth: Any, he
     lawyer, other = auth(helpers.lawyer), auth(helpers.other)
     first = (await client.post("/api/letters/addresses", json=HOME, headers=lawyer)).json()
     assert first["is_default"] is True
-    second = (await client.post("/api/letters/addresses", json={**OFFICE, "is_default": True},
-                                headers=lawyer)).json()
+    second = (
+        await client.post(
+            "/api/letters/addresses", json={**OFFICE, "is_default": True}, headers=lawyer
+        )
+    ).json()
     book = (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"]
-    assert [(a["id"], a["is_default"]) for a in book] == [(second["id"], True), (first["id"], False)]
-    again = await client.patch(f"/api/letters/addresses/{first['id']}", json={"is_default": True},
-                               headers=lawyer)
+    assert [(a["id"], a["is_default"]) for a in book] == [
+        (second["id"], True),
+        (first["id"], False),
+    ]
+    again = await client.patch(
+        f"/api/letters/addresses/{first['id']}", json={"is_default": True}, headers=lawyer
+    )
     assert again.json()["is_default"] is True
     book = (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"]
     assert sum(a["is_default"] for a in book) == 1
     assert (await client.get("/api/letters/addresses", headers=other)).json()["count"] == 0
-    assert (await client.delete(f"/api/letters/addresses/{first['id']}", headers=other)).status_code == 404
-    assert (await client.delete(f"/api/letters/addresses/{first['id']}", headers=lawyer)).status_code == 204
+    assert (
+        await client.delete(f"/api/letters/addresses/{first['id']}", headers=other)
+    ).status_code == 404
+    assert (
+        await client.delete(f"/api/letters/addresses/{first['id']}", headers=lawyer)
+    ).status_code == 204
     book = (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"]
     assert [(a["id"], a["is_default"]) for a in book] == [(second["id"], True)]
 
@@ -38,47 +55,77 @@ async def test_mail_goes_only_to_the_applicant_with_a_snapshot_address(
 ) -> None:
     lawyer, admin = auth(helpers.lawyer), auth(helpers.admin)
     addr = (await client.post("/api/letters/addresses", json=HOME, headers=lawyer)).json()
-    created = await client.post("/api/letters/letters", json=helpers.payload(kind="paper"), headers=lawyer)
+    created = await client.post(
+        "/api/letters/letters", json=helpers.payload(kind="paper"), headers=lawyer
+    )
     lid = created.json()["id"]
     incomplete = await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
     assert incomplete.status_code == 422
     assert incomplete.json()["error"]["details"] == {"missing": ["delivery"]}
 
-    to_court = await client.put(f"/api/letters/letters/{lid}/delivery", headers=lawyer,
-                                json={"method": "mail", "recipient_id": "court-1"})
+    to_court = await client.put(
+        f"/api/letters/letters/{lid}/delivery",
+        headers=lawyer,
+        json={"method": "mail", "recipient_id": "court-1"},
+    )
     assert to_court.status_code == 403
     assert to_court.json()["error"]["code"] == "mail_recipient_not_applicant"
     assert to_court.json()["error"]["message"] == "纸质所函只能邮寄给申请律师本人"
-    en = await client.put(f"/api/letters/letters/{lid}/delivery", json={"method": "mail",
-                          "recipient_name": "某公司"}, headers={**lawyer, "accept-language": "en"})
-    assert en.json()["error"]["message"] == "A paper letter can only be mailed to the applying lawyer"
+    en = await client.put(
+        f"/api/letters/letters/{lid}/delivery",
+        json={"method": "mail", "recipient_name": "某公司"},
+        headers={**lawyer, "accept-language": "en"},
+    )
+    assert (
+        en.json()["error"]["message"] == "A paper letter can only be mailed to the applying lawyer"
+    )
 
-    mail = await client.put(f"/api/letters/letters/{lid}/delivery", headers=lawyer,
-                            json={"method": "mail", "mail_recipient_id": "x"})
+    mail = await client.put(
+        f"/api/letters/letters/{lid}/delivery",
+        headers=lawyer,
+        json={"method": "mail", "mail_recipient_id": "x"},
+    )
     assert mail.status_code == 200, mail.text
     body = mail.json()
     assert (body["delivery"], body["mail_recipient_id"]) == ("mail", "lawyer-1")
     assert body["mail_address"]["street"] == "建国路88号"  # the default address was chosen
-    await client.patch(f"/api/letters/addresses/{addr['id']}", json={"street": "新地址1号"},
-                       headers=lawyer)
+    await client.patch(
+        f"/api/letters/addresses/{addr['id']}", json={"street": "新地址1号"}, headers=lawyer
+    )
     kept = (await client.get(f"/api/letters/letters/{lid}", headers=lawyer)).json()
     assert kept["mail_address"]["street"] == "建国路88号"
 
-    assert (await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)).status_code == 200
-    assert (await client.post(f"/api/letters/letters/{lid}/approve", headers=admin)).status_code == 200
-    assert (await client.post(f"/api/letters/letters/{lid}/printed", headers=lawyer)).status_code == 403
+    assert (
+        await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
+    ).status_code == 200
+    assert (
+        await client.post(f"/api/letters/letters/{lid}/approve", headers=admin)
+    ).status_code == 200
+    assert (
+        await client.post(f"/api/letters/letters/{lid}/printed", headers=lawyer)
+    ).status_code == 403
     wrong = await client.post(f"/api/letters/letters/{lid}/ready-for-pickup", headers=admin)
     assert wrong.status_code == 409
-    early = await client.post(f"/api/letters/letters/{lid}/mailed", headers=admin,
-                              json={"courier": "顺丰", "tracking_no": "SF1"})
+    early = await client.post(
+        f"/api/letters/letters/{lid}/mailed",
+        headers=admin,
+        json={"courier": "顺丰", "tracking_no": "SF1"},
+    )
     assert early.json()["error"]["code"] == "letter_invalid_transition"
-    assert (await client.post(f"/api/letters/letters/{lid}/printed", headers=admin)).json()["status"] == "printed"
+    assert (await client.post(f"/api/letters/letters/{lid}/printed", headers=admin)).json()[
+        "status"
+    ] == "printed"
     no_tracking = await client.post(f"/api/letters/letters/{lid}/mailed", headers=admin, json={})
     assert no_tracking.json()["error"]["code"] == "tracking_required"
-    mailed = await client.post(f"/api/letters/letters/{lid}/mailed", headers=admin,
-                               json={"courier": "顺丰速运", "tracking_no": "SF1234567890"})
+    mailed = await client.post(
+        f"/api/letters/letters/{lid}/mailed",
+        headers=admin,
+        json={"courier": "顺丰速运", "tracking_no": "SF1234567890"},
+    )
     assert (mailed.json()["status"], mailed.json()["tracking_no"]) == ("mailed", "SF1234567890")
-    assert (await client.post(f"/api/letters/letters/{lid}/received", headers=admin)).json()["status"] == "received"
+    assert (await client.post(f"/api/letters/letters/{lid}/received", headers=admin)).json()[
+        "status"
+    ] == "received"
 
     papers = (await client.get("/api/letters/letters?kind=paper", headers=lawyer)).json()["data"]
     assert [(p["id"], p["status"], p["courier"]) for p in papers] == [(lid, "received", "顺丰速运")]
@@ -96,8 +143,11 @@ async def test_pickup_letter_goes_ready_then_picked_up(
     await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
     await client.post(f"/api/letters/letters/{lid}/approve", headers=admin)
     await client.post(f"/api/letters/letters/{lid}/printed", headers=admin)
-    wrong = await client.post(f"/api/letters/letters/{lid}/mailed", headers=admin,
-                              json={"courier": "顺丰", "tracking_no": "SF1"})
+    wrong = await client.post(
+        f"/api/letters/letters/{lid}/mailed",
+        headers=admin,
+        json={"courier": "顺丰", "tracking_no": "SF1"},
+    )
     assert wrong.json()["error"]["code"] == "letter_wrong_delivery_method"
     ready = await client.post(f"/api/letters/letters/{lid}/ready-for-pickup", headers=admin)
     assert ready.json()["status"] == "ready_for_pickup"
@@ -114,8 +164,9 @@ async def test_mail_without_any_address_is_refused(client: Any, auth: Any, helpe
     electronic = helpers.payload(delivery={"method": "pickup"})
     r = await client.post("/api/letters/letters", json=electronic, headers=lawyer)
     assert r.json()["error"]["code"] == "delivery_not_for_electronic"
-    inline = helpers.payload(kind="paper", delivery={"method": "mail", "address": OFFICE,
-                                                     "save_to_book": True})
+    inline = helpers.payload(
+        kind="paper", delivery={"method": "mail", "address": OFFICE, "save_to_book": True}
+    )
     r = await client.post("/api/letters/letters", json=inline, headers=lawyer)
     assert r.status_code == 201 and r.json()["mail_address"]["street"] == "东长安街1号"
     book = (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"]
