@@ -40,9 +40,9 @@ def contract_pdf(pages: int = 2) -> bytes:
 
 
 @contextmanager
-def serve(routes: dict[str, tuple[int, bytes]]) -> Iterator[str]:
-    """Serve fixed answers (GET and POST) on 127.0.0.1; yield the base URL. POST bodies land in routes['_posts']."""
-    posts: list[tuple[str, Any]] = []
+def serve(routes: dict[str, tuple[int, bytes]], posts: list[tuple[str, Any]] | None = None) -> Iterator[str]:
+    """Serve fixed answers (GET and POST) on 127.0.0.1; yield the base URL; JSON POST bodies go to `posts`."""
+    posts = posts if posts is not None else []
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
@@ -66,7 +66,6 @@ def serve(routes: dict[str, tuple[int, bytes]]) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    serve.posts = posts  # type: ignore[attr-defined]
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

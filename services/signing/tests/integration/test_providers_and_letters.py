@@ -1,0 +1,101 @@
+"""HTTP identity providers against a fake server, and sealing approved firm letters."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import PERSON_ID, Listener, contract_pdf, serve, settings_for, started
+from lexseal_events import DocumentRef, LetterApproved, LetterApprovedData
+from pypdf import PdfReader
+from servicekit.pytest_plugin import publish_raw, running
+from servicekit.testing import TestIdentity
+from signing.bootstrap import create_app
+
+pytestmark = pytest.mark.integration
+
+
+async def test_http_face_and_bank_providers_are_called_and_not_labelled_sandbox(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    routes = {"/face": (200, json.dumps({"passed": False, "reference": "f-1", "reason": "no match"}).encode()),
+              "/bank": (200, json.dumps({"reference": "tx-1"}).encode())}
+    posts: list[tuple[str, Any]] = []
+    with serve(routes, posts) as base:
+        async with started(pg_url, amqp_url, bus, identity, tmp_path, face_provider="http", face_provider_url=f"{base}/face",
+                           bank_provider="http", bank_provider_url=f"{base}/bank") as s:
+            tp = await s.invite("p1")
+            assert (await s.client.get(tp)).json()["sandbox"] is False
+            await s.client.post(f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID})
+            r = await s.client.post(f"{tp}/verify/face", json={"test_flag": None})
+            assert r.json()["error"]["code"] == "face_check_failed" and r.json()["error"]["details"]["sandbox"] is False
+            routes["/face"] = (200, json.dumps({"passed": True, "reference": "f-2"}).encode())
+            r = await s.client.post(f"{tp}/verify/face", json={})
+            assert r.json() == {"status": "verified", "method": "face", "sandbox": False}
+            te = await s.invite("e1")
+            await s.enterprise_details(te)
+            r = await s.client.post(f"{te}/deposit/request")
+            assert r.json()["sandbox"] is False
+            bank = [body for path, body in posts if path == "/bank"][0]
+            assert 1 <= bank["amount_fen"] <= 99 and bank["account_number"]
+            assert [body for path, body in posts if path == "/face"][0] == {"name": "张三", "id_number": PERSON_ID}
+            assert (await s.client.get("/api/signing/sandbox/transfers", headers=s.risk)).status_code == 404
+            routes["/bank"] = (503, b"{}")
+            r = await s.client.post(f"{te}/deposit/request")
+            assert r.status_code == 503 and r.json()["error"]["code"] == "bank_transfer_unavailable"
+            r = await s.client.post(f"{te}/deposit/confirm", json={"amount": f"{bank['amount_fen'] / 100:.2f}"})
+            assert r.json()["status"] == "verified"
+
+
+def _letter(url: str, pdf: bytes, letter_id: str = "L-1") -> LetterApproved:
+    return LetterApproved(source="lexseal/letters", subject=letter_id, data=LetterApprovedData(
+        letter_id=letter_id, owner_id="lawyer-1", kind="electronic", number="（2026）明诚函字第 1 号",
+        approver_id="admin-1", letter_type="investigation",
+        document=DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)))
+
+
+async def test_an_approved_letter_is_sealed_by_the_firm_and_a_broken_one_fails_clearly(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    letter = contract_pdf(pages=2)
+    with serve({"/letter": (200, letter), "/broken": (200, b"not a pdf at all")}) as base:
+        settings = settings_for(pg_url, amqp_url, bus, identity, tmp_path)
+        app = create_app(settings)
+        async with running(app) as client:
+            listener = Listener(amqp_url, bus["exchange"], bus)
+            await listener.start()
+            ev = _letter(f"{base}/letter", letter)
+            await publish_raw(amqp_url, bus["exchange"], ev.to_json(), ev.type)
+            sealed = await listener.wait_for("signing.document_sealed", timeout=20)
+            assert sealed["data"]["kind"] == "letter" and sealed["data"]["ref_id"] == "L-1"
+            assert sealed["data"]["verify_url"].endswith("/verify/" + sealed["data"]["verify_code"])
+            ref = DocumentRef.model_validate(sealed["data"]["document"])
+            # a sibling service fetches it by claim-check through the internal route
+            transport_client = client
+
+            async def fetch() -> bytes:
+                from servicekit.internal import INTERNAL_HEADER, internal_token
+
+                path = "/internal/signing/documents/" + ref.sha256
+                token = internal_token(secret=settings.internal_secret, path=path)
+                return (await transport_client.get(path, headers={INTERNAL_HEADER: token})).content
+
+            data = await fetch()
+            assert hashlib.sha256(data).hexdigest() == ref.sha256
+            result = (await client.post("/api/verify", files={"file": ("l.pdf", data)})).json()
+            assert result["valid"] is True and result["signatures"][0]["signer"] == settings.firm_name
+            reader = PdfReader(io.BytesIO(data))
+            field = [f for f in reader.get_fields().values() if f.get("/FT") == "/Sig"][0]  # type: ignore[union-attr]
+            assert field is not None and len(reader.pages) == 2
+            widget = reader.pages[1]["/Annots"][0].get_object()
+            assert [round(float(v)) for v in widget["/Rect"]] == [399, 130, 519, 250]
+
+            bad = _letter(f"{base}/broken", b"not a pdf at all", letter_id="L-2")
+            await publish_raw(amqp_url, bus["exchange"], bad.to_json(), bad.type)
+            failed = await listener.wait_for("signing.seal_failed", timeout=20)
+            assert failed["data"]["ref_id"] == "L-2" and failed["data"]["code"] == "not_a_pdf"
+            await listener.stop()
