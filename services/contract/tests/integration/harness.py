@@ -29,22 +29,37 @@ CREDIT_CODE = make_credit_code()
 
 
 def individual(**overrides: Any) -> dict[str, Any]:
-    return {"kind": "individual", "name": "李四", "id_number": RESIDENT_ID,
-            "mobile": "13812345678"} | overrides  # fmt: skip
+    return {
+        "kind": "individual",
+        "name": "李四",
+        "id_number": RESIDENT_ID,
+        "mobile": "13812345678",
+    } | overrides
 
 
 def enterprise(**overrides: Any) -> dict[str, Any]:
     return {
-        "kind": "enterprise", "name": "乙科技有限公司", "id_number": CREDIT_CODE,
-        "legal_representative": "王五", "operator_name": "赵六", "operator_mobile": "13900001111",
-        "bank_account_name": "乙科技有限公司", "bank_account_number": "6222020200112233445",
+        "kind": "enterprise",
+        "name": "乙科技有限公司",
+        "id_number": CREDIT_CODE,
+        "legal_representative": "王五",
+        "operator_name": "赵六",
+        "operator_mobile": "13900001111",
+        "bank_account_name": "乙科技有限公司",
+        "bank_account_number": "6222020200112233445",
         "bank_name": "中国工商银行北京分行",
-    } | overrides  # fmt: skip
+    } | overrides
 
 
 def application(**overrides: Any) -> dict[str, Any]:
-    return {"title": "法律服务委托合同", "contract_type": "service", "client_name": "甲公司",
-            "amount": "120000.50", "case_serial_no": "AJ2026-0042", "remarks": "加急"} | overrides  # fmt: skip
+    return {
+        "title": "法律服务委托合同",
+        "contract_type": "service",
+        "client_name": "甲公司",
+        "amount": "120000.50",
+        "case_serial_no": "AJ2026-0042",
+        "remarks": "加急",
+    } | overrides
 
 
 def pdf_upload(data: bytes, name: str = "contract.pdf") -> dict[str, Any]:
@@ -54,8 +69,13 @@ def pdf_upload(data: bytes, name: str = "contract.pdf") -> dict[str, Any]:
 class Harness:
     """Drive the service over HTTP as users, feed it events, read what it publishes."""
 
-    def __init__(self, client: httpx.AsyncClient, identity: TestIdentity, settings: Settings,
-                 tap: aio_pika.abc.AbstractQueue) -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        identity: TestIdentity,
+        settings: Settings,
+        tap: aio_pika.abc.AbstractQueue,
+    ) -> None:
         self.client = client
         self.identity = identity
         self.settings = settings
@@ -65,24 +85,28 @@ class Harness:
         return self.identity.headers(**who)
 
     async def create(self, who: dict[str, Any] = LAWYER, **fields: Any) -> dict[str, Any]:
-        resp = await self.client.post("/api/contract/contracts", json=application(**fields),
-                                      headers=self.as_(who))  # fmt: skip
+        resp = await self.client.post(
+            "/api/contract/contracts", json=application(**fields), headers=self.as_(who)
+        )
         assert resp.status_code == 201, resp.text
         body: dict[str, Any] = resp.json()
         return body
 
     async def upload(self, cid: str, data: bytes, who: dict[str, Any] = LAWYER) -> httpx.Response:
-        return await self.client.put(f"/api/contract/contracts/{cid}/document",
-                                     headers=self.as_(who), **pdf_upload(data))  # fmt: skip
+        return await self.client.put(
+            f"/api/contract/contracts/{cid}/document", headers=self.as_(who), **pdf_upload(data)
+        )
 
-    async def ready(self, *, signers: list[dict[str, Any]] | None = None,
-                    pdf: bytes | None = None) -> dict[str, Any]:  # fmt: skip
+    async def ready(
+        self, *, signers: list[dict[str, Any]] | None = None, pdf: bytes | None = None
+    ) -> dict[str, Any]:
         """Return a draft with a document and signers, ready to submit."""
         c = await self.create()
         assert (await self.upload(c["id"], pdf or pdfs.text_pdf(pages=2))).status_code == 200
         for s in signers or [individual()]:
-            resp = await self.client.post(f"/api/contract/contracts/{c['id']}/signers", json=s,
-                                          headers=self.as_(LAWYER))  # fmt: skip
+            resp = await self.client.post(
+                f"/api/contract/contracts/{c['id']}/signers", json=s, headers=self.as_(LAWYER)
+            )
             assert resp.status_code == 201, resp.text
         return c
 
@@ -93,7 +117,9 @@ class Harness:
         return await self.client.get(f"/api/contract{path}", headers=self.as_(who), **kw)
 
     async def send(self, event: CloudEvent) -> None:
-        await publish_raw(self.settings.amqp_url, self.settings.exchange, event.to_json(), event.type)
+        await publish_raw(
+            self.settings.amqp_url, self.settings.exchange, event.to_json(), event.type
+        )
 
     async def published(self, event_type: str, *, timeout: float = 10) -> dict[str, Any]:
         """Return the next event of `event_type` the service published."""
@@ -123,19 +149,35 @@ class Harness:
 
 
 @asynccontextmanager
-async def harness(*, pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity,
-                  data_dir: Path, **overrides: Any) -> AsyncIterator[Harness]:  # fmt: skip
+async def harness(
+    *,
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    data_dir: Path,
+    **overrides: Any,
+) -> AsyncIterator[Harness]:
     settings = Settings(
-        environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
-        queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
-        data_dir=data_dir, relay_poll_interval=0.05, **overrides,
-    )  # fmt: skip
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
+        data_dir=data_dir,
+        relay_poll_interval=0.05,
+        **overrides,
+    )
     tap_name = f"{bus['queue_prefix']}.tap.{uuid.uuid4().hex[:6]}"
     bus["queues"] = f"{settings.queue_name},{tap_name}"
     conn = await aio_pika.connect_robust(amqp_url)
     async with conn:
         channel = await conn.channel()
-        exchange = await channel.declare_exchange(bus["exchange"], aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await channel.declare_exchange(
+            bus["exchange"], aio_pika.ExchangeType.TOPIC, durable=True
+        )
         tap = await channel.declare_queue(tap_name, auto_delete=True)
         await tap.bind(exchange, "contract.#")
         async with running(create_app(settings)) as client:

@@ -36,8 +36,12 @@ SIGNING = "lexseal/signing"
 
 
 @pytest.fixture
-async def h(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with harness(pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path) as h:
+async def h(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+):  # type: ignore[no-untyped-def]
+    async with harness(
+        pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path
+    ) as h:
         yield h
 
 
@@ -65,16 +69,40 @@ def signed_server() -> Iterator[tuple[str, bytes]]:
 
 
 def approved(cid: str, *, round_: int) -> ReviewApproved:
-    return ReviewApproved(source="lexseal/review", subject=cid, data=ReviewApprovedData(
-        contract_id=cid, review_id="r-1", round=round_, reviewer_id="risk-1", reviewer_name="风控李",
-        owner_id="lawyer-1", title="t", document=DocumentRef(sha256="a" * 64, size=1, url="http://x"),
-        signers=[], comment="同意"))  # fmt: skip
+    return ReviewApproved(
+        source="lexseal/review",
+        subject=cid,
+        data=ReviewApprovedData(
+            contract_id=cid,
+            review_id="r-1",
+            round=round_,
+            reviewer_id="risk-1",
+            reviewer_name="风控李",
+            owner_id="lawyer-1",
+            title="t",
+            document=DocumentRef(sha256="a" * 64, size=1, url="http://x"),
+            signers=[],
+            comment="同意",
+        ),
+    )
 
 
 def rejected(cid: str, *, round_: int) -> ReviewRejected:
-    return ReviewRejected(source="lexseal/review", subject=cid, data=ReviewRejectedData(
-        contract_id=cid, review_id="r-1", round=round_, reviewer_id="risk-1", reviewer_name="风控李",
-        owner_id="lawyer-1", title="t", reasons=["签章人信息不完整", "金额有误"], comment="请补充"))  # fmt: skip
+    return ReviewRejected(
+        source="lexseal/review",
+        subject=cid,
+        data=ReviewRejectedData(
+            contract_id=cid,
+            review_id="r-1",
+            round=round_,
+            reviewer_id="risk-1",
+            reviewer_name="风控李",
+            owner_id="lawyer-1",
+            title="t",
+            reasons=["签章人信息不完整", "金额有误"],
+            comment="请补充",
+        ),
+    )
 
 
 def envelope(cid: str, envelope_id: str = "env-1") -> dict[str, str]:
@@ -91,8 +119,15 @@ async def test_rejection_returns_it_for_editing_and_a_stale_approval_is_ignored(
     cid = await submitted(h)
     await h.send(rejected(cid, round_=1))
     body = await h.status_becomes(cid, "rejected")
-    assert body["review_reasons"] == ["签章人信息不完整", "金额有误"] and body["review_comment"] == "请补充"
-    edit = await h.client.patch(f"/api/contract/contracts/{cid}", json={"amount": "1.00"}, headers=h.as_({"user_id": "lawyer-1", "roles": ["lawyer"]}))
+    assert (
+        body["review_reasons"] == ["签章人信息不完整", "金额有误"]
+        and body["review_comment"] == "请补充"
+    )
+    edit = await h.client.patch(
+        f"/api/contract/contracts/{cid}",
+        json={"amount": "1.00"},
+        headers=h.as_({"user_id": "lawyer-1", "roles": ["lawyer"]}),
+    )
     assert edit.status_code == 200
     assert (await h.post(f"/contracts/{cid}/submit")).json()["round"] == 2
     events = [await h.published("contract.submitted"), await h.published("contract.submitted")]
@@ -104,7 +139,12 @@ async def test_rejection_returns_it_for_editing_and_a_stale_approval_is_ignored(
     body = await h.status_becomes(cid, "approved")
     assert body["reviewer_name"] == "风控李" and body["review_reasons"] is None
     assert [t["action"] for t in body["timeline"]] == [
-        "create", "submit", "review.rejected", "resubmit", "review.approved"]  # fmt: skip
+        "create",
+        "submit",
+        "review.rejected",
+        "resubmit",
+        "review.approved",
+    ]
 
 
 async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_server) -> None:  # type: ignore[no-untyped-def]
@@ -112,22 +152,56 @@ async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_
     cid = await submitted(h)
     await h.send(approved(cid, round_=1))
     await h.status_becomes(cid, "approved")
-    invite = InvitationCreated(source=SIGNING, subject=cid, data=InvitationCreatedData(
-        **envelope(cid), signer_id="s1", signer_name="李四", expires_at=datetime.now(UTC) + timedelta(days=1)))  # fmt: skip
+    invite = InvitationCreated(
+        source=SIGNING,
+        subject=cid,
+        data=InvitationCreatedData(
+            **envelope(cid),
+            signer_id="s1",
+            signer_name="李四",
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        ),
+    )
     await h.send(invite)
     await h.send(invite)  # redelivery changes nothing
     await h.status_becomes(cid, "signing")
-    stray = CounterpartySigned(source=SIGNING, subject=cid, data=CounterpartySignedData(
-        **envelope(cid, "env-old"), signer_id="s1", signer_name="李四", remaining_counterparties=0))  # fmt: skip
+    stray = CounterpartySigned(
+        source=SIGNING,
+        subject=cid,
+        data=CounterpartySignedData(
+            **envelope(cid, "env-old"),
+            signer_id="s1",
+            signer_name="李四",
+            remaining_counterparties=0,
+        ),
+    )
     await h.send(stray)
     await asyncio.sleep(0.5)
     assert (await h.get(f"/contracts/{cid}")).json()["status"] == "signing"
-    await h.send(CounterpartySigned(source=SIGNING, subject=cid, data=CounterpartySignedData(
-        **envelope(cid), signer_id="s1", signer_name="李四", remaining_counterparties=0)))  # fmt: skip
+    await h.send(
+        CounterpartySigned(
+            source=SIGNING,
+            subject=cid,
+            data=CounterpartySignedData(
+                **envelope(cid), signer_id="s1", signer_name="李四", remaining_counterparties=0
+            ),
+        )
+    )
     await h.status_becomes(cid, "counterparty_signed")
     ref = DocumentRef(sha256=hashlib.sha256(signed).hexdigest(), size=len(signed), url=url)
-    await h.send(Completed(source=SIGNING, subject=cid, data=CompletedData(
-        **envelope(cid), document=ref, verify_code="V1", verify_url="http://v/1", firm_signer_id="f")))  # fmt: skip
+    await h.send(
+        Completed(
+            source=SIGNING,
+            subject=cid,
+            data=CompletedData(
+                **envelope(cid),
+                document=ref,
+                verify_code="V1",
+                verify_url="http://v/1",
+                firm_signer_id="f",
+            ),
+        )
+    )
     body = await h.status_becomes(cid, "completed")
     assert body["has_signed_document"]
     assert [t["to_status"] for t in body["timeline"]].count("signing") == 1
@@ -137,14 +211,28 @@ async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_
 
 async def test_a_declined_signer_ends_the_application(h) -> None:  # type: ignore[no-untyped-def]
     cid = await submitted(h)
-    await h.send(Declined(source=SIGNING, subject=cid, data=DeclinedData(
-        **envelope(cid), signer_id="s1", signer_name="李四", reason="条款有异议")))  # fmt: skip
+    await h.send(
+        Declined(
+            source=SIGNING,
+            subject=cid,
+            data=DeclinedData(
+                **envelope(cid), signer_id="s1", signer_name="李四", reason="条款有异议"
+            ),
+        )
+    )
     await asyncio.sleep(0.5)
     assert (await h.get(f"/contracts/{cid}")).json()["status"] == "submitted"  # not yet in signing
     await h.send(approved(cid, round_=1))
     await h.status_becomes(cid, "approved")
-    await h.send(Declined(source=SIGNING, subject=cid, data=DeclinedData(
-        **envelope(cid), signer_id="s1", signer_name="李四", reason="条款有异议")))  # fmt: skip
+    await h.send(
+        Declined(
+            source=SIGNING,
+            subject=cid,
+            data=DeclinedData(
+                **envelope(cid), signer_id="s1", signer_name="李四", reason="条款有异议"
+            ),
+        )
+    )
     body = await h.status_becomes(cid, "declined")
     assert body["timeline"][-1]["note"] == "条款有异议"
     assert (await h.post(f"/contracts/{cid}/withdraw")).status_code == 409

@@ -12,13 +12,20 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def h(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with harness(pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path) as h:
+async def h(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+):  # type: ignore[no-untyped-def]
+    async with harness(
+        pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path
+    ) as h:
         yield h
 
 
 async def test_lists_are_scoped_filtered_searched_and_paged_newest_first(h) -> None:  # type: ignore[no-untyped-def]
-    mine = [await h.create(title=f"采购合同{i}", client_name=f"客户{i}", case_serial_no=f"AJ-{i}") for i in range(7)]
+    mine = [
+        await h.create(title=f"采购合同{i}", client_name=f"客户{i}", case_serial_no=f"AJ-{i}")
+        for i in range(7)
+    ]
     theirs = await h.create(OTHER_LAWYER, title="采购合同 他人")
     ready = await h.ready()
     await h.post(f"/contracts/{ready['id']}/submit")

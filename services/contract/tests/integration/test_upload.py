@@ -16,9 +16,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def h(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with harness(pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path,
-                       max_upload_mb=1, max_pages=20) as h:  # fmt: skip
+async def h(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+):  # type: ignore[no-untyped-def]
+    async with harness(
+        pg_url=pg_url,
+        amqp_url=amqp_url,
+        bus=bus,
+        identity=identity,
+        data_dir=tmp_path,
+        max_upload_mb=1,
+        max_pages=20,
+    ) as h:
         yield h
 
 
@@ -40,7 +49,9 @@ def stored_files(root: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("code", "make", "status"), BAD_PDFS, ids=[c for c, _, _ in BAD_PDFS])
-async def test_a_bad_pdf_is_refused_with_its_code_and_leaves_nothing(h, pg_url, tmp_path, code, make, status) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_pdf_is_refused_with_its_code_and_leaves_nothing(
+    h, pg_url, tmp_path, code, make, status
+) -> None:  # type: ignore[no-untyped-def]
     c = await h.create()
     # The factories are synchronous (pyhanko runs its own event loop): build off the test's loop.
     resp = await h.upload(c["id"], await asyncio.to_thread(make))
@@ -53,7 +64,12 @@ async def test_a_bad_pdf_is_refused_with_its_code_and_leaves_nothing(h, pg_url, 
     conn = await asyncpg.connect(pg_url.replace("+asyncpg", ""))
     try:
         assert await conn.fetchval("SELECT count(*) FROM documents") == 0
-        assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action='contract.document_upload'") == 0
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM audit_log WHERE action='contract.document_upload'"
+            )
+            == 0
+        )
     finally:
         await conn.close()
 
@@ -74,9 +90,13 @@ async def test_a_refused_replacement_keeps_the_accepted_document(h, tmp_path) ->
 async def test_upload_is_not_multipart_or_lacks_the_file_field(h) -> None:  # type: ignore[no-untyped-def]
     c = await h.create()
     url = f"/api/contract/contracts/{c['id']}/document"
-    raw = await h.client.put(url, content=pdfs.text_pdf(), headers={"content-type": "application/pdf"} | h.as_(LAWYER))
+    raw = await h.client.put(
+        url, content=pdfs.text_pdf(), headers={"content-type": "application/pdf"} | h.as_(LAWYER)
+    )
     assert raw.status_code == 422 and raw.json()["error"]["code"] == "upload_invalid"
-    wrong = await h.client.put(url, files={"doc": ("a.pdf", pdfs.text_pdf())}, headers=h.as_(LAWYER))
+    wrong = await h.client.put(
+        url, files={"doc": ("a.pdf", pdfs.text_pdf())}, headers=h.as_(LAWYER)
+    )
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "upload_invalid"
 
 
@@ -90,7 +110,10 @@ async def test_a_scanned_contract_is_flagged_and_risk_control_is_told_which_page
     await h.post(f"/contracts/{c['id']}/signers", json=individual())
     assert (await h.post(f"/contracts/{c['id']}/submit")).status_code == 200
     event = await h.published("contract.submitted")
-    assert event["data"]["scan_warning"] == {"pages": warning["pages"], "reason": "full_page_image_without_text"}
+    assert event["data"]["scan_warning"] == {
+        "pages": warning["pages"],
+        "reason": "full_page_image_without_text",
+    }
 
 
 async def test_page_previews_and_downloads_follow_visibility(h, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -100,11 +123,15 @@ async def test_page_previews_and_downloads_follow_visibility(h, tmp_path) -> Non
     png = await h.get(f"/contracts/{c['id']}/pages/2.png", RISK)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert png.headers["content-type"] == "image/png"
-    assert (await h.get(f"/contracts/{c['id']}/pages/3.png")).json()["error"]["code"] == "page_not_found"
+    assert (await h.get(f"/contracts/{c['id']}/pages/3.png")).json()["error"][
+        "code"
+    ] == "page_not_found"
     assert (await h.get(f"/contracts/{c['id']}/pages/1.png", OTHER_LAWYER)).status_code == 404
     download = await h.get(f"/contracts/{c['id']}/document", RISK)
     assert download.content == data and "contract.pdf" in download.headers["content-disposition"]
-    assert (await h.get(f"/contracts/{c['id']}/signed-document")).json()["error"]["code"] == "signed_document_unavailable"
+    assert (await h.get(f"/contracts/{c['id']}/signed-document")).json()["error"][
+        "code"
+    ] == "signed_document_unavailable"
     other = await h.create(who=OTHER_LAWYER)
     assert (await h.upload(other["id"], data, who=LAWYER)).status_code == 404
     # the same bytes are stored once

@@ -15,9 +15,16 @@ USCC = make_credit_code()
 
 
 def enterprise(**kw: Any) -> dict[str, Any]:
-    return {"name": "乙公司", "id_number": USCC, "legal_representative": "王五", "operator_name": "赵六",
-            "operator_mobile": "+86 139 0000 1111", "bank_account_name": "乙公司",
-            "bank_account_number": "6222 0202 0011 2233", "bank_name": "工行"} | kw  # fmt: skip
+    return {
+        "name": "乙公司",
+        "id_number": USCC,
+        "legal_representative": "王五",
+        "operator_name": "赵六",
+        "operator_mobile": "+86 139 0000 1111",
+        "bank_account_name": "乙公司",
+        "bank_account_number": "6222 0202 0011 2233",
+        "bank_name": "工行",
+    } | kw
 
 
 def codes(exc: pytest.ExceptionInfo[SignerInvalid]) -> dict[str, str]:
@@ -25,41 +32,63 @@ def codes(exc: pytest.ExceptionInfo[SignerInvalid]) -> dict[str, str]:
 
 
 def test_an_individual_is_normalised_and_loses_company_fields() -> None:
-    out = normalise_signer("individual", {"name": " 李四 ", "id_number": RID.lower(), "mobile": "138 1234 5678",
-                                          "bank_name": "不该保留"})  # fmt: skip
+    out = normalise_signer(
+        "individual",
+        {
+            "name": " 李四 ",
+            "id_number": RID.lower(),
+            "mobile": "138 1234 5678",
+            "bank_name": "不该保留",
+        },
+    )
     assert out["name"] == "李四" and out["id_number"] == RID and out["mobile"] == "13812345678"
     assert out["bank_name"] is None
 
 
 def test_an_enterprise_is_normalised() -> None:
     out = normalise_signer("enterprise", enterprise())
-    assert out["operator_mobile"] == "13900001111" and out["bank_account_number"] == "6222020200112233"
+    assert (
+        out["operator_mobile"] == "13900001111" and out["bank_account_number"] == "6222020200112233"
+    )
 
 
 def test_a_wrong_check_character_is_refused() -> None:
     bad_rid = RID[:-1] + ("0" if RID[-1] != "0" else "1")
     with pytest.raises(SignerInvalid) as exc:
-        normalise_signer("individual", {"name": "李四", "id_number": bad_rid, "mobile": "13812345678"})
+        normalise_signer(
+            "individual", {"name": "李四", "id_number": bad_rid, "mobile": "13812345678"}
+        )
     assert codes(exc) == {"id_number": "resident_id_checksum"}
     with pytest.raises(SignerInvalid) as exc:
-        normalise_signer("enterprise", enterprise(id_number=USCC[:-1] + ("0" if USCC[-1] != "0" else "1")))
+        normalise_signer(
+            "enterprise", enterprise(id_number=USCC[:-1] + ("0" if USCC[-1] != "0" else "1"))
+        )
     assert codes(exc) == {"id_number": "credit_code_checksum"}
 
 
 def test_every_missing_or_malformed_field_is_reported_at_once() -> None:
     with pytest.raises(SignerInvalid) as exc:
-        normalise_signer("enterprise", enterprise(legal_representative="  ", operator_mobile="123",
-                                                  bank_account_number="12ab"))  # fmt: skip
-    assert codes(exc) == {"legal_representative": "required", "operator_mobile": "mobile_format",
-                          "bank_account_number": "bank_account_format"}  # fmt: skip
+        normalise_signer(
+            "enterprise",
+            enterprise(
+                legal_representative="  ", operator_mobile="123", bank_account_number="12ab"
+            ),
+        )
+    assert codes(exc) == {
+        "legal_representative": "required",
+        "operator_mobile": "mobile_format",
+        "bank_account_number": "bank_account_format",
+    }
     with pytest.raises(SignerInvalid) as exc:
         normalise_signer("robot", {})
     assert codes(exc) == {"kind": "signer_kind"}
 
 
 def test_masking_hides_identifiers_but_keeps_names() -> None:
-    person = mask_signer("individual", normalise_signer("individual", {
-        "name": "李四", "id_number": RID, "mobile": "13812345678"}))  # fmt: skip
+    person = mask_signer(
+        "individual",
+        normalise_signer("individual", {"name": "李四", "id_number": RID, "mobile": "13812345678"}),
+    )
     assert person["name"] == "李四" and person["mobile"] == "138****5678"
     assert person["id_number"] == RID[:3] + "*" * 11 + RID[-4:]
     company = mask_signer("enterprise", normalise_signer("enterprise", enterprise()))
@@ -67,8 +96,10 @@ def test_masking_hides_identifiers_but_keeps_names() -> None:
     assert company["id_number"].startswith(USCC[:4]) and company["bank_name"] == "工行"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("120000.5", Decimal("120000.50")), ("0", Decimal("0.00")),
-                                               (None, None), ("", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("120000.5", Decimal("120000.50")), ("0", Decimal("0.00")), (None, None), ("", None)],
+)
 def test_amounts_are_kept_to_the_fen(raw: str | None, expected: Decimal | None) -> None:
     assert normalise_amount(raw) == expected
 

@@ -10,8 +10,14 @@ S = Status
 
 def test_the_happy_path_runs_from_draft_to_completed() -> None:
     status = S.DRAFT
-    for action in (Action.SUBMIT, Action.APPROVE, Action.INVITE, Action.COUNTERPARTY_SIGN,
-                   Action.ALL_COUNTERPARTIES_SIGNED, Action.COMPLETE):  # fmt: skip
+    for action in (
+        Action.SUBMIT,
+        Action.APPROVE,
+        Action.INVITE,
+        Action.COUNTERPARTY_SIGN,
+        Action.ALL_COUNTERPARTIES_SIGNED,
+        Action.COMPLETE,
+    ):
         status = next_status(action, status)
     assert status is S.COMPLETED
 

@@ -26,11 +26,18 @@ async def chunks(body: bytes, size: int = 1000) -> AsyncIterator[bytes]:
         yield body[i : i + size]
 
 
-async def receive(store: DocumentStore, body: bytes, *, max_bytes: int = 10_000) -> tuple[str | None, bytes]:
+async def receive(
+    store: DocumentStore, body: bytes, *, max_bytes: int = 10_000
+) -> tuple[str | None, bytes]:
     spool = store.spool()
     try:
-        name = await receive_file(content_type=f"multipart/form-data; boundary={BOUNDARY}", body=chunks(body),
-                                  field_name="file", spool=spool, max_bytes=max_bytes)  # fmt: skip
+        name = await receive_file(
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            body=chunks(body),
+            field_name="file",
+            spool=spool,
+            max_bytes=max_bytes,
+        )
         return name, spool.read()
     finally:
         spool.discard()
@@ -39,7 +46,9 @@ async def receive(store: DocumentStore, body: bytes, *, max_bytes: int = 10_000)
 async def test_only_the_file_field_is_kept(tmp_path: Path) -> None:
     store = DocumentStore(tmp_path)
     payload = bytes(range(256)) * 20
-    name, data = await receive(store, multipart([("note", None, b"hi"), ("file", "合同.pdf", payload)]))
+    name, data = await receive(
+        store, multipart([("note", None, b"hi"), ("file", "合同.pdf", payload)])
+    )
     assert name == "合同.pdf" and data == payload
     assert list(tmp_path.iterdir()) == []  # the spool is gone
 
@@ -57,8 +66,13 @@ async def test_a_missing_field_or_wrong_type_is_malformed(tmp_path: Path) -> Non
         await receive(store, multipart([("other", "a.pdf", b"x")]))
     spool = store.spool()
     with pytest.raises(UploadMalformed):
-        await receive_file(content_type="application/pdf", body=chunks(b"x"), field_name="file",
-                           spool=spool, max_bytes=10)  # fmt: skip
+        await receive_file(
+            content_type="application/pdf",
+            body=chunks(b"x"),
+            field_name="file",
+            spool=spool,
+            max_bytes=10,
+        )
     spool.discard()
 
 

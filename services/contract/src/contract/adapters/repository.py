@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import Contract, Document, Signer, StatusChange
@@ -63,14 +63,9 @@ class ContractRepository:
                 )
             )
         if after is not None:
+            # A row-value comparison lets PostgreSQL start the index scan right at the cursor.
             stmt = stmt.where(
-                or_(
-                    Contract.created_at < after.created_at,  # type: ignore[arg-type,operator]
-                    and_(
-                        Contract.created_at == after.created_at,  # type: ignore[arg-type]
-                        Contract.id < after.id,  # type: ignore[arg-type,operator]
-                    ),
-                )
+                tuple_(Contract.created_at, Contract.id) < tuple_(after.created_at, after.id)  # type: ignore[arg-type]
             )
         stmt = stmt.order_by(Contract.created_at.desc(), Contract.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
         return list((await self.session.execute(stmt)).scalars())
