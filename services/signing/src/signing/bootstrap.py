@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings=settings,
         title="lexseal signing",
-        description="Envelopes, invitations, identity verification, seals, PAdES signatures and verification.",
+        description="Envelopes, invitations, identity checks, PAdES signatures, verification.",
         routers=[api.router, invite.router, public.router, internal.router],
         consumer=consumer,
         migrations_dir=MIGRATIONS,

@@ -1,4 +1,4 @@
-"""Test helpers: a contract PDF, a tiny claim-check server, the service's settings, a bus listener."""
+"""Test helpers: a contract PDF, a tiny HTTP server, the service's settings, a bus listener."""
 
 from __future__ import annotations
 
@@ -40,8 +40,10 @@ def contract_pdf(pages: int = 2) -> bytes:
 
 
 @contextmanager
-def serve(routes: dict[str, tuple[int, bytes]], posts: list[tuple[str, Any]] | None = None) -> Iterator[str]:
-    """Serve fixed answers (GET and POST) on 127.0.0.1; yield the base URL; JSON POST bodies go to `posts`."""
+def serve(
+    routes: dict[str, tuple[int, bytes]], posts: list[tuple[str, Any]] | None = None
+) -> Iterator[str]:
+    """Serve fixed answers on 127.0.0.1; yield the base URL; JSON POST bodies go to `posts`."""
     posts = posts if posts is not None else []
 
     class Handler(BaseHTTPRequestHandler):
@@ -52,10 +54,10 @@ def serve(routes: dict[str, tuple[int, bytes]], posts: list[tuple[str, Any]] | N
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._answer()
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", 0))
             posts.append((self.path, json.loads(self.rfile.read(length) or b"{}")))
             self._answer()
@@ -72,27 +74,71 @@ def serve(routes: dict[str, tuple[int, bytes]], posts: list[tuple[str, Any]] | N
         server.shutdown()
 
 
-def settings_for(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, data_dir: Path,
-                 **kw: Any) -> Settings:
+def settings_for(
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    data_dir: Path,
+    **kw: Any,
+) -> Settings:
     """Return the service's settings for one test."""
-    s = Settings(environment="test", database_url=pg_url, amqp_url=amqp_url, exchange=bus["exchange"],
-                 queue_prefix=bus["queue_prefix"], jwt_public_key=identity.public_key_pem, log_json=False,
-                 data_dir=data_dir, public_base_url="https://sign.example", **kw)
+    s = Settings(
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
+        data_dir=data_dir,
+        public_base_url="https://sign.example",
+        **kw,
+    )
     bus["queues"] = s.queue_name
     return s
 
 
-def approved(url: str, pdf: bytes, *, contract_id: str = "c-1", owner_id: str = "lawyer-1",
-             signers: list[SignerInfo] | None = None) -> ReviewApproved:
+def approved(
+    url: str,
+    pdf: bytes,
+    *,
+    contract_id: str = "c-1",
+    owner_id: str = "lawyer-1",
+    signers: list[SignerInfo] | None = None,
+) -> ReviewApproved:
     """Return a review.approved event for a document served at `url`."""
     doc = DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)
-    return ReviewApproved(source="lexseal/review", subject=contract_id, data=ReviewApprovedData(
-        contract_id=contract_id, review_id="r-1", round=1, reviewer_id="risk-1", reviewer_name="风控",
-        owner_id=owner_id, title="采购合同", document=doc, signers=signers if signers is not None else [
-            SignerInfo(signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1),
-            SignerInfo(signer_id="e1", kind="enterprise", name="北京星河科技有限公司", id_number=COMPANY_CODE,
-                       order=2, legal_representative="李四", bank_account_number=ACCOUNT),
-        ]))
+    return ReviewApproved(
+        source="lexseal/review",
+        subject=contract_id,
+        data=ReviewApprovedData(
+            contract_id=contract_id,
+            review_id="r-1",
+            round=1,
+            reviewer_id="risk-1",
+            reviewer_name="风控",
+            owner_id=owner_id,
+            title="采购合同",
+            document=doc,
+            signers=signers
+            if signers is not None
+            else [
+                SignerInfo(
+                    signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1
+                ),
+                SignerInfo(
+                    signer_id="e1",
+                    kind="enterprise",
+                    name="北京星河科技有限公司",
+                    id_number=COMPANY_CODE,
+                    order=2,
+                    legal_representative="李四",
+                    bank_account_number=ACCOUNT,
+                ),
+            ],
+        ),
+    )
 
 
 class Listener:
@@ -132,10 +178,14 @@ class Listener:
         raise AssertionError(f"no {event_type} among {[e['type'] for e in self.events]}")
 
 
-async def wait_envelope(client: httpx.AsyncClient, headers: dict[str, str], contract_id: str = "c-1") -> dict[str, Any]:
+async def wait_envelope(
+    client: httpx.AsyncClient, headers: dict[str, str], contract_id: str = "c-1"
+) -> dict[str, Any]:
     """Poll until the envelope of a contract exists; return its detail."""
     for _ in range(200):
-        body = (await client.get(f"/api/signing/envelopes?contract_id={contract_id}", headers=headers)).json()
+        body = (
+            await client.get(f"/api/signing/envelopes?contract_id={contract_id}", headers=headers)
+        ).json()
         if body.get("count"):
             eid = body["data"][0]["id"]
             return (await client.get(f"/api/signing/envelopes/{eid}", headers=headers)).json()  # type: ignore[no-any-return]
@@ -146,9 +196,21 @@ async def wait_envelope(client: httpx.AsyncClient, headers: dict[str, str], cont
 class Started:
     """A running service with one prepared envelope."""
 
-    def __init__(self, client: httpx.AsyncClient, app: Any, identity: TestIdentity, listener: Listener,
-                 envelope: dict[str, Any]) -> None:
-        self.client, self.app, self.identity, self.listener, self.envelope = client, app, identity, listener, envelope
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        app: Any,
+        identity: TestIdentity,
+        listener: Listener,
+        envelope: dict[str, Any],
+    ) -> None:
+        self.client, self.app, self.identity, self.listener, self.envelope = (
+            client,
+            app,
+            identity,
+            listener,
+            envelope,
+        )
         self.lawyer = identity.headers(user_id="lawyer-1", roles=["lawyer"])
         self.risk = identity.headers(user_id="risk-9", roles=["risk_control"])
 
@@ -159,21 +221,34 @@ class Started:
 
     async def invite(self, signer_id: str) -> str:
         """Invite a signer; return the invite API base path of their token."""
-        r = await self.client.post(f"/api/signing/envelopes/{self.eid}/invitations", json={"signer_id": signer_id},
-                                   headers=self.lawyer)
+        r = await self.client.post(
+            f"/api/signing/envelopes/{self.eid}/invitations",
+            json={"signer_id": signer_id},
+            headers=self.lawyer,
+        )
         assert r.status_code == 201, r.text
         return "/api/signing/invite/" + r.json()["url"].rsplit("/", 1)[1]
 
     async def verify_person(self, base: str) -> None:
         """Pass the individual identity steps."""
-        assert (await self.client.post(f"{base}/verify/individual", json={"name": "张三", "id_number": PERSON_ID})).status_code == 200
+        assert (
+            await self.client.post(
+                f"{base}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
+            )
+        ).status_code == 200
         assert (await self.client.post(f"{base}/verify/face", json={})).status_code == 200
 
     async def enterprise_details(self, base: str) -> None:
         """Pass the enterprise real-name step."""
-        r = await self.client.post(f"{base}/verify/enterprise", json={
-            "company_name": "北京星河科技有限公司", "credit_code": COMPANY_CODE,
-            "legal_representative": "李四", "bank_account_number": ACCOUNT})
+        r = await self.client.post(
+            f"{base}/verify/enterprise",
+            json={
+                "company_name": "北京星河科技有限公司",
+                "credit_code": COMPANY_CODE,
+                "legal_representative": "李四",
+                "bank_account_number": ACCOUNT,
+            },
+        )
         assert r.status_code == 200, r.text
 
     async def last_amount(self) -> str:
@@ -183,8 +258,15 @@ class Started:
 
 
 @asynccontextmanager
-async def started(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, data_dir: Path,
-                  signers: list[SignerInfo] | None = None, **settings_kw: Any) -> AsyncIterator[Started]:
+async def started(
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    data_dir: Path,
+    signers: list[SignerInfo] | None = None,
+    **settings_kw: Any,
+) -> AsyncIterator[Started]:
     """Run the service, publish review.approved and yield once the envelope is prepared."""
     from servicekit.pytest_plugin import publish_raw, running
     from signing.bootstrap import create_app
@@ -197,7 +279,9 @@ async def started(pg_url: str, amqp_url: str, bus: dict[str, str], identity: Tes
             await listener.start()
             event = approved(f"{base}/doc", pdf, signers=signers)
             await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
-            envelope = await wait_envelope(client, identity.headers(user_id="lawyer-1", roles=["lawyer"]))
+            envelope = await wait_envelope(
+                client, identity.headers(user_id="lawyer-1", roles=["lawyer"])
+            )
             try:
                 yield Started(client, app, identity, listener, envelope)
             finally:

@@ -1,4 +1,4 @@
-"""Enterprise micro-deposit rules: 5 amounts a day, a new amount voids the old, 3 wrong entries, 7-day expiry."""
+"""Micro-deposit rules: 5 a day, a new amount voids the old, 3 wrong entries, 7-day expiry."""
 
 from __future__ import annotations
 
@@ -69,11 +69,16 @@ async def test_three_wrong_entries_void_the_amount_and_an_old_amount_expires(
         await s.client.post(f"{te}/deposit/request")
         right = await s.last_amount()
         async with s.app.state.kit.uow() as uow:
-            await uow.session.execute(update(DepositChallenge).where(DepositChallenge.status == "open")  # type: ignore[arg-type]
-                                      .values(expires_at=utcnow() - timedelta(days=1)))
+            await uow.session.execute(
+                update(DepositChallenge)
+                .where(DepositChallenge.status == "open")  # type: ignore[arg-type]
+                .values(expires_at=utcnow() - timedelta(days=1))
+            )
             await uow.commit()
         r = await s.client.post(f"{te}/deposit/confirm", json={"amount": right})
         assert r.status_code == 409 and r.json()["error"]["code"] == "deposit_expired"
         # and the signer still cannot sign
-        r = await s.client.post(f"{te}/sign", json={"page": 0, "x": 72, "y": 100, "width": 90, "height": 90})
+        r = await s.client.post(
+            f"{te}/sign", json={"page": 0, "x": 72, "y": 100, "width": 90, "height": 90}
+        )
         assert r.json()["error"]["code"] == "identity_not_verified"

@@ -22,17 +22,36 @@ pytestmark = pytest.mark.integration
 async def test_http_face_and_bank_providers_are_called_and_not_labelled_sandbox(
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
 ) -> None:
-    routes = {"/face": (200, json.dumps({"passed": False, "reference": "f-1", "reason": "no match"}).encode()),
-              "/bank": (200, json.dumps({"reference": "tx-1"}).encode())}
+    routes = {
+        "/face": (
+            200,
+            json.dumps({"passed": False, "reference": "f-1", "reason": "no match"}).encode(),
+        ),
+        "/bank": (200, json.dumps({"reference": "tx-1"}).encode()),
+    }
     posts: list[tuple[str, Any]] = []
     with serve(routes, posts) as base:
-        async with started(pg_url, amqp_url, bus, identity, tmp_path, face_provider="http", face_provider_url=f"{base}/face",
-                           bank_provider="http", bank_provider_url=f"{base}/bank") as s:
+        async with started(
+            pg_url,
+            amqp_url,
+            bus,
+            identity,
+            tmp_path,
+            face_provider="http",
+            face_provider_url=f"{base}/face",
+            bank_provider="http",
+            bank_provider_url=f"{base}/bank",
+        ) as s:
             tp = await s.invite("p1")
             assert (await s.client.get(tp)).json()["sandbox"] is False
-            await s.client.post(f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID})
+            await s.client.post(
+                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
+            )
             r = await s.client.post(f"{tp}/verify/face", json={"test_flag": None})
-            assert r.json()["error"]["code"] == "face_check_failed" and r.json()["error"]["details"]["sandbox"] is False
+            assert (
+                r.json()["error"]["code"] == "face_check_failed"
+                and r.json()["error"]["details"]["sandbox"] is False
+            )
             routes["/face"] = (200, json.dumps({"passed": True, "reference": "f-2"}).encode())
             r = await s.client.post(f"{tp}/verify/face", json={})
             assert r.json() == {"status": "verified", "method": "face", "sandbox": False}
@@ -40,22 +59,38 @@ async def test_http_face_and_bank_providers_are_called_and_not_labelled_sandbox(
             await s.enterprise_details(te)
             r = await s.client.post(f"{te}/deposit/request")
             assert r.json()["sandbox"] is False
-            bank = [body for path, body in posts if path == "/bank"][0]
+            bank = next(body for path, body in posts if path == "/bank")
             assert 1 <= bank["amount_fen"] <= 99 and bank["account_number"]
-            assert [body for path, body in posts if path == "/face"][0] == {"name": "张三", "id_number": PERSON_ID}
-            assert (await s.client.get("/api/signing/sandbox/transfers", headers=s.risk)).status_code == 404
+            assert next(body for path, body in posts if path == "/face") == {
+                "name": "张三",
+                "id_number": PERSON_ID,
+            }
+            assert (
+                await s.client.get("/api/signing/sandbox/transfers", headers=s.risk)
+            ).status_code == 404
             routes["/bank"] = (503, b"{}")
             r = await s.client.post(f"{te}/deposit/request")
             assert r.status_code == 503 and r.json()["error"]["code"] == "bank_transfer_unavailable"
-            r = await s.client.post(f"{te}/deposit/confirm", json={"amount": f"{bank['amount_fen'] / 100:.2f}"})
+            r = await s.client.post(
+                f"{te}/deposit/confirm", json={"amount": f"{bank['amount_fen'] / 100:.2f}"}
+            )
             assert r.json()["status"] == "verified"
 
 
 def _letter(url: str, pdf: bytes, letter_id: str = "L-1") -> LetterApproved:
-    return LetterApproved(source="lexseal/letters", subject=letter_id, data=LetterApprovedData(
-        letter_id=letter_id, owner_id="lawyer-1", kind="electronic", number="（2026）明诚函字第 1 号",
-        approver_id="admin-1", letter_type="investigation",
-        document=DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)))
+    return LetterApproved(
+        source="lexseal/letters",
+        subject=letter_id,
+        data=LetterApprovedData(
+            letter_id=letter_id,
+            owner_id="lawyer-1",
+            kind="electronic",
+            number="（2026）明诚函字第 1 号",
+            approver_id="admin-1",
+            letter_type="investigation",
+            document=DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url),
+        ),
+    )
 
 
 async def test_an_approved_letter_is_sealed_by_the_firm_and_a_broken_one_fails_clearly(
@@ -87,9 +122,11 @@ async def test_an_approved_letter_is_sealed_by_the_firm_and_a_broken_one_fails_c
             data = await fetch()
             assert hashlib.sha256(data).hexdigest() == ref.sha256
             result = (await client.post("/api/verify", files={"file": ("l.pdf", data)})).json()
-            assert result["valid"] is True and result["signatures"][0]["signer"] == settings.firm_name
+            assert (
+                result["valid"] is True and result["signatures"][0]["signer"] == settings.firm_name
+            )
             reader = PdfReader(io.BytesIO(data))
-            field = [f for f in reader.get_fields().values() if f.get("/FT") == "/Sig"][0]  # type: ignore[union-attr]
+            field = next(f for f in reader.get_fields().values() if f.get("/FT") == "/Sig")  # type: ignore[union-attr]
             assert field is not None and len(reader.pages) == 2
             widget = reader.pages[1]["/Annots"][0].get_object()
             assert [round(float(v)) for v in widget["/Rect"]] == [399, 130, 519, 250]

@@ -1,5 +1,5 @@
 """The whole contract path on the real broker and database: approval → invitations → both kinds of
-verification → counterparty signatures → the firm last → signing.completed, verification, evidence."""
+verification → counterparty signatures → the firm last → signing.completed → evidence."""
 
 from __future__ import annotations
 
@@ -11,11 +11,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import ACCOUNT, COMPANY_CODE, PERSON_ID, Listener, approved, contract_pdf, serve, settings_for, wait_envelope
-from servicekit.internal import fetch_document
+from helpers import (
+    ACCOUNT,
+    COMPANY_CODE,
+    PERSON_ID,
+    Listener,
+    approved,
+    contract_pdf,
+    serve,
+    settings_for,
+    wait_envelope,
+)
+from lexseal_events import DocumentRef
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
-from lexseal_events import DocumentRef
 from signing.bootstrap import create_app
 
 pytestmark = pytest.mark.integration
@@ -49,23 +58,46 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert len(env["verify_code"]) >= 22
             eid = env["id"]
             other = identity.headers(user_id="lawyer-2", roles=["lawyer"])
-            assert (await client.get(f"/api/signing/envelopes/{eid}", headers=other)).status_code == 404
+            assert (
+                await client.get(f"/api/signing/envelopes/{eid}", headers=other)
+            ).status_code == 404
             current = await client.get(f"/api/signing/envelopes/{eid}/document.pdf", headers=lawyer)
             assert current.content != pdf and current.content.startswith(b"%PDF")  # QR stamped
 
             # invitations: owner only; a new one voids the old
-            r = await client.post(f"/api/signing/envelopes/{eid}/invitations", json={"signer_id": "p1"}, headers=risk)
+            r = await client.post(
+                f"/api/signing/envelopes/{eid}/invitations", json={"signer_id": "p1"}, headers=risk
+            )
             assert r.status_code == 403
-            first = (await client.post(f"/api/signing/envelopes/{eid}/invitations", json={"signer_id": "p1"},
-                                       headers=lawyer)).json()
-            inv_p = (await client.post(f"/api/signing/envelopes/{eid}/invitations", json={"signer_id": "p1"},
-                                       headers=lawyer)).json()
-            assert inv_p["url"].startswith("https://sign.example/sign/") and len(token_of(inv_p["url"])) >= 43
+            first = (
+                await client.post(
+                    f"/api/signing/envelopes/{eid}/invitations",
+                    json={"signer_id": "p1"},
+                    headers=lawyer,
+                )
+            ).json()
+            inv_p = (
+                await client.post(
+                    f"/api/signing/envelopes/{eid}/invitations",
+                    json={"signer_id": "p1"},
+                    headers=lawyer,
+                )
+            ).json()
+            assert (
+                inv_p["url"].startswith("https://sign.example/sign/")
+                and len(token_of(inv_p["url"])) >= 43
+            )
             old = await client.get(f"/api/signing/invite/{token_of(first['url'])}")
             assert old.status_code == 409 and old.json()["error"]["code"] == "invitation_voided"
-            qr = await client.get(f"/api/signing/envelopes/{eid}/invitations/{inv_p['invitation_id']}/qr.png", headers=lawyer)
+            qr = await client.get(
+                f"/api/signing/envelopes/{eid}/invitations/{inv_p['invitation_id']}/qr.png",
+                headers=lawyer,
+            )
             assert qr.status_code == 200 and qr.content.startswith(b"\x89PNG")
-            svg = await client.get(f"/api/signing/envelopes/{eid}/invitations/{inv_p['invitation_id']}/qr.svg", headers=lawyer)
+            svg = await client.get(
+                f"/api/signing/envelopes/{eid}/invitations/{inv_p['invitation_id']}/qr.svg",
+                headers=lawyer,
+            )
             assert b"<svg" in svg.content
             await listener.wait_for("signing.invitation_created")
             tp = "/api/signing/invite/" + token_of(inv_p["url"])
@@ -75,11 +107,17 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert state["sandbox"] is True and state["signer"]["kind"] == "individual"
             r = await client.post(f"{tp}/sign", json=SEAL_SPOT)
             assert r.status_code == 403 and r.json()["error"]["code"] == "identity_not_verified"
-            r = await client.post(f"{tp}/verify/individual", json={"name": "王五", "id_number": PERSON_ID})
+            r = await client.post(
+                f"{tp}/verify/individual", json={"name": "王五", "id_number": PERSON_ID}
+            )
             assert r.json()["error"]["code"] == "identity_mismatch"
-            r = await client.post(f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID[:-1] + "0"})
+            r = await client.post(
+                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID[:-1] + "0"}
+            )
             assert r.status_code == 422
-            r = await client.post(f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID})
+            r = await client.post(
+                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
+            )
             assert r.status_code == 200 and r.json()["next"] == "face"
             r = await client.post(f"{tp}/verify/face", json={"test_flag": "fail"})
             assert r.status_code == 422 and r.json()["error"]["code"] == "face_check_failed"
@@ -89,13 +127,21 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert verified["data"]["signer_id"] == "p1" and verified["data"]["sandbox"] is True
 
             # the firm cannot go first
-            r = await client.post(f"/api/signing/envelopes/{eid}/firm-sign", json={**SEAL_SPOT, "x": 300}, headers=risk)
+            r = await client.post(
+                f"/api/signing/envelopes/{eid}/firm-sign",
+                json={**SEAL_SPOT, "x": 300},
+                headers=risk,
+            )
             assert r.status_code == 409 and r.json()["error"]["code"] == "counterparties_pending"
 
             # placement: over the QR code, or off the page, is refused
-            r = await client.post(f"{tp}/sign", json={"page": 1, "x": 500, "y": 20, "width": 80, "height": 80})
+            r = await client.post(
+                f"{tp}/sign", json={"page": 1, "x": 500, "y": 20, "width": 80, "height": 80}
+            )
             assert r.status_code == 422 and r.json()["error"]["code"] == "box_covers_qr"
-            r = await client.post(f"{tp}/sign", json={"page": 1, "x": 560, "y": 700, "width": 80, "height": 80})
+            r = await client.post(
+                f"{tp}/sign", json={"page": 1, "x": 560, "y": 700, "width": 80, "height": 80}
+            )
             assert r.status_code == 422 and r.json()["error"]["code"] == "box_outside_page"
             r = await client.post(f"{tp}/sign", json=SEAL_SPOT)
             assert r.status_code == 200 and r.json()["remaining_counterparties"] == 1
@@ -103,23 +149,39 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert signed1["data"]["remaining_counterparties"] == 1
 
             # enterprise: details, sandbox amount, one wrong entry, the right one
-            inv_e = (await client.post(f"/api/signing/envelopes/{eid}/invitations", json={"signer_id": "e1"},
-                                       headers=lawyer)).json()
+            inv_e = (
+                await client.post(
+                    f"/api/signing/envelopes/{eid}/invitations",
+                    json={"signer_id": "e1"},
+                    headers=lawyer,
+                )
+            ).json()
             te = "/api/signing/invite/" + token_of(inv_e["url"])
-            details = {"company_name": "北京星河科技有限公司", "credit_code": COMPANY_CODE,
-                       "legal_representative": "李四", "bank_account_number": ACCOUNT}
-            r = await client.post(f"{te}/verify/enterprise", json={**details, "legal_representative": "赵六"})
+            details = {
+                "company_name": "北京星河科技有限公司",
+                "credit_code": COMPANY_CODE,
+                "legal_representative": "李四",
+                "bank_account_number": ACCOUNT,
+            }
+            r = await client.post(
+                f"{te}/verify/enterprise", json={**details, "legal_representative": "赵六"}
+            )
             assert r.json()["error"]["code"] == "identity_mismatch"
             assert (await client.post(f"{te}/verify/enterprise", json=details)).status_code == 200
             r = await client.post(f"{te}/deposit/request")
             assert r.status_code == 200 and r.json()["sandbox"] is True
             sent = (await client.get("/api/signing/sandbox/transfers", headers=risk)).json()
-            assert (await client.get("/api/signing/sandbox/transfers", headers=lawyer)).status_code == 403
+            assert (
+                await client.get("/api/signing/sandbox/transfers", headers=lawyer)
+            ).status_code == 403
             amount = sent["data"][0]["amount"]
             assert sent["sandbox"] is True and 0.01 <= float(amount) <= 0.99
             wrong = "0.01" if amount != "0.01" else "0.02"
             r = await client.post(f"{te}/deposit/confirm", json={"amount": wrong})
-            assert r.json()["error"]["code"] == "deposit_wrong_amount" and r.json()["error"]["details"]["attempts_left"] == 2
+            assert (
+                r.json()["error"]["code"] == "deposit_wrong_amount"
+                and r.json()["error"]["details"]["attempts_left"] == 2
+            )
             r = await client.post(f"{te}/deposit/confirm", json={"amount": amount})
             assert r.json()["method"] == "micro_deposit"
             seal = await client.get(f"{te}/seal.png")
@@ -128,29 +190,57 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert r.json()["remaining_counterparties"] == 0
 
             # the firm: not by a lawyer, not by the owner, then by risk control
-            r = await client.post(f"/api/signing/envelopes/{eid}/firm-sign", json={**SEAL_SPOT, "x": 330}, headers=lawyer)
+            r = await client.post(
+                f"/api/signing/envelopes/{eid}/firm-sign",
+                json={**SEAL_SPOT, "x": 330},
+                headers=lawyer,
+            )
             assert r.status_code == 403
             owner_rc = identity.headers(user_id="lawyer-1", roles=["lawyer", "risk_control"])
-            r = await client.post(f"/api/signing/envelopes/{eid}/firm-sign", json={**SEAL_SPOT, "x": 330}, headers=owner_rc)
+            r = await client.post(
+                f"/api/signing/envelopes/{eid}/firm-sign",
+                json={**SEAL_SPOT, "x": 330},
+                headers=owner_rc,
+            )
             assert r.status_code == 403 and r.json()["error"]["code"] == "owner_cannot_firm_sign"
-            r = await client.post(f"/api/signing/envelopes/{eid}/firm-sign", json={**SEAL_SPOT, "x": 330}, headers=risk)
+            r = await client.post(
+                f"/api/signing/envelopes/{eid}/firm-sign",
+                json={**SEAL_SPOT, "x": 330},
+                headers=risk,
+            )
             assert r.status_code == 200 and r.json()["status"] == "completed"
             done = await listener.wait_for("signing.completed")
             ref = DocumentRef.model_validate(done["data"]["document"])
             assert ref.url.startswith(settings.internal_base_url + "/internal/signing/documents/")
             assert done["data"]["verify_url"] == f"https://sign.example/verify/{env['verify_code']}"
-            signed = (await client.get(f"/api/signing/envelopes/{eid}/document.pdf", headers=lawyer)).content
+            signed = (
+                await client.get(f"/api/signing/envelopes/{eid}/document.pdf", headers=lawyer)
+            ).content
             assert hashlib.sha256(signed).hexdigest() == ref.sha256
             internal = await client.get(httpx.URL(ref.url).path)
             assert internal.status_code == 403  # sibling services only
-            assert (await client.get(f"{tp}/document.pdf")).content == signed  # the signer, by token
+            assert (
+                await client.get(f"{tp}/document.pdf")
+            ).content == signed  # the signer, by token
 
             # verification: the page and the API
             page = await client.get(f"/verify/{env['verify_code']}")
-            assert page.status_code == 200 and "文件完整" in page.text and "张三" in page.text and "北京星河科技有限公司" in page.text
-            result = (await client.post("/api/verify", files={"file": ("s.pdf", signed, "application/pdf")})).json()
+            assert (
+                page.status_code == 200
+                and "文件完整" in page.text
+                and "张三" in page.text
+                and "北京星河科技有限公司" in page.text
+            )
+            result = (
+                await client.post(
+                    "/api/verify", files={"file": ("s.pdf", signed, "application/pdf")}
+                )
+            ).json()
             assert result["valid"] is True and len(result["signatures"]) == 3
-            assert all(s["intact"] and s["trusted"] and not s["modified_after"] for s in result["signatures"])
+            assert all(
+                s["intact"] and s["trusted"] and not s["modified_after"]
+                for s in result["signatures"]
+            )
             ca = await client.get("/api/verify/ca.pem")
             assert ca.content.startswith(b"-----BEGIN CERTIFICATE-----")
 
@@ -160,7 +250,12 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
                 manifest = json.loads(zf.read("manifest.json"))
                 assert zf.read("signed.pdf") == signed
                 audit_pdf = zf.read("audit-trail.pdf")
-            assert manifest["files"]["audit-trail.pdf"]["sha256"] == hashlib.sha256(audit_pdf).hexdigest()
-            audit_check = (await client.post("/api/verify", files={"file": ("a.pdf", audit_pdf)})).json()
+            assert (
+                manifest["files"]["audit-trail.pdf"]["sha256"]
+                == hashlib.sha256(audit_pdf).hexdigest()
+            )
+            audit_check = (
+                await client.post("/api/verify", files={"file": ("a.pdf", audit_pdf)})
+            ).json()
             assert audit_check["valid"] is True
             await listener.stop()

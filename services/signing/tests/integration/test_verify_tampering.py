@@ -27,15 +27,15 @@ def _append_update(pdf: bytes, mutate) -> bytes:  # type: ignore[no-untyped-def]
 
 def _cover_qr(w: IncrementalPdfFileWriter) -> None:
     # paint a white box and a fake code over the verification QR at the bottom right
-    stream = generic.StreamObject(stream_data=b"q 1 1 1 rg 510 10 80 90 re f 0 0 0 rg 520 20 20 20 re f Q")
+    stream = generic.StreamObject(
+        stream_data=b"q 1 1 1 rg 510 10 80 90 re f 0 0 0 rg 520 20 20 20 re f Q"
+    )
     w.add_stream_to_page(1, w.add_object(stream))
 
 
 def _retitle(w: IncrementalPdfFileWriter) -> None:
-    info = w.trailer["/Info"] if "/Info" in w.trailer else None
     w.root["/Lang"] = generic.pdf_string("en")
     w.update_root()
-    del info
 
 
 def _unsign_last(w: IncrementalPdfFileWriter) -> None:
@@ -58,17 +58,29 @@ async def test_any_change_after_signing_is_reported_invalid_with_the_reason(
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_PERSON) as s:
         tp = await s.invite("p1")
         await s.verify_person(tp)
-        assert (await s.client.post(f"{tp}/sign", json={"page": 1, "x": 72, "y": 100, "width": 90, "height": 90})).status_code == 200
-        r = await s.client.post(f"/api/signing/envelopes/{s.eid}/firm-sign",
-                                json={"page": 1, "x": 300, "y": 100, "width": 90, "height": 90}, headers=s.risk)
+        assert (
+            await s.client.post(
+                f"{tp}/sign", json={"page": 1, "x": 72, "y": 100, "width": 90, "height": 90}
+            )
+        ).status_code == 200
+        r = await s.client.post(
+            f"/api/signing/envelopes/{s.eid}/firm-sign",
+            json={"page": 1, "x": 300, "y": 100, "width": 90, "height": 90},
+            headers=s.risk,
+        )
         assert r.status_code == 200, r.text
-        signed = (await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)).content
+        signed = (
+            await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)
+        ).content
         good = await _post(s.client, signed)
-        assert good["valid"] is True and [x["signer"] for x in good["signatures"]] == ["张三", s.app.state.settings.firm_name]
+        assert good["valid"] is True and [x["signer"] for x in good["signatures"]] == [
+            "张三",
+            s.app.state.settings.firm_name,
+        ]
 
         # one byte changed inside the signed content
         i = signed.index(b"Contract page 1") + 2
-        flipped = signed[:i] + bytes([signed[i] ^ 0x01]) + signed[i + 1:]
+        flipped = signed[:i] + bytes([signed[i] ^ 0x01]) + signed[i + 1 :]
         bad = await _post(s.client, flipped)
         assert bad["valid"] is False and bad["reason"]["code"] == "digest_mismatch"
         assert any(not x["intact"] for x in bad["signatures"])

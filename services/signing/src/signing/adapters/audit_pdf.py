@@ -46,7 +46,7 @@ def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[Audit
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=A4)
     canvas.setTitle(title)
-    width, height = A4
+    _, height = A4
     y = height - 60
 
     def newline(step: float = 14) -> None:

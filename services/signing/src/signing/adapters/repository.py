@@ -8,6 +8,7 @@ from datetime import datetime
 from servicekit.tables import AuditEntry
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from .tables import DepositChallenge, Envelope, EnvelopeSigner, Invitation, StoredDocument
 
@@ -28,32 +29,32 @@ class SigningRepository:
 
     async def envelope(self, envelope_id: str, *, lock: bool = False) -> Envelope | None:
         """Return an envelope; with `lock`, hold its row until commit (serialises signing)."""
-        stmt = select(Envelope).where(Envelope.id == envelope_id)  # type: ignore[arg-type]
+        stmt = select(Envelope).where(col(Envelope.id) == envelope_id)
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def envelope_by_code(self, verify_code: str) -> Envelope | None:
         """Return the envelope a verification code names."""
-        stmt = select(Envelope).where(Envelope.verify_code == verify_code)  # type: ignore[arg-type]
+        stmt = select(Envelope).where(col(Envelope.verify_code) == verify_code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def envelopes(self, *, contract_id: str | None, owner_id: str | None) -> list[Envelope]:
         """Return envelopes, newest first, optionally of one contract / one owner."""
         stmt = select(Envelope)
         if contract_id:
-            stmt = stmt.where(Envelope.contract_id == contract_id)  # type: ignore[arg-type]
+            stmt = stmt.where(col(Envelope.contract_id) == contract_id)
         if owner_id:
-            stmt = stmt.where(Envelope.owner_id == owner_id)  # type: ignore[arg-type]
-        stmt = stmt.order_by(Envelope.created_at.desc())  # type: ignore[attr-defined]
+            stmt = stmt.where(col(Envelope.owner_id) == owner_id)
+        stmt = stmt.order_by(col(Envelope.created_at).desc())
         return list((await self.session.execute(stmt)).scalars())
 
     async def open_envelopes_of(self, contract_id: str) -> list[Envelope]:
         """Return the contract's envelopes that are still open."""
         stmt = select(Envelope).where(
-            Envelope.contract_id == contract_id,
-            Envelope.status == "prepared",
-            Envelope.kind == "contract",  # type: ignore[arg-type]
+            col(Envelope.contract_id) == contract_id,
+            col(Envelope.status) == "prepared",
+            col(Envelope.kind) == "contract",
         )
         return list((await self.session.execute(stmt)).scalars())
 
@@ -61,7 +62,7 @@ class SigningRepository:
         """Return open envelopes past their expiry, locked, skipping rows another replica holds."""
         stmt = (
             select(Envelope)
-            .where(Envelope.status == "prepared", Envelope.expires_at < now)  # type: ignore[arg-type]
+            .where(col(Envelope.status) == "prepared", col(Envelope.expires_at) < now)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -71,8 +72,8 @@ class SigningRepository:
         """Return an envelope's signers in signing order."""
         stmt = (
             select(EnvelopeSigner)
-            .where(EnvelopeSigner.envelope_id == envelope_id)  # type: ignore[arg-type]
-            .order_by(EnvelopeSigner.position)  # type: ignore[arg-type]
+            .where(col(EnvelopeSigner.envelope_id) == envelope_id)
+            .order_by(col(EnvelopeSigner.position))
         )
         return list((await self.session.execute(stmt)).scalars())
 
@@ -87,18 +88,20 @@ class SigningRepository:
     async def invitation_by_token(self, token: str) -> Invitation | None:
         """Return the invitation whose token hashes to the stored hash."""
         digest = hashlib.sha256(token.encode()).hexdigest()
-        stmt = select(Invitation).where(Invitation.token_hash == digest)  # type: ignore[arg-type]
+        stmt = select(Invitation).where(col(Invitation.token_hash) == digest)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def void_invitations(self, *, signer_row_id: str, now: datetime) -> int:
         """Void every live invitation of a signer; return how many."""
         stmt = (
             update(Invitation)
-            .where(Invitation.signer_row_id == signer_row_id, Invitation.voided_at.is_(None))  # type: ignore[arg-type,union-attr]
+            .where(
+                col(Invitation.signer_row_id) == signer_row_id, col(Invitation.voided_at).is_(None)
+            )
             .values(voided_at=now)
         )
         result = await self.session.execute(stmt)
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def deposits_sent(self, *, credit_code: str, day: str) -> int:
         """Count the amounts sent to an enterprise on one Shanghai day."""
@@ -106,8 +109,8 @@ class SigningRepository:
             select(func.count())
             .select_from(DepositChallenge)
             .where(
-                DepositChallenge.credit_code == credit_code,
-                DepositChallenge.day == day,  # type: ignore[arg-type]
+                col(DepositChallenge.credit_code) == credit_code,
+                col(DepositChallenge.day) == day,
             )
         )
         return int((await self.session.execute(stmt)).scalar_one())
@@ -116,8 +119,8 @@ class SigningRepository:
         """Return the signer's most recent amount."""
         stmt = (
             select(DepositChallenge)
-            .where(DepositChallenge.signer_row_id == signer_row_id)  # type: ignore[arg-type]
-            .order_by(DepositChallenge.created_at.desc())  # type: ignore[attr-defined]
+            .where(col(DepositChallenge.signer_row_id) == signer_row_id)
+            .order_by(col(DepositChallenge.created_at).desc())
             .limit(1)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
@@ -126,14 +129,17 @@ class SigningRepository:
         """Void the open amounts of an enterprise (a new amount replaces them)."""
         stmt = (
             update(DepositChallenge)
-            .where(DepositChallenge.credit_code == credit_code, DepositChallenge.status == "open")  # type: ignore[arg-type]
+            .where(
+                col(DepositChallenge.credit_code) == credit_code,
+                col(DepositChallenge.status) == "open",
+            )
             .values(status="voided")
         )
         await self.session.execute(stmt)
 
     async def lock_credit_code(self, credit_code: str) -> None:
         """Serialise amount requests of one enterprise (PostgreSQL advisory lock until commit)."""
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             key = int.from_bytes(
                 hashlib.sha256(credit_code.encode()).digest()[:8], "big", signed=True
             )
@@ -154,7 +160,7 @@ class SigningRepository:
         """Return the audit rows about the given objects, oldest first."""
         stmt = (
             select(AuditEntry)
-            .where(AuditEntry.object_id.in_(object_ids))  # type: ignore[attr-defined]
-            .order_by(AuditEntry.at)  # type: ignore[arg-type]
+            .where(col(AuditEntry.object_id).in_(object_ids))
+            .order_by(col(AuditEntry.at))
         )
         return list((await self.session.execute(stmt)).scalars())

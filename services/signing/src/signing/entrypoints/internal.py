@@ -1,4 +1,4 @@
-"""Internal routes for sibling services (HMAC-guarded): claim-check downloads of signed documents."""
+"""Internal routes for sibling services (HMAC-guarded): claim-check downloads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Server-rendered HTML: the verification page and the signer's page (templates beside the package)."""
+"""Server-rendered HTML: the verification page and the signer's page."""
 
 from __future__ import annotations
 
@@ -33,26 +33,33 @@ def verify_page(v: CodeVerdict) -> str:
     signed = [s for s in v.signers if s.signed_at is not None]
     signer_rows = (
         "".join(
-            f"<tr><td>{escape(s.name)}</td><td>{escape(_METHOD.get(s.method or '', s.method or '-'))}"
-            f"{' (sandbox 沙箱)' if s.sandbox else ''}</td><td>{s.signed_at:%Y-%m-%d %H:%M:%S} UTC</td></tr>"
+            f"<tr><td>{escape(s.name)}</td>"
+            f"<td>{escape(_METHOD.get(s.method or '', s.method or '-'))}"
+            f"{' (sandbox 沙箱)' if s.sandbox else ''}</td>"
+            f"<td>{s.signed_at:%Y-%m-%d %H:%M:%S} UTC</td></tr>"
             for s in signed
             if s.signed_at is not None
         )
         or '<tr><td colspan="3">尚无签章 No signature yet</td></tr>'
     )
     sig_rows = "".join(
-        f"<tr><td>{escape(x.signer_name or '?')}</td><td>{x.timestamp_time or x.signing_time or '-'}</td>"
+        f"<tr><td>{escape(x.signer_name or '?')}</td>"
+        f"<td>{x.timestamp_time or x.signing_time or '-'}</td>"
         f"<td>{_yes(x.intact)}</td><td>{_yes(x.trusted)}</td><td>{_yes(not x.modified_after)}</td>"
         f"<td><small>{'<br>'.join(escape(c) for c in x.chain)}</small></td></tr>"
         for x in r.signatures
     )
     if r.valid:
-        verdict = '<p class="ok big">✔ 文件完整，签名有效<br><small>The file is intact and every signature is valid</small></p>'
+        verdict = (
+            '<p class="ok big">✔ 文件完整，签名有效<br>'
+            "<small>The file is intact and every signature is valid</small></p>"
+        )
     else:
         reason = escape(r.reason.message) if r.reason else ""
         code = r.reason.code if r.reason else ""
         verdict = (
-            f'<p class="bad big">✘ 验签未通过<br><small>Not valid: {reason} ({escape(code)})</small></p>'
+            f'<p class="bad big">✘ 验签未通过<br>'
+            f"<small>Not valid: {reason} ({escape(code)})</small></p>"
             if code != "no_signatures"
             else '<p class="big">文件尚未签章<br><small>Not signed yet</small></p>'
         )

@@ -1,4 +1,4 @@
-"""Public, unauthenticated routes: verification (验签), the root certificate, the signer and verify pages."""
+"""Public routes: verification (验签), the root certificate, the signer and verify pages."""
 
 from __future__ import annotations
 

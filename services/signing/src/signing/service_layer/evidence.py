@@ -1,4 +1,4 @@
-"""Use case: the evidence package of a completed envelope (signed PDF, signed audit trail, hashes)."""
+"""Use case: a completed envelope's evidence package (signed PDF, signed audit trail, hashes)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import logging
 import secrets
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 import cnid
 from lexseal_events import SignerVerified, SignerVerifiedData
@@ -169,7 +170,7 @@ async def verify_enterprise(
 async def request_deposit(
     uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring
 ) -> DepositChallenge:
-    """Send a new random amount (0.01-0.99 yuan) to the enterprise's account, voiding the previous one."""
+    """Send a new random amount (0.01-0.99 yuan) to the company account; void the previous."""
     s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
     _require_kind(s.signer, model.ENTERPRISE)
     if s.signer.status != ID_CHECKED:
@@ -244,7 +245,7 @@ def _parse_amount(amount: str) -> int:
 async def confirm_deposit(
     uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
 ) -> EnvelopeSigner:
-    """Check the amount the signer read on their statement; on success issue the enterprise's certificate."""
+    """Check the amount the company received; on success issue its certificate."""
     fen = _parse_amount(amount)
     s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
     _require_kind(s.signer, model.ENTERPRISE)
@@ -301,7 +302,12 @@ async def confirm_deposit(
 
 
 async def _verified(
-    uow: UnitOfWork, s: SignerSession, *, keyring: Keyring, method: str, sandbox: bool
+    uow: UnitOfWork,
+    s: SignerSession,
+    *,
+    keyring: Keyring,
+    method: Literal["face", "micro_deposit"],
+    sandbox: bool,
 ) -> None:
     sig = s.signer
     if sig.kind == model.INDIVIDUAL:

@@ -38,7 +38,7 @@ async def create_invitation(
     envelope_id: str,
     signer_id: str,
 ) -> tuple[Invitation, str]:
-    """Issue a new link for one counterparty signer, voiding their previous one; return it and its link."""
+    """Issue a new link for one counterparty signer, voiding their previous one."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
     if envelope.owner_id != user.id:
         raise errors.forbidden(

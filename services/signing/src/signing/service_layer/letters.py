@@ -55,7 +55,7 @@ def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -
 async def seal_letter(
     uow: UnitOfWork, event: LetterApproved, *, settings: Settings, keyring: Keyring
 ) -> None:
-    """Fetch the unsealed letter, stamp its QR, firm-sign it at the letter seal box and publish the result."""
+    """Fetch the letter, stamp its QR, firm-sign it at the letter seal box, publish the result."""
     d = event.data
     try:
         original = await fetch_document(

@@ -1,4 +1,4 @@
-"""Use cases of signing: a counterparty by token, the firm by risk control; one signature per update."""
+"""Use cases of signing: a counterparty by token, the firm by risk control."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from lexseal_events import (
     DocumentRef,
 )
 from PIL import Image
+from pyhanko.sign.signers import Signer
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.errors import AppError
@@ -59,13 +60,13 @@ async def apply_signature(
     *,
     envelope: Envelope,
     keyring: Keyring,
-    signer: object,
+    signer: Signer,
     field_name: str,
     placement: model.Placement,
     seal_png: bytes,
     name: str,
 ) -> str:
-    """Sign the envelope's latest bytes (its row is locked) and make the result current; return its sha256."""
+    """Sign the envelope's latest bytes (row locked) and make the result current."""
     repo = SigningRepository(uow.session)
     current = await repo.document(envelope.current_sha256)
     if current is None:
@@ -77,7 +78,7 @@ async def apply_signature(
             current.data,
             signer=signer,
             field_name=field_name,
-            page=placement.page,  # type: ignore[arg-type]
+            page=placement.page,
             box=placement.box,
             seal_png=seal_png,
             timestamper=keyring.timestamper,
@@ -104,7 +105,7 @@ MAX_SIGNATURE_PNG = 512 * 1024
 
 
 async def keep_drawn_signature(uow: UnitOfWork, *, token: str, actor: Actor, png: bytes) -> None:
-    """Store an individual's drawn signature (a PNG) to sign with instead of the generated name seal."""
+    """Keep an individual's drawn signature (PNG) to sign with instead of the name seal."""
     s = await open_session(uow, token=token, actor=actor, action="signature_upload", lock=True)
     if s.signer.kind != model.INDIVIDUAL or s.signer.status == model.SIGNED:
         raise errors.conflict(
@@ -152,7 +153,7 @@ def seal_for(sig: EnvelopeSigner, keyring: Keyring) -> bytes:
 async def sign_as_counterparty(
     uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, placement: model.Placement
 ) -> tuple[Envelope, int]:
-    """Apply a verified counterparty's signature where they placed it; return the envelope and how many remain."""
+    """Apply a verified counterparty's signature where they placed it; return what remains."""
     s = await open_session(uow, token=token, actor=actor, action="sign", lock=True)
     sig, envelope = s.signer, s.envelope
     if sig.status == model.SIGNED:

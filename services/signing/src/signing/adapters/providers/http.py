@@ -11,11 +11,11 @@ from .base import FaceResult, ProviderUnavailable, Transfer
 
 
 async def _post(
-    url: str, *, token: str | None, timeout: float, body: dict[str, Any]
+    url: str, *, token: str | None, limit_s: float, body: dict[str, Any]
 ) -> dict[str, Any]:
     headers = {"authorization": f"Bearer {token}"} if token else {}
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=limit_s) as client:
             resp = await client.post(url, json=body, headers=headers)
     except httpx.HTTPError as exc:
         raise ProviderUnavailable(f"{url} unreachable: {type(exc).__name__}") from exc
@@ -43,7 +43,7 @@ class HttpFaceCheck:
         data = await _post(
             self.url,
             token=self.token,
-            timeout=self.timeout,
+            limit_s=self.timeout,
             body={"name": name, "id_number": id_number},
         )
         return FaceResult(
@@ -68,7 +68,7 @@ class HttpBankTransfer:
             "account_number": account_number,
             "amount_fen": amount_fen,
         }
-        data = await _post(self.url, token=self.token, timeout=self.timeout, body=body)
+        data = await _post(self.url, token=self.token, limit_s=self.timeout, body=body)
         if not data.get("reference"):
             raise ProviderUnavailable("the bank answered without a transfer reference")
         return Transfer(
