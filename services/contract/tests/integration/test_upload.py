@@ -137,3 +137,24 @@ async def test_page_previews_and_downloads_follow_visibility(h, tmp_path) -> Non
     # the same bytes are stored once
     await h.upload(other["id"], data, who=OTHER_LAWYER)
     assert len([n for n in stored_files(tmp_path) if n.endswith(".pdf")]) == 1
+
+
+async def test_a_declared_oversize_body_is_refused_before_it_is_read(h, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    sent = 0
+
+    async def body():  # type: ignore[no-untyped-def]
+        nonlocal sent
+        for _ in range(64):
+            sent += 1
+            yield b"x" * 65536
+
+    headers = h.as_(LAWYER) | {
+        "content-type": "multipart/form-data; boundary=b",
+        "content-length": str(64 * 65536),
+    }
+    resp = await h.client.put(
+        f"/api/contract/contracts/{c['id']}/document", content=body(), headers=headers
+    )
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "pdf_too_large"
+    assert sent <= 1 and stored_files(tmp_path) == []

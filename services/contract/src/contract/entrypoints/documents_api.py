@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 from servicekit.app import UowDep
 from servicekit.internal import require_internal
 
-from ..adapters.document_store import Spool
+from ..adapters.document_store import Spool, TooLarge
 from ..adapters.multipart import receive_file
 from ..service_layer import documents
 from ..service_layer.documents import UploadLimits
@@ -17,6 +17,8 @@ from .schemas import ContractDetailPublic
 
 router = APIRouter(prefix="/api/contract", tags=["contract"])
 internal_router = APIRouter(prefix="/internal/contract", include_in_schema=False)
+# room for the multipart boundaries and part headers around the file itself
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 async def _upload(
@@ -34,6 +36,10 @@ async def _upload(
     )
 
     async def receive(spool: Spool) -> str | None:
+        # Refuse a declared oversize body before reading it; the stream cap catches the rest.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.max_bytes + MULTIPART_OVERHEAD:
+            raise TooLarge(int(declared))
         return await receive_file(
             content_type=request.headers.get("content-type", ""),
             body=request.stream(),
