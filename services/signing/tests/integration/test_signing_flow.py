@@ -102,6 +102,11 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             await listener.wait_for("signing.invitation_created")
             tp = "/api/signing/invite/" + token_of(inv_p["url"])
 
+            page = await client.get("/sign/" + token_of(inv_p["url"]))
+            assert page.status_code == 200 and "确认签署" in page.text and "开始刷脸" in page.text
+            img = await client.get(f"{tp}/pages/2.png")
+            assert img.status_code == 200 and img.content.startswith(b"\x89PNG")
+            assert (await client.get("/sign/" + "x" * 43)).status_code == 404
             # individual: mismatch, failed face, then pass
             state = (await client.get(tp)).json()
             assert state["sandbox"] is True and state["signer"]["kind"] == "individual"

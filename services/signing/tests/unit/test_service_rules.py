@@ -1,0 +1,52 @@
+"""Service rules that need no database: settings safety, placement, deposit quota, Shanghai day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from servicekit.errors import AppError
+from signing.config import DEV_KEY_PASSPHRASE, Settings
+from signing.domain import model
+
+
+def test_production_refuses_the_default_key_passphrase() -> None:
+    with pytest.raises(ValueError, match="SIGNING_KEY_PASSPHRASE"):
+        Settings(
+            environment="production", internal_secret="s" * 32, key_passphrase=DEV_KEY_PASSPHRASE
+        )
+    ok = Settings(
+        environment="production", internal_secret="s" * 32, key_passphrase="a long secret"
+    )
+    assert ok.port == 8103 and ok.letter_seal_box == (399.0, 130.0, 519.0, 250.0)
+
+
+def test_placement_box_is_lower_left_corner_plus_size() -> None:
+    assert model.Placement(page=0, x=10, y=20, width=30, height=40).box == (10, 20, 40, 60)
+
+
+def test_the_sixth_amount_of_a_day_is_refused_with_a_stable_code() -> None:
+    model.ensure_deposit_quota(4)
+    with pytest.raises(AppError) as exc:
+        model.ensure_deposit_quota(5)
+    assert exc.value.code == "deposit_daily_limit" and exc.value.status_code == 429
+
+
+def test_the_deposit_day_is_the_shanghai_calendar_day() -> None:
+    # 16:30 UTC is already the next day in Shanghai (UTC+8)
+    assert model.shanghai_day(datetime(2026, 3, 1, 16, 30, tzinfo=UTC)).isoformat() == "2026-03-02"
+    assert model.shanghai_day(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)).isoformat() == "2026-03-01"
+
+
+def test_the_firm_waits_for_every_counterparty() -> None:
+    model.ensure_counterparties_done(0)
+    with pytest.raises(AppError) as exc:
+        model.ensure_counterparties_done(2)
+    assert exc.value.code == "counterparties_pending" and exc.value.details == {
+        "remaining_counterparties": 2
+    }
+
+
+def test_entered_names_and_ids_are_compared_without_spacing_or_case() -> None:
+    assert model.names_match(" 张 三", "张三") and not model.names_match("张三丰", "张三")
+    assert model.ids_match("11010519491231002x", "11010519491231002X")
