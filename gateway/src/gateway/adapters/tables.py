@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from servicekit.db import utcnow
+from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -23,7 +23,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     active: bool = True
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
 
 
@@ -40,8 +40,8 @@ class ApiKey(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     active: bool = True
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     last_used_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )

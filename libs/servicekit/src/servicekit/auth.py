@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Request
 
 from .errors import Forbidden, Unauthorized
@@ -46,13 +47,16 @@ class TokenVerifier:
     """Check a token's signature (the gateway's Ed25519 key), issuer, audience and expiry."""
 
     def __init__(self, *, public_key_pem: str, issuer: str, audience: str) -> None:
-        self._key = public_key_pem
+        # Parse the PEM once: PyJWT would parse a PEM string again on every request.
+        self._key: Any = (
+            serialization.load_pem_public_key(public_key_pem.encode()) if public_key_pem else None
+        )
         self._issuer = issuer
         self._audience = audience
 
     def verify(self, token: str) -> Principal:
         """Return the principal a valid token names; raise Unauthorized otherwise."""
-        if not self._key:
+        if self._key is None:
             raise Unauthorized("Token verification is not configured", "服务未配置令牌验证")
         try:
             claims = jwt.decode(

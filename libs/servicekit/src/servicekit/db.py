@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -24,6 +25,25 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """Return `value` as an aware UTC datetime (SQLite hands back naive ones)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always stored as UTC and always read back timezone-aware.
+
+    PostgreSQL keeps the offset; SQLite drops it and would hand back naive values that
+    cannot be compared with aware ones. Every table uses this type instead of DateTime.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value)  # a naive value is taken to be UTC already
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 def is_postgres(url: str) -> bool:

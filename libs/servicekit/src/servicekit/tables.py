@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from .db import utcnow
+from .db import AwareDateTime, utcnow
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -22,10 +22,10 @@ class OutboxMessage(SQLModel, table=True):
     correlation_id: str = Field(default="", max_length=128)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     published_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )
 
 
@@ -37,7 +37,7 @@ class InboxMessage(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     type: str = Field(max_length=128)
     received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
 
 
@@ -49,7 +49,7 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     actor_id: str = Field(default="", max_length=64)
     actor_name: str = Field(default="", max_length=128)

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from servicekit.db import utcnow
+from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, Text
+from sqlalchemy import JSON, Column, Index, Numeric, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -17,7 +17,7 @@ def _uuid() -> str:
 
 
 def _at() -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=False)
+    return Column(AwareDateTime(), nullable=False)
 
 
 class Contract(SQLModel, table=True):

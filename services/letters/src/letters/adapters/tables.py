@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from servicekit.db import utcnow
+from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import Column, Date, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import Column, Date, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -16,7 +16,7 @@ def _id() -> str:
 
 
 def _ts(*, nullable: bool = False) -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=nullable)
+    return Column(AwareDateTime(), nullable=nullable)
 
 
 class Letter(SQLModel, table=True):

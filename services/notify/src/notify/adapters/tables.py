@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from servicekit.db import utcnow
+from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -30,9 +30,9 @@ class Notification(SQLModel, table=True):
     subject_id: str = Field(max_length=64)
     event_id: str = Field(max_length=64)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
-    read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    read_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class ContactPoint(SQLModel, table=True):
@@ -46,7 +46,7 @@ class ContactPoint(SQLModel, table=True):
     # "|risk_control|admin|": role messages reach every contact holding the role
     roles: str = Field(default="||", max_length=200)
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
 
 
@@ -68,12 +68,12 @@ class OutgoingMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     next_attempt_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class WebhookSubscription(SQLModel, table=True):
@@ -89,9 +89,9 @@ class WebhookSubscription(SQLModel, table=True):
     description: str = Field(default="", max_length=300)
     active: bool = True
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
-    deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class WebhookDelivery(SQLModel, table=True):
@@ -113,12 +113,12 @@ class WebhookDelivery(SQLModel, table=True):
     last_status: int | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     next_attempt_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
-    delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class WebhookAttempt(SQLModel, table=True):
@@ -130,7 +130,7 @@ class WebhookAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(max_length=36)
     at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=500)

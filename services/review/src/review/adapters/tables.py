@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from servicekit.db import utcnow
+from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -31,14 +31,14 @@ class ReviewRound(SQLModel, table=True):
     submission: str = Field(sa_column=Column(Text, nullable=False))
     event_id: str = Field(max_length=64)
     queued_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_by_name: str | None = Field(default=None, max_length=128)
-    claimed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     decided_by: str | None = Field(default=None, max_length=64)
     decided_by_name: str | None = Field(default=None, max_length=128)
-    closed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     reasons: str | None = Field(default=None, sa_column=Column(Text))
     confirmations: str | None = Field(default=None, sa_column=Column(Text))
     comment: str | None = Field(default=None, sa_column=Column(Text))
