@@ -11,7 +11,7 @@ from servicekit.app import UowDep
 from ..adapters import pdf, render
 from ..adapters.repository import SigningRepository
 from ..domain import errors
-from ..service_layer import identity, invitations, signing
+from ..service_layer import deposits, identity, invitations, signing
 from ..service_layer.invitations import SignerSession
 from .deps import KeyringDep, PlacementIn, SignerActor
 
@@ -125,7 +125,7 @@ async def deposit_request(
     token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep
 ) -> dict[str, Any]:
     """Send a new random amount to the company's account (voids any previous amount)."""
-    challenge = await identity.request_deposit(uow, token=token, actor=actor, keyring=keyring)
+    challenge = await deposits.request_deposit(uow, token=token, actor=actor, keyring=keyring)
     return {"sent": True, "expires_at": challenge.expires_at, "sandbox": challenge.sandbox}
 
 
@@ -134,7 +134,7 @@ async def deposit_confirm(
     token: str, body: AmountIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
 ) -> dict[str, Any]:
     """Check the amount the company received; on success the signer is verified."""
-    signer = await identity.confirm_deposit(
+    signer = await deposits.confirm_deposit(
         uow, token=token, actor=actor, keyring=keyring, amount=body.amount
     )
     return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 import cnid
@@ -16,8 +13,7 @@ from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.keyring import Keyring
 from ..adapters.providers import ProviderUnavailable
-from ..adapters.repository import SigningRepository
-from ..adapters.tables import DepositChallenge, EnvelopeSigner
+from ..adapters.tables import EnvelopeSigner
 from ..domain import errors, model
 from .invitations import SignerSession, open_session
 
@@ -34,7 +30,7 @@ def _mismatch() -> Exception:
     )
 
 
-def _require_kind(signer: EnvelopeSigner, kind: str) -> None:
+def require_kind(signer: EnvelopeSigner, kind: str) -> None:
     if signer.kind != kind:
         raise errors.conflict(
             "wrong_signer_kind", f"This signer verifies as {signer.kind}", "签章人类型不符"
@@ -48,7 +44,7 @@ async def verify_individual(
 ) -> EnvelopeSigner:
     """Check an individual's name and resident ID against the lawyer's entry."""
     s = await open_session(uow, token=token, actor=actor, action="verify_individual", lock=True)
-    _require_kind(s.signer, model.INDIVIDUAL)
+    require_kind(s.signer, model.INDIVIDUAL)
     try:
         entered = cnid.validate_resident_id(id_number)
     except cnid.InvalidIdentifier as exc:
@@ -78,7 +74,7 @@ async def verify_face(
 ) -> EnvelopeSigner:
     """Run the face check for an individual whose ID matched; on success issue their certificate."""
     s = await open_session(uow, token=token, actor=actor, action="verify_face", lock=True)
-    _require_kind(s.signer, model.INDIVIDUAL)
+    require_kind(s.signer, model.INDIVIDUAL)
     if s.signer.status != ID_CHECKED:
         raise errors.conflict(
             "id_check_first", "Enter your name and ID number first", "请先填写姓名和身份证号码"
@@ -117,7 +113,7 @@ async def verify_face(
             "人脸识别未通过，请在光线充足处正对镜头重试",
             details={"sandbox": keyring.face.sandbox},
         )
-    await _verified(uow, s, keyring=keyring, method="face", sandbox=keyring.face.sandbox)
+    await mark_verified(uow, s, keyring=keyring, method="face", sandbox=keyring.face.sandbox)
     return s.signer
 
 
@@ -133,7 +129,7 @@ async def verify_enterprise(
 ) -> EnvelopeSigner:
     """Check an enterprise's real-name details against the lawyer's entry."""
     s = await open_session(uow, token=token, actor=actor, action="verify_enterprise", lock=True)
-    _require_kind(s.signer, model.ENTERPRISE)
+    require_kind(s.signer, model.ENTERPRISE)
     try:
         code = cnid.validate_credit_code(credit_code)
     except cnid.InvalidIdentifier as exc:
@@ -167,141 +163,7 @@ async def verify_enterprise(
     return sig
 
 
-async def request_deposit(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring
-) -> DepositChallenge:
-    """Send a new random amount (0.01-0.99 yuan) to the company account; void the previous."""
-    s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
-    _require_kind(s.signer, model.ENTERPRISE)
-    if s.signer.status != ID_CHECKED:
-        raise errors.conflict(
-            "enterprise_details_first", "Enter the company's details first", "请先填写企业实名信息"
-        )
-    repo = SigningRepository(uow.session)
-    code = s.signer.id_number.upper()
-    await repo.lock_credit_code(code)
-    now = utcnow()
-    day = model.shanghai_day(now).isoformat()
-    model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day))
-    await repo.void_open_deposits(credit_code=code)
-    amount = secrets.randbelow(99) + 1
-    if keyring.bank.sandbox:
-        log.warning("SANDBOX bank provider in use: no real transfer for envelope %s", s.envelope.id)
-    try:
-        transfer = await keyring.bank.send(
-            account_name=s.signer.name,
-            account_number=s.signer.bank_account_number or "",
-            amount_fen=amount,
-        )
-    except ProviderUnavailable as exc:
-        raise errors.unavailable(
-            "bank_transfer_unavailable",
-            "The bank transfer service is unavailable; try again shortly",
-            "打款服务暂不可用，请稍后重试",
-        ) from exc
-    challenge = DepositChallenge(
-        signer_row_id=s.signer.id,
-        credit_code=code,
-        day=day,
-        amount_fen=amount,
-        provider_ref=transfer.reference,
-        sandbox=keyring.bank.sandbox,
-        expires_at=now + model.DEPOSIT_TTL,
-    )
-    repo.add(challenge)
-    uow.audit(
-        actor=actor,
-        action="deposit.sent",
-        object_type="envelope",
-        object_id=s.envelope.id,
-        after={
-            "signer_id": s.signer.signer_id,
-            "provider_ref": transfer.reference,
-            "sandbox": keyring.bank.sandbox,
-        },
-    )
-    await uow.commit()
-    return challenge
-
-
-def _parse_amount(amount: str) -> int:
-    try:
-        fen = Decimal(amount.strip()) * 100
-    except InvalidOperation as exc:
-        raise errors.invalid(
-            "deposit_amount_format",
-            "Enter the amount in yuan, e.g. 0.37",
-            "请按元填写金额，例如 0.37",
-        ) from exc
-    if fen != fen.to_integral_value():
-        raise errors.invalid(
-            "deposit_amount_format",
-            "Enter the amount in yuan, e.g. 0.37",
-            "请按元填写金额，例如 0.37",
-        )
-    return int(fen)
-
-
-async def confirm_deposit(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
-) -> EnvelopeSigner:
-    """Check the amount the company received; on success issue its certificate."""
-    fen = _parse_amount(amount)
-    s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
-    _require_kind(s.signer, model.ENTERPRISE)
-    repo = SigningRepository(uow.session)
-    challenge = await repo.latest_deposit(s.signer.id)
-    now: datetime = utcnow()
-    if challenge is None:
-        raise errors.conflict("deposit_not_requested", "Request an amount first", "请先申请打款")
-    if challenge.status in ("voided", "failed"):
-        raise errors.conflict(
-            "deposit_voided",
-            "This amount is void; request a new one",
-            "该笔打款已作废，请重新申请打款",
-        )
-    if challenge.expires_at < now:
-        challenge.status = "voided"
-        await uow.commit()
-        raise errors.conflict(
-            "deposit_expired",
-            "The amount has expired (7 days); request a new one",
-            "打款金额已过期（7天），请重新申请打款",
-        )
-    if challenge.status != "open":
-        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
-    if fen != challenge.amount_fen:
-        challenge.attempts += 1
-        left = model.DEPOSIT_MAX_ATTEMPTS - challenge.attempts
-        if left <= 0:
-            challenge.status = "failed"
-        uow.audit(
-            actor=actor,
-            action="deposit.wrong_amount",
-            object_type="envelope",
-            object_id=s.envelope.id,
-            after={"signer_id": s.signer.signer_id, "attempts_left": left},
-        )
-        await uow.commit()
-        if left <= 0:
-            raise errors.conflict(
-                "deposit_voided",
-                "Three wrong entries: the amount is void; request a new one",
-                "金额输错 3 次，该笔打款已作废，请重新申请打款",
-                details={"attempts_left": 0},
-            )
-        raise errors.invalid(
-            "deposit_wrong_amount",
-            f"Wrong amount; {left} attempt(s) left",
-            f"金额不正确，还可输入 {left} 次",
-            details={"attempts_left": left},
-        )
-    challenge.status = "confirmed"
-    await _verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)
-    return s.signer
-
-
-async def _verified(
+async def mark_verified(
     uow: UnitOfWork,
     s: SignerSession,
     *,

@@ -1,0 +1,155 @@
+"""Use cases of the enterprise micro-deposit: send a random amount, check it back."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from servicekit.db import utcnow
+from servicekit.uow import Actor, UnitOfWork
+
+from ..adapters.keyring import Keyring
+from ..adapters.providers import ProviderUnavailable
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import DepositChallenge, EnvelopeSigner
+from ..domain import errors, model
+from .identity import ID_CHECKED, mark_verified, require_kind
+from .invitations import open_session
+
+log = logging.getLogger("signing.deposits")
+
+
+async def request_deposit(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring
+) -> DepositChallenge:
+    """Send a new random amount (0.01-0.99 yuan) to the company account; void the previous."""
+    s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
+    require_kind(s.signer, model.ENTERPRISE)
+    if s.signer.status != ID_CHECKED:
+        raise errors.conflict(
+            "enterprise_details_first", "Enter the company's details first", "请先填写企业实名信息"
+        )
+    repo = SigningRepository(uow.session)
+    code = s.signer.id_number.upper()
+    await repo.lock_credit_code(code)
+    now = utcnow()
+    day = model.shanghai_day(now).isoformat()
+    model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day))
+    await repo.void_open_deposits(credit_code=code)
+    amount = secrets.randbelow(99) + 1
+    if keyring.bank.sandbox:
+        log.warning("SANDBOX bank provider in use: no real transfer for envelope %s", s.envelope.id)
+    try:
+        transfer = await keyring.bank.send(
+            account_name=s.signer.name,
+            account_number=s.signer.bank_account_number or "",
+            amount_fen=amount,
+        )
+    except ProviderUnavailable as exc:
+        raise errors.unavailable(
+            "bank_transfer_unavailable",
+            "The bank transfer service is unavailable; try again shortly",
+            "打款服务暂不可用，请稍后重试",
+        ) from exc
+    challenge = DepositChallenge(
+        signer_row_id=s.signer.id,
+        credit_code=code,
+        day=day,
+        amount_fen=amount,
+        provider_ref=transfer.reference,
+        sandbox=keyring.bank.sandbox,
+        expires_at=now + model.DEPOSIT_TTL,
+    )
+    repo.add(challenge)
+    uow.audit(
+        actor=actor,
+        action="deposit.sent",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "provider_ref": transfer.reference,
+            "sandbox": keyring.bank.sandbox,
+        },
+    )
+    await uow.commit()
+    return challenge
+
+
+def _parse_amount(amount: str) -> int:
+    try:
+        fen = Decimal(amount.strip()) * 100
+    except InvalidOperation as exc:
+        raise errors.invalid(
+            "deposit_amount_format",
+            "Enter the amount in yuan, e.g. 0.37",
+            "请按元填写金额，例如 0.37",
+        ) from exc
+    if fen != fen.to_integral_value():
+        raise errors.invalid(
+            "deposit_amount_format",
+            "Enter the amount in yuan, e.g. 0.37",
+            "请按元填写金额，例如 0.37",
+        )
+    return int(fen)
+
+
+async def confirm_deposit(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
+) -> EnvelopeSigner:
+    """Check the amount the company received; on success issue its certificate."""
+    fen = _parse_amount(amount)
+    s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
+    require_kind(s.signer, model.ENTERPRISE)
+    repo = SigningRepository(uow.session)
+    challenge = await repo.latest_deposit(s.signer.id)
+    now: datetime = utcnow()
+    if challenge is None:
+        raise errors.conflict("deposit_not_requested", "Request an amount first", "请先申请打款")
+    if challenge.status in ("voided", "failed"):
+        raise errors.conflict(
+            "deposit_voided",
+            "This amount is void; request a new one",
+            "该笔打款已作废，请重新申请打款",
+        )
+    if challenge.expires_at < now:
+        challenge.status = "voided"
+        await uow.commit()
+        raise errors.conflict(
+            "deposit_expired",
+            "The amount has expired (7 days); request a new one",
+            "打款金额已过期（7天），请重新申请打款",
+        )
+    if challenge.status != "open":
+        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
+    if fen != challenge.amount_fen:
+        challenge.attempts += 1
+        left = model.DEPOSIT_MAX_ATTEMPTS - challenge.attempts
+        if left <= 0:
+            challenge.status = "failed"
+        uow.audit(
+            actor=actor,
+            action="deposit.wrong_amount",
+            object_type="envelope",
+            object_id=s.envelope.id,
+            after={"signer_id": s.signer.signer_id, "attempts_left": left},
+        )
+        await uow.commit()
+        if left <= 0:
+            raise errors.conflict(
+                "deposit_voided",
+                "Three wrong entries: the amount is void; request a new one",
+                "金额输错 3 次，该笔打款已作废，请重新申请打款",
+                details={"attempts_left": 0},
+            )
+        raise errors.invalid(
+            "deposit_wrong_amount",
+            f"Wrong amount; {left} attempt(s) left",
+            f"金额不正确，还可输入 {left} 次",
+            details={"attempts_left": left},
+        )
+    challenge.status = "confirmed"
+    await mark_verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)
+    return s.signer
