@@ -129,9 +129,7 @@ class WebhookAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(max_length=36)
-    at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
-    )
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False))
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=500)
     duration_ms: int = 0

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 from servicekit.db import utcnow
-from servicekit.uow import UowFactory
+from servicekit.uow import UnitOfWork, UowFactory
 
 from ..adapters.channels import Channel, ChannelError, Outgoing
 from ..adapters.message_repository import MessageRepository
@@ -38,46 +38,48 @@ async def deliver_due_webhooks(
             for _, url, secret, eid, body in jobs
         )
     )
-    for (delivery_id, *_), result in zip(jobs, results, strict=True):
-        await _record_webhook(
-            uow_factory, delivery_id=delivery_id, result=result, settings=settings
-        )
+    if jobs:
+        # One transaction records the whole batch: a commit per delivery would halve throughput.
+        async with uow_factory() as uow:
+            for (delivery_id, *_), result in zip(jobs, results, strict=True):
+                await _record_webhook(
+                    uow, delivery_id=delivery_id, result=result, settings=settings
+                )
+            await uow.commit()
     return len(jobs)
 
 
 async def _record_webhook(
-    uow_factory: UowFactory, *, delivery_id: str, result: PostResult, settings: Settings
+    uow: UnitOfWork, *, delivery_id: str, result: PostResult, settings: Settings
 ) -> None:
-    async with uow_factory() as uow:
-        repo = WebhookRepository(uow.session)
-        d = await repo.delivery(delivery_id)
-        if d is None or d.state != "pending":
-            return
-        d.attempts += 1
-        d.last_status, d.last_error = result.status_code, result.error
-        d.state = next_state(
-            ok=result.ok, attempts=d.attempts, max_attempts=settings.webhook_max_attempts
+    repo = WebhookRepository(uow.session)
+    d = await repo.delivery(delivery_id)
+    if d is None or d.state != "pending":
+        return
+    d.attempts += 1
+    d.last_status, d.last_error = result.status_code, result.error
+    d.state = next_state(
+        ok=result.ok, attempts=d.attempts, max_attempts=settings.webhook_max_attempts
+    )
+    now = utcnow()
+    if d.state == "delivered":
+        d.delivered_at = now
+    elif d.state == "pending":
+        wait = retry_delay(
+            attempts=d.attempts,
+            base=settings.webhook_backoff_base,
+            cap=settings.webhook_backoff_max,
         )
-        now = utcnow()
-        if d.state == "delivered":
-            d.delivered_at = now
-        elif d.state == "pending":
-            wait = retry_delay(
-                attempts=d.attempts,
-                base=settings.webhook_backoff_base,
-                cap=settings.webhook_backoff_max,
-            )
-            d.next_attempt_at = now + timedelta(seconds=wait)
-        repo.add(
-            WebhookAttempt(
-                delivery_id=d.id,
-                at=now,
-                status_code=result.status_code,
-                error=result.error,
-                duration_ms=result.duration_ms,
-            )
+        d.next_attempt_at = now + timedelta(seconds=wait)
+    repo.add(
+        WebhookAttempt(
+            delivery_id=d.id,
+            at=now,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
         )
-        await uow.commit()
+    )
 
 
 async def send_due_messages(
