@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml uv.lock $(MEMBERS)
 	@command -v $(PYTHON) >/dev/null || { echo "need Python 3.11+ ($(PYTHON))"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q uv
-	$(UV) sync --locked --all-packages --python $(PY) -q
+	$(UV) sync --locked --all-packages --compile-bytecode --python $(PY) -q
+	$(PY) -m compileall -q libs services gateway cli >/dev/null
 	@touch $(STAMP)
 
 system-deps:

@@ -34,6 +34,17 @@ class SystemError_(RuntimeError):
     """The system could not be started; the message says why and what to do."""
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child when the supervisor dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl-C / stop() still end the children
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
     with socket.socket() as s:
@@ -142,6 +153,9 @@ class System:
         )
         if name in self.database_urls:
             env[p + "DATABASE_URL"] = self.database_urls[name]
+        if name in ("signing", "letters"):
+            # one firm: the seal the signing service draws names the firm the letterhead names
+            env.setdefault(p + "FIRM_NAME", env.get("LEXSEAL_FIRM_NAME", "北京某某律师事务所"))
         if name == "signing":
             env.setdefault(
                 "SIGNING_KEY_PASSPHRASE", ensure_secret(d / "secrets/signing-key.secret")
@@ -188,6 +202,7 @@ class System:
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads before exec here
             )
 
     def wait_ready(self, timeout: float = 120) -> dict[str, object]:
