@@ -202,7 +202,7 @@ class System:
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads before exec here
+                preexec_fn=_die_with_parent,
             )
 
     def wait_ready(self, timeout: float = 120) -> dict[str, object]:

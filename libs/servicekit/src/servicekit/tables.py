@@ -48,9 +48,7 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
-    )
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False))
     actor_id: str = Field(default="", max_length=64)
     actor_name: str = Field(default="", max_length=128)
     action: str = Field(max_length=64)

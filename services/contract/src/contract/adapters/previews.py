@@ -83,7 +83,7 @@ def _run_pdftoppm(
         command = [prlimit, f"--as={_MEMORY_LIMIT_BYTES}", "--", *command]
     try:
         # Arguments are fixed paths and integers, never user text, and no shell is involved.
-        subprocess.run(command, check=True, capture_output=True, timeout=timeout_s)  # noqa: S603
+        subprocess.run(command, check=True, capture_output=True, timeout=timeout_s)
     except subprocess.TimeoutExpired as exc:
         raise PreviewFailed("rendering took too long", {"timeout_s": timeout_s}) from exc
     except subprocess.CalledProcessError as exc:
