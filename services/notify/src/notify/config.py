@@ -27,6 +27,8 @@ class Settings(ServiceSettings):
     webhook_max_attempts: int = 8
     webhook_backoff_base: float = 30.0
     webhook_backoff_max: float = 6 * 3600.0
+    # partner endpoints may not resolve to loopback/private addresses unless this is set
+    webhook_allow_private_targets: bool = False
 
     # e-mail: "sandbox" records what would be sent; "smtp" sends through the relay below
     email_provider: Literal["sandbox", "smtp"] = "sandbox"

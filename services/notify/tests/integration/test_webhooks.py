@@ -90,6 +90,7 @@ def settings_for(
         webhook_backoff_max=0.5,
         webhook_max_attempts=3,
         webhook_timeout=5,
+        webhook_allow_private_targets=True,
     )
     bus["queues"] = settings.queue_name
     return settings
@@ -259,3 +260,26 @@ async def test_copies_of_notifications_are_recorded_by_the_sandbox_for_admins_to
         assert all(m["sandbox"] and m["provider"] == "sandbox" for m in body["data"])
         assert by_channel["email"]["subject"] == "新的合同待审核"
         assert (await client.get("/api/notify/outbox-messages", headers=risk)).status_code == 403
+
+
+async def test_webhooks_into_the_private_network_are_refused_by_default(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    settings = settings_for(pg_url, amqp_url, bus, identity).model_copy(
+        update={"webhook_allow_private_targets": False}
+    )
+    partner = identity.headers(user_id="partner-a", roles=["partner"])
+    async with running(create_app(settings)) as client:
+        for url in (
+            "http://127.0.0.1:8101/internal/x",
+            "http://10.0.0.8/hook",
+            "http://localhost/h",
+        ):
+            resp = await client.post(
+                "/api/notify/webhooks",
+                headers=partner,
+                json={"url": url, "event_types": ["contract.*"]},
+            )
+            assert resp.status_code == 422, url
+            assert resp.json()["error"]["code"] == "webhook_url_private"
+        assert (await client.get("/api/notify/webhooks", headers=partner)).json()["count"] == 0

@@ -341,10 +341,11 @@ async def test_separation_of_duties_and_withdrawn_rounds(
         await h.wait_for(f"/api/review/items/{other}", lambda b: b["state"] == "withdrawn")
         refused = await h.client.post(
             f"/api/review/items/{other}/approve",
-            headers=h.risk2,
+            headers={**h.risk2, "Accept-Language": "en-US,en;q=0.9"},
             json={"confirmations": ALL_CONFIRMED},
         )
         assert refused.status_code == 409 and refused.json()["error"]["code"] == "round_withdrawn"
+        assert refused.json()["error"]["message"] == "The application was withdrawn"
         assert (await h.client.get("/api/review/queue?state=in_review", headers=h.risk)).json()[
             "count"
         ] == 0

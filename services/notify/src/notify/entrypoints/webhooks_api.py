@@ -119,6 +119,10 @@ def _https_only(request: Request) -> bool:
     return bool(request.app.state.settings.environment == "production")
 
 
+def _allow_private(request: Request) -> bool:
+    return bool(request.app.state.settings.webhook_allow_private_targets)
+
+
 @router.post("", response_model=WebhookCreated, status_code=201)
 async def create_webhook(
     body: WebhookCreate, request: Request, uow: UowDep, user: Manager
@@ -132,6 +136,7 @@ async def create_webhook(
         secret=body.secret,
         description=body.description,
         https_only=_https_only(request),
+        allow_private=_allow_private(request),
     )
     return WebhookCreated(**WebhookPublic.of(row).model_dump(), secret=row.secret)
 
@@ -164,6 +169,7 @@ async def update_webhook(
         description=body.description,
         active=body.active,
         https_only=_https_only(request),
+        allow_private=_allow_private(request),
     )
     return WebhookPublic.of(row)
 

@@ -12,6 +12,7 @@ from servicekit.db import utcnow
 from servicekit.errors import Invalid, NotFound
 from servicekit.uow import UnitOfWork
 
+from ..adapters.net import resolves_to_private
 from ..adapters.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..adapters.webhook_repository import WebhookRepository
 from ..domain.webhooks import new_secret, valid_pattern, valid_secret
@@ -57,6 +58,16 @@ def _check(
         )
 
 
+async def _check_target(url: str | None, *, allow_private: bool) -> None:
+    host = urlsplit(url).hostname if url else None
+    if host and not allow_private and await resolves_to_private(host):
+        raise Invalid(
+            "The URL points into a private network",
+            "回调地址不能指向内网地址",
+            code="webhook_url_private",
+        )
+
+
 async def _own(uow: UnitOfWork, *, user: Principal, subscription_id: str) -> WebhookSubscription:
     row = await WebhookRepository(uow.session).subscription(subscription_id)
     if row is None or not (user.has(ADMIN) or row.owner_id == user.id):
@@ -73,9 +84,11 @@ async def create(
     secret: str | None,
     description: str,
     https_only: bool,
+    allow_private: bool,
 ) -> WebhookSubscription:
     """Register an endpoint for the events matching `event_types`; generate a secret if none."""
     _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
+    await _check_target(url, allow_private=allow_private)
     row = WebhookSubscription(
         owner_id=user.id,
         url=url,
@@ -117,10 +130,12 @@ async def update(
     description: str | None,
     active: bool | None,
     https_only: bool,
+    allow_private: bool,
 ) -> WebhookSubscription:
     """Change a subscription's endpoint, event types, secret, description or pause it."""
     row = await _own(uow, user=user, subscription_id=subscription_id)
     _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
+    await _check_target(url, allow_private=allow_private)
     before = _snapshot(row)
     if url is not None:
         row.url = url
