@@ -1,0 +1,147 @@
+// Same-origin calls to the gateway: bearer token from sessionStorage, lexseal error shape.
+
+const TOKEN_KEY = "lexseal.token";
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+// Hook the app sets to go back to the login screen when the token is refused.
+export const hooks = { onUnauthorized: () => {} };
+
+function headers(extra = {}) {
+  const h = { "Accept-Language": "zh-CN,zh;q=0.9", ...extra };
+  const t = token();
+  if (t) h.Authorization = `Bearer ${t}`;
+  return h;
+}
+
+async function failure(resp) {
+  let code = `http_${resp.status}`;
+  let message = `请求失败 (HTTP ${resp.status})`;
+  let details = null;
+  try {
+    const body = await resp.json();
+    if (body && body.error) {
+      code = body.error.code || code;
+      message = body.error.message || message;
+      details = body.error.details ?? null;
+      if (code === "validation_error" && Array.isArray(details) && details.length) {
+        const where = details
+          .slice(0, 4)
+          .map((d) => `${(d.loc || []).filter((x) => x !== "body").join(".")}: ${d.msg}`);
+        message = `${message} — ${where.join("; ")}`;
+      }
+    } else if (body && body.detail) {
+      // FastAPI's own validation shape, in case a route answers it unwrapped
+      message = Array.isArray(body.detail)
+        ? body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ")
+        : String(body.detail);
+    }
+  } catch {
+    /* not JSON */
+  }
+  if (resp.status === 401 && code !== "invalid_credentials") hooks.onUnauthorized();
+  return new ApiError(resp.status, code, message, details);
+}
+
+/** Call the API; JSON in, JSON out. `body` may be an object, FormData or undefined. */
+export async function api(method, path, body) {
+  const init = { method, headers: headers() };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let resp;
+  try {
+    resp = await fetch(path, init);
+  } catch (exc) {
+    throw new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+  }
+  if (!resp.ok) throw await failure(resp);
+  if (resp.status === 204) return null;
+  const type = resp.headers.get("content-type") || "";
+  return type.includes("json") ? resp.json() : resp.text();
+}
+
+export const get = (path) => api("GET", path);
+export const post = (path, body) => api("POST", path, body === undefined ? {} : body);
+export const put = (path, body) => api("PUT", path, body);
+export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
+
+/** Fetch a binary resource with the token; returns a Blob. */
+export async function blob(path) {
+  let resp;
+  try {
+    resp = await fetch(path, { headers: headers() });
+  } catch (exc) {
+    throw new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+  }
+  if (!resp.ok) throw await failure(resp);
+  return resp.blob();
+}
+
+const urls = new Set();
+
+/** Fetch an image (or any file) with the token and return an object URL for it. */
+export async function blobUrl(path) {
+  const url = URL.createObjectURL(await blob(path));
+  urls.add(url);
+  return url;
+}
+
+/** Forget every object URL made for the previous screen. */
+export function revokeBlobUrls() {
+  for (const u of urls) URL.revokeObjectURL(u);
+  urls.clear();
+}
+
+/** Download a protected file under `filename`. */
+export async function download(path, filename) {
+  const data = await blob(path);
+  const url = URL.createObjectURL(data);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30000);
+}
+
+/** Upload with progress (fetch cannot report upload progress). */
+export function upload(method, path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    for (const [k, v] of Object.entries(headers())) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, "network", "网络错误 Network error", null));
+    xhr.onload = async () => {
+      const resp = new Response(xhr.response, {
+        status: xhr.status,
+        headers: { "content-type": xhr.getResponseHeader("content-type") || "" },
+      });
+      if (!resp.ok) reject(await failure(resp));
+      else resolve(await resp.json());
+    };
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,231 @@
+// Risk control: contracts waiting for the firm's seal, and the screen that places it.
+
+import { blobUrl, get, post } from "./api.js";
+import { CONTRACT_STATUS, badge, busy, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
+import { envelopeOf } from "./envelope.js";
+
+// Signing renders page images with pdftoppm at 96 dpi (signing/adapters/render.py page_png).
+const PAGE_DPI = 96;
+const PX_TO_PT = 72 / PAGE_DPI;
+// The verification QR in the bottom-right corner (signing/adapters/pdf_prepare.py qr_box), points.
+const QR_SIZE = 66;
+const QR_MARGIN = 14;
+const QR_CAPTION = 9;
+const SEAL_WIDTH_PT = 120; // about 42 mm, the size of a firm's round seal
+
+export async function list() {
+  const table = pagedTable(
+    ["合同名称 Title", "委托人 Client", "申请律师 Lawyer", "状态 Status", "更新 Updated", ""],
+    (cursor) => get(`/api/contract/contracts?status=counterparty_signed&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
+    (c) => h("tr.clickable", { onclick: () => go(`firm-sign/${c.id}`) },
+      h("td", h("a", { href: `#/firm-sign/${c.id}` }, c.title)),
+      h("td", c.client_name),
+      h("td", c.owner_name),
+      h("td", badge(CONTRACT_STATUS, c.status)),
+      h("td", fmtTime(c.updated_at)),
+      h("td", h("a.button.small.primary", { href: `#/firm-sign/${c.id}` }, "签章 Seal"))),
+    "暂无待律所签章的合同 Nothing to seal",
+  );
+  return h("section",
+    h("div.page-head", h("h2", "待律所签章 ", h("small", "Awaiting the firm's seal"))),
+    h("p.muted", "对方已签章的合同。律所必须在对方签章之后签章。 Counterparties have signed; the firm signs last."),
+    table);
+}
+
+/** The QR no-drop zone of a page, as fractions of the page (top-left origin). */
+function qrZone(wPt, hPt) {
+  const x1 = wPt - QR_MARGIN - QR_SIZE;
+  const y2 = QR_MARGIN + QR_SIZE + QR_CAPTION; // from the bottom
+  return { left: x1 / wPt, top: (hPt - y2) / hPt, width: QR_SIZE / wPt, height: (QR_SIZE + QR_CAPTION) / hPt };
+}
+
+function overlaps(a, b) {
+  return a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+}
+
+export async function screen({ contract }) {
+  const c = await get(`/api/contract/contracts/${contract}`);
+  const env = await envelopeOf(contract);
+  if (!env) return errorBox(new Error("该合同没有签署信封 No envelope for this contract"));
+  const pageCount = c.document?.page_count || 1;
+  const sealUrl = await blobUrl(`/api/signing/envelopes/${env.id}/firm-seal.png`);
+  const sealImg = await new Promise((resolve, reject) => {
+    const i = new Image();
+    i.onload = () => resolve(i);
+    i.onerror = () => reject(new Error("印章图片加载失败 Seal image failed"));
+    i.src = sealUrl;
+  });
+  const sealAspect = sealImg.naturalHeight / sealImg.naturalWidth || 1;
+
+  const st = { page: 0, size: null, place: null }; // place: fractions {left, top, width, height}
+  const pageImg = h("img.page-img", { alt: "合同页面 Page", draggable: false });
+  const zone = h("div.qr-zone", { title: "验签二维码区域，不可盖章 QR code: no seal here" }, h("span", "二维码区 禁止盖章"));
+  const placed = h("img.seal.placed", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false, hidden: true });
+  const stage = h("div.stage", pageImg, zone, placed);
+  const traySeal = h("img.seal.tray-seal", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false });
+  const where = h("p.muted.small", "将红色印章拖到页面上的签章位置 Drag the red seal onto the page");
+  const confirm = h("button.primary.big", { type: "button", disabled: true }, "确认签章 Confirm seal");
+  const pager = h("div.pager");
+
+  function layout() {
+    if (!st.size) return;
+    const z = qrZone(st.size.w, st.size.h);
+    Object.assign(zone.style, { left: `${z.left * 100}%`, top: `${z.top * 100}%`, width: `${z.width * 100}%`, height: `${z.height * 100}%` });
+    if (st.place && st.place.page === st.page) {
+      placed.hidden = false;
+      Object.assign(placed.style, { left: `${st.place.left * 100}%`, top: `${st.place.top * 100}%`, width: `${st.place.width * 100}%` });
+    } else placed.hidden = true;
+    confirm.disabled = !st.place;
+    if (st.place) {
+      const p = toPoints(st.place);
+      where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（左下角为原点 origin bottom-left）`;
+    }
+  }
+
+  function toPoints(place) {
+    const { w, h: hh } = place.size;
+    const width = place.width * w;
+    const height = place.height * hh;
+    return { page: place.page, x: place.left * w, y: hh - place.top * hh - height, width, height };
+  }
+
+  async function showPage(n) {
+    st.page = n;
+    st.size = null;
+    for (const [i, b] of [...pager.querySelectorAll("button.pg")].entries()) b.classList.toggle("active", i === n);
+    pageImg.removeAttribute("src");
+    stage.classList.add("loading-page");
+    try {
+      const url = await blobUrl(`/api/signing/envelopes/${env.id}/pages/${n + 1}.png`);
+      await new Promise((resolve, reject) => {
+        pageImg.onload = resolve;
+        pageImg.onerror = reject;
+        pageImg.src = url;
+      });
+      if (st.page !== n) return;
+      st.size = { w: pageImg.naturalWidth * PX_TO_PT, h: pageImg.naturalHeight * PX_TO_PT };
+    } catch (exc) {
+      toast(`页面加载失败 Page failed: ${exc.message || exc}`, "error");
+    } finally {
+      stage.classList.remove("loading-page");
+    }
+    layout();
+  }
+
+  for (let n = 0; n < pageCount; n++) {
+    pager.append(h("button.pg", { type: "button", onclick: () => showPage(n) }, `${n + 1}`));
+  }
+
+  // ---- dragging with pointer events (mouse, pen, touch) ----
+  let drag = null;
+  function startDrag(e, from) {
+    if (!st.size) return;
+    e.preventDefault();
+    const r = from.getBoundingClientRect();
+    const pageRect = pageImg.getBoundingClientRect();
+    const width = (SEAL_WIDTH_PT / st.size.w) * pageRect.width; // the seal at page scale
+    const height = width * sealAspect;
+    // grab point relative to the seal, scaled to the on-page size
+    const gx = ((e.clientX - r.left) / r.width) * width;
+    const gy = ((e.clientY - r.top) / r.height) * height;
+    const ghost = h("img.seal.ghost", { src: sealUrl, alt: "", draggable: false, style: { width: `${width}px`, height: `${height}px` } });
+    document.body.append(ghost);
+    drag = { ghost, gx, gy, width, height, pointer: e.pointerId, from };
+    from.setPointerCapture(e.pointerId);
+    from.classList.add("dragging");
+    moveDrag(e);
+  }
+  function candidate(e) {
+    const pr = pageImg.getBoundingClientRect();
+    const left = (e.clientX - drag.gx - pr.left) / pr.width;
+    const top = (e.clientY - drag.gy - pr.top) / pr.height;
+    const width = drag.width / pr.width;
+    const height = drag.height / pr.height;
+    const inside = e.clientX >= pr.left && e.clientX <= pr.right && e.clientY >= pr.top && e.clientY <= pr.bottom;
+    const clamped = {
+      left: Math.min(Math.max(left, 0), 1 - width),
+      top: Math.min(Math.max(top, 0), 1 - height),
+      width,
+      height,
+    };
+    return { inside, place: clamped, onQr: overlaps(clamped, qrZone(st.size.w, st.size.h)) };
+  }
+  function moveDrag(e) {
+    if (!drag || e.pointerId !== drag.pointer) return;
+    drag.ghost.style.left = `${e.clientX - drag.gx}px`;
+    drag.ghost.style.top = `${e.clientY - drag.gy}px`;
+    const c = candidate(e);
+    drag.ghost.classList.toggle("bad", c.inside && c.onQr);
+    zone.classList.toggle("alarm", c.inside && c.onQr);
+    stage.classList.toggle("drop-ok", c.inside && !c.onQr);
+  }
+  function endDrag(e) {
+    if (!drag || e.pointerId !== drag.pointer) return;
+    const c = candidate(e);
+    drag.ghost.remove();
+    drag.from.classList.remove("dragging");
+    zone.classList.remove("alarm");
+    stage.classList.remove("drop-ok");
+    drag = null;
+    if (!c.inside) return;
+    if (c.onQr) {
+      toast("印章不能覆盖验签二维码 The seal may not cover the QR code", "error");
+      return;
+    }
+    st.place = { ...c.place, page: st.page, size: { ...st.size } };
+    layout();
+  }
+  for (const el of [traySeal, placed]) {
+    el.addEventListener("pointerdown", (e) => startDrag(e, el));
+    el.addEventListener("pointermove", moveDrag);
+    el.addEventListener("pointerup", endDrag);
+    el.addEventListener("pointercancel", (e) => {
+      if (drag) {
+        drag.ghost.remove();
+        drag = null;
+      }
+    });
+  }
+  window.addEventListener("resize", layout);
+
+  confirm.onclick = async () => {
+    if (!st.place) return;
+    const p = toPoints(st.place);
+    const body = { page: p.page, x: round2(p.x), y: round2(p.y), width: round2(p.width), height: round2(p.height) };
+    if (!(await confirmDialog(`在第 ${p.page + 1} 页加盖律所印章并完成签署？此操作不可撤销。 Apply the firm seal? This cannot be undone.`, "确认签章 Seal"))) return;
+    busy(confirm, async () => {
+      await post(`/api/signing/envelopes/${env.id}/firm-sign`, body);
+      toast("律所签章完成，签署流程结束 Sealed — signing complete");
+      go(`contracts/${contract}`);
+    });
+  };
+
+  const signed = env.signers.filter((s) => s.kind !== "firm");
+  const view = h("section.detail.firm",
+    h("div.page-head",
+      h("div", h("a.back", { href: "#/firm-sign" }, "← 返回 Back"), h("h2", "律所签章 ", h("small", "Firm seal"), " · ", c.title, " ", badge(CONTRACT_STATUS, c.status))),
+      h("div.actions", h("a.button", { href: `#/contracts/${c.id}` }, "合同详情 Details"))),
+    env.status !== "prepared" || c.status !== "counterparty_signed"
+      ? h("div.alert.warn", "此合同当前不在「待律所签章」状态，签章可能被拒绝。 The contract is not awaiting the firm's seal.")
+      : null,
+    h("div.firm-layout",
+      h("div.viewer", h("div.viewer-bar", h("span", "页 Page "), pager), stage),
+      h("aside.card.tray",
+        h("h3", "律所印章 ", h("small", "Firm seal")),
+        h("div.tray-box", traySeal),
+        h("p.small", "按住印章拖到页面上，可再次拖动调整位置；右下角红框为验签二维码区域，不能盖章。"),
+        h("p.small.muted", "Press and drag the seal onto the page; the red box bottom-right is the verification QR — no seal there."),
+        where,
+        h("button", { type: "button", onclick: () => { st.place = null; layout(); where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page"; } }, "清除 Clear"),
+        confirm,
+        h("h4", "对方签章 Counterparties"),
+        h("ul.plain", signed.map((s) => h("li", s.name, " ", s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status), h("small.block.muted", fmtTime(s.signed_at))))))),
+    thumbs);
+  showPage(0);
+  return view;
+}
+
+function round2(v) {
+  return Math.round(v * 100) / 100;
+}
+

@@ -1,0 +1,355 @@
+// Small DOM helpers shared by every screen: elements, messages, labels, forms, dialogs.
+
+/** h("div.card#id", {attrs, onclick}, ...children) */
+export function h(spec, attrs, ...children) {
+  const [, tag = "div", rest = ""] = spec.match(/^([a-z0-9]*)(.*)$/i) || [];
+  const el = document.createElement(tag || "div");
+  for (const part of rest.match(/[.#][^.#]+/g) || []) {
+    if (part[0] === ".") el.classList.add(part.slice(1));
+    else el.id = part.slice(1);
+  }
+  if (attrs === null || attrs === undefined || Object.getPrototypeOf(attrs) !== Object.prototype) {
+    children.unshift(attrs);
+    attrs = null;
+  }
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "style" && typeof v === "object") Object.assign(el.style, v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k in el && typeof v !== "string") el[k] = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Replace an element's children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+export function toast(message, kind = "ok") {
+  const box = document.getElementById("toasts");
+  const t = h(`div.toast.${kind}`, { role: kind === "error" ? "alert" : "status" }, message);
+  box.append(t);
+  setTimeout(() => t.remove(), kind === "error" ? 8000 : 3500);
+}
+
+export function showError(exc) {
+  console.error(exc);
+  toast(exc?.message || String(exc), "error");
+}
+
+/** Run an async action from a button: disable it meanwhile, show the error if it fails. */
+export async function busy(button, action) {
+  if (button) button.disabled = true;
+  try {
+    return await action();
+  } catch (exc) {
+    showError(exc);
+    return undefined;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+export function loading() {
+  return h("p.muted.loading", "加载中… Loading");
+}
+
+export function errorBox(exc) {
+  return h("div.alert.error", h("b", "出错了 Error: "), exc?.message || String(exc));
+}
+
+// ---- labels ---------------------------------------------------------------------------------
+
+export const CONTRACT_STATUS = {
+  draft: ["草稿", "Draft"],
+  submitted: ["待审核", "Submitted"],
+  approved: ["已审核未签章", "Approved"],
+  rejected: ["已驳回", "Rejected"],
+  withdrawn: ["已撤回", "Withdrawn"],
+  signing: ["签署中", "Signing"],
+  counterparty_signed: ["待律所签章", "Awaiting firm seal"],
+  completed: ["已完成", "Completed"],
+  declined: ["对方拒签", "Declined"],
+  voided: ["已作废", "Voided"],
+  expired: ["已过期", "Expired"],
+};
+
+export const LETTER_STATUS = {
+  draft: ["草稿", "Draft"],
+  submitted: ["待审批", "Submitted"],
+  rejected: ["已驳回", "Rejected"],
+  withdrawn: ["已撤回", "Withdrawn"],
+  approved: ["已审批", "Approved"],
+  sealed: ["已盖章", "Sealed"],
+  printed: ["已打印", "Printed"],
+  mailed: ["已邮寄", "Mailed"],
+  ready_for_pickup: ["待自取", "Ready for pick-up"],
+  received: ["已签收", "Received"],
+  picked_up: ["已取走", "Picked up"],
+};
+
+export const REVIEW_STATE = {
+  pending: ["待审核", "Pending"],
+  in_review: ["审核中", "In review"],
+  decided: ["已处理", "Decided"],
+  approved: ["已通过", "Approved"],
+  rejected: ["已驳回", "Rejected"],
+  closed: ["已关闭", "Closed"],
+};
+
+export const SIGNER_STATUS = {
+  pending: ["待签署", "Pending"],
+  verified: ["已认证", "Verified"],
+  signed: ["已签章", "Signed"],
+  declined: ["已拒签", "Declined"],
+};
+
+export const ENVELOPE_STATUS = {
+  prepared: ["签署中", "Open"],
+  completed: ["已完成", "Completed"],
+  voided: ["已作废", "Voided"],
+  declined: ["已拒签", "Declined"],
+  expired: ["已过期", "Expired"],
+};
+
+export const SIGNER_KIND = {
+  individual: "个人 Individual",
+  enterprise: "企业 Enterprise",
+  firm: "本所 Firm",
+};
+
+const TONE = {
+  draft: "grey",
+  withdrawn: "grey",
+  voided: "grey",
+  expired: "grey",
+  submitted: "blue",
+  pending: "blue",
+  in_review: "blue",
+  approved: "green",
+  sealed: "green",
+  completed: "green",
+  signed: "green",
+  received: "green",
+  picked_up: "green",
+  rejected: "red",
+  declined: "red",
+  counterparty_signed: "orange",
+  signing: "orange",
+  prepared: "orange",
+};
+
+/** A coloured status badge: 中文 + short English in the tooltip. */
+export function badge(map, status) {
+  const [zh, en] = map[status] || [status, status];
+  return h(`span.badge.${TONE[status] || "blue"}`, { title: en, dataset: { status } }, zh);
+}
+
+export function label(map, status) {
+  return (map[status] || [status])[0];
+}
+
+export function fmtTime(value) {
+  if (!value) return "—";
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function fmtAmount(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const n = Number(value);
+  return Number.isFinite(n)
+    ? `¥${n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+    : String(value);
+}
+
+export function fmtSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function fmtWait(seconds) {
+  if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} 分钟`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} 小时`;
+  return `${(seconds / 86400).toFixed(1)} 天`;
+}
+
+// ---- forms ----------------------------------------------------------------------------------
+
+/** A labelled input; `opts.type` may be "textarea" or "select" (with opts.options [[v, text]]). */
+export function field(name, zh, en, opts = {}) {
+  const { type = "text", options = [], required = false, hint, value, ...rest } = opts;
+  let input;
+  if (type === "textarea") {
+    input = h("textarea", { name, required, rows: rest.rows || 4, ...rest });
+    if (value !== undefined && value !== null) input.value = value;
+  } else if (type === "select") {
+    input = h(
+      "select",
+      { name, required, ...rest },
+      options.map(([v, t]) => h("option", { value: v }, t)),
+    );
+    if (value !== undefined && value !== null) input.value = value;
+  } else {
+    input = h("input", { name, type, required, ...rest });
+    if (value !== undefined && value !== null) input.value = value;
+  }
+  return h(
+    "label.field",
+    h("span.lbl", zh, required ? h("i.req", "*") : null, h("small", en)),
+    input,
+    hint ? h("small.hint", hint) : null,
+  );
+}
+
+/** Read a form's named controls into an object; empty strings become null. */
+export function readForm(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    if (el.type === "checkbox") out[el.name] = el.checked;
+    else if (el.type === "radio") {
+      if (el.checked) out[el.name] = el.value;
+    } else {
+      const v = el.value.trim();
+      out[el.name] = v === "" ? null : v;
+    }
+  }
+  return out;
+}
+
+/** Mark fields named in a 422 error's details, if the service gave them. */
+export function markInvalid(form, exc) {
+  for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
+  const errs = exc?.details?.errors || (Array.isArray(exc?.details) ? exc.details : null);
+  if (!errs) return;
+  for (const e of errs) {
+    const name = (e.loc || []).filter((x) => typeof x === "string" && x !== "body").pop();
+    const el = name && form.elements[name];
+    if (el && el.classList) el.classList.add("invalid");
+  }
+}
+
+// ---- dialog ---------------------------------------------------------------------------------
+
+/** Open a modal dialog; returns {close, body}. */
+export function modal(title, ...content) {
+  const dlg = h("dialog.modal", h("header", h("h3", title), h("button.ghost.x", { type: "button", "aria-label": "关闭", onclick: () => close() }, "×")));
+  const body = h("div.modal-body", content);
+  dlg.append(body);
+  document.body.append(dlg);
+  const close = () => {
+    dlg.close();
+    dlg.remove();
+  };
+  dlg.addEventListener("cancel", (e) => {
+    e.preventDefault();
+    close();
+  });
+  dlg.showModal();
+  return { close, body, dlg };
+}
+
+export function confirmDialog(message, okText = "确定 OK") {
+  return new Promise((resolve) => {
+    const ok = h("button.primary", { type: "button" }, okText);
+    const cancel = h("button", { type: "button" }, "取消 Cancel");
+    const m = modal("请确认 Confirm", h("p", message), h("div.actions", cancel, ok));
+    ok.onclick = () => {
+      m.close();
+      resolve(true);
+    };
+    cancel.onclick = () => {
+      m.close();
+      resolve(false);
+    };
+  });
+}
+
+/** Ask for a line of text; resolves null on cancel. */
+export function promptDialog(title, fields) {
+  return new Promise((resolve) => {
+    const form = h("form.stack", fields, h("div.actions", h("button", { type: "button", onclick: () => { m.close(); resolve(null); } }, "取消 Cancel"), h("button.primary", { type: "submit" }, "确定 OK")));
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const values = readForm(form);
+      m.close();
+      resolve(values);
+    };
+    const m = modal(title, form);
+  });
+}
+
+/** A paged list: calls load(cursor) → {data, next_cursor}; renders rows with `row`. */
+export function pagedTable(head, load, row, empty = "暂无记录 Nothing here") {
+  const tbody = h("tbody");
+  const more = h("button.more", { type: "button" }, "加载更多 More");
+  const status = h("p.muted");
+  const table = h("table.list", h("thead", h("tr", head.map((c) => h("th", c)))), tbody);
+  let cursor = null;
+  async function next() {
+    more.disabled = true;
+    status.textContent = "加载中… Loading";
+    try {
+      const page = await load(cursor);
+      for (const item of page.data) tbody.append(row(item));
+      cursor = page.next_cursor || null;
+      status.textContent = tbody.children.length ? "" : empty;
+      more.hidden = !cursor;
+    } catch (exc) {
+      status.textContent = "";
+      status.append(errorBox(exc));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  next();
+  return h("div.paged", h("div.table-wrap", table), status, more);
+}
+
+// ---- navigation -----------------------------------------------------------------------------
+
+export function go(path) {
+  location.hash = `#/${path}`;
+}
+
+/** Render the current screen again (after an action changed what it shows). */
+export function reload() {
+  window.dispatchEvent(new Event("lexseal:refresh"));
+  window.dispatchEvent(new Event("lexseal:bell"));
+}
+
+const BELL = "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
+
+/** The bell icon as inline SVG (no emoji font needed). */
+export function bellIcon() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", BELL);
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
