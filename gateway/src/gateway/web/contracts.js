@@ -28,6 +28,17 @@ const ACTIONS = {
   decline: "对方拒签",
   void: "作废",
   expire: "过期",
+  "review.approved": "风控审核通过",
+  "review.rejected": "风控驳回",
+  "signing.envelope_prepared": "签署文件已准备",
+  "signing.invitation_created": "发出签章邀请",
+  "signing.signer_verified": "签署方完成身份验证",
+  "signing.counterparty_signed": "对方签章",
+  "signing.declined": "对方拒签",
+  "signing.voided": "签署作废",
+  "signing.expired": "签署过期",
+  "signing.completed": "律所签章，签署完成",
+  "signing.document_sealed": "文件已盖章",
 };
 
 // ---- list -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export async function queue(params) {
       h("td", h("a", { href: `#/review/${r.id}` }, r.title), r.scan_warning ? h("span.badge.red", { title: "Possible scan" }, "⚠ 疑似扫描件") : null),
       h("td", r.owner_name),
       h("td", r.round),
-      h("td", state === "pending" ? fmtWait(r.waiting_seconds) : [badge(REVIEW_STATE, r.state), r.claimed_by_name && r.state === "in_review" ? h("small.block.muted", r.claimed_by_name) : null, r.decided_by_name ? h("small.block.muted", r.decided_by_name) : null]),
+      h("td", state === "pending" ? fmtWait(r.waiting_seconds) : [badge(REVIEW_STATE, r.state), r.claimed_by_name && r.state === "claimed" ? h("small.block.muted", r.claimed_by_name) : null, r.decided_by_name ? h("small.block.muted", r.decided_by_name) : null]),
       h("td", fmtTime(r.queued_at)),
       h("td", h("a.button.small", { href: `#/review/${r.id}` }, "查看 Open"))),
     "队列为空 The queue is empty",
@@ -63,10 +63,10 @@ export async function item({ id }, me) {
   if (isReviewer && r.state === "pending") {
     actions.append(h("button.primary", { type: "button", onclick: (e) => busy(e.target, async () => { await post(`/api/review/items/${id}/claim`); toast("已领取 Claimed"); reload(); }) }, "领取审核 Claim"));
   }
-  if (r.state === "in_review" && (mine || me.roles.includes("admin"))) {
+  if (r.state === "claimed" && (mine || me.roles.includes("admin"))) {
     actions.append(h("button", { type: "button", onclick: (e) => busy(e.target, async () => { await post(`/api/review/items/${id}/release`); toast("已放回队列 Released"); reload(); }) }, "放回队列 Release"));
   }
-  const canDecide = isReviewer && r.state === "in_review" && mine; // a round is decided once claimed
+  const canDecide = isReviewer && r.state === "claimed" && mine; // a round is decided once claimed
 
   // checklist: every item must be ticked to approve
   const boxes = r.checklist.map((c) => h("label.check" + (c.warning ? ".warn" : ""),
@@ -105,21 +105,21 @@ export async function item({ id }, me) {
       .catch((exc) => fill(slot, errorBox(exc)));
   }
 
-  const decided = r.state !== "pending" && r.state !== "in_review";
+  const decided = r.state !== "pending" && r.state !== "claimed";
   return h("section.detail",
     h("div.page-head",
       h("div", h("a.back", { href: "#/review" }, "← 返回队列 Back"), h("h2", r.title, " ", badge(REVIEW_STATE, r.state), r.scan_warning ? h("span.badge.red", "⚠ 疑似扫描件") : null),
         h("p.muted", `第 ${r.round} 轮 · 提交于 ${fmtTime(r.queued_at)} · `, h("a", { href: `#/contracts/${r.contract_id}` }, "合同详情 Contract"),
           r.claimed_by_name ? ` · 审核人 ${r.claimed_by_name}` : "")),
       actions),
-    decided ? h("div.alert.info", h("b", `${r.decided_by_name || ""} ${fmtTime(r.closed_at)}：`), r.reasons.length ? `驳回理由 ${r.reasons.join("、")}` : "", r.comment ? ` — ${r.comment}` : "", r.close_reason ? ` (${r.close_reason})` : "") : null,
+    decided ? h(`div.alert.${r.state === "rejected" ? "error" : "info"}`, h("b", `${r.state === "approved" ? "审核通过" : r.state === "rejected" ? "已驳回" : "已关闭"} · ${r.decided_by_name || ""} ${fmtTime(r.closed_at)} `), r.reasons.length ? `驳回理由 ${r.reasons.join("、")}` : "", r.comment ? ` — ${r.comment}` : "", r.close_reason ? ` (${r.close_reason})` : "") : null,
     h("div.two-col",
       h("div", h("section.card", h("h3", "申请信息 ", h("small", "Submission")), submissionView(s)), docSection),
       h("div", h("section.card.sticky",
         h("h3", "核对清单 ", h("small", "Checklist")),
-        !canDecide && !decided ? h("p.muted", r.state === "in_review" ? `由 ${r.claimed_by_name} 审核中 Claimed by another reviewer` : "领取后可审核 Claim to review") : null,
+        !canDecide && !decided ? h("p.muted", r.state === "claimed" ? `由 ${r.claimed_by_name} 审核中 Claimed by another reviewer` : "领取后可审核 Claim to review") : null,
         h("div.checklist", boxes),
-        comment,
+        canDecide ? comment : null,
         canDecide ? h("div.actions", reject, approve) : null),
       r.history.length > 1 ? h("section.card", h("h3", "历次审核 ", h("small", "History")),
         h("ul.history", r.history.map((x) => h("li", h("a", { href: `#/review/${x.id}` }, `第 ${x.round} 轮`), " ", badge(REVIEW_STATE, x.state), " ", x.decided_by_name || "", " ", fmtTime(x.closed_at || x.queued_at),

@@ -106,11 +106,11 @@ export const LETTER_STATUS = {
 
 export const REVIEW_STATE = {
   pending: ["待审核", "Pending"],
-  in_review: ["审核中", "In review"],
-  decided: ["已处理", "Decided"],
+  claimed: ["审核中", "Claimed"],
   approved: ["已通过", "Approved"],
   rejected: ["已驳回", "Rejected"],
-  closed: ["已关闭", "Closed"],
+  superseded: ["已被新一轮取代", "Superseded"],
+  withdrawn: ["律师已撤回", "Withdrawn"],
 };
 
 export const SIGNER_STATUS = {
@@ -142,6 +142,8 @@ const TONE = {
   submitted: "blue",
   pending: "blue",
   in_review: "blue",
+  claimed: "orange",
+  superseded: "grey",
   approved: "green",
   sealed: "green",
   completed: "green",
