@@ -15,6 +15,7 @@ from ..adapters.repository import NotificationRepository
 from ..adapters.tables import ContactPoint, Notification, OutgoingMessage, WebhookDelivery
 from ..adapters.webhook_repository import WebhookRepository
 from ..domain.messages import Message, messages_for
+from ..domain.redaction import partner_payload
 from ..domain.webhooks import matches
 
 
@@ -65,7 +66,8 @@ async def _queue_copies(uow: UnitOfWork, m: Message, *, event_id: str) -> None:
 
 async def _queue_webhooks(uow: UnitOfWork, event: CloudEvent) -> None:
     repo = WebhookRepository(uow.session)
-    payload = event.model_dump_json()
+    # Partners are outside the firm: they never receive full ID or account numbers.
+    payload = partner_payload(event)
     for sub in await repo.active_subscriptions():
         if matches(json.loads(sub.event_types), event.type):
             repo.add(
