@@ -219,8 +219,7 @@ export async function screen({ contract }) {
         h("button", { type: "button", onclick: () => { st.place = null; layout(); where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page"; } }, "清除 Clear"),
         confirm,
         h("h4", "对方签章 Counterparties"),
-        h("ul.plain", signed.map((s) => h("li", s.name, " ", s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status), h("small.block.muted", fmtTime(s.signed_at))))))),
-    thumbs);
+        h("ul.plain", signed.map((s) => h("li", s.name, " ", s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status), h("small.block.muted", fmtTime(s.signed_at))))))));
   showPage(0);
   return view;
 }

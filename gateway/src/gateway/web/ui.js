@@ -115,6 +115,7 @@ export const REVIEW_STATE = {
 
 export const SIGNER_STATUS = {
   pending: ["待签署", "Pending"],
+  id_checked: ["已核验信息", "ID checked"],
   verified: ["已认证", "Verified"],
   signed: ["已签章", "Signed"],
   declined: ["已拒签", "Declined"],
