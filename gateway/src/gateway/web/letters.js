@@ -341,7 +341,8 @@ function adminActions(l) {
 }
 
 export async function detail({ id }, me) {
-  const l = await get(`/api/letters/letters/${id}`);
+  const [l, types] = await Promise.all([get(`/api/letters/letters/${id}`), letterTypes().catch(() => [])]);
+  const type = types.find((t) => t.code === l.letter_type);
   const owner = l.owner_id === me.id && me.roles.includes("lawyer");
   const staff = me.roles.includes("letter_admin") || me.roles.includes("admin");
   const actions = h("div.actions");
@@ -369,7 +370,7 @@ export async function detail({ id }, me) {
         h("section.card", h("dl.grid",
           h("dt", "案件流水号 Case no."), h("dd.mono", l.case_serial_no),
           h("dt", "案由 Cause"), h("dd", l.cause_of_action),
-          h("dt", "函件类型 Type"), h("dd", l.letter_type),
+          h("dt", "函件类型 Type"), h("dd", type ? `${type.name_zh}（${type.code}）` : l.letter_type),
           h("dt", "致函单位 Recipient"), h("dd", l.recipient_org),
           h("dt", "出函日期 Date"), h("dd", l.letter_date, l.past_date_allowed ? h("small.muted", "（已允许过去日期）") : ""),
           h("dt", "委托人 Client"), h("dd", l.client_name || "—"),
