@@ -289,6 +289,18 @@ function timeline(c) {
       t.note ? h("div.note-text", t.note) : null))));
 }
 
+let reasonCache = null;
+/** The reviewer's reason codes as their Chinese labels (codes as they are if the list fails). */
+async function reasonLabels(codes) {
+  if (!codes || !codes.length) return [];
+  try {
+    reasonCache ||= Object.fromEntries((await get("/api/review/reason-codes")).data.map((r) => [r.code, r.label_zh]));
+  } catch {
+    reasonCache = {};
+  }
+  return codes.map((code) => reasonCache[code] || code);
+}
+
 export async function detail({ id }, me) {
   const c = await get(`/api/contract/contracts/${id}`);
   const owner = me.roles.includes("lawyer") && c.owner_id === me.id;
@@ -316,9 +328,10 @@ export async function detail({ id }, me) {
     h("div.page-head", h("div", h("a.back", { href: owner ? "#/contracts" : "#/review" }, "← 返回 Back"), h("h2", c.title, " ", badge(CONTRACT_STATUS, c.status))), actions),
   ];
   if (c.status === "rejected" || c.review_comment || (c.review_reasons && c.review_reasons.length)) {
+    const labels = await reasonLabels(c.review_reasons);
     parts.push(h(`div.alert.${c.status === "rejected" ? "error" : "info"}`,
       h("b", c.status === "rejected" ? "风控驳回 Rejected: " : "审核意见 Review: "),
-      (c.review_reasons || []).join("、"), c.review_comment ? ` — ${c.review_comment}` : "",
+      labels.join("、"), c.review_comment ? ` — ${c.review_comment}` : "",
       c.reviewer_name ? h("small.block", `审核人 ${c.reviewer_name}`) : null));
   }
   if (c.status === "approved" && owner) {
