@@ -6,6 +6,8 @@ import * as contracts from "./contracts.js";
 import * as review from "./review.js";
 import * as firm from "./firmsign.js";
 import * as letters from "./letters.js";
+import * as letteradmin from "./letteradmin.js";
+import * as addressBook from "./addresses.js";
 
 const state = { me: null };
 const main = () => document.getElementById("main");
@@ -23,8 +25,8 @@ const ROUTES = [
   ["letters/new", ["lawyer"], letters.create],
   ["letters/:id", ["lawyer", "letter_admin", "admin"], letters.detail],
   ["letters/:id/edit", ["lawyer"], letters.edit],
-  ["addresses", ["lawyer"], letters.addresses],
-  ["letter-queue", ["letter_admin", "admin"], letters.queue],
+  ["addresses", ["lawyer"], addressBook.addresses],
+  ["letter-queue", ["letter_admin", "admin"], letteradmin.queue],
   ["notifications", null, notificationsScreen],
 ];
 

@@ -1,9 +1,10 @@
 // Firm letters (所函): the lawyer's applications, previews, shares, address book; the clerk's queue.
 
 import { api, blobUrl, download, get, patch, post, put } from "./api.js";
+import { adminActions } from "./letteradmin.js";
 import {
   LETTER_STATUS, badge, busy, confirmDialog, errorBox, field, fill, fmtTime, go, h, loading,
-  markInvalid, modal, pagedTable, promptDialog, readForm, reload, toast,
+  markInvalid, modal, pagedTable, readForm, reload, toast,
 } from "./ui.js";
 
 const KIND = { electronic: "电子所函", paper: "纸质所函" };
@@ -15,7 +16,7 @@ const PAPER_STEPS = {
 };
 
 let typesCache = null;
-async function letterTypes() {
+export async function letterTypes() {
   if (!typesCache) typesCache = (await get("/api/letters/letter-types")).data;
   return typesCache;
 }
@@ -26,14 +27,14 @@ function today() {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-function addressLine(a) {
+export function addressLine(a) {
   if (!a) return "—";
   return `${a.name} ${a.phone} · ${a.province}${a.city}${a.district}${a.street}`;
 }
 
 // ---- list -----------------------------------------------------------------------------------
 
-function letterRow(l, admin) {
+export function letterRow(l, admin) {
   return h("tr.clickable", { onclick: () => go(`letters/${l.id}`) },
     h("td", h("a", { href: `#/letters/${l.id}` }, l.number || "（未编号）"), h("small.block.muted", KIND[l.kind])),
     h("td", l.recipient_org, h("small.block.muted", l.cause_of_action)),
@@ -305,41 +306,6 @@ function paperProgress(l) {
   return h("ol.steps", steps.map((s, i) => h(`li${at >= 0 && i <= at ? ".done" : ""}${i === at ? ".current" : ""}`, LETTER_STATUS[s][0])));
 }
 
-function adminActions(l) {
-  const out = [];
-  const step = (path, label, body) => h("button.primary", { type: "button", onclick: (e) => busy(e.target, async () => { await post(`/api/letters/letters/${l.id}/${path}`, body ? await body() : {}); toast(`${label} ✓`); reload(); }) }, label);
-  if (l.status === "submitted") {
-    out.push(h("button.primary", { type: "button", onclick: (e) => busy(e.target, async () => {
-      try {
-        await post(`/api/letters/letters/${l.id}/approve`, {});
-      } catch (exc) {
-        if (exc.code !== "letter_date_in_past") throw exc;
-        if (!(await confirmDialog(`出函日期 ${l.letter_date} 早于今天。仍然批准？ The letter date is in the past — approve anyway?`, "批准 Approve"))) return;
-        await post(`/api/letters/letters/${l.id}/approve`, { allow_past_letter_date: true });
-      }
-      toast("已批准 Approved");
-      reload();
-    }) }, "批准 Approve"));
-    out.push(h("button.danger", { type: "button", onclick: async (e) => {
-      const v = await promptDialog("驳回函件 Reject", [field("reason", "驳回理由", "Reason", { type: "textarea", required: true, maxlength: 2000 })]);
-      if (v) busy(e.target, async () => { await post(`/api/letters/letters/${l.id}/reject`, { reason: v.reason || "" }); toast("已驳回 Rejected"); reload(); });
-    } }, "驳回 Reject"));
-  }
-  if (l.kind === "paper") {
-    if (l.status === "approved") out.push(step("printed", "已打印 Printed"));
-    if (l.status === "printed" && l.delivery === "mail") {
-      out.push(h("button.primary", { type: "button", onclick: async (e) => {
-        const v = await promptDialog("登记邮寄 Mailed", [field("courier", "快递公司", "Courier", { required: true, maxlength: 64 }), field("tracking_no", "快递单号", "Tracking no.", { required: true, maxlength: 64 })]);
-        if (v) busy(e.target, async () => { await post(`/api/letters/letters/${l.id}/mailed`, { courier: v.courier || "", tracking_no: v.tracking_no || "" }); toast("已登记邮寄 Mailed"); reload(); });
-      } }, "已邮寄 Mailed"));
-    }
-    if (l.status === "printed" && l.delivery === "pickup") out.push(step("ready-for-pickup", "可自取 Ready for pick-up"));
-    if (l.status === "mailed") out.push(step("received", "已签收 Received"));
-    if (l.status === "ready_for_pickup") out.push(step("picked-up", "已取走 Picked up"));
-  }
-  return out;
-}
-
 export async function detail({ id }, me) {
   const [l, types] = await Promise.all([get(`/api/letters/letters/${id}`), letterTypes().catch(() => [])]);
   const type = types.find((t) => t.code === l.letter_type);
@@ -385,72 +351,4 @@ export async function detail({ id }, me) {
           h("dt", "审批 Decided"), h("dd", fmtTime(l.decided_at)))),
         owner && l.sealed ? sharesSection(l) : null),
       h("div", previewSection(l))));
-}
-
-// ---- address book ---------------------------------------------------------------------------
-
-function addressForm(a = {}) {
-  return [
-    h("div.row", field("name", "收件人", "Name", { required: true, maxlength: 64, value: a.name }), field("phone", "联系电话", "Phone", { required: true, maxlength: 32, pattern: "[0-9+\\- ]{5,32}", value: a.phone })),
-    h("div.row", field("province", "省", "Province", { required: true, maxlength: 32, value: a.province }), field("city", "市", "City", { required: true, maxlength: 32, value: a.city }), field("district", "区/县", "District", { required: true, maxlength: 32, value: a.district })),
-    field("street", "详细地址", "Street", { required: true, maxlength: 200, value: a.street }),
-    h("label.inline", h("input", { type: "checkbox", name: "is_default", checked: !!a.is_default }), " 设为默认地址 Default"),
-  ];
-}
-
-function addressDialog(a) {
-  const form = h("form.stack", addressForm(a), h("div.actions", h("button.primary", { type: "submit" }, "保存 Save")));
-  const m = modal(a ? "修改地址 Edit address" : "新增地址 New address", form);
-  form.onsubmit = (e) => {
-    e.preventDefault();
-    busy(form.querySelector("button"), async () => {
-      const v = readForm(form);
-      try {
-        if (a) await patch(`/api/letters/addresses/${a.id}`, v);
-        else await post("/api/letters/addresses", v);
-      } catch (exc) {
-        markInvalid(form, exc);
-        throw exc;
-      }
-      m.close();
-      toast("地址已保存 Saved");
-      reload();
-    });
-  };
-}
-
-export async function addresses() {
-  const res = await get("/api/letters/addresses");
-  return h("section",
-    h("div.page-head", h("h2", "邮寄地址簿 ", h("small", "Address book")), h("button.primary", { type: "button", onclick: () => addressDialog() }, "＋ 新增 New")),
-    h("p.muted", "纸质所函仅可邮寄给申请律师本人。 Paper letters are mailed only to the applying lawyer."),
-    res.data.length
-      ? h("ul.cards", res.data.map((a) => h("li.card",
-          h("div", h("b", a.name), " ", a.phone, " ", a.is_default ? h("span.badge.green", "默认 Default") : null),
-          h("div", `${a.province} ${a.city} ${a.district} ${a.street}`),
-          h("div.actions.left",
-            h("button.small", { type: "button", onclick: () => addressDialog(a) }, "修改 Edit"),
-            a.is_default ? null : h("button.small", { type: "button", onclick: (e) => busy(e.target, async () => { await patch(`/api/letters/addresses/${a.id}`, { is_default: true }); reload(); }) }, "设为默认 Make default"),
-            h("button.small.danger", { type: "button", onclick: async (e) => { if (await confirmDialog("删除此地址？ Delete this address?", "删除 Delete")) busy(e.target, async () => { await api("DELETE", `/api/letters/addresses/${a.id}`); reload(); }); } }, "删除 Delete")))))
-      : h("p.card.muted", "地址簿为空 No addresses"));
-}
-
-// ---- letter administrator -------------------------------------------------------------------
-
-export async function queue(params) {
-  const tab = params.query.get("tab") || "queue";
-  const tabs = h("nav.tabs",
-    [["queue", "待审批", "To approve"], ["paper", "纸质函件", "Paper letters"], ["all", "全部函件", "All letters"]]
-      .map(([k, zh, en]) => h(`a${k === tab ? ".active" : ""}`, { href: `#/letter-queue?tab=${k}` }, zh, h("small", en))));
-  const head = ["编号 No.", "致函单位 Recipient", "案件流水号 Case", "申请人 Lawyer", "出函日期 Date", "状态 Status", "更新 Updated"];
-  const load = (cursor) => {
-    const c = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-    if (tab === "queue") return get(`/api/letters/queue?limit=30${c}`);
-    if (tab === "paper") return get(`/api/letters/letters?scope=all&kind=paper&limit=30${c}`);
-    return get(`/api/letters/letters?scope=all&limit=30${c}`);
-  };
-  return h("section",
-    h("div.page-head", h("h2", "函件审批 ", h("small", "Letter administration"))),
-    tabs,
-    pagedTable(head, load, (l) => letterRow(l, true), tab === "queue" ? "没有待审批的函件 Nothing to approve" : "暂无函件 No letters"));
 }
