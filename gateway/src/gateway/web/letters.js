@@ -237,10 +237,11 @@ export async function edit({ id }) {
 function previewSection(l) {
   const pages = h("div.letter-pages", loading());
   const section = h("section.card",
-    h("div.section-head", h("h3", l.sealed ? "函件 " : "函件内容预览 ", h("small", l.sealed ? "Sealed letter" : "Preview")),
+    h("div.section-head", h("h3", "函件内容预览 ", h("small", "Preview")),
       h("div.actions",
-        h("button.small", { type: "button", onclick: (e) => busy(e.target, async () => window.open(await blobUrl(`/api/letters/letters/${l.id}/preview.pdf`), "_blank")) }, "打开 PDF Open PDF"),
+        h("button.small", { type: "button", onclick: (e) => busy(e.target, async () => window.open(await blobUrl(`/api/letters/letters/${l.id}/${l.sealed ? "document" : "preview"}.pdf`), "_blank")) }, l.sealed ? "打开盖章 PDF Open sealed PDF" : "打开 PDF Open PDF"),
         l.sealed ? h("button.small.primary", { type: "button", onclick: (e) => busy(e.target, () => download(`/api/letters/letters/${l.id}/document.pdf`, `${l.number || "letter"}.pdf`)) }, "下载盖章函件 Sealed PDF") : null)),
+    l.sealed ? h("p.muted.small", "下图为审批稿（不含电子印章）；盖章件请打开或下载 PDF。 The images show the approved text; the seal is in the PDF.") : null,
     pages);
   (async () => {
     const imgs = [];
