@@ -2,7 +2,7 @@
 
 import { api, blobUrl, download, get, patch, post, upload } from "./api.js";
 import {
-  CONTRACT_STATUS, badge, busy, confirmDialog, errorBox, field, fill, fmtAmount, fmtSize, fmtTime,
+  CONTRACT_STATUS, REVIEW_STATE, badge, busy, confirmDialog, errorBox, field, fill, fmtAmount, fmtSize, fmtTime,
   go, h, loading, markInvalid, modal, pagedTable, readForm, reload, showError, toast,
 } from "./ui.js";
 import { envelopeSection } from "./envelope.js";
@@ -355,6 +355,15 @@ export async function detail({ id }, me) {
     parts.push(slot);
     envelopeSection(c, me, owner).then((el) => fill(slot, h("h3", "签署 ", h("small", "Signing")), el))
       .catch((exc) => fill(slot, h("h3", "签署 ", h("small", "Signing")), errorBox(exc)));
+  }
+  if (!owner && (me.roles.includes("risk_control") || me.roles.includes("admin"))) {
+    const rounds = h("div", loading());
+    parts.push(h("section.card", h("h3", "审核轮次 ", h("small", "Review rounds")), rounds));
+    get(`/api/review/contracts/${c.id}/rounds`)
+      .then((res) => fill(rounds, res.data.length
+        ? h("ul.plain", res.data.map((r) => h("li", h("a", { href: `#/review/${r.id}` }, `第 ${r.round} 轮`), " ", badge(REVIEW_STATE, r.state), " ", h("span.muted", `${r.decided_by_name || r.claimed_by_name || ""} ${fmtTime(r.closed_at || r.queued_at)}`))))
+        : h("p.muted", "暂无审核记录 No review rounds")))
+      .catch((exc) => fill(rounds, errorBox(exc)));
   }
   parts.push(timeline(c));
   return h("section.detail", parts);
