@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         import uvicorn
 
         uvicorn.run(
-            "gateway.bootstrap:create_app",
+            "gateway.bootstrap:create_asgi",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,

@@ -15,6 +15,7 @@ from servicekit.errors import install_error_handlers
 from servicekit.migrations import upgrade
 from servicekit.observability import CorrelationMiddleware, configure_logging
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from .adapters.keys import load_or_generate, public_pem
 from .adapters.upstream import Upstreams
@@ -33,7 +34,12 @@ WEB = Path(__file__).parent / "web"
 log = logging.getLogger("gateway")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_asgi() -> ASGIApp:
+    """Return what is served: the proxy in front of FastAPI, so proxied calls skip its layers."""
+    return GatewayMiddleware(create_app(proxy=False))
+
+
+def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastAPI:
     """Return the gateway's app; all connections are made in its lifespan."""
     cfg = settings or get_settings()
 
@@ -94,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(docs_router, include_in_schema=False)
     app.add_middleware(CorrelationMiddleware)
-    app.add_middleware(GatewayMiddleware)  # outermost: the proxy path skips everything else
+    if proxy:  # in-process use (tests); `serve` puts the proxy outside FastAPI instead
+        app.add_middleware(GatewayMiddleware)
     web = cfg.web_dir or WEB
     if web.is_dir():
         app.mount("/", StaticFiles(directory=web, html=True), name="web")

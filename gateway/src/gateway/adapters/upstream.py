@@ -1,4 +1,4 @@
-"""The upstream services over one keep-alive aiohttp pool; bodies stream both ways."""
+"""The upstream services: a lean keep-alive pool for proxying, aiohttp for small JSON calls."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from yarl import URL
+
+from .h1 import H1Pool, Response, UpstreamError
 
 # hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded; host and length are set per hop
 HOP_BY_HOP = frozenset(
@@ -49,10 +51,23 @@ class Upstreams:
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
         )
         self._pool_size = pool_size
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._h1: dict[str, H1Pool] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        """Open the pool."""
+        """Open the pools: the lean HTTP/1.1 one for proxying, aiohttp for health/docs calls."""
+        self._h1 = {
+            name: H1Pool(
+                host=url.host or "127.0.0.1",
+                port=url.port or 80,
+                size=self._pool_size,
+                connect_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+            )
+            for name, url in self.urls.items()
+        }
         connector = aiohttp.TCPConnector(
             limit=self._pool_size, limit_per_host=self._pool_size, keepalive_timeout=30
         )
@@ -65,7 +80,9 @@ class Upstreams:
         )
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Close the pools."""
+        for pool in self._h1.values():
+            await pool.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -85,20 +102,23 @@ class Upstreams:
         path_qs: str,
         headers: list[tuple[str, str]],
         body: AsyncIterator[bytes] | None,
-    ) -> aiohttp.ClientResponse:
+    ) -> Response:
         """Send a request to `service` and return its response with the body still unread."""
-        url = URL(self._bases[service] + path_qs, encoded=True)
+        length: int | None = None
+        forwarded: list[tuple[str, str]] = []
+        for name, value in headers:
+            if name.lower() == "content-length":
+                length = int(value) if value.isdigit() else None
+            else:
+                forwarded.append((name, value))
+        if body is not None and length == 0:
+            body = None
         try:
-            return await self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body,
-                allow_redirects=False,
-                compress=None,
+            return await self._h1[service].request(
+                method=method, target=path_qs, headers=forwarded, body=body, content_length=length
             )
-        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
-            raise UpstreamDown(service, type(exc).__name__) from exc
+        except UpstreamError as exc:
+            raise UpstreamDown(service, str(exc)) from exc
 
     async def get_json(
         self,

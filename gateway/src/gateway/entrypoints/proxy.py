@@ -7,11 +7,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from servicekit.errors import AppError, NotFound, Unauthorized, preferred_language
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..adapters.h1 import Response
 from ..adapters.upstream import HOP_BY_HOP, UpstreamDown
 from ..domain.errors import InvalidApiKey, RateLimited, ServiceUnavailable
 from ..domain.routing import is_internal, route_for
@@ -64,7 +64,9 @@ class GatewayMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: GatewayState | None = getattr(scope["app"].state, "gateway", None)
+        # outermost (served): no Starlette layer has set scope["app"] yet; self.app is FastAPI
+        owner = scope.get("app", self.app)
+        state: GatewayState | None = getattr(owner.state, "gateway", None)
         path: str = scope["path"]
         if state is None or path in _UNLIMITED:
             await self.app(scope, receive, send)
@@ -189,14 +191,12 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _stream_back(
-    resp: aiohttp.ClientResponse, send: Send, extra: list[tuple[bytes, bytes]]
-) -> None:
-    headers = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in HOP_BY_HOP]
+async def _stream_back(resp: Response, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [(k, v) for k, v in resp.raw_headers if k not in HOP_BY_HOP]
     headers = [h for h in headers if h[0] not in (b"x-request-id", b"x-correlation-id")] + extra
     start: Message = {"type": "http.response.start", "status": resp.status, "headers": headers}
     await send(start)
-    async for chunk in resp.content.iter_any():
+    async for chunk in resp.iter_chunks():
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
 
