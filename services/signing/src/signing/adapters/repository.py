@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from servicekit.db import utcnow
 from servicekit.tables import AuditEntry
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -152,8 +155,14 @@ class SigningRepository:
     async def store_document(self, data: bytes) -> str:
         """Store bytes under their sha256 (once); return the hash."""
         digest = hashlib.sha256(data).hexdigest()
-        if await self.session.get(StoredDocument, digest) is None:
-            self.session.add(StoredDocument(sha256=digest, size=len(data), data=data))
+        # INSERT .. ON CONFLICT DO NOTHING: two envelopes of the same bytes prepared at once
+        # must not collide on the primary key (a check-then-insert races).
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(StoredDocument).values(
+            sha256=digest, size=len(data), data=data, created_at=utcnow()
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
         return digest
 
     async def audit_trail(self, object_ids: list[str]) -> list[AuditEntry]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import io
 import logging
@@ -24,6 +26,7 @@ from ..adapters.errors import AdapterError, PdfError, PlacementError, TimestampU
 from ..adapters.keyring import Keyring
 from ..adapters.pki import IssuedCredential, cert_pem
 from ..adapters.repository import SigningRepository
+from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
@@ -74,7 +77,10 @@ async def apply_signature(
             "document_missing", "The envelope's document is missing", "签署文件缺失"
         )
     try:
-        signed = await keyring.engine.async_sign(
+        # ~50-80 ms of CPU: off the event loop, so the relay, consumer and other
+        # requests keep moving while a signature is computed.
+        signed = await asyncio.to_thread(
+            keyring.engine.sign,
             current.data,
             signer=signer,
             field_name=field_name,
@@ -139,15 +145,17 @@ async def keep_drawn_signature(uow: UnitOfWork, *, token: str, actor: Actor, png
     await uow.commit()
 
 
+@functools.lru_cache(maxsize=512)
+def _generated_seal(renderer: SealRenderer, kind: str, name: str) -> bytes:
+    # Drawing a seal costs ~25 ms and its pixels depend only on the kind and the name.
+    return renderer.individual(name) if kind == model.INDIVIDUAL else renderer.enterprise(name)
+
+
 def seal_for(sig: EnvelopeSigner, keyring: Keyring) -> bytes:
     """Return the seal a counterparty signs with: their drawn signature, else a generated seal."""
     if sig.signature_png:
         return sig.signature_png
-    return (
-        keyring.seals.individual(sig.name)
-        if sig.kind == model.INDIVIDUAL
-        else keyring.seals.enterprise(sig.name)
-    )
+    return _generated_seal(keyring.seals, sig.kind, sig.name)
 
 
 async def sign_as_counterparty(
