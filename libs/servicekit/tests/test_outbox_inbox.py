@@ -194,3 +194,46 @@ async def test_readyz_reports_each_dependency(
             assert resp.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
             metrics = await client.get("/metrics")
             assert "lexseal_outbox_published_total" in metrics.text
+
+
+async def test_a_burst_is_applied_once_each_even_with_a_failing_event_among_it(
+    pg_url: str, amqp_url: str, names: dict[str, str], cleanup_topology: list[str]
+) -> None:
+    settings = settings_for(pg_url, amqp_url, names)
+    cleanup_topology.append(settings.queue_name)
+    await create_tables(settings.database_url)
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        kit: ServiceKit = app.state.kit
+        conn = await aio_pika.connect_robust(amqp_url)
+        async with conn:
+            ch = await conn.channel()
+            ex = await ch.get_exchange(names["exchange"])
+            events = [withdrawn(f"b-{i}") for i in range(60)]
+            bodies = [e.to_json() for e in events]
+            bodies.insert(30, withdrawn("fail-batch").to_json())  # fails in whatever batch it lands
+            bodies.insert(10, events[3].to_json())  # a redelivered duplicate inside the burst
+            # publish all at once so the consumer finds many waiting: they are applied in batches
+            await asyncio.gather(
+                *(ex.publish(aio_pika.Message(b), routing_key="contract.withdrawn") for b in bodies)
+            )
+
+            async def all_applied() -> bool:
+                async with kit.sessionmaker() as s:
+                    n = (await s.execute(select(func.count()).select_from(Applied))).scalar_one()
+                return int(n) == 60
+
+            await wait_for(all_applied, timeout=30)
+            async with kit.sessionmaker() as s:
+                rows = (await s.execute(select(Applied.contract_id))).scalars().all()
+            assert sorted(rows) == sorted(f"b-{i}" for i in range(60))  # each exactly once
+            dlq = await ch.get_queue(f"{settings.queue_name}.dlq")
+
+            async def dead_lettered() -> bool:
+                msg = await dlq.get(fail=False)
+                if msg is None:
+                    return False
+                await msg.ack()
+                return b"fail-batch" in msg.body
+
+            await wait_for(dead_lettered, timeout=30)

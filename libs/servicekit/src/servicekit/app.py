@@ -47,7 +47,7 @@ class ServiceKit:
         return UnitOfWork(
             self.sessionmaker,
             source=f"lexseal/{self.settings.service_name}",
-            on_commit=self.relay.wake if self.relay else None,
+            on_commit=self.relay.committed if self.relay else None,
         )
 
     async def readiness(self) -> dict[str, str]:
@@ -136,13 +136,18 @@ def create_service_app(
                 await _declare_queue(settings, consumer)
                 from faststream.rabbit import RabbitBroker
 
-                broker = RabbitBroker(settings.amqp_url, graceful_timeout=10)
+                # FastStream's per-message "Received"/"Processed" lines go to DEBUG: two log
+                # lines per event cost more than applying many events.
+                broker = RabbitBroker(
+                    settings.amqp_url, graceful_timeout=10, log_level=logging.DEBUG
+                )
                 attach_to_broker(
                     consumer,
                     broker=broker,
                     queue_name=settings.queue_name,
                     uow_factory=kit.uow,
                     prefetch=settings.prefetch,
+                    max_batch=settings.consumer_max_batch,
                 )
                 await broker.start()
                 kit.broker = broker

@@ -28,6 +28,8 @@ class ServiceSettings(BaseSettings):
     # consumer tuning: redeliveries before a message goes to the dead-letter queue
     max_deliveries: int = 5
     prefetch: int = 32
+    # events applied in one transaction when they are waiting together
+    consumer_max_batch: int = 32
     jwt_public_key: str = ""
     jwt_public_key_file: Path | None = None
     jwt_issuer: str = "lexseal-gateway"

@@ -51,19 +51,50 @@ class EventConsumer:
 
     async def handle(self, body: bytes, uow_factory: UowFactory) -> str:
         """Apply one message; return 'applied', 'duplicate' or 'ignored'."""
+        return await self.apply(self.parse(body), uow_factory)
+
+    @staticmethod
+    def parse(body: bytes) -> CloudEvent:
+        """Parse a message body; raise PoisonMessage when it can never be applied."""
         try:
-            event = parse_event(body)
+            return parse_event(body)
         except (UnknownEventType, InvalidEvent) as exc:
             raise PoisonMessage(str(exc)) from exc
+
+    async def apply_batch(self, events: list[CloudEvent], uow_factory: UowFactory) -> list[str]:
+        """Apply several events in one transaction; raise if any fails (nothing is kept)."""
+        outcomes: list[str] = []
+        async with uow_factory() as uow:
+            uow.begin_batch()
+            fresh = await uow.claim_many([e for e in events if e.type in self._handlers])
+            for event in events:
+                handler = self._handlers.get(event.type)
+                if handler is None:
+                    outcomes.append("ignored")
+                    continue
+                if event.id not in fresh:
+                    outcomes.append("duplicate")
+                    continue
+                fresh.discard(event.id)  # the same event twice in one batch applies once
+                token = correlation_id_var.set(event.correlationid)
+                try:
+                    await handler(uow, event)
+                finally:
+                    correlation_id_var.reset(token)
+                outcomes.append("applied")
+            await uow.end_batch()
+        return outcomes
+
+    async def apply(self, event: CloudEvent, uow_factory: UowFactory) -> str:
+        """Apply a parsed event once; return 'applied', 'duplicate' or 'ignored'."""
         handler = self._handlers.get(event.type)
         if handler is None:
             return "ignored"
         token = correlation_id_var.set(event.correlationid)
         try:
             async with uow_factory() as uow:
-                if await uow.already_applied(event.id):
+                if not await uow.claim(event):
                     return "duplicate"
-                uow.mark_applied(event)
                 await handler(uow, event)
                 try:
                     await uow.commit()
@@ -86,9 +117,19 @@ def attach_to_broker(
     queue_name: str,
     uow_factory: UowFactory,
     prefetch: int = 32,
+    max_batch: int = 32,
 ) -> None:
-    """Subscribe `consumer` to the service's (already declared) queue on a FastStream broker."""
+    """Subscribe `consumer` to the service's (already declared) queue on a FastStream broker.
+
+    One worker applies events in arrival order. Whatever has arrived while it was busy is
+    applied as one batch in one transaction (one commit for many events: a consumer is
+    bounded by per-transaction cost, not by the broker). If anything in a batch fails, the
+    batch is rolled back and its events are applied one by one, so a failing event is
+    retried (and eventually dead-lettered) alone.
+    """
     queue = RabbitQueue(queue_name, declare=False)
+    pending: asyncio.Queue[tuple[RabbitMessage, CloudEvent]] = asyncio.Queue()
+    worker: list[asyncio.Task[None]] = []
 
     @broker.subscriber(  # type: ignore[untyped-decorator]
         queue,
@@ -99,22 +140,49 @@ def attach_to_broker(
     )
     async def on_event(message: RabbitMessage) -> None:
         # Take the raw body: parsing is ours (one discriminated union, poison → DLQ).
-        body = message.body
-        deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0)
         try:
-            outcome = await consumer.handle(body, uow_factory)
+            event = consumer.parse(message.body)
         except PoisonMessage as exc:
             EVENTS_CONSUMED.labels(type="?", outcome="poison").inc()
             log.error("dead-lettering a message that is not a known event: %s", exc)
             await message.reject(requeue=False)
             return
+        if not worker or worker[0].done():
+            worker[:] = [asyncio.create_task(_work(), name=f"{queue_name}-consumer")]
+        pending.put_nowait((message, event))
+
+    async def _work() -> None:
+        while True:
+            batch = [await pending.get()]
+            while len(batch) < max_batch and not pending.empty():
+                batch.append(pending.get_nowait())
+            if len(batch) > 1 and await _apply_batch(batch):
+                continue
+            for message, event in batch:
+                await _apply_one(message, event)
+
+    async def _apply_batch(batch: list[tuple[RabbitMessage, CloudEvent]]) -> bool:
+        try:
+            outcomes = await consumer.apply_batch([e for _, e in batch], uow_factory)
         except Exception:
-            EVENTS_CONSUMED.labels(type=message.raw_message.type or "?", outcome="error").inc()
+            log.warning("a batch of %d events failed; applying them one by one", len(batch))
+            return False
+        for (message, event), outcome in zip(batch, outcomes, strict=True):
+            EVENTS_CONSUMED.labels(type=event.type, outcome=outcome).inc()
+            await message.ack()
+        return True
+
+    async def _apply_one(message: RabbitMessage, event: CloudEvent) -> None:
+        deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0)
+        try:
+            outcome = await consumer.apply(event, uow_factory)
+        except Exception:
+            EVENTS_CONSUMED.labels(type=event.type, outcome="error").inc()
             log.exception("event handler failed (delivery %d); will be redelivered", deliveries + 1)
             # Back off a little so a transient fault (database restart) can pass;
             # the quorum queue's delivery limit dead-letters a message that keeps failing.
             await asyncio.sleep(min(0.2 * 2**deliveries, 5.0))
             await message.nack(requeue=True)
             return
-        EVENTS_CONSUMED.labels(type=message.raw_message.type or "?", outcome=outcome).inc()
+        EVENTS_CONSUMED.labels(type=event.type, outcome=outcome).inc()
         await message.ack()

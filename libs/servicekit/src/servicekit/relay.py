@@ -1,11 +1,24 @@
-"""The outbox relay: publishes committed events with publisher confirms, then marks them sent."""
+"""The outbox relay: publishes committed events with publisher confirms, then marks them sent.
+
+Two paths publish the same table:
+- the fast path: right after a commit, the unit of work hands this process's relay the rows
+  it just committed; they are published at once (no database read before publishing) and
+  marked sent afterwards. This is what keeps commit → consumer latency low.
+- the sweep: every poll interval, rows still unsent after a grace period (the process died
+  before publishing, the broker was down, another replica's rows) are locked with
+  `FOR UPDATE SKIP LOCKED`, published and marked sent. Nothing committed is ever lost.
+A row may occasionally be published twice (a crash between confirm and mark); consumers are
+idempotent, so that changes nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import UTC
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
@@ -20,9 +33,11 @@ from .tables import OutboxMessage
 
 log = logging.getLogger("servicekit.relay")
 
+Row = tuple[str, str, str, str, datetime]  # id, type, payload, correlation id, created at
+
 
 class OutboxRelay:
-    """Drain the outbox in batches; safe with several replicas (SKIP LOCKED on PostgreSQL)."""
+    """Publish committed events fast, and sweep anything left behind; safe with replicas."""
 
     def __init__(
         self,
@@ -31,8 +46,9 @@ class OutboxRelay:
         amqp_url: str,
         exchange: str,
         skip_locked: bool,
-        batch: int = 100,
+        batch: int = 500,
         poll_interval: float = 0.5,
+        sweep_grace: float = 2.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._amqp_url = amqp_url
@@ -40,14 +56,21 @@ class OutboxRelay:
         self._skip_locked = skip_locked
         self._batch = batch
         self._poll = poll_interval
+        self._grace = sweep_grace
         self._wakeup = asyncio.Event()
+        self._fresh: list[Row] = []
         self._task: asyncio.Task[None] | None = None
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
         self._stopping = False
 
     def wake(self) -> None:
-        """Ask the relay to look at the outbox now (called after a commit with events)."""
+        """Ask the relay to sweep the outbox now."""
+        self._wakeup.set()
+
+    def committed(self, rows: Sequence[OutboxMessage]) -> None:
+        """Take rows the unit of work has just committed, to publish them right away."""
+        self._fresh.extend((r.id, r.type, r.payload, r.correlation_id, r.created_at) for r in rows)
         self._wakeup.set()
 
     @property
@@ -56,14 +79,14 @@ class OutboxRelay:
         return self._connection is not None and not self._connection.is_closed
 
     async def start(self) -> None:
-        """Connect to the broker and start the background drain loop."""
+        """Connect to the broker and start the background loop."""
         self._connection = await aio_pika.connect_robust(self._amqp_url)
         channel = await self._connection.channel(publisher_confirms=True)
         self._exchange = await declare_exchange(channel, self._exchange_name)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        """Stop the loop after the batch in flight and close the connection."""
+        """Stop the loop and close the connection (unsent rows stay for the sweep)."""
         self._stopping = True
         self._wakeup.set()
         if self._task is not None:
@@ -75,31 +98,42 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.2
+        last_sweep = 0.0
         while not self._stopping:
+            # Clear before working: a commit that wakes us meanwhile must not be lost.
+            self._wakeup.clear()
             try:
-                sent = await self.drain_once()
+                if self._fresh:
+                    await self._publish_fresh()
+                    continue
+                if time.monotonic() - last_sweep >= self._poll:
+                    swept = await self.drain_once(min_age=self._grace)
+                    last_sweep = 0.0 if swept >= self._batch else time.monotonic()
+                    if swept >= self._batch:
+                        continue  # a backlog: keep going without sleeping
                 backoff = 0.2
-                if sent >= self._batch:
-                    continue  # more may be waiting: no sleep between full batches
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Broker or database trouble: nothing is marked sent, so the batch is
-                # retried; consumers are idempotent, so a re-publish is harmless.
+                # Nothing is marked sent unless confirmed; the sweep retries what is left.
                 OUTBOX_RELAY_ERRORS.inc()
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                self._fresh.clear()  # the sweep publishes them after the grace period
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
 
-    async def drain_once(self) -> int:
-        """Publish one batch of unsent events and mark them sent; return how many."""
-        if self._exchange is None:
-            raise RuntimeError("relay not started")
-        exchange = self._exchange
+    async def _publish_fresh(self) -> None:
+        rows, self._fresh = self._fresh[: self._batch], self._fresh[self._batch :]
+        await self._publish(rows)
+        async with self._sessionmaker() as session, session.begin():
+            await self._mark_sent(session, [r[0] for r in rows])
+        OUTBOX_PUBLISHED.inc(len(rows))
+
+    async def drain_once(self, *, min_age: float = 0.0) -> int:
+        """Publish one batch of unsent rows older than `min_age` seconds; return how many."""
         async with self._sessionmaker() as session, session.begin():
             stmt = (
                 select(
@@ -113,36 +147,46 @@ class OutboxRelay:
                 .order_by(col(OutboxMessage.created_at))
                 .limit(self._batch)
             )
+            if min_age > 0:
+                cutoff = utcnow() - timedelta(seconds=min_age)
+                stmt = stmt.where(col(OutboxMessage.created_at) < cutoff)
             if self._skip_locked:
                 stmt = stmt.with_for_update(skip_locked=True)
-            rows = (await session.execute(stmt)).all()
+            rows: list[Row] = [tuple(r) for r in (await session.execute(stmt)).all()]  # type: ignore[misc]
             if not rows:
                 return 0
-            # Confirms are pipelined: the whole batch is in flight at once.
-            await asyncio.gather(
-                *(
-                    exchange.publish(
-                        aio_pika.Message(
-                            body=row.payload.encode(),
-                            content_type="application/cloudevents+json",
-                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                            message_id=row.id,
-                            correlation_id=row.correlation_id or None,
-                            type=row.type,
-                            timestamp=row.created_at.replace(tzinfo=UTC)
-                            if row.created_at.tzinfo is None
-                            else row.created_at,
-                        ),
-                        routing_key=row.type,
-                    )
-                    for row in rows
-                )
-            )
-            ids = [row.id for row in rows]
-            await session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(published_at=utcnow())
-            )
+            await self._publish(rows)
+            await self._mark_sent(session, [r[0] for r in rows])
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
+
+    async def _publish(self, rows: list[Row]) -> None:
+        if self._exchange is None:
+            raise RuntimeError("relay not started")
+        exchange = self._exchange
+        # Confirms are pipelined: the whole batch is in flight at once.
+        await asyncio.gather(
+            *(
+                exchange.publish(
+                    aio_pika.Message(
+                        body=payload.encode(),
+                        content_type="application/cloudevents+json",
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        message_id=event_id,
+                        correlation_id=correlation or None,
+                        type=event_type,
+                        timestamp=created if created.tzinfo else created.replace(tzinfo=UTC),
+                    ),
+                    routing_key=event_type,
+                )
+                for event_id, event_type, payload, correlation, created in rows
+            )
+        )
+
+    @staticmethod
+    async def _mark_sent(session: AsyncSession, ids: list[str]) -> None:
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(published_at=utcnow())
+        )

@@ -9,9 +9,13 @@ from types import TracebackType
 from typing import Any
 
 from lexseal_events import CloudEvent
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from .context import current_correlation_id
+from .db import utcnow
 from .tables import AuditEntry, InboxMessage, OutboxMessage
 
 
@@ -28,6 +32,10 @@ class Actor:
 SYSTEM = Actor(id="system", name="system")
 
 
+class BatchAbort(Exception):
+    """A handler asked to roll back while several events shared one transaction."""
+
+
 def _jsonable(value: Any) -> str | None:
     if value is None:
         return None
@@ -42,12 +50,14 @@ class UnitOfWork:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         source: str,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[list[OutboxMessage]], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._source = source
         self._on_commit = on_commit
         self._events: list[CloudEvent] = []
+        self._rows: list[OutboxMessage] = []
+        self._batch = False
         self._session: AsyncSession | None = None
 
     @property
@@ -64,7 +74,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessionmaker()
-        self._events = []
+        self._events, self._rows = [], []
         return self
 
     async def __aexit__(
@@ -87,15 +97,15 @@ class UnitOfWork:
             updates["correlationid"] = current_correlation_id()
         if updates:
             event = event.model_copy(update=updates)
-        self.session.add(
-            OutboxMessage(
-                id=event.id,
-                type=event.type,
-                subject=event.subject,
-                correlation_id=event.correlationid,
-                payload=event.model_dump_json(),
-            )
+        row = OutboxMessage(
+            id=event.id,
+            type=event.type,
+            subject=event.subject,
+            correlation_id=event.correlationid,
+            payload=event.model_dump_json(),
         )
+        self.session.add(row)
+        self._rows.append(row)
         self._events.append(event)
         return event
 
@@ -129,21 +139,67 @@ class UnitOfWork:
         """Tell whether this service already applied the event with `event_id`."""
         return await self.session.get(InboxMessage, event_id) is not None
 
+    async def claim(self, event: CloudEvent) -> bool:
+        """Record the event as applied now; False when it already was (one round trip)."""
+        insert = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        stmt = insert(InboxMessage).values(event_id=event.id, type=event.type, received_at=utcnow())
+        result = await self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["event_id"])
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def claim_many(self, events: list[CloudEvent]) -> set[str]:
+        """Record many events as applied in one statement; return the ids that were new."""
+        if not events:
+            return set()
+        unique = {e.id: e for e in events}
+        insert = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        now = utcnow()
+        stmt = (
+            insert(InboxMessage)
+            .values(
+                [{"event_id": e.id, "type": e.type, "received_at": now} for e in unique.values()]
+            )
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(col(InboxMessage.event_id))
+        )
+        return {row[0] for row in (await self.session.execute(stmt)).all()}
+
+    def begin_batch(self) -> None:
+        """Apply several events in this one transaction: handlers' commits only flush."""
+        self._batch = True
+
+    async def end_batch(self) -> None:
+        """Commit the whole batch, then hand its outbox rows to the relay."""
+        self._batch = False
+        await self.commit()
+
     def mark_applied(self, event: CloudEvent) -> None:
         """Record the event as applied, in the same transaction as its effect."""
         self.session.add(InboxMessage(event_id=event.id, type=event.type))
 
     async def commit(self) -> None:
         """Commit the state change, outbox rows and audit rows together."""
+        if self._batch:
+            await self.session.flush()  # the batch commits once, at its end
+            return
         await self.session.commit()
-        if self._events and self._on_commit is not None:
-            self._on_commit()
-        self._events = []
+        if self._rows and self._on_commit is not None:
+            self._on_commit(self._rows)
+        self._events, self._rows = [], []
 
     async def rollback(self) -> None:
         """Discard everything done in this unit of work."""
+        if self._batch:
+            # One event cannot be undone inside a shared transaction: fail the batch, and
+            # the consumer applies each event on its own.
+            raise BatchAbort("a handler rolled back inside a batch")
         await self.session.rollback()
-        self._events = []
+        self._events, self._rows = [], []
 
 
 UowFactory = Callable[[], UnitOfWork]
