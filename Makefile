@@ -67,6 +67,7 @@ bench-outbox: install
 
 bench-signing: install
 	$(PY) services/signing/bench/bench_signing.py
+	$(PY) services/signing/bench/bench_service_signing.py
 
 clean:
 	rm -rf var out .pytest_cache .mypy_cache .ruff_cache
