@@ -108,9 +108,15 @@ class OutboxRelay:
                     continue
                 if time.monotonic() - last_sweep >= self._poll:
                     swept = await self.drain_once(min_age=self._grace)
-                    last_sweep = 0.0 if swept >= self._batch else time.monotonic()
-                    if swept >= self._batch:
-                        continue  # a backlog: keep going without sleeping
+                    while swept >= self._batch and not self._fresh:
+                        # A backlog: two batches in flight, so one's database round trips
+                        # overlap the other's publisher confirms (SKIP LOCKED keeps them apart).
+                        lanes = 2 if self._skip_locked else 1  # SQLite has no SKIP LOCKED
+                        counts = await asyncio.gather(
+                            *(self.drain_once(min_age=self._grace) for _ in range(lanes))
+                        )
+                        swept = max(counts)
+                    last_sweep = time.monotonic()
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
