@@ -28,8 +28,8 @@ from servicekit.relay import OutboxRelay
 from servicekit.tables import OutboxMessage
 from servicekit.testing import PostgresDatabase, amqp_url_or_skip, postgres_admin_url_or_skip
 from servicekit.uow import SYSTEM, UnitOfWork, UowFactory
-from sqlalchemy import insert, select
-from sqlmodel import SQLModel, col
+from sqlalchemy import insert
+from sqlmodel import SQLModel
 
 PAD = "x" * 700  # makes each event ~1 KB, like the baseline in shared/notes
 
@@ -165,6 +165,45 @@ async def consume(amqp_url: str, exchange: str, queue: str, db_url: str, expect:
     )
 
 
+async def write(db_url: str, amqp_url: str, exchange: str, rate: float, seconds: float) -> None:
+    """Writer process (a service replica): commit events at `rate`/s through the unit of work
+    with its own outbox relay; print when each commit returned."""
+    engine = create_engine(db_url)
+    sm = make_sessionmaker(engine)
+    relay = OutboxRelay(sessionmaker=sm, amqp_url=amqp_url, exchange=exchange, skip_locked=True)
+    await relay.start()
+    committed: dict[str, float] = {}
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+    start = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        async with UnitOfWork(sm, source="lexseal/bench", on_commit=relay.committed) as u:
+            e = u.publish(event(i))
+            await u.commit()
+            committed[e.id] = time.time()
+    await asyncio.sleep(1.0)  # let the relay publish the last commits
+    await relay.stop()
+    await engine.dispose()
+    print(json.dumps(committed), flush=True)
+
+
+async def _spawn(*args: str) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=64 * 1024 * 1024,  # each reports every event on one line
+    )
+    assert proc.stdout is not None
+    await proc.stdout.readline()  # "ready"
+    return proc
+
+
 async def latency(
     db_url: str,
     consumer_db_url: str,
@@ -173,12 +212,9 @@ async def latency(
     queue_prefix: str,
     rate: int,
     seconds: float,
+    writers: int,
 ) -> list[float]:
-    """Commit `rate` events/s through the unit of work; return commit→effect latencies (ms)."""
-    engine = create_engine(db_url)
-    sm = make_sessionmaker(engine)
-    relay = OutboxRelay(sessionmaker=sm, amqp_url=amqp_url, exchange=exchange, skip_locked=True)
-    await relay.start()
+    """Commit `rate` events/s from `writers` replicas; return commit→effect latencies (ms)."""
     queue = f"{queue_prefix}.bench"
     conn = await aio_pika.connect_robust(amqp_url)
     async with conn:
@@ -189,56 +225,28 @@ async def latency(
             routing_keys=["contract.withdrawn"],
             max_deliveries=5,
         )
-    total = int(rate * seconds)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--consumer",
-        amqp_url,
-        exchange,
-        queue,
-        consumer_db_url,
-        str(total),
-        stdout=asyncio.subprocess.PIPE,
-        limit=64 * 1024 * 1024,  # the consumer reports every event on one line
-    )
-    assert proc.stdout is not None
-    await proc.stdout.readline()  # "ready"
-    began = datetime.now(UTC)
+    total = int(rate / writers * seconds) * writers
+    consumer = await _spawn("--consumer", amqp_url, exchange, queue, consumer_db_url, str(total))
+    procs = [
+        await _spawn("--writer", db_url, amqp_url, exchange, str(rate / writers), str(seconds))
+        for _ in range(writers)
+    ]
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(b"go\n")
+        await p.stdin.drain()
     committed: dict[str, float] = {}
-    try:
-        start = time.perf_counter()
-        for i in range(total):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            async with UnitOfWork(sm, source="lexseal/bench", on_commit=relay.committed) as u:
-                e = u.publish(event(i))
-                await u.commit()
-                committed[e.id] = time.time()
-        out = await proc.stdout.readline()
-        await proc.wait()
-        async with sm() as session:
-            rows = (
-                await session.execute(
-                    select(col(OutboxMessage.created_at), col(OutboxMessage.published_at))
-                )
-            ).all()
-        lags = sorted(
-            (p - c).total_seconds() * 1000 for c, p in rows if p is not None and c >= began
-        )
-        print(f"  relay part: row created -> publish confirmed p50 {statistics.median(lags):.1f}")
-        print(f"  ms, p99 {pct(lags, 0.99):.1f} ms")
-    finally:
-        await relay.stop()
-        await engine.dispose()
-    report = json.loads(out)
+    for p in procs:
+        assert p.stdout is not None
+        committed.update(json.loads(await p.stdout.readline()))
+        await p.wait()
+    assert consumer.stdout is not None
+    report = json.loads(await consumer.stdout.readline())
+    await consumer.wait()
     applied: dict[str, float] = report["applied"]
     reach = sorted((report["started"][i] - t) * 1000 for i, t in committed.items() if i in applied)
-    print(
-        f"  commit -> apply starts (relay + broker + queueing) p50 {statistics.median(reach):.1f}"
-    )
-    print(f"  ms, p99 {pct(reach, 0.99):.1f} ms")
+    print(f"  commit -> apply starts (relay, broker, queueing) p50 {statistics.median(reach):.1f}")
+    print(f"  ms, p99 {pct(reach, 0.99):.1f} ms; {len(applied)} of {len(committed)} applied")
     return [(applied[i] - t) * 1000 for i, t in committed.items() if i in applied]
 
 
@@ -253,6 +261,9 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--batch", type=int, default=500, help="relay batch size")
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument(
+        "--writers", type=int, default=1, help="writer processes (service replicas) sharing --rate"
+    )
     args = parser.parse_args()
     amqp_url = amqp_url_or_skip()
     run = uuid.uuid4().hex[:8]
@@ -272,7 +283,14 @@ async def main() -> None:
             raw_rate = await raw
             relay = await relay_rate(db_url, amqp_url, exchange, args.n, args.batch)
             lat = await latency(
-                db_url, consumer_db_url, amqp_url, exchange, prefix, args.rate, args.seconds
+                db_url,
+                consumer_db_url,
+                amqp_url,
+                exchange,
+                prefix,
+                args.rate,
+                args.seconds,
+                args.writers,
             )
     finally:
         conn2 = await aio_pika.connect_robust(amqp_url)
@@ -286,7 +304,8 @@ async def main() -> None:
         f"ratio {relay / raw_rate:.2f}x  (target >= 0.70x)"
     )
     print(
-        f"commit -> consumer's effect committed, at {args.rate}/s for {args.seconds:.0f}s: "
+        f"commit -> consumer's effect committed, {args.rate}/s from {args.writers} writer(s), "
+        f"{args.seconds:.0f}s: "
         f"{len(lat)} events, p50 {statistics.median(lat):.1f} ms, p99 {pct(lat, 0.99):.1f} ms "
         f"(target p99 < 50 ms)"
     )
@@ -296,5 +315,8 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--consumer":
         a = sys.argv[2:]
         asyncio.run(consume(a[0], a[1], a[2], a[3], int(a[4])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--writer":
+        a = sys.argv[2:]
+        asyncio.run(write(a[0], a[1], a[2], float(a[3]), float(a[4])))
     else:
         asyncio.run(main())
