@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
-from servicekit.testing import PostgresDatabase, amqp_url_or_skip, postgres_admin_url_or_skip
 
-
-@pytest.fixture(scope="session")
-def amqp_url() -> str:
-    return amqp_url_or_skip()
+pytest_plugins = ["servicekit.pytest_plugin"]  # amqp_url, pg_url
 
 
 @pytest.fixture
@@ -32,13 +28,6 @@ async def cleanup_topology(amqp_url: str, names: dict[str, str]) -> AsyncIterato
     async with conn:
         ch = await conn.channel()
         await delete_topology(ch, exchange=names["exchange"], queues=queues)
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    admin = postgres_admin_url_or_skip()
-    with PostgresDatabase(admin, prefix="kit") as url:
-        yield url
 
 
 @pytest.fixture

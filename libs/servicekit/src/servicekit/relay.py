@@ -64,10 +64,6 @@ class OutboxRelay:
         self._exchange: AbstractExchange | None = None
         self._stopping = False
 
-    def wake(self) -> None:
-        """Ask the relay to sweep the outbox now."""
-        self._wakeup.set()
-
     def committed(self, rows: Sequence[OutboxMessage]) -> None:
         """Take rows the unit of work has just committed, to publish them right away."""
         self._fresh.extend((r.id, r.type, r.payload, r.correlation_id, r.created_at) for r in rows)

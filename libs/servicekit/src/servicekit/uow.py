@@ -9,13 +9,11 @@ from types import TracebackType
 from typing import Any
 
 from lexseal_events import CloudEvent
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from .context import current_correlation_id
-from .db import utcnow
+from .db import dialect_insert, utcnow
 from .tables import AuditEntry, InboxMessage, OutboxMessage
 
 
@@ -141,23 +139,14 @@ class UnitOfWork:
 
     async def claim(self, event: CloudEvent) -> bool:
         """Record the event as applied now; False when it already was (one round trip)."""
-        insert = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        stmt = insert(InboxMessage).values(event_id=event.id, type=event.type, received_at=utcnow())
-        result = await self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=["event_id"])
-        )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return event.id in await self.claim_many([event])
 
     async def claim_many(self, events: list[CloudEvent]) -> set[str]:
         """Record many events as applied in one statement; return the ids that were new."""
         if not events:
             return set()
         unique = {e.id: e for e in events}
-        insert = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
+        insert = dialect_insert(self.session)
         now = utcnow()
         stmt = (
             insert(InboxMessage)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from servicekit.db import dialect_insert
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import Letter, NumberCounter, StoredDocument
@@ -73,8 +72,7 @@ class LetterRepository:
 
     async def next_number(self, *, year: int, type_code: str) -> int:
         """Take the next sequence for (year, type), locking its row until the transaction ends."""
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = dialect_insert(self.session)
         values = {"year": year, "type_code": type_code, "last_seq": 0}
         await self.session.execute(insert(NumberCounter).values(**values).on_conflict_do_nothing())
         # An UPDATE takes the row lock: a concurrent approval waits here until this

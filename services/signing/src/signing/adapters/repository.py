@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from servicekit.db import utcnow
+from servicekit.db import dialect_insert, utcnow
 from servicekit.tables import AuditEntry
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -157,8 +155,7 @@ class SigningRepository:
         digest = hashlib.sha256(data).hexdigest()
         # INSERT .. ON CONFLICT DO NOTHING: two envelopes of the same bytes prepared at once
         # must not collide on the primary key (a check-then-insert races).
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = dialect_insert(self.session)
         stmt = insert(StoredDocument).values(
             sha256=digest, size=len(data), data=data, created_at=utcnow()
         )
