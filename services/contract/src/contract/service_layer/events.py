@@ -142,21 +142,27 @@ async def _envelope_target(
     return contract
 
 
+async def _envelope_step(
+    uow: UnitOfWork,
+    event: InvitationCreated | CounterpartySigned | Declined | Voided | Expired,
+    *,
+    action: Action,
+    actor: Actor,
+    note: str | None = None,
+) -> None:
+    d = event.data
+    contract = await _envelope_target(
+        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=action
+    )
+    if contract is not None:
+        _apply(uow, contract, action=action, event_type=event.type, actor=actor, note=note)
+
+
 async def invitation_created(uow: UnitOfWork, event: InvitationCreated) -> None:
     """Show the application as waiting for the counterparty (待对方签章)."""
     d = event.data
-    contract = await _envelope_target(
-        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=Action.INVITE
-    )
-    if contract is not None:
-        _apply(
-            uow,
-            contract,
-            action=Action.INVITE,
-            event_type=event.type,
-            actor=SIGNING,
-            note=f"{d.signer_name} 邀请有效期至 {d.expires_at.isoformat()}",
-        )
+    note = f"{d.signer_name} 邀请有效期至 {d.expires_at.isoformat()}"
+    await _envelope_step(uow, event, action=Action.INVITE, actor=SIGNING, note=note)
 
 
 async def counterparty_signed(uow: UnitOfWork, event: CounterpartySigned) -> None:
@@ -167,62 +173,28 @@ async def counterparty_signed(uow: UnitOfWork, event: CounterpartySigned) -> Non
         if d.remaining_counterparties == 0
         else Action.COUNTERPARTY_SIGN
     )
-    contract = await _envelope_target(
-        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=action
-    )
-    if contract is not None:
-        _apply(
-            uow,
-            contract,
-            action=action,
-            event_type=event.type,
-            actor=Actor(id=d.signer_id, name=d.signer_name),
-            note=f"{d.signer_name} 已签章，剩余 {d.remaining_counterparties} 位",
-        )
+    note = f"{d.signer_name} 已签章，剩余 {d.remaining_counterparties} 位"
+    actor = Actor(id=d.signer_id, name=d.signer_name)
+    await _envelope_step(uow, event, action=action, actor=actor, note=note)
 
 
 async def declined(uow: UnitOfWork, event: Declined) -> None:
     """End the application: a signer declined."""
     d = event.data
-    contract = await _envelope_target(
-        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=Action.DECLINE
-    )
-    if contract is not None:
-        _apply(
-            uow,
-            contract,
-            action=Action.DECLINE,
-            event_type=event.type,
-            actor=Actor(id=d.signer_id, name=d.signer_name),
-            note=d.reason,
-        )
+    actor = Actor(id=d.signer_id, name=d.signer_name)
+    await _envelope_step(uow, event, action=Action.DECLINE, actor=actor, note=d.reason)
 
 
 async def voided(uow: UnitOfWork, event: Voided) -> None:
     """End the application: the envelope was voided."""
     d = event.data
-    contract = await _envelope_target(
-        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=Action.VOID
-    )
-    if contract is not None:
-        _apply(
-            uow,
-            contract,
-            action=Action.VOID,
-            event_type=event.type,
-            actor=Actor(id=d.actor_id, name=d.actor_id),
-            note=d.reason,
-        )
+    actor = Actor(id=d.actor_id, name=d.actor_id)
+    await _envelope_step(uow, event, action=Action.VOID, actor=actor, note=d.reason)
 
 
 async def expired(uow: UnitOfWork, event: Expired) -> None:
     """End the application: the envelope lapsed before every signature was in."""
-    d = event.data
-    contract = await _envelope_target(
-        uow, contract_id=d.contract_id, envelope_id=d.envelope_id, action=Action.EXPIRE
-    )
-    if contract is not None:
-        _apply(uow, contract, action=Action.EXPIRE, event_type=event.type, actor=SIGNING)
+    await _envelope_step(uow, event, action=Action.EXPIRE, actor=SIGNING)
 
 
 async def completed(
