@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from servicekit.app import create_service_app
 
+from .adapters.page_cache import PageImageCache
 from .config import Settings, get_settings
 from .entrypoints import api, api_addresses, api_admin, api_shares, internal
 from .entrypoints.consumers import build_consumer
@@ -37,4 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_dir=MIGRATIONS,
     )
     install_letter_errors(app)
+    app.state.page_images = PageImageCache(
+        settings.page_image_dir, max_bytes=settings.page_image_cache_mb * 1024 * 1024
+    )
     return app

@@ -11,6 +11,7 @@ from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.config import ServiceSettings
 
+from .adapters.previews import MAX_DPI, MIN_DPI
 from .domain.case_serial import DEFAULT_CASE_SERIAL_PATTERN, compile_case_serial_pattern
 from .domain.numbering import (
     DEFAULT_LETTER_TYPES,
@@ -43,6 +44,10 @@ class Settings(ServiceSettings):
     share_ttl_hours: int = 7 * 24
     timezone: str = "Asia/Shanghai"
     preview_dpi: int = 100
+    # a page that takes pdftoppm longer is answered 503 preview_unavailable, not waited for
+    page_image_timeout_s: float = 20
+    # disk for page images under data_dir/page-images; the least recently used go first
+    page_image_cache_mb: int = 256
 
     @field_validator("number_pattern")
     @classmethod
@@ -69,6 +74,18 @@ class Settings(ServiceSettings):
         if value < 1:
             raise ValueError("share link TTL must be at least one hour")
         return value
+
+    @field_validator("preview_dpi")
+    @classmethod
+    def _dpi(cls, value: int) -> int:
+        if not MIN_DPI <= value <= MAX_DPI:
+            raise ValueError(f"preview_dpi must be between {MIN_DPI} and {MAX_DPI}")
+        return value
+
+    @property
+    def page_image_dir(self) -> Path:
+        """Return where page images are cached."""
+        return self.data_dir / "page-images"
 
     def check_font(self) -> None:
         """Refuse to run without the letter font: letters would print as empty boxes."""

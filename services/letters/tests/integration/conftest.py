@@ -9,6 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,9 +87,12 @@ def signing_stub() -> Iterator[SigningStub]:
 
 
 @pytest.fixture
-def settings(pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity) -> Settings:
+def settings(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> Settings:
     s = Settings(
         environment="test",
+        data_dir=tmp_path,
         database_url=pg_url,
         amqp_url=amqp_url,
         exchange=bus["exchange"],

@@ -9,32 +9,46 @@ import shutil
 import qrcode
 from qrcode.image.pil import PilImage
 
+# pdftoppm is a C parser: cap its address space and its time, as the contract service does.
+_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+MIN_DPI, MAX_DPI = 36, 300
+
 
 class PreviewUnavailable(RuntimeError):
-    """pdftoppm is missing or failed to render the page."""
+    """pdftoppm is missing, failed, or took too long to render the page."""
 
 
-async def page_png(pdf: bytes, *, page: int, dpi: int) -> bytes:
-    """Render one page (1-based) of `pdf` as a PNG with pdftoppm."""
+def _command(*, page: int, dpi: int) -> list[str]:
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise PreviewUnavailable("pdftoppm is not installed (Debian: poppler-utils)")
+    # the PDF on stdin; without an output root the PNG goes to stdout
+    command = [tool, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-"]
+    prlimit = shutil.which("prlimit")
+    if prlimit is not None:
+        # prlimit sets the limit, then execs pdftoppm.
+        command = [prlimit, f"--as={_MEMORY_LIMIT_BYTES}", "--", *command]
+    return command
+
+
+async def page_png(pdf: bytes, *, page: int, dpi: int, timeout_s: float = 20) -> bytes:
+    """Render one page (1-based) of `pdf` as a PNG with pdftoppm, within time and memory caps."""
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise PreviewUnavailable(f"dpi must be between {MIN_DPI} and {MAX_DPI}")
     proc = await asyncio.create_subprocess_exec(
-        tool,
-        "-png",
-        "-r",
-        str(dpi),
-        "-f",
-        str(page),
-        "-l",
-        str(page),
-        "-singlefile",
-        "-",  # the PDF on stdin; without an output root the PNG goes to stdout
+        *_command(page=page, dpi=dpi),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await proc.communicate(pdf)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(pdf), timeout_s)
+    except TimeoutError:
+        raise PreviewUnavailable(f"pdftoppm took longer than {timeout_s} s") from None
+    finally:
+        if proc.returncode is None:  # timed out, or the request went away while it ran
+            proc.kill()
+            await proc.wait()
     if proc.returncode != 0 or not out:
         raise PreviewUnavailable(f"pdftoppm failed: {err.decode(errors='replace')[:200]}")
     return out

@@ -58,7 +58,10 @@ class Letter(SQLModel, table=True):
     approver_id: str | None = Field(default=None, max_length=64)
     rejection_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     document_sha256: str | None = Field(default=None, max_length=64)
+    # counted once, when the approved PDF is rendered and when the sealed PDF arrives
+    page_count: int | None = None
     sealed_sha256: str | None = Field(default=None, max_length=64)
+    sealed_page_count: int | None = None
     verify_code: str | None = Field(default=None, max_length=128)
     verify_url: str | None = Field(default=None, max_length=500)
     seal_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -8,8 +8,11 @@ from servicekit.auth import CurrentUser
 
 from ..service_layer import applications, delivery, documents
 from ..service_layer.commands import DeliveryIn, LetterContentIn, LetterCreate, LetterUpdate
-from .deps import FilterDep, Lawyer, Limit, SettingsDep
+from .deps import FilterDep, Lawyer, Limit, PageImagesDep, SettingsDep
 from .schemas import (
+    PAGE_IMAGE,
+    SEALED_PAGE_IMAGE,
+    LetterPreviewPublic,
     LetterPublic,
     LettersPublic,
     LetterTypePublic,
@@ -111,6 +114,17 @@ async def withdraw(letter_id: str, uow: UowDep, user: Lawyer) -> LetterPublic:
     return LetterPublic.of(await applications.withdraw_letter(uow, user=user, letter_id=letter_id))
 
 
+@router.get("/letters/{letter_id}/preview", response_model=LetterPreviewPublic)
+async def preview(
+    letter_id: str, uow: UowDep, settings: SettingsDep, user: CurrentUser
+) -> LetterPreviewPublic:
+    """Describe the preview: live or approved, its hash and its page count."""
+    info = await documents.preview_info(uow, settings=settings, user=user, letter_id=letter_id)
+    return LetterPreviewPublic(
+        letter_id=letter_id, source=info.source, sha256=info.sha256, page_count=info.page_count
+    )
+
+
 @router.get("/letters/{letter_id}/preview.pdf")
 async def preview_pdf(
     letter_id: str, uow: UowDep, settings: SettingsDep, user: CurrentUser
@@ -120,14 +134,20 @@ async def preview_pdf(
     return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/letters/{letter_id}/pages/{page}.png")
+@router.get("/letters/{letter_id}/pages/{page}.png", response_class=Response, responses=PAGE_IMAGE)
 async def preview_page(
-    letter_id: str, page: int, uow: UowDep, settings: SettingsDep, user: CurrentUser
+    letter_id: str,
+    page: int,
+    uow: UowDep,
+    settings: SettingsDep,
+    cache: PageImagesDep,
+    user: CurrentUser,
 ) -> Response:
-    """Show one page of the letter as an image."""
+    """Show one page of the letter's preview as an image."""
     png = await documents.preview_page(
-        uow, settings=settings, user=user, letter_id=letter_id, page=page
+        uow, settings=settings, cache=cache, user=user, letter_id=letter_id, page=page
     )
+    # a draft's preview changes with every edit under the same URL
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -140,3 +160,24 @@ async def sealed_document(letter_id: str, uow: UowDep, user: CurrentUser) -> Res
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="letter-{letter_id}.pdf"'},
     )
+
+
+@router.get(
+    "/letters/{letter_id}/sealed/pages/{page}.png",
+    response_class=Response,
+    responses=SEALED_PAGE_IMAGE,
+)
+async def sealed_page(
+    letter_id: str,
+    page: int,
+    uow: UowDep,
+    settings: SettingsDep,
+    cache: PageImagesDep,
+    user: CurrentUser,
+) -> Response:
+    """Show one page of the sealed letter as an image (the applicant and letter staff)."""
+    png = await documents.sealed_page(
+        uow, settings=settings, cache=cache, user=user, letter_id=letter_id, page=page
+    )
+    # a letter is sealed once, so this URL always shows the same image
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -10,8 +10,15 @@ from servicekit.db import utcnow
 
 from ..domain.errors import ShareUnavailable
 from ..service_layer import sharing
-from .deps import Lawyer, SettingsDep
-from .schemas import ShareCreated, ShareOpenPublic, ShareOpensPublic, SharePublic, SharesPublic
+from .deps import Lawyer, PageImagesDep, SettingsDep
+from .schemas import (
+    SHARED_PAGE_IMAGE,
+    ShareCreated,
+    ShareOpenPublic,
+    ShareOpensPublic,
+    SharePublic,
+    SharesPublic,
+)
 from .share_page import render_share_page, render_unavailable_page
 
 router = APIRouter(prefix="/api/letters/letters/{letter_id}/shares", tags=["letters-shares"])
@@ -70,8 +77,11 @@ async def share_page(
         )
     except ShareUnavailable:
         return HTMLResponse(render_unavailable_page(), status_code=404)
-    pdf_url = f"{settings.public_base_url}/api/letters/share/{token}/document.pdf"
-    html = render_share_page(letter, firm_name=settings.firm_name, pdf_url=pdf_url)
+    api = f"{settings.public_base_url}/api/letters/share/{token}"
+    pages = [f"{api}/pages/{n}.png" for n in range(1, (letter.sealed_page_count or 0) + 1)]
+    html = render_share_page(
+        letter, firm_name=settings.firm_name, pdf_url=f"{api}/document.pdf", page_urls=pages
+    )
     return HTMLResponse(
         html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     )
@@ -94,4 +104,22 @@ async def share_document(token: str, request: Request, uow: UowDep) -> Response:
             "Content-Disposition": f'inline; filename="letter-{letter.id}.pdf"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+@public_router.get(
+    "/api/letters/share/{token}/pages/{page}.png",
+    response_class=Response,
+    responses=SHARED_PAGE_IMAGE,
+)
+async def share_page_image(
+    token: str, page: int, uow: UowDep, settings: SettingsDep, cache: PageImagesDep
+) -> Response:
+    """Show one page of the shared, sealed letter as an image."""
+    png = await sharing.shared_page(uow, settings=settings, cache=cache, token=token, page=page)
+    # no-store, like the PDF: a revoked link must stop showing the letter
+    return Response(
+        png,
+        media_type="image/png",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from servicekit.auth import ADMIN, LAWYER, LETTER_ADMIN, Principal, require_roles
 
+from ..adapters.page_cache import PageImageCache
 from ..adapters.repository import LetterFilter
 from ..config import Settings
 from ..domain.case_serial import CaseSerialInvalid, normalize_case_serial
@@ -17,6 +18,12 @@ def get_settings(request: Request) -> Settings:
     """Return the running service's settings."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_page_images(request: Request) -> PageImageCache:
+    """Return the running service's page-image cache."""
+    cache: PageImageCache = request.app.state.page_images
+    return cache
 
 
 def letter_filter(
@@ -44,6 +51,7 @@ def letter_filter(
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PageImagesDep = Annotated[PageImageCache, Depends(get_page_images)]
 FilterDep = Annotated[LetterFilter, Depends(letter_filter)]
 Lawyer = Annotated[Principal, Depends(require_roles(LAWYER))]
 LetterAdmin = Annotated[Principal, Depends(require_roles(LETTER_ADMIN, ADMIN))]

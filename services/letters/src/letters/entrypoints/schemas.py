@@ -6,8 +6,9 @@ import base64
 import binascii
 import json
 from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from servicekit.db import as_utc
 from servicekit.errors import Invalid
 
@@ -44,7 +45,14 @@ class LetterPublic(BaseModel):
     number: str | None
     approver_id: str | None
     rejection_reason: str | None
+    page_count: int | None = Field(
+        description="Pages of the approved letter PDF; null before approval (see /preview)"
+    )
     sealed: bool
+    sealed_page_count: int | None = Field(
+        description="Pages of the sealed PDF, served as images at "
+        "/api/letters/letters/{id}/sealed/pages/{page}.png; null until sealed"
+    )
     verify_code: str | None
     verify_url: str | None
     seal_error: str | None
@@ -63,6 +71,20 @@ class LetterPublic(BaseModel):
         )
         data["sealed"] = letter.sealed_sha256 is not None
         return cls.model_validate(data)
+
+
+class LetterPreviewPublic(BaseModel):
+    """What the preview shows: a live rendering of a draft, or the approved PDF."""
+
+    letter_id: str
+    source: Literal["live", "approved"] = Field(
+        description="live: rendered from the current text on each request; approved: the stored, "
+        "numbered PDF that is sent for sealing"
+    )
+    sha256: str
+    page_count: int | None = Field(
+        description="Pages of the preview, served at /api/letters/letters/{id}/pages/{page}.png"
+    )
 
 
 class LettersPublic(BaseModel):
@@ -152,6 +174,46 @@ class ShareOpenPublic(BaseModel):
 class ShareOpensPublic(BaseModel):
     data: list[ShareOpenPublic]
     count: int
+
+
+class ErrorDetailPublic(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorPublic(BaseModel):
+    """The one error shape: `{"error": {"code", "message", "details"}}`."""
+
+    error: ErrorDetailPublic
+
+
+def _error(codes: str) -> dict[str, Any]:
+    return {"model": ErrorPublic, "description": f"error.code: {codes}"}
+
+
+_PNG = {"description": "The page as a PNG image", "content": {"image/png": {}}}
+_NOT_A_PAGE = _error("validation_error (the page is not a whole number)")
+_UNAVAILABLE = _error("preview_unavailable (pdftoppm missing, failed or too slow)")
+PAGE_IMAGE: dict[int | str, dict[str, Any]] = {
+    200: _PNG,
+    404: _error("letter_not_found, page_out_of_range (details: page, page_count)"),
+    422: _error("validation_error, letter_text_unrenderable (a draft the font cannot print)"),
+    503: _UNAVAILABLE,
+}
+SEALED_PAGE_IMAGE: dict[int | str, dict[str, Any]] = {
+    200: _PNG,
+    404: _error("letter_not_found, page_out_of_range (details: page, page_count)"),
+    409: _error("letter_not_sealed"),
+    422: _NOT_A_PAGE,
+    503: _UNAVAILABLE,
+}
+SHARED_PAGE_IMAGE: dict[int | str, dict[str, Any]] = {
+    200: _PNG,
+    404: _error("share_unavailable (unknown, expired or revoked link), page_out_of_range"),
+    422: _NOT_A_PAGE,
+    503: _UNAVAILABLE,
+}
 
 
 def encode_cursor(letter: Letter) -> str:

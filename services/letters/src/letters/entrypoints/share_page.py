@@ -13,11 +13,15 @@ _STYLE = (
     "a.btn{display:inline-block;margin-top:1em;padding:.6em 1.2em;background:#a61b1b;"
     "color:#fff;text-decoration:none;border-radius:4px}"
     "embed{width:100%;height:80vh;margin-top:1em;border:1px solid #ccc}"
+    "img.page{display:block;width:100%;height:auto;margin-top:1em;border:1px solid #ccc;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.15)}"
 )
 
 
-def render_share_page(letter: Letter, *, firm_name: str, pdf_url: str) -> str:
-    """Return the page showing the letter's essentials, the PDF and a download link."""
+def render_share_page(
+    letter: Letter, *, firm_name: str, pdf_url: str, page_urls: list[str] | None = None
+) -> str:
+    """Return the page showing the letter's essentials, its pages and a download link."""
     rows = [
         ("函号", letter.number or ""),
         ("致", letter.recipient_org),
@@ -29,6 +33,16 @@ def render_share_page(letter: Letter, *, firm_name: str, pdf_url: str) -> str:
         rows.append(("验证", letter.verify_url))
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     url = escape(pdf_url, quote=True)
+    if page_urls:
+        # images, not an embedded PDF: phone browsers and WeChat show no inline PDF
+        total = len(page_urls)
+        shown = "".join(
+            f'<img class="page" src="{escape(src, quote=True)}" loading="lazy" '
+            f'alt="第 {n} 页，共 {total} 页">'
+            for n, src in enumerate(page_urls, start=1)
+        )
+    else:
+        shown = f'<embed src="{url}" type="application/pdf">'
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -36,7 +50,7 @@ def render_share_page(letter: Letter, *, firm_name: str, pdf_url: str) -> str:
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>{escape(firm_name)} 所函</h1><dl>{items}</dl>"
         f'<a class="btn" href="{url}" download>下载函件（PDF）</a>'
-        f'<embed src="{url}" type="application/pdf">'
+        f"{shown}"
         "</body></html>"
     )
 

@@ -28,7 +28,6 @@ from .common import (
     internal_document_url,
     load_letter,
     render,
-    sha256_hex,
     snapshot,
     status_of,
     today,
@@ -99,9 +98,9 @@ async def approve_letter(
         type_code=letter.letter_type,
         prefix=settings.number_prefix,
     )
-    pdf = await render(letter, settings=settings, number=number)
-    sha = sha256_hex(pdf)
-    await DocumentRepository(uow.session).put(sha256=sha, content=pdf)
+    rendered = await render(letter, settings=settings, number=number)
+    sha = rendered.sha256
+    await DocumentRepository(uow.session).put(sha256=sha, content=rendered.pdf)
     letter.status = Status.APPROVED
     letter.number = number
     letter.number_year = now_local.year
@@ -109,6 +108,7 @@ async def approve_letter(
     letter.approver_id = user.id
     letter.decided_at = utcnow()
     letter.document_sha256 = sha
+    letter.page_count = rendered.page_count
     if allow_past_letter_date and letter.letter_date < now_local:
         letter.past_date_allowed = True
     touch(letter)
@@ -133,9 +133,10 @@ async def approve_letter(
                 letter_type=letter.letter_type,
                 document=DocumentRef(
                     sha256=sha,
-                    size=len(pdf),
+                    size=len(rendered.pdf),
                     url=internal_document_url(settings, sha),
                     filename=f"letter-{letter.id}.pdf",
+                    page_count=rendered.page_count,
                 ),
             ),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from servicekit.db import utcnow
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
+from ..adapters.page_count import count_pages
 from ..adapters.render import FirmInfo, LetterContent, render_letter
 from ..adapters.repository import LetterRepository
 from ..adapters.tables import Letter
@@ -102,12 +104,24 @@ def content_of(letter: Letter, *, settings: Settings, number: str | None) -> Let
     )
 
 
-async def render(letter: Letter, *, settings: Settings, number: str | None) -> bytes:
-    """Render the letter as a PDF off the event loop."""
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A fresh rendering of a letter and what is known about it at once."""
+
+    pdf: bytes
+    sha256: str
+    page_count: int | None
+
+
+async def render(letter: Letter, *, settings: Settings, number: str | None) -> RenderedLetter:
+    """Render the letter as a PDF off the event loop, and count its pages while at it."""
     content = content_of(letter, settings=settings, number=number)
-    return await asyncio.to_thread(
-        render_letter, content, firm_of(settings), font_path=str(settings.font_path)
-    )
+
+    def work() -> RenderedLetter:
+        pdf = render_letter(content, firm_of(settings), font_path=str(settings.font_path))
+        return RenderedLetter(pdf=pdf, sha256=sha256_hex(pdf), page_count=count_pages(pdf))
+
+    return await asyncio.to_thread(work)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from lexseal_events import (
@@ -14,6 +15,7 @@ from lexseal_events import (
 from servicekit.internal import fetch_document
 from servicekit.uow import SYSTEM, UnitOfWork
 
+from ..adapters.page_count import count_pages
 from ..adapters.repository import DocumentRepository, LetterRepository
 from ..config import Settings
 from ..domain import letters as rules
@@ -36,8 +38,10 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
         return
     content = await fetch_document(data.document, secret=settings.internal_secret)
     await DocumentRepository(uow.session).put(sha256=data.document.sha256, content=content)
+    page_count = await asyncio.to_thread(count_pages, content)
     before = snapshot(letter)
     letter.sealed_sha256 = data.document.sha256
+    letter.sealed_page_count = page_count
     letter.verify_code = data.verify_code
     letter.verify_url = data.verify_url
     letter.seal_error = None
@@ -65,7 +69,7 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
                     size=len(content),
                     url=internal_document_url(settings, data.document.sha256),
                     filename=f"letter-{letter.id}-sealed.pdf",
-                    page_count=data.document.page_count,
+                    page_count=page_count,
                 ),
                 verify_code=data.verify_code,
                 verify_url=data.verify_url,

@@ -15,12 +15,14 @@ from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.address_repository import ShareRepository
+from ..adapters.page_cache import PageImageCache
 from ..adapters.previews import qr_png
 from ..adapters.repository import DocumentRepository, LetterRepository
 from ..adapters.tables import Letter, Share, ShareOpen
 from ..config import Settings
 from ..domain.errors import NotSealed, ShareUnavailable
 from ..domain.letters import Kind
+from . import documents
 from .common import load_letter
 
 
@@ -128,25 +130,43 @@ def share_state(share: Share, *, now: datetime) -> str:
     return "expired" if as_utc(share.expires_at) <= now else "active"
 
 
-async def open_share(
-    uow: UnitOfWork, *, token: str, what: str, ip: str | None, user_agent: str | None
-) -> tuple[Letter, bytes | None]:
-    """Log one opening of a live share link; return the letter (and the PDF when downloading)."""
-    shares = ShareRepository(uow.session)
-    share = await shares.by_token_hash(_hash(token))
+async def _live_share(uow: UnitOfWork, *, token: str) -> tuple[Share, Letter]:
+    share = await ShareRepository(uow.session).by_token_hash(_hash(token))
     if share is None or share_state(share, now=utcnow()) != "active":
         raise ShareUnavailable()
     letter = await LetterRepository(uow.session).get(share.letter_id)
     if letter is None or letter.sealed_sha256 is None:
         raise ShareUnavailable()
+    return share, letter
+
+
+async def open_share(
+    uow: UnitOfWork, *, token: str, what: str, ip: str | None, user_agent: str | None
+) -> tuple[Letter, bytes | None]:
+    """Log one opening of a live share link; return the letter (and the PDF when downloading)."""
+    share, letter = await _live_share(uow, token=token)
     pdf = None
     if what == "document":
-        doc = await DocumentRepository(uow.session).get(letter.sealed_sha256)
+        sealed = letter.sealed_sha256
+        doc = await DocumentRepository(uow.session).get(sealed) if sealed else None
         if doc is None:
             raise ShareUnavailable()
         pdf = doc.content
-    shares.add_open(
+    ShareRepository(uow.session).add_open(
         ShareOpen(share_id=share.id, what=what, ip=ip, user_agent=(user_agent or "")[:512] or None)
     )
     await uow.commit()
     return letter, pdf
+
+
+async def shared_page(
+    uow: UnitOfWork, *, settings: Settings, cache: PageImageCache, token: str, page: int
+) -> bytes:
+    """Return one page of a shared letter as a PNG image.
+
+    Not logged as an opening: the images belong to the share page, whose opening is logged.
+    """
+    _, letter = await _live_share(uow, token=token)
+    return await documents.sealed_page_of(
+        uow, settings=settings, cache=cache, letter=letter, page=page
+    )
