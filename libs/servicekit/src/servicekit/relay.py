@@ -2,13 +2,15 @@
 
 Two paths publish the same table:
 - the fast path: right after a commit, the unit of work hands this process's relay the rows
-  it just committed; they are published at once (no database read before publishing) and
-  marked sent afterwards. This is what keeps commit → consumer latency low.
+  it just committed; they are published at once (no database read before publishing). They
+  are marked sent afterwards, many at a time (one UPDATE every `mark_interval`, or when a
+  batch is full): a transaction per publish doubled the database work of a writer and
+  delayed the next publish. This is what keeps commit → consumer latency low.
 - the sweep: every poll interval, rows still unsent after a grace period (the process died
   before publishing, the broker was down, another replica's rows) are locked with
   `FOR UPDATE SKIP LOCKED`, published and marked sent. Nothing committed is ever lost.
-A row may occasionally be published twice (a crash between confirm and mark); consumers are
-idempotent, so that changes nothing.
+A row may occasionally be published twice (a crash between confirm and mark, or a mark that
+failed); consumers are idempotent, so that changes nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
@@ -29,11 +31,9 @@ from sqlmodel import col
 from .db import utcnow
 from .messaging import declare_exchange
 from .metrics import OUTBOX_PUBLISHED, OUTBOX_RELAY_ERRORS
-from .tables import OutboxMessage
+from .tables import OutboxMessage, OutboxRow
 
 log = logging.getLogger("servicekit.relay")
-
-Row = tuple[str, str, str, str, datetime]  # id, type, payload, correlation id, created at
 
 
 class OutboxRelay:
@@ -49,6 +49,7 @@ class OutboxRelay:
         batch: int = 500,
         poll_interval: float = 0.5,
         sweep_grace: float = 2.0,
+        mark_interval: float = 0.2,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._amqp_url = amqp_url
@@ -57,16 +58,19 @@ class OutboxRelay:
         self._batch = batch
         self._poll = poll_interval
         self._grace = sweep_grace
+        self._mark_interval = min(mark_interval, sweep_grace / 4)  # marked before swept
         self._wakeup = asyncio.Event()
-        self._fresh: list[Row] = []
+        self._fresh: list[OutboxRow] = []
+        self._unmarked: list[str] = []  # published by the fast path, not yet marked sent
+        self._mark_due = 0.0  # when the oldest of them must be marked (monotonic)
         self._task: asyncio.Task[None] | None = None
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
         self._stopping = False
 
-    def committed(self, rows: Sequence[OutboxMessage]) -> None:
+    def committed(self, rows: Sequence[OutboxRow]) -> None:
         """Take rows the unit of work has just committed, to publish them right away."""
-        self._fresh.extend((r.id, r.type, r.payload, r.correlation_id, r.created_at) for r in rows)
+        self._fresh.extend(rows)
         self._wakeup.set()
 
     @property
@@ -89,6 +93,10 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        try:
+            await self._mark_published()
+        except Exception:  # the rows are published again by a sweep: harmless
+            log.warning("could not mark %d published rows sent", len(self._unmarked))
         if self._connection is not None:
             await self._connection.close()
 
@@ -101,6 +109,11 @@ class OutboxRelay:
             try:
                 if self._fresh:
                     await self._publish_fresh()
+                if self._unmarked and (
+                    len(self._unmarked) >= self._batch or time.monotonic() >= self._mark_due
+                ):
+                    await self._mark_published()
+                if self._fresh:
                     continue
                 if time.monotonic() - last_sweep >= self._poll:
                     swept = await self.drain_once(min_age=self._grace)
@@ -120,19 +133,33 @@ class OutboxRelay:
                 # Nothing is marked sent unless confirmed; the sweep retries what is left.
                 OUTBOX_RELAY_ERRORS.inc()
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                self._fresh.clear()  # the sweep publishes them after the grace period
+                # the sweep publishes these after the grace period
+                self._fresh.clear()
+                self._unmarked.clear()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
+            timeout = self._poll
+            if self._unmarked:
+                timeout = max(0.0, min(timeout, self._mark_due - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
 
     async def _publish_fresh(self) -> None:
         rows, self._fresh = self._fresh[: self._batch], self._fresh[self._batch :]
         await self._publish(rows)
-        async with self._sessionmaker() as session, session.begin():
-            await self._mark_sent(session, [r[0] for r in rows])
         OUTBOX_PUBLISHED.inc(len(rows))
+        if not self._unmarked:
+            self._mark_due = time.monotonic() + self._mark_interval
+        self._unmarked.extend(r.id for r in rows)
+
+    async def _mark_published(self) -> None:
+        """Mark what the fast path published as sent, in one statement."""
+        if not self._unmarked:
+            return
+        ids, self._unmarked = self._unmarked, []
+        async with self._sessionmaker() as session, session.begin():
+            await self._mark_sent(session, ids)
 
     async def drain_once(self, *, min_age: float = 0.0) -> int:
         """Publish one batch of unsent rows older than `min_age` seconds; return how many."""
@@ -154,7 +181,7 @@ class OutboxRelay:
                 stmt = stmt.where(col(OutboxMessage.created_at) < cutoff)
             if self._skip_locked:
                 stmt = stmt.with_for_update(skip_locked=True)
-            rows: list[Row] = [tuple(r) for r in (await session.execute(stmt)).all()]  # type: ignore[misc]
+            rows = [OutboxRow(*r) for r in (await session.execute(stmt)).all()]
             if not rows:
                 return 0
             await self._publish(rows)
@@ -162,7 +189,7 @@ class OutboxRelay:
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
-    async def _publish(self, rows: list[Row]) -> None:
+    async def _publish(self, rows: list[OutboxRow]) -> None:
         if self._exchange is None:
             raise RuntimeError("relay not started")
         exchange = self._exchange

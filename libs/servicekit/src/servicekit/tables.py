@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
@@ -27,6 +28,16 @@ class OutboxMessage(SQLModel, table=True):
     published_at: datetime | None = Field(
         default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )
+
+
+class OutboxRow(NamedTuple):
+    """What the relay needs of a committed outbox row to publish it."""
+
+    id: str
+    type: str
+    payload: str
+    correlation_id: str
+    created_at: datetime
 
 
 class InboxMessage(SQLModel, table=True):

@@ -9,12 +9,20 @@ from types import TracebackType
 from typing import Any
 
 from lexseal_events import CloudEvent
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from .context import current_correlation_id
 from .db import dialect_insert, utcnow
-from .tables import AuditEntry, InboxMessage, OutboxMessage
+from .tables import AuditEntry, InboxMessage, OutboxMessage, OutboxRow
+
+# Outbox and audit rows are written with one Core INSERT each at commit: building ORM
+# objects and flushing them through the unit of work cost more than the rest of a short
+# transaction (measured with bench/bench_outbox.py). Nothing reads them before commit.
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+_INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -48,13 +56,14 @@ class UnitOfWork:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         source: str,
-        on_commit: Callable[[list[OutboxMessage]], None] | None = None,
+        on_commit: Callable[[list[OutboxRow]], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._source = source
         self._on_commit = on_commit
-        self._events: list[CloudEvent] = []
-        self._rows: list[OutboxMessage] = []
+        self._outbox: list[dict[str, Any]] = []  # not yet written
+        self._audit: list[dict[str, Any]] = []  # not yet written
+        self._rows: list[OutboxRow] = []  # written in this transaction, for the relay
         self._batch = False
         self._session: AsyncSession | None = None
 
@@ -65,6 +74,10 @@ class UnitOfWork:
             raise RuntimeError("unit of work is not open")
         return self._session
 
+    def _require_open(self) -> None:
+        if self._session is None:
+            raise RuntimeError("unit of work is not open")
+
     @property
     def source(self) -> str:
         """Return the CloudEvents `source` this service publishes under."""
@@ -72,7 +85,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessionmaker()
-        self._events, self._rows = [], []
+        self._discard()
         return self
 
     async def __aexit__(
@@ -95,16 +108,18 @@ class UnitOfWork:
             updates["correlationid"] = current_correlation_id()
         if updates:
             event = event.model_copy(update=updates)
-        row = OutboxMessage(
-            id=event.id,
-            type=event.type,
-            subject=event.subject,
-            correlation_id=event.correlationid,
-            payload=event.model_dump_json(),
+        self._require_open()
+        self._outbox.append(
+            {
+                "id": event.id,
+                "type": event.type,
+                "subject": event.subject,
+                "correlation_id": event.correlationid,
+                "payload": event.model_dump_json(),
+                "created_at": utcnow(),
+                "published_at": None,
+            }
         )
-        self.session.add(row)
-        self._rows.append(row)
-        self._events.append(event)
         return event
 
     def audit(
@@ -118,19 +133,21 @@ class UnitOfWork:
         after: Any = None,
     ) -> None:
         """Record who changed what, in this transaction."""
-        self.session.add(
-            AuditEntry(
-                actor_id=actor.id,
-                actor_name=actor.name,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                before=_jsonable(before),
-                after=_jsonable(after),
-                ip=actor.ip,
-                user_agent=(actor.user_agent or "")[:512] or None,
-                correlation_id=current_correlation_id(),
-            )
+        self._require_open()
+        self._audit.append(
+            {
+                "at": utcnow(),
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": action,
+                "object_type": object_type,
+                "object_id": object_id,
+                "before": _jsonable(before),
+                "after": _jsonable(after),
+                "ip": actor.ip,
+                "user_agent": (actor.user_agent or "")[:512] or None,
+                "correlation_id": current_correlation_id(),
+            }
         )
 
     async def already_applied(self, event_id: str) -> bool:
@@ -146,17 +163,17 @@ class UnitOfWork:
         if not events:
             return set()
         unique = {e.id: e for e in events}
-        insert = dialect_insert(self.session)
         now = utcnow()
+        # One statement whatever the count: it is compiled once and prepared once per
+        # connection; several rows go as one multi-row INSERT ("insertmanyvalues").
         stmt = (
-            insert(InboxMessage)
-            .values(
-                [{"event_id": e.id, "type": e.type, "received_at": now} for e in unique.values()]
-            )
+            dialect_insert(self.session)(_INBOX)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(col(InboxMessage.event_id))
         )
-        return {row[0] for row in (await self.session.execute(stmt)).all()}
+        rows = [{"event_id": e.id, "type": e.type, "received_at": now} for e in unique.values()]
+        result = await self.session.execute(stmt, rows[0] if len(rows) == 1 else rows)
+        return {row[0] for row in result.all()}
 
     def begin_batch(self) -> None:
         """Apply several events in this one transaction: handlers' commits only flush."""
@@ -171,15 +188,29 @@ class UnitOfWork:
         """Record the event as applied, in the same transaction as its effect."""
         self.session.add(InboxMessage(event_id=event.id, type=event.type))
 
+    async def _write_pending(self) -> None:
+        session = self.session
+        await session.flush()  # the state change first, as the ORM orders it
+        if self._outbox:
+            rows, self._outbox = self._outbox, []
+            await session.execute(insert(_OUTBOX), rows[0] if len(rows) == 1 else rows)
+            self._rows.extend(
+                OutboxRow(r["id"], r["type"], r["payload"], r["correlation_id"], r["created_at"])
+                for r in rows
+            )
+        if self._audit:
+            rows, self._audit = self._audit, []
+            await session.execute(insert(_AUDIT), rows[0] if len(rows) == 1 else rows)
+
     async def commit(self) -> None:
         """Commit the state change, outbox rows and audit rows together."""
+        await self._write_pending()
         if self._batch:
-            await self.session.flush()  # the batch commits once, at its end
-            return
+            return  # the batch commits once, at its end
         await self.session.commit()
         if self._rows and self._on_commit is not None:
             self._on_commit(self._rows)
-        self._events, self._rows = [], []
+        self._discard()
 
     async def rollback(self) -> None:
         """Discard everything done in this unit of work."""
@@ -188,7 +219,10 @@ class UnitOfWork:
             # the consumer applies each event on its own.
             raise BatchAbort("a handler rolled back inside a batch")
         await self.session.rollback()
-        self._events, self._rows = [], []
+        self._discard()
+
+    def _discard(self) -> None:
+        self._outbox, self._audit, self._rows = [], [], []
 
 
 UowFactory = Callable[[], UnitOfWork]
