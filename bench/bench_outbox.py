@@ -22,6 +22,7 @@ from faststream.rabbit import RabbitBroker
 from lexseal_events import CloudEvent, ContractWithdrawn, ContractWithdrawnData
 from servicekit.consumer import EventConsumer, attach_to_broker
 from servicekit.db import create_engine, make_sessionmaker
+from servicekit.heap import freeze_startup_heap
 from servicekit.messaging import declare_exchange, declare_service_queue, delete_topology
 from servicekit.metrics import OUTBOX_PUBLISHED
 from servicekit.relay import OutboxRelay
@@ -151,12 +152,16 @@ async def consume(amqp_url: str, exchange: str, queue: str, db_url: str, expect:
     broker = RabbitBroker(amqp_url, logger=None)
     attach_to_broker(consumer, broker=broker, queue_name=queue, uow_factory=uow)
     await broker.start()
+    freeze_startup_heap()  # as a service does when its startup is done
     print("ready", flush=True)
+    cpu = time.process_time()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(consumer.done.wait(), timeout=120)
+    cpu = time.process_time() - cpu
     await broker.stop()
     await engine.dispose()
-    print(json.dumps({"applied": consumer.applied, "started": consumer.started}), flush=True)
+    report = {"applied": consumer.applied, "started": consumer.started, "cpu": cpu}
+    print(json.dumps(report), flush=True)
     print(
         f"  consumer part: apply (claim, effect, commit; per batch)"
         f" p50 {statistics.median(consumer.spent):.1f}"
@@ -172,9 +177,11 @@ async def write(db_url: str, amqp_url: str, exchange: str, rate: float, seconds:
     sm = make_sessionmaker(engine)
     relay = OutboxRelay(sessionmaker=sm, amqp_url=amqp_url, exchange=exchange, skip_locked=True)
     await relay.start()
+    freeze_startup_heap()  # as a service does when its startup is done
     committed: dict[str, float] = {}
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+    cpu = time.process_time()
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
         delay = start + i / rate - time.perf_counter()
@@ -186,8 +193,9 @@ async def write(db_url: str, amqp_url: str, exchange: str, rate: float, seconds:
             committed[e.id] = time.time()
     await asyncio.sleep(1.0)  # let the relay publish the last commits
     await relay.stop()
+    cpu = time.process_time() - cpu
     await engine.dispose()
-    print(json.dumps(committed), flush=True)
+    print(json.dumps({"committed": committed, "cpu": cpu}), flush=True)
 
 
 async def _spawn(*args: str) -> asyncio.subprocess.Process:
@@ -236,9 +244,12 @@ async def latency(
         p.stdin.write(b"go\n")
         await p.stdin.drain()
     committed: dict[str, float] = {}
+    writer_cpu = 0.0
     for p in procs:
         assert p.stdout is not None
-        committed.update(json.loads(await p.stdout.readline()))
+        written = json.loads(await p.stdout.readline())
+        committed.update(written["committed"])
+        writer_cpu += written["cpu"]
         await p.wait()
     assert consumer.stdout is not None
     report = json.loads(await consumer.stdout.readline())
@@ -247,6 +258,10 @@ async def latency(
     reach = sorted((report["started"][i] - t) * 1000 for i, t in committed.items() if i in applied)
     print(f"  commit -> apply starts (relay, broker, queueing) p50 {statistics.median(reach):.1f}")
     print(f"  ms, p99 {pct(reach, 0.99):.1f} ms; {len(applied)} of {len(committed)} applied")
+    print(
+        f"  CPU per event: writer (unit of work + relay) {writer_cpu / len(committed) * 1000:.2f}"
+        f" ms, consumer {report['cpu'] / len(committed) * 1000:.2f} ms"
+    )
     return [(applied[i] - t) * 1000 for i, t in committed.items() if i in applied]
 
 
@@ -264,6 +279,9 @@ async def main() -> None:
     parser.add_argument(
         "--writers", type=int, default=1, help="writer processes (service replicas) sharing --rate"
     )
+    parser.add_argument(
+        "--latency-only", action="store_true", help="skip the throughput runs (quicker)"
+    )
     args = parser.parse_args()
     amqp_url = amqp_url_or_skip()
     run = uuid.uuid4().hex[:8]
@@ -279,9 +297,10 @@ async def main() -> None:
                 async with engine.begin() as conn:
                     await conn.run_sync(SQLModel.metadata.create_all)
                 await engine.dispose()
-            raw = raw_publish_rate(amqp_url, exchange, args.n, 100)
-            raw_rate = await raw
-            relay = await relay_rate(db_url, amqp_url, exchange, args.n, args.batch)
+            raw_rate = relay = 0.0
+            if not args.latency_only:
+                raw_rate = await raw_publish_rate(amqp_url, exchange, args.n, 100)
+                relay = await relay_rate(db_url, amqp_url, exchange, args.n, args.batch)
             lat = await latency(
                 db_url,
                 consumer_db_url,
@@ -298,11 +317,12 @@ async def main() -> None:
             await delete_topology(
                 await conn2.channel(), exchange=exchange, queues=[f"{prefix}.bench"]
             )
-    print(f"raw aio-pika publish, 100 confirms in flight : {raw_rate:8.0f} msg/s   (baseline)")
-    print(
-        f"outbox relay (PostgreSQL, SKIP LOCKED)       : {relay:8.0f} ev/s    "
-        f"ratio {relay / raw_rate:.2f}x  (target >= 0.70x)"
-    )
+    if raw_rate:
+        print(f"raw aio-pika publish, 100 confirms in flight : {raw_rate:8.0f} msg/s   (baseline)")
+        print(
+            f"outbox relay (PostgreSQL, SKIP LOCKED)       : {relay:8.0f} ev/s    "
+            f"ratio {relay / raw_rate:.2f}x  (target >= 0.70x)"
+        )
     print(
         f"commit -> consumer's effect committed, {args.rate}/s from {args.writers} writer(s), "
         f"{args.seconds:.0f}s: "

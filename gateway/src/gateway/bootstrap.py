@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from servicekit.auth import TokenVerifier
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
+from servicekit.heap import freeze_startup_heap
 from servicekit.migrations import upgrade
 from servicekit.observability import CorrelationMiddleware, configure_logging
 from starlette.staticfiles import StaticFiles
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
                     raise RuntimeError(f"production refuses to start with demo users: {demo}")
             await upstreams.start()
             app.state.gateway = state
+            freeze_startup_heap()
             log.info("gateway ready on %s:%s", cfg.host, cfg.port)
             yield
         finally:

@@ -22,6 +22,7 @@ from .config import ServiceSettings
 from .consumer import EventConsumer, attach_to_broker
 from .db import create_engine, is_postgres, make_sessionmaker
 from .errors import install_error_handlers
+from .heap import freeze_startup_heap
 from .messaging import declare_service_queue
 from .migrations import upgrade
 from .observability import CorrelationMiddleware, configure_logging
@@ -154,6 +155,7 @@ def create_service_app(
                 stack.push_async_callback(broker.stop)
             if extra_lifespan is not None:
                 await stack.enter_async_context(extra_lifespan(app, kit))
+            freeze_startup_heap()
             log.info("%s ready on %s", settings.service_name, settings.internal_base_url)
             yield
 
