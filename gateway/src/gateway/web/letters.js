@@ -234,29 +234,39 @@ export async function edit({ id }) {
 
 // ---- detail ---------------------------------------------------------------------------------
 
+// Which page images to show: the sealed PDF's once sealed, else the preview's (the approved PDF,
+// or a live rendering of a draft, whose page count the preview endpoint reports).
+async function pageSource(l) {
+  const base = `/api/letters/letters/${l.id}`;
+  if (l.sealed && l.sealed_page_count) return { sealed: true, count: l.sealed_page_count, url: (n) => `${base}/sealed/pages/${n}.png` };
+  const count = l.page_count ?? (await get(`${base}/preview`)).page_count;
+  return { sealed: false, count, url: (n) => `${base}/pages/${n}.png` };
+}
+
 function previewSection(l) {
   const pages = h("div.letter-pages", loading());
+  const note = h("p.muted.small", { hidden: true }, "下图为审批稿（不含电子印章）；盖章件请打开或下载 PDF。 The images show the approved text; the seal is in the PDF.");
   const section = h("section.card",
-    h("div.section-head", h("h3", "函件内容预览 ", h("small", "Preview")),
+    h("div.section-head", l.sealed ? h("h3", "盖章函件 ", h("small", "Sealed letter")) : h("h3", "函件内容预览 ", h("small", "Preview")),
       h("div.actions",
         h("button.small", { type: "button", onclick: (e) => busy(e.target, async () => window.open(await blobUrl(`/api/letters/letters/${l.id}/${l.sealed ? "document" : "preview"}.pdf`), "_blank")) }, l.sealed ? "打开盖章 PDF Open sealed PDF" : "打开 PDF Open PDF"),
         l.sealed ? h("button.small.primary", { type: "button", onclick: (e) => busy(e.target, () => download(`/api/letters/letters/${l.id}/document.pdf`, `${l.number || "letter"}.pdf`)) }, "下载盖章函件 Sealed PDF") : null)),
-    l.sealed ? h("p.muted.small", "下图为审批稿（不含电子印章）；盖章件请打开或下载 PDF。 The images show the approved text; the seal is in the PDF.") : null,
+    note,
     pages);
   (async () => {
-    const imgs = [];
-    for (let n = 1; n <= 10; n++) {
-      try {
-        imgs.push(h("img.letter-page", { src: await blobUrl(`/api/letters/letters/${l.id}/pages/${n}.png`), alt: `第 ${n} 页 Page ${n}` }));
-      } catch (exc) {
-        if (n === 1) {
-          fill(pages, errorBox(exc));
-          return;
-        }
-        break; // past the last page
+    try {
+      const { sealed, count, url } = await pageSource(l);
+      // a sealed letter whose PDF could not be counted still shows its approved text
+      note.hidden = !(l.sealed && !sealed);
+      if (!count) return fill(pages, h("p.muted", "暂无页面图片 No page images"));
+      const imgs = [];
+      for (let n = 1; n <= count; n++) {
+        imgs.push(h("img.letter-page", { src: await blobUrl(url(n)), alt: `第 ${n} 页，共 ${count} 页 Page ${n} of ${count}` }));
+        fill(pages, imgs, n < count ? loading() : null);
       }
+    } catch (exc) {
+      fill(pages, errorBox(exc));
     }
-    fill(pages, imgs);
   })();
   return section;
 }
