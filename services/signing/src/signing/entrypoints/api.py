@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cnid import mask_credit_code, mask_resident_id
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, RISK_CONTROL, CurrentUser, Principal, require_roles
 
@@ -14,6 +15,7 @@ from ..adapters.providers import SandboxBankTransfer
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..domain import errors
+from ..domain.model import ENTERPRISE
 from ..service_layer import envelopes, evidence, invitations, signing
 from .deps import KeyringDep, PlacementIn, SettingsDep
 
@@ -22,15 +24,44 @@ PDF = "application/pdf"
 
 
 class SignerPublic(BaseModel):
+    """A signer and their progress; identifiers only ever masked."""
+
     signer_id: str
-    kind: str
+    kind: str = Field(description="individual, enterprise or firm")
     name: str
-    position: int
+    position: int = Field(description="0-based signing order: counterparties first, firm last")
     status: str
     method: str | None
     sandbox: bool
     verified_at: datetime | None
     signed_at: datetime | None
+    id_number_masked: str | None = Field(
+        description="resident ID or credit code, masked (e.g. 110***********002X); never whole"
+    )
+
+    @classmethod
+    def of(cls, row: EnvelopeSigner) -> SignerPublic:
+        """Return a signer row as the API shows it."""
+        return cls(
+            signer_id=row.signer_id,
+            kind=row.kind,
+            name=row.name,
+            position=row.position,
+            status=row.status,
+            method=row.method,
+            sandbox=row.sandbox,
+            verified_at=row.verified_at,
+            signed_at=row.signed_at,
+            id_number_masked=_masked_id(row),
+        )
+
+
+def _masked_id(row: EnvelopeSigner) -> str | None:
+    if not row.id_number:
+        return None
+    if row.kind == ENTERPRISE:
+        return mask_credit_code(row.id_number)
+    return mask_resident_id(row.id_number)
 
 
 class EnvelopePublic(BaseModel):
@@ -46,7 +77,9 @@ class EnvelopePublic(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     ended_reason: str | None
-    signers: list[SignerPublic] = []
+    signers: list[SignerPublic] = Field(
+        default=[], description="in signing order; empty in answers to void and firm-sign"
+    )
 
 
 class EnvelopesPublic(BaseModel):
@@ -70,7 +103,7 @@ class VoidIn(BaseModel):
 
 def _public(envelope: Envelope, signers: list[EnvelopeSigner] | None = None) -> EnvelopePublic:
     out = EnvelopePublic.model_validate(envelope, from_attributes=True)
-    out.signers = [SignerPublic.model_validate(s, from_attributes=True) for s in signers or []]
+    out.signers = [SignerPublic.of(s) for s in signers or []]
     return out
 
 
@@ -78,9 +111,9 @@ def _public(envelope: Envelope, signers: list[EnvelopeSigner] | None = None) -> 
 async def list_envelopes(
     uow: UowDep, user: CurrentUser, contract_id: str | None = None
 ) -> EnvelopesPublic:
-    """List the envelopes the caller may see, newest first."""
+    """List the envelopes the caller may see, newest first, each with its signers."""
     rows = await envelopes.list_envelopes(uow, user=user, contract_id=contract_id)
-    return EnvelopesPublic(data=[_public(r) for r in rows], count=len(rows))
+    return EnvelopesPublic(data=[_public(e, signers) for e, signers in rows], count=len(rows))
 
 
 @router.get("/envelopes/{envelope_id}", response_model=EnvelopePublic)

@@ -137,10 +137,13 @@ async def visible_envelope(
 
 async def list_envelopes(
     uow: UnitOfWork, *, user: Principal, contract_id: str | None
-) -> list[Envelope]:
-    """Return the envelopes the caller may see."""
+) -> list[tuple[Envelope, list[EnvelopeSigner]]]:
+    """Return the envelopes the caller may see, each with its signers in order."""
     owner = None if user.has(RISK_CONTROL) else user.id
-    return await SigningRepository(uow.session).envelopes(contract_id=contract_id, owner_id=owner)
+    repo = SigningRepository(uow.session)
+    envelopes = await repo.envelopes(contract_id=contract_id, owner_id=owner)
+    signers = await repo.signers_of_envelopes(contract_id=contract_id, owner_id=owner)
+    return [(e, signers.get(e.id, [])) for e in envelopes]
 
 
 async def envelope_detail(
