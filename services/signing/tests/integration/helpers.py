@@ -265,13 +265,14 @@ async def started(
     identity: TestIdentity,
     data_dir: Path,
     signers: list[SignerInfo] | None = None,
+    pdf: bytes | None = None,
     **settings_kw: Any,
 ) -> AsyncIterator[Started]:
     """Run the service, publish review.approved and yield once the envelope is prepared."""
     from servicekit.pytest_plugin import publish_raw, running
     from signing.bootstrap import create_app
 
-    pdf = contract_pdf()
+    pdf = pdf or contract_pdf()
     with serve({"/doc": (200, pdf)}) as base:
         app = create_app(settings_for(pg_url, amqp_url, bus, identity, data_dir, **settings_kw))
         async with running(app) as client:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, NumberObject, RectangleObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -27,3 +29,40 @@ def make_contract_pdf(*, pages: int = 3, title: str = "Service Agreement") -> by
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def make_blank_pdf(*, pages: int = 1) -> bytes:
+    """Build A4 pages with no ink at all (so the QR is the only thing a render shows)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for _ in range(pages):
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def reshape(
+    pdf: bytes,
+    *,
+    rotate: int | None = None,
+    mediabox: tuple[float, float, float, float] | None = None,
+    cropbox: tuple[float, float, float, float] | None = None,
+    on_tree: bool = False,
+) -> bytes:
+    """Return the PDF with every page turned / resized; `on_tree` puts them on /Pages instead."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    tree = writer.root_object["/Pages"]
+    for key, value in (("/Rotate", rotate), ("/MediaBox", mediabox), ("/CropBox", cropbox)):
+        if value is None:
+            continue
+        obj = NumberObject(value) if isinstance(value, int) else RectangleObject(value)
+        for page in writer.pages:
+            if on_tree:
+                page.pop(NameObject(key), None)
+            else:
+                page[NameObject(key)] = obj
+        if on_tree:
+            tree[NameObject(key)] = obj
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

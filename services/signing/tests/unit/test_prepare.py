@@ -9,7 +9,7 @@ from conftest import VERIFY_URL
 from factories import make_contract_pdf
 from pypdf import PdfReader
 from signing.adapters.errors import PdfError
-from signing.adapters.pdf import page_boxes, prepare, qr_box
+from signing.adapters.pdf import document_geometry, prepare
 
 from tools import decode_qr_codes, need
 
@@ -25,8 +25,8 @@ def test_every_page_gets_a_qr_that_decodes_to_the_verify_url(
 
 
 def test_qr_box_sits_small_in_the_bottom_right_corner(prepared_pdf: bytes) -> None:
-    (mediabox,) = set(page_boxes(prepared_pdf))
-    x1, y1, x2, y2 = qr_box(mediabox)
+    (mediabox,) = {page.box for page in document_geometry(prepared_pdf)}
+    x1, y1, x2, y2 = document_geometry(prepared_pdf)[0].qr_box
 
     assert mediabox == pytest.approx((0, 0, 595.2756, 841.8898))
     assert 60 <= x2 - x1 <= 72 and y2 - y1 < 85

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRM_NAME, Party
 from signing.adapters.errors import PlacementError
-from signing.adapters.pdf import PdfSigningEngine, page_boxes, qr_box
+from signing.adapters.pdf import PdfSigningEngine, document_geometry
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.verify import verify_pdf
 
@@ -116,7 +116,7 @@ def test_bad_placements_are_refused(
 def test_qr_box_is_what_placement_checks(
     prepared_pdf: bytes, parties: list[Party], engine: PdfSigningEngine
 ) -> None:
-    x1, _, _, y2 = qr_box(page_boxes(prepared_pdf)[0])
+    x1, _, _, y2 = document_geometry(prepared_pdf)[0].qr_box
     party = parties[0]
 
     with pytest.raises(PlacementError):

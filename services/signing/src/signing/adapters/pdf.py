@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from PIL import Image
-from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError as HankoPdfError
 from pyhanko.sign import fields
@@ -20,37 +20,23 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko.stamp import StaticStampStyle
 
+from ..domain.geometry import Box, PageGeometry, qr_box
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
-from .pdf_prepare import Box, page_boxes, prepare, qr_box
+from .pdf_prepare import document_geometry, page_geometry, prepare
 from .pki import IssuedCredential
 from .seal_xobject import EncodedImage, PrecompressedImage
 from .signer import CachedKeySigner
 
-__all__ = ["Box", "PdfSigningEngine", "page_boxes", "prepare", "qr_box"]
+__all__ = ["Box", "PageGeometry", "PdfSigningEngine", "document_geometry", "prepare", "qr_box"]
 
 MIN_SIDE = 20.0  # points; a smaller seal is unreadable
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # '.' would make a hierarchical name
 
 
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _inherited_mediabox(page: generic.DictionaryObject) -> Box:
-    node: Any = page
-    while node is not None:
-        if "/MediaBox" in node:
-            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
-            return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-        node = node.get("/Parent")
-        node = node.get_object() if node is not None else None
-    raise PdfError("page without a MediaBox", code="pdf_invalid")
-
-
 def check_placement(
     writer: IncrementalPdfFileWriter, *, page: int, box: Box, field_name: str
-) -> Box:
-    """Refuse a seal off the page, over the QR, too small, or a reused field; return mediabox."""
+) -> PageGeometry:
+    """Refuse a seal off the page, over the QR, too small, or a reused field; return the page."""
     if not _FIELD_NAME.match(field_name):
         raise PlacementError(f"invalid field name {field_name!r}", code="field_name_invalid")
     if list(fields.enumerate_sig_fields(writer, with_name=field_name)):
@@ -59,15 +45,16 @@ def check_placement(
     if not 0 <= page < count:
         raise PlacementError(f"page {page} not in 0..{count - 1}", code="page_out_of_range")
     page_ref, _ = writer.find_page_for_modification(page)  # type: ignore[no-untyped-call]
-    mediabox = _inherited_mediabox(page_ref.get_object())
+    # The same geometry the envelope API reports to clients (pages[].box and pages[].qr_box).
+    geometry = page_geometry(page_ref.get_object(), number=page + 1)
     x1, y1, x2, y2 = box
     if x2 - x1 < MIN_SIDE or y2 - y1 < MIN_SIDE:
         raise PlacementError("the seal box is too small or inverted", code="box_too_small")
-    if x1 < mediabox[0] or y1 < mediabox[1] or x2 > mediabox[2] or y2 > mediabox[3]:
+    if not geometry.contains(box):
         raise PlacementError("the seal box leaves the page", code="box_outside_page")
-    if _overlaps(box, qr_box(mediabox)):
+    if geometry.covers_qr(box):
         raise PlacementError("the seal box covers the verification QR code", code="box_covers_qr")
-    return mediabox
+    return geometry
 
 
 class PdfSigningEngine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import qrcode
 from PIL import Image, ImageDraw
@@ -12,27 +13,12 @@ from pypdf.errors import PdfReadError
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from ..domain.geometry import CAPTION_HEIGHT, QR_SIZE, PageGeometry, normal_box, normal_rotate
 from .errors import PdfError
 from .seals import DEFAULT_FONT, load_font
 
-Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in PDF points
-
-QR_SIZE = 66.0  # points: decodes at 150 dpi, small enough not to crowd the page
-CAPTION_HEIGHT = 9.0
-QR_MARGIN = 14.0
 QR_CAPTION = "扫码验签"
 _DPI = 300
-
-
-def qr_box(mediabox: Box) -> Box:
-    """Return the area the verification QR (with caption) occupies on a page."""
-    _, y0, x1, _ = mediabox
-    return (
-        x1 - QR_MARGIN - QR_SIZE,
-        y0 + QR_MARGIN,
-        x1 - QR_MARGIN,
-        y0 + QR_MARGIN + QR_SIZE + CAPTION_HEIGHT,
-    )
 
 
 def _reader(pdf_bytes: bytes) -> PdfReader:
@@ -47,14 +33,38 @@ def _reader(pdf_bytes: bytes) -> PdfReader:
         raise PdfError(f"not a readable PDF: {exc}", code="not_a_pdf") from exc
 
 
-def page_boxes(pdf_bytes: bytes) -> list[Box]:
-    """Return each page's mediabox, for placement checks in the UI and service."""
-    return [_as_box(page.mediabox) for page in _reader(pdf_bytes).pages]
+def _resolved(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
-def _as_box(rect: object) -> Box:
-    left, bottom, right, top = (float(v) for v in rect)  # type: ignore[attr-defined]
-    return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
+def _inherited(page: Any, key: str) -> Any:
+    # /MediaBox and /Rotate may sit on any ancestor in the page tree (PDF 32000-1, 7.7.3.4).
+    node = page
+    for _ in range(64):  # a cyclic /Parent chain must not hang the service
+        if node is None:
+            return None
+        if key in node:
+            return _resolved(node[key])
+        node = _resolved(node.get("/Parent"))
+    return None
+
+
+def page_geometry(page: Any, *, number: int) -> PageGeometry:
+    """Return a page's geometry from its dictionary (pypdf's or pyHanko's)."""
+    mediabox = _inherited(page, "/MediaBox")
+    if mediabox is None:
+        raise PdfError("page without a MediaBox", code="pdf_invalid")
+    try:
+        box = normal_box([float(_resolved(v)) for v in mediabox])
+    except (TypeError, ValueError) as exc:
+        raise PdfError(f"page {number} has a broken MediaBox", code="pdf_invalid") from exc
+    return PageGeometry(number=number, box=box, rotate=normal_rotate(_inherited(page, "/Rotate")))
+
+
+def document_geometry(pdf_bytes: bytes) -> list[PageGeometry]:
+    """Return every page's geometry, for placement in the UI; computed once per envelope."""
+    pages = _reader(pdf_bytes).pages
+    return [page_geometry(page, number=n) for n, page in enumerate(pages, start=1)]
 
 
 def qr_image(verify_url: str, *, font_path: Path = DEFAULT_FONT) -> Image.Image:
@@ -83,7 +93,7 @@ def qr_image(verify_url: str, *, font_path: Path = DEFAULT_FONT) -> Image.Image:
 def _overlay(width: float, height: float, image: Image.Image) -> PdfReader:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width, height))
-    x1, y1, x2, y2 = qr_box((0.0, 0.0, width, height))
+    x1, y1, x2, y2 = PageGeometry(number=1, box=(0.0, 0.0, width, height)).qr_box
     canvas.drawImage(ImageReader(image), x1, y1, width=x2 - x1, height=y2 - y1)
     canvas.showPage()
     canvas.save()
@@ -104,8 +114,10 @@ def prepare(pdf_bytes: bytes, verify_url: str, *, font_path: Path = DEFAULT_FONT
     image = qr_image(verify_url, font_path=font_path)
     overlays: dict[tuple[float, float], PdfReader] = {}
     writer = PdfWriter(clone_from=reader)
-    for page in writer.pages:
-        x0, y0, x1, y1 = _as_box(page.mediabox)
+    for number, page in enumerate(writer.pages, start=1):
+        # The overlay is drawn at the origin and moved to the page's MediaBox, so the QR lands
+        # exactly on PageGeometry.qr_box, the area placement keeps seals out of.
+        x0, y0, x1, y1 = page_geometry(page, number=number).box
         key = (x1 - x0, y1 - y0)
         if key not in overlays:
             overlays[key] = _overlay(*key, image)

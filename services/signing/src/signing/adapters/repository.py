@@ -9,6 +9,7 @@ from servicekit.db import dialect_insert, utcnow
 from servicekit.tables import AuditEntry
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from .tables import DepositChallenge, Envelope, EnvelopeSigner, Invitation, StoredDocument
@@ -51,10 +52,14 @@ class SigningRepository:
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def envelopes(self, *, contract_id: str | None, owner_id: str | None) -> list[Envelope]:
-        """Return envelopes, newest first, optionally of one contract / one owner."""
+        """Return envelopes, newest first, optionally of one contract / one owner.
+
+        Their page geometry is not loaded (lists never show it); touching it raises.
+        """
         stmt = (
             select(Envelope)
             .where(*_visible(contract_id=contract_id, owner_id=owner_id))
+            .options(defer(Envelope.pages, raiseload=True))  # type: ignore[arg-type]
             .order_by(col(Envelope.created_at).desc())
         )
         return list((await self.session.execute(stmt)).scalars())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -42,6 +43,9 @@ class Envelope(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     completed_at: datetime | None = Field(default=None, sa_column=_ts())
     ended_reason: str | None = Field(default=None, max_length=500)
+    # PageGeometry.to_json() per page, taken when the QR is stamped (signatures never move
+    # pages); None for envelopes prepared before it was kept.
+    pages: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class EnvelopeSigner(SQLModel, table=True):

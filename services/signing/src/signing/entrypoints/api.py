@@ -17,7 +17,8 @@ from ..adapters.tables import Envelope, EnvelopeSigner
 from ..domain import errors
 from ..domain.model import ENTERPRISE
 from ..service_layer import envelopes, evidence, invitations, signing
-from .deps import KeyringDep, PlacementIn, SettingsDep
+from .deps import KeyringDep, SettingsDep
+from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing", tags=["signing"])
 PDF = "application/pdf"
@@ -82,6 +83,12 @@ class EnvelopePublic(BaseModel):
     )
 
 
+class EnvelopeDetailPublic(EnvelopePublic):
+    pages: list[PagePublic] = Field(
+        description="every page: its size as shown and where a seal may go (placement coordinates)"
+    )
+
+
 class EnvelopesPublic(BaseModel):
     data: list[EnvelopePublic]
     count: int
@@ -116,11 +123,15 @@ async def list_envelopes(
     return EnvelopesPublic(data=[_public(e, signers) for e, signers in rows], count=len(rows))
 
 
-@router.get("/envelopes/{envelope_id}", response_model=EnvelopePublic)
-async def get_envelope(envelope_id: str, uow: UowDep, user: CurrentUser) -> EnvelopePublic:
-    """Return an envelope with its signers, their state and the signing order."""
-    envelope, signers = await envelopes.envelope_detail(uow, user=user, envelope_id=envelope_id)
-    return _public(envelope, signers)
+@router.get("/envelopes/{envelope_id}", response_model=EnvelopeDetailPublic)
+async def get_envelope(envelope_id: str, uow: UowDep, user: CurrentUser) -> EnvelopeDetailPublic:
+    """Return an envelope with its signers in signing order and its pages' geometry."""
+    envelope, signers, pages = await envelopes.envelope_detail(
+        uow, user=user, envelope_id=envelope_id
+    )
+    return EnvelopeDetailPublic(
+        **_public(envelope, signers).model_dump(), pages=[PagePublic.of(p) for p in pages]
+    )
 
 
 @router.post(

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field
 from servicekit.app import get_kit
 from servicekit.auth import client_ip
 from servicekit.uow import Actor
 
 from ..adapters.keyring import Keyring
 from ..config import Settings
-from ..domain.model import Placement
 
 
 def get_keyring(request: Request) -> Keyring:
@@ -40,17 +38,3 @@ def signer_actor(request: Request) -> Actor:
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SignerActor = Annotated[Actor, Depends(signer_actor)]
-
-
-class PlacementIn(BaseModel):
-    """Where a seal goes, in PDF points: 0-based page, lower-left corner, size."""
-
-    page: int = Field(ge=0)
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
-    width: float = Field(gt=0, le=600)
-    height: float = Field(gt=0, le=600)
-
-    def to_domain(self) -> Placement:
-        """Return the domain placement."""
-        return Placement(page=self.page, x=self.x, y=self.y, width=self.width, height=self.height)

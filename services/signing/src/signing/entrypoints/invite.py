@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from servicekit.app import UowDep
 
-from ..adapters import pdf, render
+from ..adapters import render
 from ..adapters.repository import SigningRepository
 from ..domain import errors
-from ..service_layer import deposits, identity, invitations, signing
-from ..service_layer.invitations import SignerSession
-from .deps import KeyringDep, PlacementIn, SignerActor
+from ..service_layer import deposits, envelopes, identity, invitations, signing
+from .deps import KeyringDep, SignerActor
+from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
 
@@ -43,42 +44,49 @@ class DeclineIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def _state(
-    s: SignerSession, *, sandbox: bool, pages: list[tuple[float, float, float, float]]
-) -> dict[str, Any]:
-    return {
-        "sandbox": sandbox,
-        "envelope": {
-            "id": s.envelope.id,
-            "title": s.envelope.title,
-            "status": s.envelope.status,
-            "verify_code": s.envelope.verify_code,
-        },
-        "signer": {
-            "signer_id": s.signer.signer_id,
-            "kind": s.signer.kind,
-            "name": s.signer.name,
-            "status": s.signer.status,
-            "method": s.signer.method,
-        },
-        "expires_at": s.invitation.expires_at,
-        "pages": [
-            {"width": b[2] - b[0], "height": b[3] - b[1], "qr_box": list(pdf.qr_box(b))}
-            for b in pages
-        ],
-    }
+class InviteEnvelopePublic(BaseModel):
+    id: str
+    title: str
+    status: str
+    verify_code: str
 
 
-@router.get("")
-async def state(token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep) -> dict[str, Any]:
+class InviteSignerPublic(BaseModel):
+    signer_id: str
+    kind: str
+    name: str
+    status: str
+    method: str | None
+
+
+class InviteStatePublic(BaseModel):
+    """What the signer's page needs: the document's pages, the signer and their progress."""
+
+    sandbox: bool
+    envelope: InviteEnvelopePublic
+    signer: InviteSignerPublic
+    expires_at: datetime
+    pages: list[PagePublic]
+
+
+@router.get("", response_model=InviteStatePublic)
+async def state(
+    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+) -> InviteStatePublic:
     """Return what the signer's page needs: document pages, the signer and their progress."""
     s = await invitations.open_session(
         uow, token=token, actor=actor, action="view", allow_closed=True
     )
-    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    pages = await envelopes.page_geometry(uow, s.envelope)
     await uow.commit()
     sandbox = keyring.face.sandbox if s.signer.kind == "individual" else keyring.bank.sandbox
-    return _state(s, sandbox=sandbox, pages=pdf.page_boxes(doc.data) if doc else [])
+    return InviteStatePublic(
+        sandbox=sandbox,
+        envelope=InviteEnvelopePublic.model_validate(s.envelope, from_attributes=True),
+        signer=InviteSignerPublic.model_validate(s.signer, from_attributes=True),
+        expires_at=s.invitation.expires_at,
+        pages=[PagePublic.of(p) for p in pages],
+    )
 
 
 @router.post("/verify/individual")

@@ -27,6 +27,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
+from ..domain.geometry import PageGeometry
 
 log = logging.getLogger("signing.envelopes")
 
@@ -39,6 +40,16 @@ def new_verify_code() -> str:
 def verify_url(settings: Settings, code: str) -> str:
     """Return the public verification link of a code."""
     return f"{settings.public_base_url}/verify/{code}"
+
+
+def _stamp(original: bytes, url: str) -> tuple[bytes, list[PageGeometry]]:
+    prepared = pdf.prepare(original, url)
+    return prepared, pdf.document_geometry(prepared)
+
+
+async def stamp_qr(original: bytes, *, url: str) -> tuple[bytes, list[PageGeometry]]:
+    """Stamp the verification QR on every page; return the new bytes and their pages."""
+    return await asyncio.to_thread(_stamp, original, url)
 
 
 async def prepare_envelope(
@@ -58,7 +69,7 @@ async def prepare_envelope(
         d.document, secret=settings.internal_secret, max_bytes=settings.max_document_bytes
     )
     code = new_verify_code()
-    prepared = await asyncio.to_thread(pdf.prepare, original, verify_url(settings, code))
+    prepared, pages = await stamp_qr(original, url=verify_url(settings, code))
     original_sha = await repo.store_document(original)
     current_sha = await repo.store_document(prepared)
     envelope = Envelope(
@@ -70,6 +81,7 @@ async def prepare_envelope(
         original_sha256=original_sha,
         current_sha256=current_sha,
         expires_at=utcnow() + timedelta(hours=settings.envelope_ttl_hours),
+        pages=[p.to_json() for p in pages],
     )
     repo.add(envelope)
     await repo.flush()
@@ -146,12 +158,25 @@ async def list_envelopes(
     return [(e, signers.get(e.id, [])) for e in envelopes]
 
 
+async def page_geometry(uow: UnitOfWork, envelope: Envelope) -> list[PageGeometry]:
+    """Return the envelope's pages as placement sees them (kept since the QR was stamped)."""
+    if envelope.pages is not None:
+        return [PageGeometry.from_json(p) for p in envelope.pages]
+    # Prepared before the geometry was kept: read it from the document (signatures never
+    # move pages, so the current bytes answer as well as the prepared ones).
+    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    if doc is None:
+        return []
+    return await asyncio.to_thread(pdf.document_geometry, doc.data)
+
+
 async def envelope_detail(
     uow: UnitOfWork, *, user: Principal, envelope_id: str
-) -> tuple[Envelope, list[EnvelopeSigner]]:
-    """Return an envelope and its signers in order."""
+) -> tuple[Envelope, list[EnvelopeSigner], list[PageGeometry]]:
+    """Return an envelope, its signers in order and its pages."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    return envelope, await SigningRepository(uow.session).signers(envelope.id)
+    signers = await SigningRepository(uow.session).signers(envelope.id)
+    return envelope, signers, await page_geometry(uow, envelope)
 
 
 def _end(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -18,14 +17,13 @@ from servicekit.errors import AppError
 from servicekit.internal import ClaimCheckError, fetch_document
 from servicekit.uow import SYSTEM, UnitOfWork
 
-from ..adapters import pdf
 from ..adapters.errors import AdapterError
 from ..adapters.keyring import Keyring
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import model
-from .envelopes import new_verify_code, verify_url
+from .envelopes import new_verify_code, stamp_qr, verify_url
 from .signing import apply_signature, document_ref
 
 log = logging.getLogger("signing.letters")
@@ -69,8 +67,7 @@ async def seal_letter(
     code = new_verify_code()
     repo = SigningRepository(uow.session)
     try:
-        prepared = await asyncio.to_thread(pdf.prepare, original, verify_url(settings, code))
-        last_page = len(pdf.page_boxes(prepared)) - 1
+        prepared, pages = await stamp_qr(original, url=verify_url(settings, code))
     except AdapterError as exc:
         _failed(uow, event, code=exc.code, reason=exc.message)
         return
@@ -84,6 +81,7 @@ async def seal_letter(
         original_sha256=await repo.store_document(original),
         current_sha256=await repo.store_document(prepared),
         expires_at=utcnow() + timedelta(days=1),
+        pages=[p.to_json() for p in pages],
     )
     repo.add(envelope)
     await repo.flush()
@@ -96,7 +94,7 @@ async def seal_letter(
     )
     repo.add(firm)
     x1, y1, x2, y2 = settings.letter_seal_box
-    placement = model.Placement(page=last_page, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
+    placement = model.Placement(page=len(pages) - 1, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
     try:
         await apply_signature(
             uow,

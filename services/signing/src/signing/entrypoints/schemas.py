@@ -1,0 +1,67 @@
+"""Schemas the lawyer's and the signer's routes share: where a seal goes, and the pages."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from ..domain.geometry import Box, PageGeometry
+from ..domain.model import Placement
+
+
+class PlacementIn(BaseModel):
+    """Where a seal goes: 0-based page, lower-left corner and size in placement coordinates.
+
+    Placement coordinates are PDF points in the page's user space, before /Rotate: the frame of
+    `pages[].box` and `pages[].qr_box`. The seal must lie inside `box` and clear of `qr_box`.
+    """
+
+    page: int = Field(ge=0)
+    x: float = Field(ge=0)
+    y: float = Field(ge=0)
+    width: float = Field(gt=0, le=600)
+    height: float = Field(gt=0, le=600)
+
+    def to_domain(self) -> Placement:
+        """Return the domain placement."""
+        return Placement(page=self.page, x=self.x, y=self.y, width=self.width, height=self.height)
+
+
+class BoxPublic(BaseModel):
+    """A rectangle in placement coordinates (PDF points): lower-left corner and size."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @classmethod
+    def of(cls, box: Box) -> BoxPublic:
+        """Return the rectangle of an (x1, y1, x2, y2) box."""
+        x1, y1, x2, y2 = box
+        return cls(x=x1, y=y1, width=x2 - x1, height=y2 - y1)
+
+
+class PagePublic(BaseModel):
+    """One page of the document: its size as shown, and where a seal may and may not go."""
+
+    number: int = Field(description="1-based, as in .../pages/{n}.png")
+    width: float = Field(description="points, as the page is shown (its image): /Rotate applied")
+    height: float = Field(description="points, as the page is shown (its image): /Rotate applied")
+    rotate: int = Field(description="the page's /Rotate: 0, 90, 180 or 270 degrees clockwise")
+    box: BoxPublic = Field(description="the page (MediaBox) in placement coordinates")
+    qr_box: BoxPublic = Field(
+        description="the verification QR with its caption, in placement coordinates: "
+        "a seal that overlaps it is refused (422 box_covers_qr); touching its edge is allowed"
+    )
+
+    @classmethod
+    def of(cls, page: PageGeometry) -> PagePublic:
+        """Return the page as the API shows it."""
+        return cls(
+            number=page.number,
+            width=page.width,
+            height=page.height,
+            rotate=page.rotate,
+            box=BoxPublic.of(page.box),
+            qr_box=BoxPublic.of(page.qr_box),
+        )
