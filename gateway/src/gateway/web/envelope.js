@@ -3,12 +3,10 @@
 import { blobUrl, download, get, post } from "./api.js";
 import { ENVELOPE_STATUS, SIGNER_KIND, SIGNER_STATUS, badge, busy, fmtTime, h, modal, toast } from "./ui.js";
 
-/** Return the newest envelope of a contract (with its signers), or null. */
+/** Return a contract's envelope (the open one, else the newest) with its signers, or null. */
 export async function envelopeOf(contractId) {
   const res = await get(`/api/signing/envelopes?contract_id=${encodeURIComponent(contractId)}`);
-  if (!res.data.length) return null;
-  const open = res.data.find((e) => e.status === "prepared") || res.data[0];
-  return get(`/api/signing/envelopes/${open.id}`);
+  return res.data.find((e) => e.status === "prepared") || res.data[0] || null;
 }
 
 async function invite(button, env, signer) {

@@ -3,14 +3,8 @@
 import { blobUrl, get, post } from "./api.js";
 import { CONTRACT_STATUS, badge, busy, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
 import { envelopeOf } from "./envelope.js";
+import { toImage, toPlacement } from "./pagegeom.js";
 
-// Signing renders page images with pdftoppm at 96 dpi (signing/adapters/render.py page_png).
-const PAGE_DPI = 96;
-const PX_TO_PT = 72 / PAGE_DPI;
-// The verification QR in the bottom-right corner (signing/adapters/pdf_prepare.py qr_box), points.
-const QR_SIZE = 66;
-const QR_MARGIN = 14;
-const QR_CAPTION = 9;
 const SEAL_WIDTH_PT = 120; // about 42 mm, the size of a firm's round seal
 
 export async function list() {
@@ -32,11 +26,9 @@ export async function list() {
     table);
 }
 
-/** The QR no-drop zone of a page, as fractions of the page (top-left origin). */
-function qrZone(wPt, hPt) {
-  const x1 = wPt - QR_MARGIN - QR_SIZE;
-  const y2 = QR_MARGIN + QR_SIZE + QR_CAPTION; // from the bottom
-  return { left: x1 / wPt, top: (hPt - y2) / hPt, width: QR_SIZE / wPt, height: (QR_SIZE + QR_CAPTION) / hPt };
+/** The QR no-drop zone of a page (the API's qr_box), as fractions of the page image. */
+function qrZone(page) {
+  return toImage(page, page.qr_box);
 }
 
 function overlaps(a, b) {
@@ -45,9 +37,11 @@ function overlaps(a, b) {
 
 export async function screen({ contract }) {
   const c = await get(`/api/contract/contracts/${contract}`);
-  const env = await envelopeOf(contract);
-  if (!env) return errorBox(new Error("该合同没有签署信封 No envelope for this contract"));
-  const pageCount = c.document?.page_count || 1;
+  const found = await envelopeOf(contract);
+  if (!found) return errorBox(new Error("该合同没有签署信封 No envelope for this contract"));
+  // The detail carries each page's size and QR box, in the coordinates the firm-sign call takes.
+  const env = await get(`/api/signing/envelopes/${found.id}`);
+  const pages = env.pages;
   const sealUrl = await blobUrl(`/api/signing/envelopes/${env.id}/firm-seal.png`);
   const sealImg = await new Promise((resolve, reject) => {
     const i = new Image();
@@ -57,7 +51,7 @@ export async function screen({ contract }) {
   });
   const sealAspect = sealImg.naturalHeight / sealImg.naturalWidth || 1;
 
-  const st = { page: 0, size: null, place: null }; // place: fractions {left, top, width, height}
+  const st = { page: 0, geom: null, place: null }; // place: fractions {left, top, width, height} of the image
   const pageImg = h("img.page-img", { alt: "合同页面 Page", draggable: false });
   const zone = h("div.qr-zone", { title: "验签二维码区域，不可盖章 QR code: no seal here" }, h("span", "二维码区 禁止盖章"));
   const placed = h("img.seal.placed", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false, hidden: true });
@@ -68,8 +62,8 @@ export async function screen({ contract }) {
   const pager = h("div.pager");
 
   function layout() {
-    if (!st.size) return;
-    const z = qrZone(st.size.w, st.size.h);
+    if (!st.geom) return;
+    const z = qrZone(st.geom);
     Object.assign(zone.style, { left: `${z.left * 100}%`, top: `${z.top * 100}%`, width: `${z.width * 100}%`, height: `${z.height * 100}%` });
     if (st.place && st.place.page === st.page) {
       placed.hidden = false;
@@ -77,21 +71,14 @@ export async function screen({ contract }) {
     } else placed.hidden = true;
     confirm.disabled = !st.place;
     if (st.place) {
-      const p = toPoints(st.place);
+      const p = toPlacement(st.place.geom, st.place);
       where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（左下角为原点 origin bottom-left）`;
     }
   }
 
-  function toPoints(place) {
-    const { w, h: hh } = place.size;
-    const width = place.width * w;
-    const height = place.height * hh;
-    return { page: place.page, x: place.left * w, y: hh - place.top * hh - height, width, height };
-  }
-
   async function showPage(n) {
     st.page = n;
-    st.size = null;
+    st.geom = null;
     for (const [i, b] of [...pager.querySelectorAll("button.pg")].entries()) b.classList.toggle("active", i === n);
     pageImg.removeAttribute("src");
     stage.classList.add("loading-page");
@@ -103,7 +90,7 @@ export async function screen({ contract }) {
         pageImg.src = url;
       });
       if (st.page !== n) return;
-      st.size = { w: pageImg.naturalWidth * PX_TO_PT, h: pageImg.naturalHeight * PX_TO_PT };
+      st.geom = pages[n];
     } catch (exc) {
       toast(`页面加载失败 Page failed: ${exc.message || exc}`, "error");
     } finally {
@@ -112,18 +99,18 @@ export async function screen({ contract }) {
     layout();
   }
 
-  for (let n = 0; n < pageCount; n++) {
+  for (let n = 0; n < pages.length; n++) {
     pager.append(h("button.pg", { type: "button", onclick: () => showPage(n) }, `${n + 1}`));
   }
 
   // ---- dragging with pointer events (mouse, pen, touch) ----
   let drag = null;
   function startDrag(e, from) {
-    if (!st.size) return;
+    if (!st.geom) return;
     e.preventDefault();
     const r = from.getBoundingClientRect();
     const pageRect = pageImg.getBoundingClientRect();
-    const width = (SEAL_WIDTH_PT / st.size.w) * pageRect.width; // the seal at page scale
+    const width = (SEAL_WIDTH_PT / st.geom.width) * pageRect.width; // the seal at page scale
     const height = width * sealAspect;
     // grab point relative to the seal, scaled to the on-page size
     const gx = ((e.clientX - r.left) / r.width) * width;
@@ -148,7 +135,7 @@ export async function screen({ contract }) {
       width,
       height,
     };
-    return { inside, place: clamped, onQr: overlaps(clamped, qrZone(st.size.w, st.size.h)) };
+    return { inside, place: clamped, onQr: overlaps(clamped, qrZone(st.geom)) };
   }
   function moveDrag(e) {
     if (!drag || e.pointerId !== drag.pointer) return;
@@ -172,7 +159,7 @@ export async function screen({ contract }) {
       toast("印章不能覆盖验签二维码 The seal may not cover the QR code", "error");
       return;
     }
-    st.place = { ...c.place, page: st.page, size: { ...st.size } };
+    st.place = { ...c.place, page: st.page, geom: st.geom };
     layout();
   }
   for (const el of [traySeal, placed]) {
@@ -190,7 +177,7 @@ export async function screen({ contract }) {
 
   confirm.onclick = async () => {
     if (!st.place) return;
-    const p = toPoints(st.place);
+    const p = toPlacement(st.place.geom, st.place);
     const body = { page: p.page, x: round2(p.x), y: round2(p.y), width: round2(p.width), height: round2(p.height) };
     if (!(await confirmDialog(`在第 ${p.page + 1} 页加盖律所印章并完成签署？此操作不可撤销。 Apply the firm seal? This cannot be undone.`, "确认签章 Seal"))) return;
     busy(confirm, async () => {
