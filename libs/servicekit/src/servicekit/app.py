@@ -140,7 +140,10 @@ def create_service_app(
                 # FastStream's per-message "Received"/"Processed" lines go to DEBUG: two log
                 # lines per event cost more than applying many events.
                 broker = RabbitBroker(
-                    settings.amqp_url, graceful_timeout=10, log_level=logging.DEBUG
+                    settings.amqp_url,
+                    graceful_timeout=10,
+                    log_level=logging.DEBUG,
+                    apply_types=False,  # see attach_to_broker
                 )
                 attach_to_broker(
                     consumer,

@@ -26,7 +26,6 @@ import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col
 
 from .db import utcnow
 from .messaging import declare_exchange
@@ -34,6 +33,10 @@ from .metrics import OUTBOX_PUBLISHED, OUTBOX_RELAY_ERRORS
 from .tables import OutboxMessage, OutboxRow
 
 log = logging.getLogger("servicekit.relay")
+
+# Core statements on the table: the ORM's bulk UPDATE (session synchronisation) and row
+# processing cost a fifth of the relay's time in a profile of a backlog drain.
+_T = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 class OutboxRelay:
@@ -165,20 +168,14 @@ class OutboxRelay:
         """Publish one batch of unsent rows older than `min_age` seconds; return how many."""
         async with self._sessionmaker() as session, session.begin():
             stmt = (
-                select(
-                    col(OutboxMessage.id),
-                    col(OutboxMessage.type),
-                    col(OutboxMessage.payload),
-                    col(OutboxMessage.correlation_id),
-                    col(OutboxMessage.created_at),
-                )
-                .where(col(OutboxMessage.published_at).is_(None))
-                .order_by(col(OutboxMessage.created_at))
+                select(_T.c.id, _T.c.type, _T.c.payload, _T.c.correlation_id, _T.c.created_at)
+                .where(_T.c.published_at.is_(None))
+                .order_by(_T.c.created_at)
                 .limit(self._batch)
             )
             if min_age > 0:
                 cutoff = utcnow() - timedelta(seconds=min_age)
-                stmt = stmt.where(col(OutboxMessage.created_at) < cutoff)
+                stmt = stmt.where(_T.c.created_at < cutoff)
             if self._skip_locked:
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = [OutboxRow(*r) for r in (await session.execute(stmt)).all()]
@@ -214,8 +211,4 @@ class OutboxRelay:
 
     @staticmethod
     async def _mark_sent(session: AsyncSession, ids: list[str]) -> None:
-        await session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids))
-            .values(published_at=utcnow())
-        )
+        await session.execute(update(_T).where(_T.c.id.in_(ids)).values(published_at=utcnow()))
