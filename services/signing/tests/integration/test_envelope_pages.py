@@ -7,18 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import make_marker_png, reshape
 from helpers import PERSON_ID, contract_pdf, started
 from lexseal_events import SignerInfo
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject, RectangleObject
 from servicekit.testing import TestIdentity
 from signing.adapters.pdf import document_geometry
 from signing.entrypoints.schemas import PagePublic
 
+from tools import colour_box, need, nss_db_trusting, run
+
 pytestmark = pytest.mark.integration
 
 A4_W, A4_H = 595.2756, 841.8898
 A4_QR = {"x": 515.2756, "y": 14.0, "width": 66.0, "height": 75.0}
+CROP = (150, 250, 600, 900)  # inside page 2's MediaBox, off every edge: 450 x 650 pt
 PERSON = [SignerInfo(signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1)]
 
 
@@ -28,7 +33,7 @@ def _turned_second_page() -> bytes:
     page = writer.pages[1]
     page[NameObject("/Rotate")] = NumberObject(90)
     page[NameObject("/MediaBox")] = RectangleObject((100, 200, 100 + A4_W, 200 + A4_H))
-    page[NameObject("/CropBox")] = RectangleObject((150, 250, 600, 900))
+    page[NameObject("/CropBox")] = RectangleObject(CROP)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -55,11 +60,16 @@ async def test_the_pages_tell_where_a_seal_may_go_and_the_server_agrees(
             "box": {"x": 0, "y": 0, "width": pytest.approx(A4_W), "height": pytest.approx(A4_H)},
             "qr_box": pytest.approx(A4_QR),
         }
-        # shown turned (landscape); placed, like the QR stamp, in the page's unturned frame
+        # placed as shown: the CropBox (450 x 650) turned to landscape, QR at its bottom right
         assert turned["number"] == 2 and turned["rotate"] == 90
-        assert (turned["width"], turned["height"]) == pytest.approx((A4_H, A4_W))
-        assert turned["box"] == pytest.approx({"x": 100, "y": 200, "width": A4_W, "height": A4_H})
-        assert turned["qr_box"] == pytest.approx({**A4_QR, "x": 615.2756, "y": 214.0})
+        assert (turned["width"], turned["height"]) == pytest.approx((650, 450))
+        assert turned["box"] == pytest.approx({"x": 0, "y": 0, "width": 650, "height": 450})
+        assert turned["qr_box"] == pytest.approx({**A4_QR, "x": 570})
+        # and the page images are that page
+        image = await s.client.get(f"/api/signing/envelopes/{s.eid}/pages/2.png", headers=s.lawyer)
+        assert Image.open(io.BytesIO(image.content)).size == pytest.approx(
+            (650 * 96 / 72, 450 * 96 / 72), abs=1.5
+        )
 
         tp = await s.invite("p1")
         assert (await s.client.get(tp)).json()["pages"] == s.envelope["pages"]
@@ -86,6 +96,50 @@ async def test_the_pages_tell_where_a_seal_may_go_and_the_server_agrees(
         assert now == s.envelope["pages"]
 
 
+async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_validates(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    need("pdftoppm", "pdfsig", "certutil")
+    async with started(
+        pg_url, amqp_url, bus, identity, tmp_path, signers=PERSON, pdf=_turned_second_page()
+    ) as s:
+        tp = await s.invite("p1")
+        await s.verify_person(tp)
+        # a drawn signature whose orientation shows: red, its top-left quarter blue
+        r = await s.client.post(f"{tp}/signature.png", content=make_marker_png())
+        assert r.status_code == 200, r.text
+        seal = {"page": 1, "x": 0, "y": 0, "width": 120, "height": 60}
+        assert (await s.client.post(f"{tp}/sign", json=seal)).status_code == 200
+        r = await s.client.post(
+            f"/api/signing/envelopes/{s.eid}/firm-sign",
+            json={"page": 0, "x": 72, "y": 72, "width": 120, "height": 120},
+            headers=s.risk,
+        )
+        assert r.status_code == 200, r.text
+
+        png = await s.client.get(f"/api/signing/envelopes/{s.eid}/pages/2.png", headers=s.lawyer)
+        pdf = await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)
+        root = (await s.client.get("/api/verify/ca.pem")).content
+
+    image = Image.open(io.BytesIO(png.content)).convert("RGB")
+    scale = 96 / 72  # the page images' dpi
+    red, blue = colour_box(image, "red"), colour_box(image, "blue")
+    assert red is not None and blue is not None
+    left, top, right, bottom = red[0], min(red[1], blue[1]), red[2], red[3]
+    # at the bottom-left corner of the page as shown, as wide and high as placed: upright
+    assert left <= 2 and bottom >= image.height - 2
+    assert (right - left, bottom - top) == pytest.approx((120 * scale, 60 * scale), abs=3)
+    assert blue[0] <= left + 1 and blue[1] <= top + 1
+    assert (blue[2] - left, blue[3] - top) == pytest.approx((60 * scale, 30 * scale), abs=3)
+
+    (tmp_path / "signed.pdf").write_bytes(pdf.content)
+    (tmp_path / "root.pem").write_bytes(root)
+    nss = nss_db_trusting(tmp_path / "root.pem", tmp_path / "nss")
+    out = run("pdfsig", "-nssdir", nss, tmp_path / "signed.pdf").stdout
+    assert out.count("Signature is Valid.") == 2, out
+    assert out.count("Certificate is Trusted.") == 2, out
+
+
 async def test_an_envelope_prepared_before_pages_were_kept_reads_them_from_its_document(
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
 ) -> None:
@@ -101,6 +155,43 @@ async def test_an_envelope_prepared_before_pages_were_kept_reads_them_from_its_d
         r = await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)
         assert r.json()["pages"] == s.envelope["pages"]
         assert [p["number"] for p in r.json()["pages"]] == [1, 2]
+
+
+async def test_an_envelope_stamped_before_the_qr_followed_rotate_keeps_its_qr_clear(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    from signing.adapters.repository import SigningRepository
+
+    async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=PERSON) as s:
+        # What the earlier rule made of a page turned 90°: the QR at the unturned MediaBox's
+        # bottom right, and stored rows without "crop" or "qr".
+        async with s.app.state.kit.uow() as uow:
+            repo = SigningRepository(uow.session)
+            envelope = await repo.envelope(s.eid)
+            assert envelope is not None
+            doc = await repo.document(envelope.current_sha256)
+            assert doc is not None
+            envelope.current_sha256 = await repo.store_document(reshape(doc.data, rotate=90))
+            envelope.pages = [
+                {"number": n, "box": [0, 0, A4_W, A4_H], "rotate": 90} for n in (1, 2)
+            ]
+            await uow.commit()
+
+        r = await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)
+        page = r.json()["pages"][1]
+        assert (page["width"], page["height"]) == pytest.approx((A4_H, A4_W))
+        # the QR is where it was stamped: the shown bottom left, on its side
+        assert page["qr_box"] == pytest.approx({"x": 14, "y": 14, "width": 75, "height": 66})
+
+        tp = await s.invite("p1")
+        assert (await s.client.get(tp)).json()["pages"] == r.json()["pages"]
+        await s.verify_person(tp)
+        over = {"page": 1, "x": 20, "y": 20, "width": 90, "height": 90}
+        r = await s.client.post(f"{tp}/sign", json=over)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "box_covers_qr"
+        # the shown bottom right is free on such a page
+        free = {"page": 1, "x": A4_H - 104, "y": 14, "width": 90, "height": 90}
+        assert (await s.client.post(f"{tp}/sign", json=free)).status_code == 200
 
 
 async def test_the_openapi_document_describes_pages_and_masked_signers(

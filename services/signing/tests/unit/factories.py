@@ -66,3 +66,14 @@ def reshape(
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def make_marker_png(*, width: int = 240, height: int = 120) -> bytes:
+    """Build a seal image whose orientation shows: red, with its top-left quarter blue."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (255, 0, 0, 255))
+    ImageDraw.Draw(image).rectangle((0, 0, width // 2 - 1, height // 2 - 1), fill=(0, 0, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

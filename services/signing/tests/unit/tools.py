@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageChops, ImageOps
 
 PYHANKO_CLI = Path("/work/main/.venv/bin/pyhanko")
 
@@ -52,3 +53,17 @@ def nss_db_trusting(root_pem: Path, directory: Path) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return directory
+
+
+def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """Return the bounding box (pixels) of everything dark on a rendered page."""
+    return ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox()
+
+
+def colour_box(image: Image.Image, colour: str) -> tuple[int, int, int, int] | None:
+    """Return the bounding box (pixels) of the pure "red" or "blue" on a rendered page."""
+    r, g, b = image.convert("RGB").split()
+    high = {"red": r, "blue": b}[colour].point(lambda v: 255 if v > 200 else 0)
+    others = {"red": (g, b), "blue": (r, g)}[colour]
+    low = [band.point(lambda v: 255 if v < 80 else 0) for band in others]
+    return ImageChops.multiply(high, ImageChops.multiply(*low)).getbbox()

@@ -8,7 +8,7 @@ import io
 import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import Image
 from pyhanko.pdf_utils import layout
@@ -18,7 +18,6 @@ from pyhanko.sign import fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
-from pyhanko.stamp import StaticStampStyle
 
 from ..domain.geometry import Box, PageGeometry, qr_box
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
@@ -26,17 +25,44 @@ from .pdf_prepare import document_geometry, page_geometry, prepare
 from .pki import IssuedCredential
 from .seal_xobject import EncodedImage, PrecompressedImage
 from .signer import CachedKeySigner
+from .upright import UprightStampStyle
 
-__all__ = ["Box", "PageGeometry", "PdfSigningEngine", "document_geometry", "prepare", "qr_box"]
+__all__ = [
+    "Box",
+    "CheckedPlacement",
+    "PageGeometry",
+    "PdfSigningEngine",
+    "check_placement",
+    "document_geometry",
+    "prepare",
+    "qr_box",
+]
 
 MIN_SIDE = 20.0  # points; a smaller seal is unreadable
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # '.' would make a hierarchical name
 
 
+class CheckedPlacement(NamedTuple):
+    """A placement that passed the checks: its page and the /Rect the widget will carry."""
+
+    page: PageGeometry
+    rect: Box  # user space, exactly as written to the file
+
+
 def check_placement(
-    writer: IncrementalPdfFileWriter, *, page: int, box: Box, field_name: str
-) -> PageGeometry:
-    """Refuse a seal off the page, over the QR, too small, or a reused field; return the page."""
+    writer: IncrementalPdfFileWriter,
+    *,
+    page: int,
+    box: Box,
+    field_name: str,
+    recorded: PageGeometry | None = None,
+) -> CheckedPlacement:
+    """Refuse a seal off the page, over the QR, too small, or a reused field.
+
+    `box` is in placement coordinates (the page as shown). `recorded` is the page as kept when its
+    QR was stamped; without it the page is read from the document and its QR is where `prepare`
+    puts it.
+    """
     if not _FIELD_NAME.match(field_name):
         raise PlacementError(f"invalid field name {field_name!r}", code="field_name_invalid")
     if list(fields.enumerate_sig_fields(writer, with_name=field_name)):
@@ -47,14 +73,22 @@ def check_placement(
     page_ref, _ = writer.find_page_for_modification(page)  # type: ignore[no-untyped-call]
     # The same geometry the envelope API reports to clients (pages[].box and pages[].qr_box).
     geometry = page_geometry(page_ref.get_object(), number=page + 1)
+    if recorded is not None:
+        if not recorded.same_page_as(geometry):
+            raise PdfError(
+                f"page {page + 1} is not the page whose QR was stamped", code="page_changed"
+            )
+        geometry = recorded
     x1, y1, x2, y2 = box
     if x2 - x1 < MIN_SIDE or y2 - y1 < MIN_SIDE:
         raise PlacementError("the seal box is too small or inverted", code="box_too_small")
-    if not geometry.contains(box):
+    # Checked as drawn: the user-space box on the grid pyHanko writes /Rect with.
+    rect = geometry.to_pdf(box)
+    if not geometry.contains(rect):
         raise PlacementError("the seal box leaves the page", code="box_outside_page")
-    if geometry.covers_qr(box):
+    if geometry.covers_qr(rect):
         raise PlacementError("the seal box covers the verification QR code", code="box_covers_qr")
-    return geometry
+    return CheckedPlacement(geometry, rect)
 
 
 class PdfSigningEngine:
@@ -127,8 +161,12 @@ class PdfSigningEngine:
         reason: str | None = None,
         location: str | None = None,
         name: str | None = None,
+        recorded: PageGeometry | None = None,
     ) -> bytes:
-        """Append one visible PAdES signature as an incremental update; return the new PDF."""
+        """Append one visible PAdES signature as an incremental update; return the new PDF.
+
+        `box` is in placement coordinates: the page as shown, origin at its bottom-left corner.
+        """
         return asyncio.run(
             self.async_sign(
                 pdf_bytes,
@@ -141,6 +179,7 @@ class PdfSigningEngine:
                 reason=reason,
                 location=location,
                 name=name,
+                recorded=recorded,
             )
         )
 
@@ -157,6 +196,7 @@ class PdfSigningEngine:
         reason: str | None = None,
         location: str | None = None,
         name: str | None = None,
+        recorded: PageGeometry | None = None,
     ) -> bytes:
         """Do what ``sign`` does, from inside a running event loop."""
         try:
@@ -165,8 +205,11 @@ class PdfSigningEngine:
             raise PdfError(f"not a readable PDF: {exc}", code="not_a_pdf") from exc
         if writer.security_handler is not None:
             raise PdfError("encrypted PDFs cannot be signed", code="pdf_encrypted")
-        check_placement(writer, page=page, box=box, field_name=field_name)
-        style = StaticStampStyle(
+        checked = check_placement(
+            writer, page=page, box=box, field_name=field_name, recorded=recorded
+        )
+        style = UprightStampStyle(
+            rotate=checked.page.rotate,  # the seal reads upright on a turned page
             background=self._seal(seal_png),
             border_width=0,
             background_layout=layout.SimpleBoxLayoutRule(
@@ -183,7 +226,9 @@ class PdfSigningEngine:
             location=location,
             name=name,
         )
-        spec = fields.SigFieldSpec(field_name, on_page=page, box=tuple(round(v) for v in box))  # type: ignore[arg-type]
+        # The /Rect is the checked box itself: nothing moves it after the check.
+        # (pyHanko annotates `box` as ints but writes any number, on its 4-decimal grid.)
+        spec = fields.SigFieldSpec(field_name, on_page=page, box=checked.rect)  # type: ignore[arg-type]
         pdf_signer = PdfSigner(
             meta, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
         )

@@ -13,7 +13,15 @@ from pypdf.errors import PdfReadError
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from ..domain.geometry import CAPTION_HEIGHT, QR_SIZE, PageGeometry, normal_box, normal_rotate
+from ..domain.geometry import (
+    CAPTION_HEIGHT,
+    QR_SIZE,
+    Box,
+    PageGeometry,
+    normal_box,
+    normal_rotate,
+    qr_box,
+)
 from .errors import PdfError
 from .seals import DEFAULT_FONT, load_font
 
@@ -38,7 +46,8 @@ def _resolved(value: Any) -> Any:
 
 
 def _inherited(page: Any, key: str) -> Any:
-    # /MediaBox and /Rotate may sit on any ancestor in the page tree (PDF 32000-1, 7.7.3.4).
+    # /MediaBox, /CropBox and /Rotate may sit on any ancestor in the page tree (PDF 32000-1,
+    # 7.7.3.4).
     node = page
     for _ in range(64):  # a cyclic /Parent chain must not hang the service
         if node is None:
@@ -49,22 +58,34 @@ def _inherited(page: Any, key: str) -> Any:
     return None
 
 
-def page_geometry(page: Any, *, number: int) -> PageGeometry:
-    """Return a page's geometry from its dictionary (pypdf's or pyHanko's)."""
-    mediabox = _inherited(page, "/MediaBox")
+def _box(page: Any, key: str, *, number: int) -> Box | None:
+    value = _inherited(page, key)
+    if value is None:
+        return None
+    try:
+        return normal_box([float(_resolved(v)) for v in value])
+    except (TypeError, ValueError) as exc:
+        raise PdfError(f"page {number} has a broken {key[1:]}", code="pdf_invalid") from exc
+
+
+def page_geometry(page: Any, *, number: int, legacy: bool = False) -> PageGeometry:
+    """Return a page's geometry from its dictionary (pypdf's or pyHanko's).
+
+    `legacy` describes a page whose QR was stamped before it followed /Rotate and the CropBox.
+    """
+    mediabox = _box(page, "/MediaBox", number=number)
     if mediabox is None:
         raise PdfError("page without a MediaBox", code="pdf_invalid")
-    try:
-        box = normal_box([float(_resolved(v)) for v in mediabox])
-    except (TypeError, ValueError) as exc:
-        raise PdfError(f"page {number} has a broken MediaBox", code="pdf_invalid") from exc
-    return PageGeometry(number=number, box=box, rotate=normal_rotate(_inherited(page, "/Rotate")))
+    cropbox = _box(page, "/CropBox", number=number)
+    rotate = normal_rotate(_inherited(page, "/Rotate"))
+    make = PageGeometry.legacy if legacy else PageGeometry.of
+    return make(number=number, mediabox=mediabox, cropbox=cropbox, rotate=rotate)
 
 
-def document_geometry(pdf_bytes: bytes) -> list[PageGeometry]:
+def document_geometry(pdf_bytes: bytes, *, legacy: bool = False) -> list[PageGeometry]:
     """Return every page's geometry, for placement in the UI; computed once per envelope."""
     pages = _reader(pdf_bytes).pages
-    return [page_geometry(page, number=n) for n, page in enumerate(pages, start=1)]
+    return [page_geometry(p, number=n, legacy=legacy) for n, p in enumerate(pages, start=1)]
 
 
 def qr_image(verify_url: str, *, font_path: Path = DEFAULT_FONT) -> Image.Image:
@@ -91,9 +112,10 @@ def qr_image(verify_url: str, *, font_path: Path = DEFAULT_FONT) -> Image.Image:
 
 
 def _overlay(width: float, height: float, image: Image.Image) -> PdfReader:
+    # Drawn upright in placement coordinates; `prepare` turns it into the page's user space.
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(width, height))
-    x1, y1, x2, y2 = PageGeometry(number=1, box=(0.0, 0.0, width, height)).qr_box
+    x1, y1, x2, y2 = qr_box(width, height)
     canvas.drawImage(ImageReader(image), x1, y1, width=x2 - x1, height=y2 - y1)
     canvas.showPage()
     canvas.save()
@@ -106,7 +128,7 @@ def _has_signatures(reader: PdfReader) -> bool:
 
 
 def prepare(pdf_bytes: bytes, verify_url: str, *, font_path: Path = DEFAULT_FONT) -> bytes:
-    """Stamp the verification QR at the bottom right of every page and return the new PDF."""
+    """Stamp the verification QR at the shown bottom right of every page; return the new PDF."""
     reader = _reader(pdf_bytes)
     # Rewriting a signed file would break its signatures: refuse instead.
     if _has_signatures(reader):
@@ -115,13 +137,14 @@ def prepare(pdf_bytes: bytes, verify_url: str, *, font_path: Path = DEFAULT_FONT
     overlays: dict[tuple[float, float], PdfReader] = {}
     writer = PdfWriter(clone_from=reader)
     for number, page in enumerate(writer.pages, start=1):
-        # The overlay is drawn at the origin and moved to the page's MediaBox, so the QR lands
-        # exactly on PageGeometry.qr_box, the area placement keeps seals out of.
-        x0, y0, x1, y1 = page_geometry(page, number=number).box
-        key = (x1 - x0, y1 - y0)
+        # The overlay is the page as shown, QR at its bottom right; the page's own matrix turns
+        # and moves it onto the visible box, so the QR lands exactly on PageGeometry.qr (the area
+        # placement keeps seals out of) and reads upright whatever /Rotate says.
+        geometry = page_geometry(page, number=number)
+        key = (geometry.width, geometry.height)
         if key not in overlays:
             overlays[key] = _overlay(*key, image)
-        page.merge_transformed_page(overlays[key].pages[0], Transformation().translate(x0, y0))
+        page.merge_transformed_page(overlays[key].pages[0], Transformation(ctm=geometry.matrix))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

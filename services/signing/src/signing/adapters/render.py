@@ -14,13 +14,18 @@ from .errors import PdfError
 
 
 async def page_png(pdf_bytes: bytes, *, page: int, dpi: int = 96) -> bytes:
-    """Render one 1-based page of a PDF as PNG with poppler's pdftoppm."""
+    """Render one 1-based page as a viewer shows it (CropBox, /Rotate) with poppler's pdftoppm.
+
+    pdftoppm renders the MediaBox unless told `-cropbox`; viewers show the CropBox, and so does
+    every page image, in the frame of the API's placement coordinates.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "doc.pdf"
         src.write_bytes(pdf_bytes)
         proc = await asyncio.create_subprocess_exec(
             "pdftoppm",
             "-png",
+            "-cropbox",
             "-r",
             str(dpi),
             "-f",

@@ -44,7 +44,8 @@ class Envelope(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_ts())
     ended_reason: str | None = Field(default=None, max_length=500)
     # PageGeometry.to_json() per page, taken when the QR is stamped (signatures never move
-    # pages); None for envelopes prepared before it was kept.
+    # pages); None, or rows without "crop"/"qr", for envelopes stamped before it was kept in
+    # full: their pages are read from the document, QR where the earlier rule put it.
     pages: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
 
 

@@ -34,7 +34,7 @@ DEPOSIT_TTL = timedelta(days=7)
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a seal goes: a 0-based page and a box in PDF points (origin bottom-left)."""
+    """Where a seal goes: a 0-based page and a box in placement coordinates (see geometry)."""
 
     page: int
     x: float

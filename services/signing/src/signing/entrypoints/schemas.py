@@ -11,11 +11,16 @@ from ..domain.model import Placement
 class PlacementIn(BaseModel):
     """Where a seal goes: 0-based page, lower-left corner and size in placement coordinates.
 
-    Placement coordinates are PDF points in the page's user space, before /Rotate: the frame of
-    `pages[].box` and `pages[].qr_box`. The seal must lie inside `box` and clear of `qr_box`.
+    Placement coordinates are PDF points on the page as a viewer shows it (and as its page image
+    shows it): the visible box (CropBox) turned by /Rotate, origin at its bottom-left corner,
+    x rightwards, y upwards — the frame of `pages[].box` and `pages[].qr_box`. The seal must lie
+    inside `box` and clear of `qr_box`; the server maps it to the PDF's own user space (which may
+    be turned or start at negative coordinates) and draws it upright there.
     """
 
     page: int = Field(ge=0)
+    # The visible page spans 0..width x 0..height in this frame, so a negative corner is
+    # always off the page, whatever user space the PDF uses.
     x: float = Field(ge=0)
     y: float = Field(ge=0)
     width: float = Field(gt=0, le=600)
@@ -42,13 +47,22 @@ class BoxPublic(BaseModel):
 
 
 class PagePublic(BaseModel):
-    """One page of the document: its size as shown, and where a seal may and may not go."""
+    """One page of the document as shown: its size, and where a seal may and may not go."""
 
     number: int = Field(description="1-based, as in .../pages/{n}.png")
-    width: float = Field(description="points, as the page is shown (its image): /Rotate applied")
-    height: float = Field(description="points, as the page is shown (its image): /Rotate applied")
-    rotate: int = Field(description="the page's /Rotate: 0, 90, 180 or 270 degrees clockwise")
-    box: BoxPublic = Field(description="the page (MediaBox) in placement coordinates")
+    width: float = Field(
+        description="points, as the page is shown and imaged: its CropBox, /Rotate applied"
+    )
+    height: float = Field(
+        description="points, as the page is shown and imaged: its CropBox, /Rotate applied"
+    )
+    rotate: int = Field(
+        description="the page's /Rotate, 0, 90, 180 or 270 degrees clockwise: informative, "
+        "placement coordinates already have it applied"
+    )
+    box: BoxPublic = Field(
+        description="the visible page in placement coordinates: always x=0, y=0, width, height"
+    )
     qr_box: BoxPublic = Field(
         description="the verification QR with its caption, in placement coordinates: "
         "a seal that overlaps it is refused (422 box_covers_qr); touching its edge is allowed"

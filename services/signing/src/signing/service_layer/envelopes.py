@@ -160,14 +160,16 @@ async def list_envelopes(
 
 async def page_geometry(uow: UnitOfWork, envelope: Envelope) -> list[PageGeometry]:
     """Return the envelope's pages as placement sees them (kept since the QR was stamped)."""
-    if envelope.pages is not None:
-        return [PageGeometry.from_json(p) for p in envelope.pages]
-    # Prepared before the geometry was kept: read it from the document (signatures never
-    # move pages, so the current bytes answer as well as the prepared ones).
+    stored = envelope.pages
+    if stored is not None and all(PageGeometry.is_complete(p) for p in stored):
+        return [PageGeometry.from_json(p) for p in stored]
+    # Stamped before the geometry was kept in full: the QR sits where the earlier rule put it,
+    # and the CropBox comes from the document (signatures never move pages, so the current
+    # bytes answer as well as the prepared ones).
     doc = await SigningRepository(uow.session).document(envelope.current_sha256)
     if doc is None:
         return []
-    return await asyncio.to_thread(pdf.document_geometry, doc.data)
+    return await asyncio.to_thread(pdf.document_geometry, doc.data, legacy=True)
 
 
 async def envelope_detail(

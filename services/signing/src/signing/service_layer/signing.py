@@ -30,7 +30,7 @@ from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
-from .envelopes import verify_url, visible_envelope
+from .envelopes import page_geometry, verify_url, visible_envelope
 from .invitations import open_session
 
 log = logging.getLogger("signing.sign")
@@ -76,6 +76,9 @@ async def apply_signature(
         raise errors.conflict(
             "document_missing", "The envelope's document is missing", "签署文件缺失"
         )
+    # The page as kept when its QR was stamped: the engine checks the seal against that QR.
+    pages = await page_geometry(uow, envelope)
+    recorded = pages[placement.page] if 0 <= placement.page < len(pages) else None
     try:
         # ~50-80 ms of CPU: off the event loop, so the relay, consumer and other
         # requests keep moving while a signature is computed.
@@ -89,6 +92,7 @@ async def apply_signature(
             seal_png=seal_png,
             timestamper=keyring.timestamper,
             name=name,
+            recorded=recorded,
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
