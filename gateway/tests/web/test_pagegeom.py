@@ -15,9 +15,25 @@ import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "gateway" / "web"
 
-# An A4 page as GET /api/signing/envelopes/{id} reports it, MediaBox moved off the origin.
-BOX = {"x": 100.0, "y": 200.0, "width": 595.2756, "height": 841.8898}
-QR = {"x": 615.2756, "y": 214.0, "width": 66.0, "height": 75.0}
+# Pages as GET /api/signing/envelopes/{id} reports them: placement coordinates are the page as
+# shown (CropBox turned by /Rotate), so a turned A4 page is landscape and its QR box is always at
+# the bottom right, whatever its /Rotate or where its boxes sit in the PDF's user space.
+PORTRAIT = {"number": 1, "width": 595.2756, "height": 841.8898, "rotate": 0}
+LANDSCAPE = {"number": 1, "width": 841.8898, "height": 595.2756, "rotate": 90}
+CROPPED = {"number": 1, "width": 450.0, "height": 650.0, "rotate": 270}
+
+
+def _page(page: dict[str, object]) -> dict[str, object]:
+    w, h = page["width"], page["height"]
+    assert isinstance(w, float) and isinstance(h, float)
+    return {
+        **page,
+        "box": {"x": 0, "y": 0, "width": w, "height": h},
+        "qr_box": {"x": w - 80, "y": 14.0, "width": 66.0, "height": 75.0},
+    }
+
+
+PAGES = [_page(PORTRAIT), _page(LANDSCAPE), _page(CROPPED)]
 
 
 def test_no_module_mirrors_the_signing_service_s_constants() -> None:
@@ -40,42 +56,57 @@ def _run(tmp_path: Path, script: str) -> object:
     return json.loads(done.stdout)
 
 
-def test_the_qr_box_lands_in_the_corner_the_page_image_shows_it(tmp_path: Path) -> None:
+def test_the_qr_box_lands_in_the_bottom_right_corner_of_every_page_image(
+    tmp_path: Path,
+) -> None:
     out = _run(
         tmp_path,
         "import { toImage } from './pagegeom.mjs';\n"
-        f"const box = {json.dumps(BOX)}, qr = {json.dumps(QR)};\n"
-        "console.log(JSON.stringify([0, 90, 180, 270].map((rotate) =>"
-        " toImage({ number: 1, rotate, box }, qr))));\n",
+        f"const pages = {json.dumps(PAGES)};\n"
+        "console.log(JSON.stringify(pages.map((p) => toImage(p, p.qr_box))));\n",
     )
-    corners = {
-        0: "bottom-right",
-        90: "bottom-left",  # /Rotate 90 turns the page clockwise
-        180: "top-left",
-        270: "top-right",
-    }
+
     assert isinstance(out, list)
-    for rotate, rect in zip(corners, out, strict=True):
-        right = rect["left"] + rect["width"] / 2 > 0.5
-        bottom = rect["top"] + rect["height"] / 2 > 0.5
-        where = f"{'bottom' if bottom else 'top'}-{'right' if right else 'left'}"
-        assert where == corners[rotate], rotate
-    w, h = BOX["width"], BOX["height"]
-    expected = {"left": 515.2756 / w, "top": 1 - 89 / h, "width": 66 / w, "height": 75 / h}
-    assert out[0] == pytest.approx(expected)
+    for page, rect in zip(PAGES, out, strict=True):
+        w, h = page["width"], page["height"]
+        assert isinstance(w, float) and isinstance(h, float)
+        # 14 pt in from the right and bottom edges of the image, 66 x 75 pt
+        assert rect == pytest.approx(
+            {"left": (w - 80) / w, "top": 1 - 89 / h, "width": 66 / w, "height": 75 / h}
+        )
 
 
 def test_a_placed_seal_goes_back_to_the_api_s_coordinates(tmp_path: Path) -> None:
     out = _run(
         tmp_path,
         "import { toImage, toPlacement } from './pagegeom.mjs';\n"
-        f"const box = {json.dumps(BOX)};\n"
+        f"const pages = {json.dumps(PAGES)};\n"
         "const seal = { x: 300, y: 400, width: 120, height: 90 };\n"
-        "console.log(JSON.stringify([0, 90, 180, 270].map((rotate) => {\n"
-        "  const page = { number: 2, rotate, box };\n"
-        "  return toPlacement(page, toImage(page, seal));\n"
-        "})));\n",
+        "console.log(JSON.stringify(pages.map((p) => toPlacement(p, toImage(p, seal)))));\n",
     )
+
     assert isinstance(out, list)
     for placed in out:
-        assert placed == pytest.approx({"page": 1, "x": 300, "y": 400, "width": 120, "height": 90})
+        assert placed == pytest.approx({"page": 0, "x": 300, "y": 400, "width": 120, "height": 90})
+
+
+def test_a_seal_dropped_in_the_image_s_bottom_left_corner_is_placed_at_the_origin(
+    tmp_path: Path,
+) -> None:
+    # The seal is clamped to the image; rounding must not make a corner negative (the API
+    # refuses x or y below 0).
+    out = _run(
+        tmp_path,
+        "import { toPlacement } from './pagegeom.mjs';\n"
+        f"const pages = {json.dumps(PAGES)};\n"
+        "console.log(JSON.stringify(pages.map((p) => {\n"
+        "  const height = 2 / 997;  // 1 - (1 - height) - height is below 0 in floating point\n"
+        "  return toPlacement(p, { left: 0, top: 1 - height, width: 0.2, height });\n"
+        "})));\n",
+    )
+
+    assert isinstance(out, list)
+    for page, placed in zip(PAGES, out, strict=True):
+        assert placed["x"] == 0 and placed["y"] >= 0
+        assert placed["y"] == pytest.approx(0, abs=1e-9)
+        assert placed["height"] == pytest.approx(2 / 997 * page["height"])

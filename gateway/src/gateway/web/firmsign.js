@@ -39,7 +39,7 @@ export async function screen({ contract }) {
   const c = await get(`/api/contract/contracts/${contract}`);
   const found = await envelopeOf(contract);
   if (!found) return errorBox(new Error("该合同没有签署信封 No envelope for this contract"));
-  // The detail carries each page's size and QR box, in the coordinates the firm-sign call takes.
+  // The detail carries each page's size and QR box as shown, in the coordinates firm-sign takes.
   const env = await get(`/api/signing/envelopes/${found.id}`);
   const pages = env.pages;
   const sealUrl = await blobUrl(`/api/signing/envelopes/${env.id}/firm-seal.png`);
@@ -72,7 +72,7 @@ export async function screen({ contract }) {
     confirm.disabled = !st.place;
     if (st.place) {
       const p = toPlacement(st.place.geom, st.place);
-      where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（左下角为原点 origin bottom-left）`;
+      where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（以所见页面左下角为原点 origin: bottom-left of the page as shown）`;
     }
   }
 
