@@ -53,6 +53,8 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            # Logs out of a PKCS#11 token: a session left open would outlive the app.
+            await asyncio.to_thread(keyring.close)
 
     return lifespan
 

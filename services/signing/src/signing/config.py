@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.config import ServiceSettings
 
@@ -14,7 +14,20 @@ DEV_KEY_PASSPHRASE = "dev-signing-passphrase-change-me"  # noqa: S105 - refused 
 
 
 class Settings(ServiceSettings):
-    """Settings of the signing service."""
+    """Settings of the signing service.
+
+    The firm's key (``SIGNING_FIRM_KEY_SOURCE``): ``generated`` by the internal CA (default),
+    ``pkcs12`` from a file, or ``pkcs11`` on an HSM or smart card. For ``pkcs11`` the token
+    holds the private key and the firm's certificate; the service logs in at start-up, signs
+    a probe and refuses to start (naming the setting) when the module, token, PIN, key or
+    certificate is wrong. It needs no PKCS#11 library for the other sources. Example::
+
+        SIGNING_FIRM_KEY_SOURCE=pkcs11
+        SIGNING_FIRM_PKCS11_LIB=/usr/lib/softhsm/libsofthsm2.so
+        SIGNING_FIRM_PKCS11_TOKEN_LABEL=lexseal-firm
+        SIGNING_FIRM_PKCS11_KEY_LABEL=firm          # and/or SIGNING_FIRM_PKCS11_KEY_ID=01
+        SIGNING_FIRM_PKCS11_PIN_FILE=/run/secrets/firm-token-pin   # or SIGNING_FIRM_PKCS11_PIN
+    """
 
     model_config = SettingsConfigDict(env_prefix="SIGNING_", extra="ignore")
 
@@ -28,10 +41,22 @@ class Settings(ServiceSettings):
     firm_key_source: Literal["generated", "pkcs12", "pkcs11"] = "generated"
     firm_pkcs12_path: Path | None = None
     firm_pkcs12_passphrase: str | None = None
+    # pkcs11: the token holds the private key and the firm's certificate (see Pkcs11FirmKey).
+    # The PKCS#11 module (.so) the vendor ships, e.g. /usr/lib/softhsm/libsofthsm2.so
     firm_pkcs11_lib: str | None = None
-    firm_pkcs11_key_label: str | None = None
-    firm_pkcs11_pin: str | None = None
+    # the token's label (`softhsm2-util --show-slots`, `pkcs11-tool --list-slots`)
     firm_pkcs11_token_label: str | None = None
+    # the private key: its CKA_LABEL and/or CKA_ID (hex, e.g. "01"); at least one of the two
+    firm_pkcs11_key_label: str | None = None
+    firm_pkcs11_key_id: str | None = None
+    # the certificate on the token; by default the one with the key's label (and ID)
+    firm_pkcs11_cert_label: str | None = None
+    # labels of further certificates on the token to embed (a public CA's chain); a chain
+    # from the internal CA is embedded without them. JSON list: '["issuing-ca"]'
+    firm_pkcs11_chain_labels: tuple[str, ...] = ()
+    # the user PIN: inline, or (better) a file holding it, re-read whenever the session reopens
+    firm_pkcs11_pin: SecretStr | None = None
+    firm_pkcs11_pin_file: Path | None = None
     # empty: the service's own in-process RFC 3161 TSA
     tsa_url: str | None = None
     tsa_timeout: float = 5.0
@@ -55,6 +80,36 @@ class Settings(ServiceSettings):
             raise ValueError(
                 "production refuses the default key passphrase: set SIGNING_KEY_PASSPHRASE"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _pkcs11_complete(self) -> Settings:
+        if self.firm_key_source != "pkcs11":
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("SIGNING_FIRM_PKCS11_LIB", self.firm_pkcs11_lib),
+                ("SIGNING_FIRM_PKCS11_TOKEN_LABEL", self.firm_pkcs11_token_label),
+            )
+            if not value
+        ]
+        if not (self.firm_pkcs11_key_label or self.firm_pkcs11_key_id):
+            missing.append("SIGNING_FIRM_PKCS11_KEY_LABEL or SIGNING_FIRM_PKCS11_KEY_ID")
+        if missing:
+            raise ValueError(f"SIGNING_FIRM_KEY_SOURCE=pkcs11 needs {', '.join(missing)}")
+        if self.firm_pkcs11_pin is not None and self.firm_pkcs11_pin_file is not None:
+            raise ValueError(
+                "set SIGNING_FIRM_PKCS11_PIN or SIGNING_FIRM_PKCS11_PIN_FILE, not both"
+            )
+        if self.firm_pkcs11_key_id is not None:
+            try:
+                bytes.fromhex(self.firm_pkcs11_key_id)
+            except ValueError:
+                raise ValueError(
+                    "SIGNING_FIRM_PKCS11_KEY_ID must be hex (the key's CKA_ID), "
+                    f"not {self.firm_pkcs11_key_id!r}"
+                ) from None
         return self
 
     @property

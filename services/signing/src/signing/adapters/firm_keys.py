@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from asn1crypto import algos
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.sign.signers import Signer
 
 from .errors import KeySourceError
 from .pki import CertificateAuthority, IssuedCredential, decrypt_key
-from .signer import CachedKeySigner
+from .signer import CachedKeySigner, to_asn1
 
 if TYPE_CHECKING:
+    from pkcs11 import Session, Token
     from pyhanko.sign.pkcs11 import PKCS11Signer
+
+log = logging.getLogger("signing.firm_key")
 
 # Renew the generated firm certificate this long before it expires.
 _RENEW_BEFORE = dt.timedelta(days=30)
@@ -31,6 +41,10 @@ class FirmKeySource(Protocol):
 
     def signer(self) -> Signer:
         """Return the firm's signer, loading the key on first use."""
+        ...
+
+    def close(self) -> None:
+        """Release what the source holds open (a token session); a no-op for key files."""
         ...
 
 
@@ -52,6 +66,9 @@ class GeneratedFirmKey:
             if self._signer is None or self._stale(self._signer.certificate):
                 self._signer = CachedKeySigner.from_credential(self._load_or_issue())
             return self._signer
+
+    def close(self) -> None:
+        """Nothing to release: the key lives in memory."""
 
     def _stale(self, cert: x509.Certificate) -> bool:
         # A renamed firm or a near-expiry certificate gets a fresh one.
@@ -112,56 +129,315 @@ class Pkcs12FirmKey:
             self._signer = CachedKeySigner(certificate=cert, private_key=key, chain=extra)
         return self._signer
 
+    def close(self) -> None:
+        """Nothing to release: the key lives in memory."""
+
+
+# Signed and verified when a token session opens: proves PIN, key and certificate belong together.
+_PROBE = b"lexseal firm key self-test"
+
 
 @dataclass
 class Pkcs11FirmKey:
-    """A key held in an HSM or smart card, used through pyHanko's PKCS#11 support."""
+    """A key held in an HSM or smart card, used through pyHanko's PKCS#11 support.
+
+    The token holds the private key and the firm's certificate (by default the certificate
+    with the key's label and ID). ``issuer_chain`` (the internal CA's) is embedded when it
+    issued that certificate; ``other_cert_labels`` pull another CA's chain from the token.
+    ``signer()`` logs in and signs a probe, so a wrong PIN, label or certificate fails on
+    first use (the keyring calls it at start-up). A session the token drops later (restart,
+    removal, timeout) is reopened once, inside the next signature.
+    """
 
     lib_location: str
-    key_label: str
-    user_pin: str | None = None
     token_label: str | None = None
-    slot_no: int | None = None
+    key_label: str | None = None
+    key_id: bytes | None = None
     cert_label: str | None = None
     other_cert_labels: tuple[str, ...] = ()
-    _signer: PKCS11Signer | None = field(default=None, init=False, repr=False)
-    _session: Any = field(default=None, init=False, repr=False)
+    user_pin: str | None = field(default=None, repr=False)
+    # read at every login, so a rotated PIN (a re-mounted secret) is picked up on reopen
+    pin_file: Path | None = None
+    issuer_chain: tuple[x509.Certificate, ...] = ()
+    # error code -> the setting an operator should check; appended to the error message
+    hints: Mapping[str, str] = field(default_factory=dict)
+    _signer: TokenSigner | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def signer(self) -> Signer:
         """Open the token session once and return a signer bound to it."""
-        if self._signer is None:
-            try:
-                # Imported here: python-pkcs11 is an optional dependency.
-                from pyhanko.config.pkcs11 import TokenCriteria
-                from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-            except ImportError as exc:
-                raise KeySourceError(
-                    "PKCS#11 support needs the python-pkcs11 package", code="pkcs11_unavailable"
-                ) from exc
-            try:
-                self._session = open_pkcs11_session(
-                    self.lib_location,
-                    slot_no=self.slot_no,
-                    token_criteria=TokenCriteria(label=self.token_label),
-                    user_pin=self.user_pin,
-                )
-                self._signer = PKCS11Signer(
-                    self._session,
-                    key_label=self.key_label,
-                    cert_label=self.cert_label or self.key_label,
-                    other_certs_to_pull=self.other_cert_labels or None,
-                )
-            except Exception as exc:  # the pkcs11 library raises many unrelated types
-                raise KeySourceError(
-                    f"PKCS#11 token unusable: {exc}", code="pkcs11_unusable"
-                ) from exc
-        return self._signer
+        with self._lock:
+            if self._signer is None:
+                inner, mechanism = self._connect()
+                self._signer = TokenSigner(source=self, inner=inner, mechanism=mechanism)
+            return self._signer
 
     def close(self) -> None:
-        """Close the token session."""
-        if self._session is not None:
-            self._session.close()
-            self._session, self._signer = None, None
+        """Log out and close the token session."""
+        with self._lock:
+            if self._signer is not None:
+                _close_quietly(self._signer.inner)
+                self._signer = None
+
+    def reopen(self, broken: PKCS11Signer) -> PKCS11Signer:
+        """Replace a session the token dropped (unless another thread already did)."""
+        with self._lock:
+            current = self._signer
+            if current is None:
+                raise self.error("the PKCS#11 firm key was closed", "pkcs11_closed")
+            if current.inner is not broken:
+                return current.inner
+            _close_quietly(broken)
+            inner, _ = self._connect()
+            if inner.signing_cert.dump() != current.certificate_der:
+                _close_quietly(inner)
+                raise self.error(
+                    "the certificate on the token changed while the service ran; restart it",
+                    "pkcs11_certificate_changed",
+                )
+            current.inner = inner
+            log.info("PKCS#11 session to token %r reopened", self.token_label)
+            return inner
+
+    def error(self, message: str, code: str) -> KeySourceError:
+        """Return the error for ``code``, naming the setting an operator should check."""
+        hint = self.hints.get(code)
+        return KeySourceError(f"{message} (check {hint})" if hint else message, code=code)
+
+    def _pin(self) -> str | None:
+        if self.pin_file is None:
+            return self.user_pin
+        try:
+            return self.pin_file.read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise self.error(
+                f"cannot read the PIN file {self.pin_file}: {exc.strerror}",
+                "pkcs11_pin_file_unreadable",
+            ) from exc
+
+    def _connect(self) -> tuple[PKCS11Signer, algos.SignedDigestAlgorithm]:
+        try:
+            # Imported here: only a pkcs11 key source loads python-pkcs11 and a vendor module.
+            import pkcs11
+            from pkcs11 import exceptions as p11
+        except ImportError as exc:
+            raise self.error(
+                "PKCS#11 support needs the python-pkcs11 package", "pkcs11_unavailable"
+            ) from exc
+        if self.key_label is None and self.key_id is None:
+            raise self.error("name the key on the token by label or ID", "pkcs11_key_not_found")
+        pin = self._pin()
+        try:
+            lib = pkcs11.lib(self.lib_location)
+        except p11.PKCS11Error as exc:
+            raise self.error(
+                f"cannot load the PKCS#11 module {self.lib_location}: {exc}",
+                "pkcs11_module_unloadable",
+            ) from exc
+        try:
+            token = lib.get_token(token_label=self.token_label)
+        except (p11.NoSuchToken, p11.MultipleTokensReturned) as exc:
+            what = "no token" if isinstance(exc, p11.NoSuchToken) else "more than one token"
+            raise self.error(
+                f"{what} labelled {self.token_label!r} in {self.lib_location}",
+                "pkcs11_token_not_found",
+            ) from exc
+        session = self._login(token, pin)
+        try:
+            return self._bind(session)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                session.close()
+            raise
+
+    def _login(self, token: Token, pin: str | None) -> Session:
+        from pkcs11 import TokenFlag
+        from pkcs11 import exceptions as p11
+
+        flags = token.flags
+        # Never spend a token's last PIN attempt: a restart loop would lock it for good.
+        if flags & (TokenFlag.USER_PIN_LOCKED | TokenFlag.USER_PIN_FINAL_TRY):
+            raise self.error(
+                f"token {self.token_label!r}: the user PIN is locked or has one try left; "
+                "reset it with the token's own tools",
+                "pkcs11_pin_locked",
+            )
+        if pin is None and flags & TokenFlag.LOGIN_REQUIRED:
+            raise self.error(f"token {self.token_label!r} requires a PIN", "pkcs11_pin_required")
+        try:
+            return token.open(user_pin=pin)
+        except (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange) as exc:
+            raise self.error(
+                f"token {self.token_label!r} refused the PIN", "pkcs11_pin_incorrect"
+            ) from exc
+        except (p11.PinLocked, p11.PinExpired) as exc:
+            raise self.error(
+                f"token {self.token_label!r}: the user PIN is locked or expired",
+                "pkcs11_pin_locked",
+            ) from exc
+        except p11.PKCS11Error as exc:
+            raise self.error(
+                f"cannot log in to token {self.token_label!r}: {exc!r}", "pkcs11_unusable"
+            ) from exc
+
+    def _bind(self, session: Session) -> tuple[PKCS11Signer, algos.SignedDigestAlgorithm]:
+        from pkcs11 import Attribute, KeyType, ObjectClass
+        from pkcs11 import exceptions as p11
+        from pyhanko.sign.pkcs11 import PKCS11Signer
+
+        # The same search pyHanko's signer makes, so a key found here is the key it signs with.
+        query: dict[Attribute, Any] = {
+            Attribute.CLASS: ObjectClass.PRIVATE_KEY,
+            Attribute.SIGN: True,
+        }
+        if self.key_label is not None:
+            query[Attribute.LABEL] = self.key_label
+        if self.key_id is not None:
+            query[Attribute.ID] = self.key_id
+        keys = list(session.get_objects(query))
+        if len(keys) != 1:
+            named = f"label {self.key_label!r}" if self.key_label else f"ID {self.key_id!r}"
+            found = "no" if not keys else f"{len(keys)}"
+            raise self.error(
+                f"{found} signing keys with {named} on token {self.token_label!r}",
+                "pkcs11_key_not_found",
+            )
+        key = keys[0]
+        key_type = key[Attribute.KEY_TYPE]
+        if key_type not in (KeyType.EC, KeyType.RSA):
+            raise self.error(
+                f"the key is {key_type!r}; the firm key must be EC or RSA",
+                "pkcs11_key_unsupported",
+            )
+        is_ec = key_type == KeyType.EC
+        mechanism = algos.SignedDigestAlgorithm(
+            {"algorithm": "sha256_ecdsa" if is_ec else "sha256_rsa"}
+        )
+        inner = PKCS11Signer(
+            session,
+            key_label=self.key_label,
+            key_id=self.key_id,
+            cert_label=self.cert_label,
+            other_certs_to_pull=self.other_cert_labels,
+            # Tokens implement raw ECDSA (hash outside) far more widely than ECDSA_SHA256.
+            use_raw_mechanism=is_ec,
+            signature_mechanism=mechanism,
+            embed_roots=True,
+        )
+        try:
+            certificate = x509.load_der_x509_certificate(inner.signing_cert.dump())
+        except p11.PKCS11Error as exc:
+            raise self.error(
+                f"token {self.token_label!r}: {exc}", "pkcs11_certificate_not_found"
+            ) from exc
+        self._probe(key, certificate, mechanism, raw=is_ec)
+        issuers = _issuers_of(certificate, self.issuer_chain)
+        inner.cert_registry.register_multiple(to_asn1(c) for c in issuers)
+        return inner, mechanism
+
+    def _probe(
+        self,
+        key: Any,
+        certificate: x509.Certificate,
+        mechanism: algos.SignedDigestAlgorithm,
+        *,
+        raw: bool,
+    ) -> None:
+        from pkcs11 import exceptions as p11
+        from pyhanko.sign.pkcs11 import select_pkcs11_signing_params
+
+        spec = select_pkcs11_signing_params(mechanism, "sha256", raw, {})
+        data = spec.pre_sign_transform(_PROBE) if spec.pre_sign_transform else _PROBE
+        try:
+            signature = key.sign(data, **spec.sign_kwargs)
+        except p11.PKCS11Error as exc:
+            raise self.error(
+                f"token {self.token_label!r} cannot sign with the key: {exc!r}",
+                "pkcs11_sign_failed",
+            ) from exc
+        if spec.post_sign_transform:
+            signature = spec.post_sign_transform(signature)
+        public = certificate.public_key()
+        try:
+            if isinstance(public, ec.EllipticCurvePublicKey):
+                public.verify(signature, _PROBE, ec.ECDSA(hashes.SHA256()))
+            elif isinstance(public, rsa.RSAPublicKey):
+                public.verify(signature, _PROBE, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                raise InvalidSignature
+        except InvalidSignature:
+            raise self.error(
+                f"the certificate {certificate.subject.rfc4514_string()} on token "
+                f"{self.token_label!r} does not belong to the key",
+                "pkcs11_key_certificate_mismatch",
+            ) from None
+
+
+class TokenSigner(Signer):
+    """The firm's signer on a token: pyHanko's PKCS11Signer, reopened once if the token drops it."""
+
+    def __init__(
+        self,
+        *,
+        source: Pkcs11FirmKey,
+        inner: PKCS11Signer,
+        mechanism: algos.SignedDigestAlgorithm,
+    ) -> None:
+        super().__init__(
+            signing_cert=inner.signing_cert,
+            cert_registry=inner.cert_registry,
+            signature_mechanism=mechanism,
+            embed_roots=True,
+        )
+        self.source, self.inner = source, inner
+        self.certificate_der: bytes = inner.signing_cert.dump()
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        """Sign ``data`` on the token; a dropped session is reopened and the signature retried."""
+        inner = self.inner
+        try:
+            return await inner.async_sign_raw(data, digest_algorithm, dry_run)
+        except Exception as exc:
+            if not _is_pkcs11_error(exc):
+                raise
+            log.warning("PKCS#11 signature failed (%r); reopening the session", exc)
+        # Blocking (login, object search): off this event loop.
+        inner = await asyncio.to_thread(self.source.reopen, inner)
+        try:
+            return await inner.async_sign_raw(data, digest_algorithm, dry_run)
+        except Exception as exc:
+            if not _is_pkcs11_error(exc):
+                raise
+            raise self.source.error(
+                f"token {self.source.token_label!r} failed to sign: {exc!r}", "pkcs11_sign_failed"
+            ) from exc
+
+
+def _is_pkcs11_error(exc: Exception) -> bool:
+    from pkcs11.exceptions import PKCS11Error
+
+    return isinstance(exc, PKCS11Error)
+
+
+def _close_quietly(signer: PKCS11Signer) -> None:
+    # The token may already have dropped the session; closing is best effort.
+    with contextlib.suppress(Exception):
+        signer.pkcs11_session.close()
+
+
+def _issuers_of(
+    certificate: x509.Certificate, chain: tuple[x509.Certificate, ...]
+) -> tuple[x509.Certificate, ...]:
+    """Return ``chain`` when its first certificate issued ``certificate``, else nothing."""
+    if not chain:
+        return ()
+    try:
+        certificate.verify_directly_issued_by(chain[0])
+    except (ValueError, TypeError, InvalidSignature):
+        return ()
+    return chain
 
 
 def export_pkcs12(

@@ -45,6 +45,10 @@ class Keyring:
         """Return the firm's signer (loading its key on first use)."""
         return self.firm_key.signer()
 
+    def close(self) -> None:
+        """Release the firm key's token session, if it has one."""
+        self.firm_key.close()
+
     def trust_roots(self) -> list[bytes]:
         """Return the roots a lexseal signature chains to."""
         return [self.ca.root_pem()]
@@ -73,16 +77,7 @@ def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -
         pw = settings.firm_pkcs12_passphrase
         return Pkcs12FirmKey(path=settings.firm_pkcs12_path, passphrase=pw.encode() if pw else None)
     if settings.firm_key_source == "pkcs11":
-        if not settings.firm_pkcs11_lib or not settings.firm_pkcs11_key_label:
-            raise ValueError(
-                "SIGNING_FIRM_PKCS11_LIB and SIGNING_FIRM_PKCS11_KEY_LABEL are required"
-            )
-        return Pkcs11FirmKey(
-            lib_location=settings.firm_pkcs11_lib,
-            key_label=settings.firm_pkcs11_key_label,
-            user_pin=settings.firm_pkcs11_pin,
-            token_label=settings.firm_pkcs11_token_label,
-        )
+        return _pkcs11_firm_key(settings, ca)
     return GeneratedFirmKey(
         ca=ca,
         directory=settings.pki_dir / "firm",
@@ -90,6 +85,46 @@ def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -
         firm_name=settings.firm_name,
         credit_code=settings.firm_credit_code,
     )
+
+
+_PIN = "SIGNING_FIRM_PKCS11_PIN or SIGNING_FIRM_PKCS11_PIN_FILE"
+_KEY = "SIGNING_FIRM_PKCS11_KEY_LABEL / SIGNING_FIRM_PKCS11_KEY_ID"
+# Which setting to look at for each PKCS#11 failure (Pkcs11FirmKey appends it to the message).
+_PKCS11_HINTS = {
+    "pkcs11_module_unloadable": "SIGNING_FIRM_PKCS11_LIB",
+    "pkcs11_token_not_found": "SIGNING_FIRM_PKCS11_TOKEN_LABEL",
+    "pkcs11_pin_required": _PIN,
+    "pkcs11_pin_incorrect": _PIN,
+    "pkcs11_pin_file_unreadable": "SIGNING_FIRM_PKCS11_PIN_FILE",
+    "pkcs11_key_not_found": _KEY,
+    "pkcs11_key_unsupported": _KEY,
+    "pkcs11_certificate_not_found": (
+        "SIGNING_FIRM_PKCS11_CERT_LABEL / SIGNING_FIRM_PKCS11_CHAIN_LABELS"
+    ),
+    "pkcs11_key_certificate_mismatch": f"SIGNING_FIRM_PKCS11_CERT_LABEL / {_KEY}",
+}
+
+
+def _pkcs11_firm_key(settings: Settings, ca: CertificateAuthority) -> Pkcs11FirmKey:
+    # Settings validation guarantees the module, the token and a key label or ID.
+    assert settings.firm_pkcs11_lib is not None
+    pin = settings.firm_pkcs11_pin
+    key = Pkcs11FirmKey(
+        lib_location=settings.firm_pkcs11_lib,
+        token_label=settings.firm_pkcs11_token_label,
+        key_label=settings.firm_pkcs11_key_label,
+        key_id=bytes.fromhex(settings.firm_pkcs11_key_id) if settings.firm_pkcs11_key_id else None,
+        cert_label=settings.firm_pkcs11_cert_label,
+        other_cert_labels=settings.firm_pkcs11_chain_labels,
+        user_pin=pin.get_secret_value() if pin is not None else None,
+        pin_file=settings.firm_pkcs11_pin_file,
+        issuer_chain=ca.chain,
+        hints=_PKCS11_HINTS,
+    )
+    # Log in and sign a probe now: a wrong PIN, label or certificate stops the start-up
+    # instead of surfacing at the first firm signature.
+    key.signer()
+    return key
 
 
 def _face(settings: Settings) -> FaceCheckProvider:
@@ -134,14 +169,16 @@ def build_keyring(settings: Settings) -> Keyring:
         url=settings.tsa_url, credential=tsa_credential, timeout=settings.tsa_timeout
     )
     seals = SealRenderer()
+    firm_seal_png, face, bank = _firm_seal(settings, seals), _face(settings), _bank(settings)
     return Keyring(
         ca=ca,
+        # last: nothing after it can fail and leave a token session open
         firm_key=_firm_key(settings, ca, passphrase),
         timestamper=timestamper,
         seals=seals,
         engine=PdfSigningEngine(),
-        firm_seal_png=_firm_seal(settings, seals),
-        face=_face(settings),
-        bank=_bank(settings),
+        firm_seal_png=firm_seal_png,
+        face=face,
+        bank=bank,
         passphrase=passphrase,
     )
