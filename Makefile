@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run test check lint typecheck boundaries unit-tests e2e bench bench-gateway bench-outbox bench-signing demo system-deps install clean
+.PHONY: help run test check lint typecheck boundaries unit-tests e2e bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -30,13 +30,16 @@ $(STAMP): pyproject.toml uv.lock $(MEMBERS)
 system-deps:
 	@bash deploy/system-deps.sh
 
+system-deps-test:
+	@bash deploy/system-deps.sh --test
+
 run: system-deps install
 	$(PY) deploy/run.py
 
 demo: install
 	$(VENV)/bin/lexseal demo --gateway $${GATEWAY:-http://127.0.0.1:8000} --out $${OUT:-out/demo}
 
-test: system-deps install check unit-tests
+test: system-deps-test install check unit-tests
 
 check: lint typecheck boundaries
 

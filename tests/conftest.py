@@ -72,4 +72,8 @@ def _delete_bus(amqp_url: str, sys_: System) -> None:
             queues = [f"{sys_.queue_prefix}.{name}" for name in SERVICES]
             await delete_topology(await conn.channel(), exchange=sys_.exchange, queues=queues)
 
-    asyncio.run(run())
+    # In a thread of its own: Playwright's sync API may still hold this thread's event loop.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()

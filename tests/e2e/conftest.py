@@ -64,7 +64,7 @@ def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the `playwright` package is not installed (uv pip install playwright)")
+        _unavailable("the `playwright` package is not installed (`make install` installs it)")
     exe = chromium_path()
     if exe is None:
         _unavailable(

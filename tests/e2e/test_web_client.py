@@ -218,19 +218,17 @@ def _counterparty_signs(web: Any, link: str, company: dict[str, str], risk_token
     signer.wait_for_selector("#sealStep")
     web.images_loaded(signer, "#pageImg, #seal")
 
-    # A seal dropped on the verification QR is refused, and the signer is told why. (The page
-    # leaves its refused promise unhandled: Chromium reports "Object" as an uncaught error.)
+    # A seal dropped on the verification QR is refused, and the signer is told why.
     seal = signer.locator("#seal")
     web.drag(signer, seal, signer.locator("#qrZone"))
-    with web.provoking(
-        r"HTTP 422 POST /api/signing/invite/[^/]+/sign", r"JS error \(pageerror\): Object"
-    ):
+    with web.provoking(r"HTTP 422 POST /api/signing/invite/[^/]+/sign"):
         signer.click("#signBtn")
         signer.wait_for_selector("#err:has-text('二维码')")
         web.shot(signer, "signer-seal-on-qr")
     assert signer.locator("#sealStep").is_visible()
 
     web.drag(signer, seal, signer.locator("#pageImg"), 0.3, 0.45)
+    assert signer.inner_text("#err") == ""  # moving the seal clears the refusal
     web.shot(signer, "signer-seal-placed")
     signer.click("#signBtn")
     signer.wait_for_selector("#done")
