@@ -56,6 +56,21 @@ async def queue(
         yield await channel.get_queue(name)
 
 
+def relay_for(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    amqp_url: str,
+    names: dict[str, str],
+    **timing: float,
+) -> OutboxRelay:
+    return OutboxRelay(
+        sessionmaker=sessionmaker,
+        amqp_url=amqp_url,
+        exchange=names["exchange"],
+        skip_locked=True,
+        **timing,
+    )
+
+
 async def commit_events(sm: async_sessionmaker[AsyncSession], relay: OutboxRelay, n: int) -> None:
     for i in range(n):
         async with UnitOfWork(sm, source="lexseal/test", on_commit=relay.committed) as uow:
@@ -91,11 +106,10 @@ async def test_fast_path_marks_in_batches_and_the_sweep_repeats_nothing(
     names: dict[str, str],
     queue: aio_pika.abc.AbstractQueue,
 ) -> None:
-    relay = OutboxRelay(
-        sessionmaker=sessionmaker,
-        amqp_url=amqp_url,
-        exchange=names["exchange"],
-        skip_locked=True,
+    relay = relay_for(
+        sessionmaker,
+        amqp_url,
+        names,
         poll_interval=0.1,
         sweep_grace=0.4,  # the sweep would republish anything left unmarked this long
         mark_interval=0.1,
@@ -117,11 +131,10 @@ async def test_stopping_marks_what_was_published(
     names: dict[str, str],
     queue: aio_pika.abc.AbstractQueue,
 ) -> None:
-    relay = OutboxRelay(
-        sessionmaker=sessionmaker,
-        amqp_url=amqp_url,
-        exchange=names["exchange"],
-        skip_locked=True,
+    relay = relay_for(
+        sessionmaker,
+        amqp_url,
+        names,
         sweep_grace=60,
         mark_interval=30,  # nothing is marked while running
     )
@@ -141,11 +154,10 @@ async def test_rows_left_unmarked_by_a_crash_are_published_again_by_the_sweep(
     names: dict[str, str],
     queue: aio_pika.abc.AbstractQueue,
 ) -> None:
-    crashed = OutboxRelay(
-        sessionmaker=sessionmaker,
-        amqp_url=amqp_url,
-        exchange=names["exchange"],
-        skip_locked=True,
+    crashed = relay_for(
+        sessionmaker,
+        amqp_url,
+        names,
         sweep_grace=60,
         mark_interval=30,
     )
@@ -154,11 +166,10 @@ async def test_rows_left_unmarked_by_a_crash_are_published_again_by_the_sweep(
     first = await drain(queue, 3)
     crashed._unmarked.clear()  # the process dies between publishing and marking
     await crashed.stop()
-    survivor = OutboxRelay(
-        sessionmaker=sessionmaker,
-        amqp_url=amqp_url,
-        exchange=names["exchange"],
-        skip_locked=True,
+    survivor = relay_for(
+        sessionmaker,
+        amqp_url,
+        names,
         poll_interval=0.1,
         sweep_grace=0.0,
     )
