@@ -14,13 +14,7 @@ from typing import Any, Literal
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID
-from signing.adapters.pki import (
-    DOCUMENT_SIGNING,
-    CertificateAuthority,
-    IssuedCredential,
-    _signing_usage,
-)
+from signing.adapters.pki import CertificateAuthority
 
 SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 USER_PIN = "246810"
@@ -150,30 +144,10 @@ class SoftHsm:
             os.environ["SOFTHSM2_CONF"] = self._previous_conf
 
 
-class _PublicKeyOnly:
-    # The CA's issuing path reads only ``public_key()`` from the key it is given.
-    def __init__(self, public: Any) -> None:
-        self._public = public
-
-    def public_key(self) -> Any:
-        return self._public
-
-
 def issue_for_public_key(
     ca: CertificateAuthority, *, firm_name: str, public_key: Any
 ) -> x509.Certificate:
-    """Have the internal CA issue the firm's certificate for a key it does not hold.
-
-    The CA has no public call for this (it generates the keys it certifies); this reuses its
-    issuing path with the firm profile (documentSigning + emailProtection) so the token's
-    certificate is exactly what ``issue_firm`` would produce for that key.
-    """
-    credential: IssuedCredential = ca._issue(
-        CertificateAuthority._org_name(firm_name, None),
-        key=_PublicKeyOnly(public_key),  # type: ignore[arg-type]
-        usage=_signing_usage(),
-        eku=(DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION),
-        eku_critical=False,
-        validity=dt.timedelta(days=30),
+    """Have the internal CA issue the firm's certificate for a key on a token (30 days)."""
+    return ca.issue_firm_certificate(
+        public_key, firm_name=firm_name, validity=dt.timedelta(days=30)
     )
-    return credential.certificate

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSPHRASE
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 from signing.adapters.errors import CaError
 from signing.adapters.pki import DOCUMENT_SIGNING, CertificateAuthority, IssuedCredential
@@ -16,6 +16,15 @@ from signing.adapters.pki import DOCUMENT_SIGNING, CertificateAuthority, IssuedC
 
 def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
     return str(cert.subject.get_attributes_for_oid(oid)[0].value)
+
+
+def _profile(cert: x509.Certificate) -> dict[x509.ObjectIdentifier, object]:
+    # Every extension but the key identifier, which follows the key.
+    return {
+        e.oid: (e.critical, e.value)
+        for e in cert.extensions
+        if e.oid != ExtensionOID.SUBJECT_KEY_IDENTIFIER
+    }
 
 
 def test_ca_is_created_once_and_reloaded_from_encrypted_files(tmp_path: Path) -> None:
@@ -102,3 +111,33 @@ def test_credential_round_trips_through_encrypted_pem(ca: CertificateAuthority) 
     assert loaded.certificate == cred.certificate
     assert loaded.chain == cred.chain
     assert loaded.private_key.private_numbers() == cred.private_key.private_numbers()
+
+
+@pytest.mark.parametrize(
+    "key", [ec.generate_private_key(ec.SECP256R1()), rsa.generate_private_key(65537, 2048)]
+)
+def test_a_key_the_ca_does_not_hold_gets_the_generated_firm_profile(
+    ca: CertificateAuthority, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+) -> None:
+    generated = ca.issue_firm(firm_name="上海明诚律师事务所", credit_code="91310000MA1FL8XQ3C")
+
+    cert = ca.issue_firm_certificate(
+        key.public_key(), firm_name="上海明诚律师事务所", credit_code="91310000MA1FL8XQ3C"
+    )
+
+    assert cert.public_key() == key.public_key()
+    cert.verify_directly_issued_by(ca.issuing)
+    assert cert.subject == generated.certificate.subject
+    # Same extensions, same criticality: only the key identifier differs with the key.
+    assert _profile(cert) == _profile(generated.certificate)
+    lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
+    assert dt.timedelta(days=364) < lifetime < dt.timedelta(days=366)
+
+
+def test_the_ca_certifies_only_ec_or_rsa_firm_keys(ca: CertificateAuthority) -> None:
+    with pytest.raises(CaError) as err:
+        ca.issue_firm_certificate(
+            ed25519.Ed25519PrivateKey.generate().public_key(),  # type: ignore[arg-type]
+            firm_name="上海明诚律师事务所",
+        )
+    assert err.value.code == "ca_key_unsupported"

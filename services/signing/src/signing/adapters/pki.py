@@ -11,11 +11,13 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .credentials import (
     IssuedCredential,
     PrivateKey,
+    PublicKey,
     cert_pem,
     decrypt_key,
     encrypt_key,
@@ -34,6 +36,8 @@ _ROOT_YEARS = 20
 _ISSUING_YEARS = 10
 _LEAF_DAYS = 365
 _FILES = ("root.pem", "root.key.pem", "issuing.pem", "issuing.key.pem")
+# A signer's extended key usages (see DOCUMENT_SIGNING).
+_SIGNER_EKU = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
 
 
 def _now() -> dt.datetime:
@@ -43,7 +47,7 @@ def _now() -> dt.datetime:
 def _builder(
     subject: x509.Name,
     issuer: x509.Name,
-    key: PrivateKey,
+    public_key: PublicKey,
     *,
     not_after: dt.datetime,
     issuer_key: PrivateKey,
@@ -53,40 +57,27 @@ def _builder(
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
         )
     )
 
 
-def _ca_usage() -> x509.KeyUsage:
+def _usage(*, ca: bool) -> x509.KeyUsage:
+    # A CA signs certificates and CRLs; a signer signs documents (and commits to them).
     return x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=False,
+        digital_signature=not ca,
+        content_commitment=not ca,
         key_encipherment=False,
         data_encipherment=False,
         key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _signing_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
         encipher_only=False,
         decipher_only=False,
     )
@@ -144,12 +135,12 @@ class CertificateAuthority:
                 _builder(
                     root_name,
                     root_name,
-                    root_key,
+                    root_key.public_key(),
                     issuer_key=root_key,
                     not_after=now + dt.timedelta(days=365 * _ROOT_YEARS),
                 )
                 .add_extension(x509.BasicConstraints(ca=True, path_length=1), True)
-                .add_extension(_ca_usage(), True)
+                .add_extension(_usage(ca=True), True)
                 .sign(root_key, hashes.SHA256())
             )
             issuing_name = _name(
@@ -160,12 +151,12 @@ class CertificateAuthority:
                 _builder(
                     issuing_name,
                     root_name,
-                    issuing_key,
+                    issuing_key.public_key(),
                     issuer_key=root_key,
                     not_after=now + dt.timedelta(days=365 * _ISSUING_YEARS),
                 )
                 .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
-                .add_extension(_ca_usage(), True)
+                .add_extension(_usage(ca=True), True)
                 .sign(root_key, hashes.SHA256())
             )
             contents = (
@@ -198,23 +189,23 @@ class CertificateAuthority:
         """Return the issuing chain (intermediate, root)."""
         return (self.issuing, self.root)
 
-    def _issue(
+    def _certify(
         self,
         subject: x509.Name,
         *,
-        key: PrivateKey,
+        public_key: PublicKey,
         usage: x509.KeyUsage,
         eku: Sequence[x509.ObjectIdentifier],
         eku_critical: bool,
         validity: dt.timedelta,
-    ) -> IssuedCredential:
+    ) -> x509.Certificate:
         # A leaf never outlives its issuer: validators would reject the tail anyway.
         not_after = min(_now() + validity, self.issuing.not_valid_after_utc)
-        cert = (
+        return (
             _builder(
                 subject,
                 self.issuing.subject,
-                key,
+                public_key,
                 issuer_key=self._issuing_key,
                 not_after=not_after,
             )
@@ -223,17 +214,23 @@ class CertificateAuthority:
             .add_extension(x509.ExtendedKeyUsage(list(eku)), eku_critical)
             .sign(self._issuing_key, hashes.SHA256())
         )
-        return IssuedCredential(certificate=cert, private_key=key, chain=self.chain)
 
-    def _issue_signer(self, subject: x509.Name, validity: dt.timedelta) -> IssuedCredential:
-        return self._issue(
+    def _certify_signer(
+        self, subject: x509.Name, public_key: PublicKey, validity: dt.timedelta
+    ) -> x509.Certificate:
+        return self._certify(
             subject,
-            key=new_ec_key(),
-            usage=_signing_usage(),
-            eku=(DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION),
+            public_key=public_key,
+            usage=_usage(ca=False),
+            eku=_SIGNER_EKU,
             eku_critical=False,
             validity=validity,
         )
+
+    def _issue_signer(self, subject: x509.Name, validity: dt.timedelta) -> IssuedCredential:
+        key = new_ec_key()
+        cert = self._certify_signer(subject, key.public_key(), validity)
+        return IssuedCredential(certificate=cert, private_key=key, chain=self.chain)
 
     def issue_individual(
         self, *, name: str, id_number: str, validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS)
@@ -259,22 +256,41 @@ class CertificateAuthority:
         credit_code: str | None = None,
         validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS),
     ) -> IssuedCredential:
-        """Issue the law firm's seal certificate."""
+        """Issue the law firm's seal certificate, with a new key."""
         return self._issue_signer(self._org_name(firm_name, credit_code), validity)
+
+    def issue_firm_certificate(
+        self,
+        public_key: PublicKey,
+        *,
+        firm_name: str,
+        credit_code: str | None = None,
+        validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS),
+    ) -> x509.Certificate:
+        """Certify a firm key the CA does not hold (on a token), as ``issue_firm`` would."""
+        if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+            raise CaError(
+                f"the firm key must be EC or RSA, not {type(public_key).__name__}",
+                code="ca_key_unsupported",
+            )
+        subject = self._org_name(firm_name, credit_code)
+        return self._certify_signer(subject, public_key, validity)
 
     def issue_tsa(
         self, *, name: str, validity: dt.timedelta = dt.timedelta(days=_LEAF_DAYS)
     ) -> IssuedCredential:
         """Issue an RSA time-stamping certificate (critical EKU timeStamping, RFC 3161)."""
         subject = _name((NameOID.ORGANIZATION_NAME, name), (NameOID.COMMON_NAME, f"{name} TSA"))
-        return self._issue(
+        key = new_rsa_key()
+        cert = self._certify(
             subject,
-            key=new_rsa_key(),
-            usage=_signing_usage(),
+            public_key=key.public_key(),
+            usage=_usage(ca=False),
             eku=(ExtendedKeyUsageOID.TIME_STAMPING,),
             eku_critical=True,
             validity=validity,
         )
+        return IssuedCredential(certificate=cert, private_key=key, chain=self.chain)
 
     @staticmethod
     def _org_name(name: str, credit_code: str | None) -> x509.Name:
@@ -296,6 +312,7 @@ __all__ = [
     "CertificateAuthority",
     "IssuedCredential",
     "PrivateKey",
+    "PublicKey",
     "cert_pem",
     "decrypt_key",
     "encrypt_key",
