@@ -82,10 +82,8 @@ class Settings(ServiceSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _pkcs11_complete(self) -> Settings:
-        if self.firm_key_source != "pkcs11":
-            return self
+    def pkcs11_problem(self) -> str | None:
+        """Return what keeps the PKCS#11 settings from naming a token and key, if anything."""
         missing = [
             name
             for name, value in (
@@ -97,25 +95,34 @@ class Settings(ServiceSettings):
         if not (self.firm_pkcs11_key_label or self.firm_pkcs11_key_id):
             missing.append("SIGNING_FIRM_PKCS11_KEY_LABEL or SIGNING_FIRM_PKCS11_KEY_ID")
         if missing:
-            raise ValueError(f"SIGNING_FIRM_KEY_SOURCE=pkcs11 needs {', '.join(missing)}")
+            return f"the PKCS#11 firm key needs {', '.join(missing)}"
         if self.firm_pkcs11_pin is not None and self.firm_pkcs11_pin_file is not None:
-            raise ValueError(
-                "set SIGNING_FIRM_PKCS11_PIN or SIGNING_FIRM_PKCS11_PIN_FILE, not both"
-            )
+            return "set SIGNING_FIRM_PKCS11_PIN or SIGNING_FIRM_PKCS11_PIN_FILE, not both"
         if self.firm_pkcs11_key_id is not None:
             try:
                 bytes.fromhex(self.firm_pkcs11_key_id)
             except ValueError:
-                raise ValueError(
+                return (
                     "SIGNING_FIRM_PKCS11_KEY_ID must be hex (the key's CKA_ID), "
                     f"not {self.firm_pkcs11_key_id!r}"
-                ) from None
+                )
+        return None
+
+    @model_validator(mode="after")
+    def _pkcs11_complete(self) -> Settings:
+        if self.firm_key_source == "pkcs11" and (problem := self.pkcs11_problem()):
+            raise ValueError(f"SIGNING_FIRM_KEY_SOURCE=pkcs11: {problem}")
         return self
 
     @property
     def pki_dir(self) -> Path:
         """Return where the CA and the firm key live (encrypted)."""
         return self.data_dir / "pki"
+
+    @property
+    def ca_dir(self) -> Path:
+        """Return where the internal CA lives."""
+        return self.pki_dir / "ca"
 
 
 @lru_cache

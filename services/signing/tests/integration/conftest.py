@@ -1,8 +1,20 @@
-"""Make the integration helpers importable (pytest runs with --import-mode=importlib)."""
+"""Make the integration helpers importable (pytest runs with --import-mode=importlib); tokens."""
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 # the unit tests' document factories and validator helpers (pdftoppm, pdfsig, zbar)
 sys.path.append(str(Path(__file__).parents[1] / "unit"))
+
+from softhsm import Tokens, softhsm_tokens
+
+
+@pytest.fixture(scope="session")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
+    """SoftHSM2 tokens holding the firm's key (see softhsm.Tokens); skips without SoftHSM2."""
+    with softhsm_tokens(tmp_path_factory.mktemp("pkcs11")) as made:
+        yield made

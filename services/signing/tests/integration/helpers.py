@@ -287,3 +287,26 @@ async def started(
                 yield Started(client, app, identity, listener, envelope)
             finally:
                 await listener.stop()
+
+
+# The shortest way to a firm signature: one individual signs, then the firm.
+ONE_SIGNER = [
+    SignerInfo(signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1)
+]
+COUNTERPARTY_SPOT = {"page": 1, "x": 72, "y": 100, "width": 100, "height": 100}
+FIRM_SPOT = {**COUNTERPARTY_SPOT, "x": 330}
+
+
+async def counterparty_signs(s: Started) -> None:
+    """Have ONE_SIGNER's individual verify and sign, leaving the firm's signature to come."""
+    tp = await s.invite("p1")
+    await s.verify_person(tp)
+    r = await s.client.post(f"{tp}/sign", json=COUNTERPARTY_SPOT)
+    assert r.status_code == 200, r.text
+
+
+async def firm_signs(s: Started) -> httpx.Response:
+    """Ask for the firm's signature as a risk-control user."""
+    return await s.client.post(
+        f"/api/signing/envelopes/{s.eid}/firm-sign", json=FIRM_SPOT, headers=s.risk
+    )

@@ -1,21 +1,24 @@
 """The firm's key on a PKCS#11 token (SoftHSM2): start-up checks, a real firm signature through
-the service, pdfsig and pyHanko on the result, and a token that drops its session."""
+the service, pdfsig and pyHanko on the result, a token that drops its session or goes away."""
 
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from helpers import PERSON_ID, contract_pdf, settings_for, started
-from lexseal_events import SignerInfo
+from helpers import (
+    ONE_SIGNER,
+    contract_pdf,
+    counterparty_signs,
+    firm_signs,
+    settings_for,
+    started,
+)
 from pydantic import ValidationError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
@@ -23,98 +26,19 @@ from pyhanko_certvalidator import ValidationContext
 from servicekit.pytest_plugin import running
 from servicekit.testing import TestIdentity
 from signing.adapters.errors import KeySourceError
-from signing.adapters.firm_keys import Pkcs11FirmKey
+from signing.adapters.firm_keys_pkcs11 import Pkcs11FirmKey
+from signing.adapters.firm_token import RETRIABLE_CODES, FirmToken
 from signing.adapters.keyring import build_keyring
 from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.pki import CertificateAuthority
 from signing.adapters.seals import SealRenderer
 from signing.adapters.signer import to_asn1
 from signing.adapters.verify import verify_pdf
 from signing.bootstrap import create_app
-from signing.config import DEV_KEY_PASSPHRASE, Settings
-from softhsm import SOFTHSM_MODULE, USER_PIN, SoftHsm, TokenKey, issue_for_public_key, need_softhsm
+from softhsm import FIRM, SOFTHSM_MODULE, USER_PIN, Tokens, firm_on_token, local_settings
 
 # The unit tests' validator helpers (pdfsig with an NSS trust store), shared rather than copied.
 sys.path.append(str(Path(__file__).parents[1] / "unit"))
 from tools import need, nss_db_trusting, run
-
-FIRM = Settings.model_fields["firm_name"].default
-SPOT = {"page": 1, "x": 72, "y": 100, "width": 100, "height": 100}
-FIRM_SPOT = {**SPOT, "x": 330}
-ONE_SIGNER = [
-    SignerInfo(signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1)
-]
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """Two tokens (EC P-256, RSA-2048), each with a key and the firm certificate our CA issued."""
-
-    hsm: SoftHsm
-    ca: CertificateAuthority
-    ca_dir: Path
-    keys: dict[str, TokenKey]
-
-
-@pytest.fixture(scope="session")
-def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
-    need_softhsm()
-    base = tmp_path_factory.mktemp("pkcs11")
-    # The service's CA, made once: each test's service opens a copy of it (see firm_on_token).
-    ca_dir = base / "pki" / "ca"
-    ca = CertificateAuthority.open(
-        ca_dir, passphrase=DEV_KEY_PASSPHRASE.encode(), organization=FIRM
-    )
-    hsm = SoftHsm(base / "softhsm")
-    try:
-        keys = {}
-        kinds: tuple[Literal["ec", "rsa"], ...] = ("ec", "rsa")
-        for kind in kinds:
-            hsm.init_token(f"lexseal-{kind}")
-        for kind in kinds:
-            token = f"lexseal-{kind}"
-            public = hsm.generate(token_label=token, kind=kind, label="firm", key_id=b"\x01")
-            cert = issue_for_public_key(ca, firm_name=FIRM, public_key=public)
-            hsm.store_certificate(token_label=token, certificate=cert, label="firm", key_id=b"\x01")
-            keys[kind] = TokenKey(token, "firm", b"\x01", cert)
-        # Beside the EC key: the CA's intermediate (a chain pulled by label) and the
-        # certificate of a key that is not on the token.
-        hsm.store_certificate(
-            token_label="lexseal-ec",
-            certificate=ca.issuing,
-            label="lexseal-issuing",
-            key_id=b"\x02",
-        )
-        stray = ca.issue_firm(firm_name=FIRM).certificate
-        hsm.store_certificate(
-            token_label="lexseal-ec", certificate=stray, label="stray", key_id=b"\x03"
-        )
-        yield Tokens(hsm=hsm, ca=ca, ca_dir=ca_dir, keys=keys)
-    finally:
-        hsm.close()
-
-
-def firm_on_token(
-    tokens: Tokens, data_dir: Path, kind: str = "ec", **overrides: Any
-) -> dict[str, Any]:
-    """Return the PKCS#11 settings for one test; its data dir gets the CA that certified the key."""
-    shutil.copytree(tokens.ca_dir, data_dir / "pki" / "ca")
-    pin_file = data_dir / "firm-token.pin"
-    pin_file.write_text(USER_PIN + "\n")
-    settings: dict[str, Any] = {
-        "firm_key_source": "pkcs11",
-        "firm_pkcs11_lib": str(SOFTHSM_MODULE),
-        "firm_pkcs11_token_label": tokens.keys[kind].token_label,
-        "firm_pkcs11_key_label": "firm",
-        "firm_pkcs11_pin_file": pin_file,
-    }
-    return {**settings, **overrides}
-
-
-def local_settings(data_dir: Path, **kw: Any) -> Settings:
-    """Return settings for building the keyring alone (no database or broker involved)."""
-    return Settings(environment="test", data_dir=data_dir, log_json=False, **kw)
-
 
 # ---- settings ---------------------------------------------------------------------------------
 
@@ -260,11 +184,13 @@ def test_a_key_named_by_id_with_its_chain_on_the_token_signs_a_verifiable_pdf(
     # No internal chain handed over: the intermediate comes from the token by its label,
     # as a public CA's chain would.
     key = Pkcs11FirmKey(
-        lib_location=str(SOFTHSM_MODULE),
-        token_label="lexseal-ec",
-        key_id=b"\x01",
+        token=FirmToken(
+            lib_location=str(SOFTHSM_MODULE),
+            token_label="lexseal-ec",
+            key_id=b"\x01",
+            user_pin=USER_PIN,
+        ),
         other_cert_labels=("lexseal-issuing",),
-        user_pin=USER_PIN,
     )
     try:
         signed = PdfSigningEngine().sign(
@@ -286,13 +212,6 @@ def test_a_key_named_by_id_with_its_chain_on_the_token_signs_a_verifiable_pdf(
 # ---- the service: a real firm signature on a contract ----------------------------------------
 
 
-async def _counterparty_signs(s: Any) -> None:
-    tp = await s.invite("p1")
-    await s.verify_person(tp)
-    r = await s.client.post(f"{tp}/sign", json=SPOT)
-    assert r.status_code == 200, r.text
-
-
 @pytest.mark.integration
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
 async def test_the_firm_signs_a_contract_with_its_key_on_the_token(
@@ -309,10 +228,8 @@ async def test_the_firm_signs_a_contract_with_its_key_on_the_token(
     async with started(
         pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER, **settings
     ) as s:
-        await _counterparty_signs(s)
-        r = await s.client.post(
-            f"/api/signing/envelopes/{s.eid}/firm-sign", json=FIRM_SPOT, headers=s.risk
-        )
+        await counterparty_signs(s)
+        r = await firm_signs(s)
         assert r.status_code == 200 and r.json()["status"] == "completed", r.text
         await s.listener.wait_for("signing.completed")
         signed = (
@@ -363,18 +280,17 @@ async def test_a_dropped_session_and_a_refused_pin_fail_the_firm_signature_and_c
     async with started(
         pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER, **settings
     ) as s:
-        await _counterparty_signs(s)
+        await counterparty_signs(s)
         before = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
         # The token drops the session (a restart) and the PIN it now expects is another one.
         keyring = s.app.state.kit.extras["keyring"]
         keyring.firm_signer().inner.pkcs11_session.close()
         pin_file.write_text("000000")
 
-        r = await s.client.post(
-            f"/api/signing/envelopes/{s.eid}/firm-sign", json=FIRM_SPOT, headers=s.risk
-        )
+        r = await firm_signs(s)
 
-        assert r.status_code in (500, 503)
+        # Retrying cannot help until an operator fixes the PIN: 500, not 503.
+        assert r.status_code == 500
         assert r.json()["error"]["code"] == "pkcs11_pin_incorrect"
         after = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
         assert after["status"] == before["status"] != "completed"
@@ -384,9 +300,7 @@ async def test_a_dropped_session_and_a_refused_pin_fail_the_firm_signature_and_c
 
         # The right PIN (re-read from the file): the session is reopened and the firm signs.
         pin_file.write_text(USER_PIN)
-        r = await s.client.post(
-            f"/api/signing/envelopes/{s.eid}/firm-sign", json=FIRM_SPOT, headers=s.risk
-        )
+        r = await firm_signs(s)
         assert r.status_code == 200 and r.json()["status"] == "completed", r.text
         signed = (
             await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)
@@ -414,3 +328,42 @@ async def test_the_service_refuses_to_start_with_a_wrong_pin(
 
     assert err.value.code == "pkcs11_pin_incorrect"
     assert "SIGNING_FIRM_PKCS11_PIN" in err.value.message
+
+
+@pytest.mark.integration
+async def test_a_token_that_goes_away_answers_503_and_changes_nothing(
+    tokens: Tokens,
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    tmp_path: Path,
+) -> None:
+    settings = firm_on_token(tokens, tmp_path, "removable")
+    try:
+        async with started(
+            pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER, **settings
+        ) as s:
+            await counterparty_signs(s)
+            before = (
+                await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)
+            ).json()
+            # The token disappears under the running service (as a pulled card or a failed
+            # device would), and with it the session.
+            s.app.state.kit.extras["keyring"].firm_signer().inner.pkcs11_session.close()
+            tokens.hsm.delete_token("lexseal-removable")
+
+            r = await firm_signs(s)
+
+            # A condition that may pass: 503 with the token's code, so a caller retries later.
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["code"] in RETRIABLE_CODES, r.json()
+            assert "lexseal-removable" in r.json()["error"]["details"]["reason"]
+            after = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
+            assert after["status"] == before["status"] != "completed"
+            assert after["current_sha256"] == before["current_sha256"]
+            assert "signing.completed" not in [e["type"] for e in s.listener.events]
+    finally:
+        # SoftHSM fails every call in this process once a token is deleted: start it afresh
+        # for the tests that follow.
+        tokens.hsm.rescan()

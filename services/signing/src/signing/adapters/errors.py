@@ -4,9 +4,14 @@ from __future__ import annotations
 
 
 class AdapterError(Exception):
-    """Base class: a failure the service layer can map to an error response."""
+    """Base class: a failure the service layer can map to an error response.
+
+    ``status_code`` is the HTTP status the failure answers with when nothing more specific
+    applies: 500 for what retrying cannot fix, 503 for a condition that may pass.
+    """
 
     code: str = "signing_adapter_error"
+    status_code: int = 500
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -26,15 +31,25 @@ class CaError(AdapterError):
 
 
 class KeySourceError(AdapterError):
-    """A firm key source (generated, PKCS#12, PKCS#11) cannot provide a signer."""
+    """A firm key source (generated, PKCS#12, PKCS#11) cannot provide a signer.
+
+    Raised as such, it needs an operator (a setting, a PIN, the token's contents).
+    """
 
     code = "firm_key_unavailable"
+
+
+class KeySourceUnavailable(KeySourceError):
+    """The firm's token cannot be reached right now (removed, module or device failure)."""
+
+    status_code = 503
 
 
 class TimestampUnavailable(AdapterError):
     """The configured TSA did not answer; signing stops rather than trust the local clock."""
 
     code = "timestamp_unavailable"
+    status_code = 503
 
 
 class SealError(AdapterError):
@@ -47,12 +62,14 @@ class PdfError(AdapterError):
     """The input is not a PDF this engine can work with."""
 
     code = "pdf_invalid"
+    status_code = 422
 
 
 class PlacementError(AdapterError):
     """A requested signature placement is not allowed."""
 
     code = "placement_invalid"
+    status_code = 422
 
 
 class SigningFailed(AdapterError):

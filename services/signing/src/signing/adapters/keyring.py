@@ -12,7 +12,10 @@ from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
 
 from ..config import Settings
-from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs11FirmKey, Pkcs12FirmKey
+from .errors import KeySourceError
+from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
+from .firm_keys_pkcs11 import Pkcs11FirmKey
+from .firm_token import FirmToken
 from .pdf import PdfSigningEngine
 from .pki import CertificateAuthority, IssuedCredential
 from .providers import (
@@ -89,7 +92,7 @@ def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -
 
 _PIN = "SIGNING_FIRM_PKCS11_PIN or SIGNING_FIRM_PKCS11_PIN_FILE"
 _KEY = "SIGNING_FIRM_PKCS11_KEY_LABEL / SIGNING_FIRM_PKCS11_KEY_ID"
-# Which setting to look at for each PKCS#11 failure (Pkcs11FirmKey appends it to the message).
+# Which setting to look at for each PKCS#11 failure (FirmToken appends it to the message).
 _PKCS11_HINTS = {
     "pkcs11_module_unloadable": "SIGNING_FIRM_PKCS11_LIB",
     "pkcs11_token_not_found": "SIGNING_FIRM_PKCS11_TOKEN_LABEL",
@@ -105,21 +108,29 @@ _PKCS11_HINTS = {
 }
 
 
-def _pkcs11_firm_key(settings: Settings, ca: CertificateAuthority) -> Pkcs11FirmKey:
-    # Settings validation guarantees the module, the token and a key label or ID.
-    assert settings.firm_pkcs11_lib is not None
+def firm_token(settings: Settings) -> FirmToken:
+    """Return the firm's token as the PKCS#11 settings name it."""
+    if problem := settings.pkcs11_problem():
+        raise KeySourceError(problem, code="pkcs11_settings_incomplete")
+    assert settings.firm_pkcs11_lib is not None  # pkcs11_problem() names it otherwise
     pin = settings.firm_pkcs11_pin
-    key = Pkcs11FirmKey(
+    return FirmToken(
         lib_location=settings.firm_pkcs11_lib,
         token_label=settings.firm_pkcs11_token_label,
         key_label=settings.firm_pkcs11_key_label,
         key_id=bytes.fromhex(settings.firm_pkcs11_key_id) if settings.firm_pkcs11_key_id else None,
-        cert_label=settings.firm_pkcs11_cert_label,
-        other_cert_labels=settings.firm_pkcs11_chain_labels,
         user_pin=pin.get_secret_value() if pin is not None else None,
         pin_file=settings.firm_pkcs11_pin_file,
-        issuer_chain=ca.chain,
         hints=_PKCS11_HINTS,
+    )
+
+
+def _pkcs11_firm_key(settings: Settings, ca: CertificateAuthority) -> Pkcs11FirmKey:
+    key = Pkcs11FirmKey(
+        token=firm_token(settings),
+        cert_label=settings.firm_pkcs11_cert_label,
+        other_cert_labels=settings.firm_pkcs11_chain_labels,
+        issuer_chain=ca.chain,
     )
     # Log in and sign a probe now: a wrong PIN, label or certificate stops the start-up
     # instead of surfacing at the first firm signature.
@@ -158,12 +169,19 @@ def _firm_seal(settings: Settings, seals: SealRenderer) -> bytes:
     return seals.firm(settings.firm_name)
 
 
+def open_ca(settings: Settings) -> CertificateAuthority:
+    """Open the internal CA under the data directory, creating it on first use."""
+    return CertificateAuthority.open(
+        settings.ca_dir,
+        passphrase=settings.key_passphrase.encode(),
+        organization=settings.firm_name,
+    )
+
+
 def build_keyring(settings: Settings) -> Keyring:
     """Open (or create) the CA and wire the firm key, TSA, seals and providers (blocking)."""
     passphrase = settings.key_passphrase.encode()
-    ca = CertificateAuthority.open(
-        settings.pki_dir / "ca", passphrase=passphrase, organization=settings.firm_name
-    )
+    ca = open_ca(settings)
     tsa_credential = None if settings.tsa_url else ca.issue_tsa(name=settings.firm_name)
     timestamper = make_timestamper(
         url=settings.tsa_url, credential=tsa_credential, timeout=settings.tsa_timeout

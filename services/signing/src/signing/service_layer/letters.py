@@ -24,7 +24,7 @@ from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import model
 from .envelopes import new_verify_code, stamp_qr, verify_url
-from .signing import apply_signature, document_ref
+from .signing import apply_signature, document_ref, firm_signer
 
 log = logging.getLogger("signing.letters")
 
@@ -100,7 +100,7 @@ async def seal_letter(
             uow,
             envelope=envelope,
             keyring=keyring,
-            signer=keyring.firm_signer(),
+            signer=firm_signer(keyring),
             field_name="firm",
             placement=placement,
             seal_png=keyring.firm_seal_png,
@@ -108,7 +108,9 @@ async def seal_letter(
         )
     except AppError as exc:
         if exc.status_code >= 500:
-            raise  # a TSA outage passes: let the broker redeliver
+            # a TSA or token outage passes, a key an operator must fix stays in the
+            # dead-letter queue: either way the letter is not the problem
+            raise
         # Nothing of this attempt is kept, only the verdict (and the inbox row).
         await uow.rollback()
         uow.mark_applied(event)

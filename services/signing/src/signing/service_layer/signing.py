@@ -19,7 +19,7 @@ from PIL import Image
 from pyhanko.sign.signers import Signer
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
-from servicekit.errors import AppError
+from servicekit.errors import AppError, Unavailable
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.errors import AdapterError, PdfError, PlacementError, TimestampUnavailable
@@ -55,7 +55,30 @@ def engine_error(exc: AdapterError) -> AppError:
         return errors.invalid(
             exc.code, f"The document cannot be signed: {exc.message}", "文件无法签署"
         )
-    return AppError(f"Signing failed: {exc.message}", "签署失败", code=exc.code, status_code=500)
+    details = {"reason": exc.message}
+    if exc.status_code == 503:
+        # e.g. the firm's token was removed or its module fails: it may come back
+        return Unavailable(
+            f"Signing is unavailable for now; nothing was signed, retry later: {exc.message}",
+            "签章设备暂不可用，未做任何签署，请稍后重试",
+            code=exc.code,
+            details=details,
+        )
+    return AppError(
+        f"Signing failed: {exc.message}",
+        "签署失败",
+        code=exc.code,
+        status_code=exc.status_code,
+        details=details,
+    )
+
+
+def firm_signer(keyring: Keyring) -> Signer:
+    """Return the firm's signer; a key source that cannot provide it answers with its code."""
+    try:
+        return keyring.firm_signer()
+    except AdapterError as exc:
+        raise engine_error(exc) from exc
 
 
 async def apply_signature(
@@ -258,7 +281,7 @@ async def firm_sign(
         uow,
         envelope=envelope,
         keyring=keyring,
-        signer=keyring.firm_signer(),
+        signer=firm_signer(keyring),
         field_name="firm",
         placement=placement,
         seal_png=keyring.firm_seal_png,
