@@ -27,6 +27,8 @@ class Settings(ServiceSettings):
         SIGNING_FIRM_PKCS11_TOKEN_LABEL=lexseal-firm
         SIGNING_FIRM_PKCS11_KEY_LABEL=firm          # and/or SIGNING_FIRM_PKCS11_KEY_ID=01
         SIGNING_FIRM_PKCS11_PIN_FILE=/run/secrets/firm-token-pin   # or SIGNING_FIRM_PKCS11_PIN
+
+    ``python -m signing enrol-firm-token`` has the internal CA certify a key on the token.
     """
 
     model_config = SettingsConfigDict(env_prefix="SIGNING_", extra="ignore")

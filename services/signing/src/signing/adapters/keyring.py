@@ -105,6 +105,8 @@ _PKCS11_HINTS = {
         "SIGNING_FIRM_PKCS11_CERT_LABEL / SIGNING_FIRM_PKCS11_CHAIN_LABELS"
     ),
     "pkcs11_key_certificate_mismatch": f"SIGNING_FIRM_PKCS11_CERT_LABEL / {_KEY}",
+    "pkcs11_public_key_not_found": _KEY,
+    "firm_token_certificate_exists": f"SIGNING_FIRM_PKCS11_CERT_LABEL / {_KEY}",
 }
 
 
