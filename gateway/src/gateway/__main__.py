@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import tempfile
 
+from servicekit.cli import load_settings
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.migrations import alembic_config, upgrade
 from servicekit.uow import UnitOfWork
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     make = sub.add_parser("makemigrations", help="autogenerate a migration from the tables")
     make.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = load_settings(get_settings)
     if args.command == "migrate":
         upgrade(script_location=MIGRATIONS, database_url=settings.database_url)
     elif args.command == "seed-demo":

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
 
 from .config import ServiceSettings
 from .migrations import alembic_config, upgrade
+
+S = TypeVar("S")
 
 
 def run_cli(
@@ -29,7 +35,7 @@ def run_cli(
     make = sub.add_parser("makemigrations", help="autogenerate a migration from the tables")
     make.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
-    settings = settings_factory()
+    settings = load_settings(settings_factory)
     if args.command == "migrate":
         upgrade(script_location=migrations_dir, database_url=settings.database_url)
     elif args.command == "makemigrations":
@@ -53,3 +59,19 @@ def run_cli(
             access_log=False,
             proxy_headers=False,
         )
+
+
+def load_settings(settings_factory: Callable[[], S]) -> S:
+    """Build the settings, or exit 2 naming each bad setting without echoing its value.
+
+    pydantic's own message repeats the input, which may be a secret (a PIN, a password).
+    """
+    try:
+        return settings_factory()
+    except ValidationError as exc:
+        lines = [f"invalid settings ({exc.title}):"]
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"]) or "(settings)"
+            lines.append(f"  {where}: {error['msg']}")
+        print("\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None
