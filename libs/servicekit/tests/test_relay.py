@@ -180,3 +180,33 @@ async def test_rows_left_unmarked_by_a_crash_are_published_again_by_the_sweep(
         assert await unsent(sessionmaker) == 0
     finally:
         await survivor.stop()
+
+
+async def test_a_batch_that_fails_to_publish_stays_unsent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    amqp_url: str,
+    names: dict[str, str],
+    queue: aio_pika.abc.AbstractQueue,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with UnitOfWork(sessionmaker, source="lexseal/test") as uow:  # no relay: left unsent
+        for i in range(3):
+            uow.publish(withdrawn(i))
+        await uow.commit()
+    relay = relay_for(sessionmaker, amqp_url, names)
+    await relay.start()
+    try:
+
+        async def nacked(rows: object) -> None:
+            raise RuntimeError("the broker nacked the batch")
+
+        monkeypatch.setattr(relay, "_publish", nacked)
+        with pytest.raises(RuntimeError):
+            await relay.drain_once()
+        assert await unsent(sessionmaker) == 3  # the claim and its mark were rolled back
+        monkeypatch.undo()
+        assert await relay.drain_once() == 3
+        assert await unsent(sessionmaker) == 0
+        assert len(await drain(queue, 3)) == 3
+    finally:
+        await relay.stop()

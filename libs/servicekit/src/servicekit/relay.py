@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
+from aiormq import spec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -65,10 +66,11 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._fresh: list[OutboxRow] = []
         self._unmarked: list[str] = []  # published by the fast path, not yet marked sent
+        self._publishing = asyncio.Lock()  # backlog lanes take turns on the channel
         self._mark_due = 0.0  # when the oldest of them must be marked (monotonic)
         self._task: asyncio.Task[None] | None = None
         self._connection: AbstractRobustConnection | None = None
-        self._exchange: AbstractExchange | None = None
+        self._channel: AbstractChannel | None = None
         self._stopping = False
 
     def committed(self, rows: Sequence[OutboxRow]) -> None:
@@ -84,8 +86,8 @@ class OutboxRelay:
     async def start(self) -> None:
         """Connect to the broker and start the background loop."""
         self._connection = await aio_pika.connect_robust(self._amqp_url)
-        channel = await self._connection.channel(publisher_confirms=True)
-        self._exchange = await declare_exchange(channel, self._exchange_name)
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        await declare_exchange(self._channel, self._exchange_name)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
@@ -119,15 +121,8 @@ class OutboxRelay:
                 if self._fresh:
                     continue
                 if time.monotonic() - last_sweep >= self._poll:
-                    swept = await self.drain_once(min_age=self._grace)
-                    while swept >= self._batch and not self._fresh:
-                        # A backlog: two batches in flight, so one's database round trips
-                        # overlap the other's publisher confirms (SKIP LOCKED keeps them apart).
-                        lanes = 2 if self._skip_locked else 1  # SQLite has no SKIP LOCKED
-                        counts = await asyncio.gather(
-                            *(self.drain_once(min_age=self._grace) for _ in range(lanes))
-                        )
-                        swept = max(counts)
+                    if await self.drain_once(min_age=self._grace) >= self._batch:
+                        await self._drain_backlog()
                     last_sweep = time.monotonic()
                 backoff = 0.2
             except asyncio.CancelledError:
@@ -148,6 +143,20 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
 
+    async def _drain_backlog(self) -> None:
+        """Drain a backlog in two lanes (PostgreSQL), until it is gone or fresh rows wait.
+
+        One lane publishes while the other claims its next batch: publishing takes turns
+        (`_publishing`), so the lanes fall into step, each one's database round trips
+        overlapping the other's publisher confirms. SKIP LOCKED keeps their rows apart.
+        """
+
+        async def lane() -> None:
+            while not self._fresh and await self.drain_once(min_age=self._grace) >= self._batch:
+                pass
+
+        await asyncio.gather(*(lane() for _ in range(2 if self._skip_locked else 1)))
+
     async def _publish_fresh(self) -> None:
         rows, self._fresh = self._fresh[: self._batch], self._fresh[self._batch :]
         await self._publish(rows)
@@ -165,45 +174,71 @@ class OutboxRelay:
             await self._mark_sent(session, ids)
 
     async def drain_once(self, *, min_age: float = 0.0) -> int:
-        """Publish one batch of unsent rows older than `min_age` seconds; return how many."""
+        """Publish one batch of unsent rows older than `min_age` seconds; return how many.
+
+        The rows are claimed (locked) and marked sent in one transaction that commits only
+        after every publish was confirmed; if anything fails it rolls back and they stay unsent.
+        """
         async with self._sessionmaker() as session, session.begin():
-            stmt = (
-                select(_T.c.id, _T.c.type, _T.c.payload, _T.c.correlation_id, _T.c.created_at)
+            pick = (
+                select(_T.c.id)
                 .where(_T.c.published_at.is_(None))
                 .order_by(_T.c.created_at)
                 .limit(self._batch)
             )
             if min_age > 0:
                 cutoff = utcnow() - timedelta(seconds=min_age)
-                stmt = stmt.where(_T.c.created_at < cutoff)
+                pick = pick.where(_T.c.created_at < cutoff)
+            columns = (_T.c.id, _T.c.type, _T.c.payload, _T.c.correlation_id, _T.c.created_at)
             if self._skip_locked:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = [OutboxRow(*r) for r in (await session.execute(stmt)).all()]
-            if not rows:
-                return 0
-            await self._publish(rows)
-            await self._mark_sent(session, [r[0] for r in rows])
+                # PostgreSQL: claim and mark in one statement (one round trip fewer per batch)
+                claim = (
+                    update(_T)
+                    .where(_T.c.id.in_(pick.with_for_update(skip_locked=True).scalar_subquery()))
+                    .values(published_at=utcnow())
+                    .returning(*columns)
+                )
+                rows = [OutboxRow(*r) for r in (await session.execute(claim)).all()]
+                rows.sort(key=lambda r: r.created_at)  # RETURNING keeps no order
+                if rows:
+                    async with self._publishing:
+                        await self._publish(rows)
+            else:
+                # SQLite: no row locks (one writer at a time); select, publish, then mark
+                found = select(*columns).where(_T.c.id.in_(pick.scalar_subquery()))
+                rows = [OutboxRow(*r) for r in (await session.execute(found)).all()]
+                rows.sort(key=lambda r: r.created_at)
+                if rows:
+                    await self._publish(rows)
+                    await self._mark_sent(session, [r.id for r in rows])
         OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)
 
     async def _publish(self, rows: list[OutboxRow]) -> None:
-        if self._exchange is None:
+        if self._channel is None:
             raise RuntimeError("relay not started")
-        exchange = self._exchange
-        # Confirms are pipelined: the whole batch is in flight at once.
+        # aio-pika's own channel (reopened by its robust connection after a broker restart),
+        # used at the aiormq level aio-pika is built on: building an aio_pika.Message per event
+        # cost a third of the publishing CPU (bench/bench_outbox.py). Confirms are pipelined:
+        # the whole batch is in flight at once; a nack raises DeliveryError, and nothing is
+        # marked sent unless every publish was confirmed.
+        channel = await self._channel.get_underlay_channel()
+        exchange = self._exchange_name
         await asyncio.gather(
             *(
-                exchange.publish(
-                    aio_pika.Message(
-                        body=payload.encode(),
+                channel.basic_publish(
+                    payload.encode(),
+                    exchange=exchange,
+                    routing_key=event_type,
+                    mandatory=True,  # as aio-pika: an event no queue wants is returned, not lost
+                    properties=spec.Basic.Properties(
                         content_type="application/cloudevents+json",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        delivery_mode=2,  # persistent
                         message_id=event_id,
                         correlation_id=correlation or None,
-                        type=event_type,
+                        message_type=event_type,
                         timestamp=created if created.tzinfo else created.replace(tzinfo=UTC),
                     ),
-                    routing_key=event_type,
                 )
                 for event_id, event_type, payload, correlation, created in rows
             )
