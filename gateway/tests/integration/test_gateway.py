@@ -152,6 +152,7 @@ async def test_login_failures_are_limited(stack: tuple[str, httpx.AsyncClient]) 
         "/api/auth/login", json={"username": "risk1", "password": "demo-password"}
     )
     assert right.status_code == 429 and right.json()["error"]["code"] == "too_many_login_attempts"
+    assert int(right.headers["retry-after"]) > 0  # how long the lockout lasts
     assert (
         await client.post(
             "/api/auth/login", json={"username": "clerk1", "password": "demo-password"}

@@ -58,7 +58,8 @@ async def login(
     """Check the password and return an access token; count and limit failures."""
     key = f"{username.lower()}|{limits.ip}"
     if limits.failures.blocked(key):
-        raise TooManyLoginAttempts(details={"retry_after": limits.failures.retry_after(key)})
+        wait = limits.failures.retry_after(key)
+        raise TooManyLoginAttempts(details={"retry_after": wait}, retry_after=wait)
     user = await UserRepository(uow.session).by_username(username)
     stored = user.password_hash if user else dummy_hash()
     ok = await asyncio.to_thread(verify_password, password_hash=stored, password=password)

@@ -17,6 +17,7 @@ class AppError(Exception):
     code = "bad_request"
     message_zh = "请求有误"
     message_en = "Bad request"
+    retry_after: int | None = None  # seconds; sent as Retry-After (RFC 9110) when set
 
     def __init__(
         self,
@@ -26,6 +27,7 @@ class AppError(Exception):
         code: str | None = None,
         status_code: int | None = None,
         details: Any = None,
+        retry_after: int | None = None,
     ) -> None:
         if code:
             self.code = code
@@ -36,6 +38,8 @@ class AppError(Exception):
         if message_zh:
             self.message_zh = message_zh
         self.details = details
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(f"{self.code}: {self.message_en}")
 
     def message(self, lang: str) -> str:
@@ -80,6 +84,7 @@ class Invalid(AppError):
 
 class Unavailable(AppError):
     status_code = 503
+    retry_after = 5  # a dependency that is down is usually back within seconds
     code = "unavailable"
     message_zh = "服务暂不可用，请稍后重试"
     message_en = "Service temporarily unavailable, please retry"
@@ -120,8 +125,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         lang = preferred_language(request)
+        headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
         return JSONResponse(
-            error_body(exc.code, exc.message(lang), exc.details), status_code=exc.status_code
+            error_body(exc.code, exc.message(lang), exc.details),
+            status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
