@@ -115,6 +115,7 @@ async def test_a_down_service_answers_503_naming_it(stack: tuple[str, httpx.Asyn
     _, client = stack
     resp = await client.get("/share/tok")
     assert resp.status_code == 503
+    assert resp.headers["retry-after"] == "5"
     err = resp.json()["error"]
     assert err["code"] == "service_unavailable" and err["details"]["service"] == "letters"
     assert "服务" in err["message"]

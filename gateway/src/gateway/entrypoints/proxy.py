@@ -48,6 +48,8 @@ async def send_error(
         ensure_ascii=False,
     ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if exc.retry_after is not None and not any(name == b"retry-after" for name, _ in extra):
+        headers.append((b"retry-after", str(exc.retry_after).encode()))
     await send(
         {"type": "http.response.start", "status": exc.status_code, "headers": headers + extra}
     )
