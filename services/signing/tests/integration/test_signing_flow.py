@@ -23,8 +23,11 @@ from helpers import (
     wait_envelope,
 )
 from lexseal_events import DocumentRef
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
+from signing.adapters.pki import CRL_PATH
 from signing.bootstrap import create_app
 
 pytestmark = pytest.mark.integration
@@ -248,6 +251,15 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             )
             ca = await client.get("/api/verify/ca.pem")
             assert ca.content.startswith(b"-----BEGIN CERTIFICATE-----")
+            # long-term validation data: the published CRL sits in the document's DSS, and
+            # every certificate names where it is published
+            crl = (await client.get(CRL_PATH)).content
+            reader = PdfFileReader(io.BytesIO(signed))
+            dss = DocumentSecurityStore.read_dss(reader)
+            assert crl in {ref.get_object().data for ref in dss.crls}
+            for sig in reader.embedded_regular_signatures:
+                points = sig.signer_cert.crl_distribution_points
+                assert [p.url for p in points] == [f"https://sign.example{CRL_PATH}"]
 
             # evidence package
             z = await client.get(f"/api/signing/envelopes/{eid}/evidence.zip", headers=lawyer)

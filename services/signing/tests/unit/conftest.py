@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -11,8 +14,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from factories import make_contract_pdf
+from signing.adapters.ltv import validation_context
 from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.pki import CertificateAuthority, IssuedCredential
+from signing.adapters.pki import CRL_PATH, CertificateAuthority, IssuedCredential
 from signing.adapters.seals import SealRenderer
 from signing.adapters.tsa import LexsealTimeStamper
 
@@ -32,9 +36,51 @@ class Party:
     page: int = 2
 
 
+class _CrlServer(ThreadingHTTPServer):
+    ca: CertificateAuthority | None = None
+
+
+class _CrlHandler(BaseHTTPRequestHandler):
+    """Answer the CRL distribution point as the gateway would, for validators that fetch."""
+
+    server: _CrlServer
+
+    def do_GET(self) -> None:
+        ca = self.server.ca
+        if self.path != CRL_PATH or ca is None:
+            self.send_error(404)
+            return
+        body = ca.crl_der()
+        self.send_response(200)
+        self.send_header("content-type", "application/pkix-crl")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
-    return CertificateAuthority.open(tmp_path_factory.mktemp("pki") / "ca", passphrase=PASSPHRASE)
+def crl_server() -> Iterator[_CrlServer]:
+    server = _CrlServer(("127.0.0.1", 0), _CrlHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def ca(tmp_path_factory: pytest.TempPathFactory, crl_server: _CrlServer) -> CertificateAuthority:
+    host, port = crl_server.server_address[:2]
+    ca = CertificateAuthority.open(
+        tmp_path_factory.mktemp("pki") / "ca",
+        passphrase=PASSPHRASE,
+        crl_url=f"http://{host!s}:{port}{CRL_PATH}",
+    )
+    crl_server.ca = ca
+    return ca
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +121,14 @@ def parties(ca: CertificateAuthority, seals: SealRenderer) -> list[Party]:
 
 @pytest.fixture(scope="session")
 def signed_pdf(
-    prepared_pdf: bytes, parties: list[Party], engine: PdfSigningEngine, tsa: LexsealTimeStamper
+    prepared_pdf: bytes,
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
 ) -> bytes:
     pdf = prepared_pdf
-    for party in parties:  # counterparties first, the firm last
+    for party in parties:  # counterparties first, the firm last, each with its LTV data
         pdf = engine.sign(
             pdf,
             signer=engine.signer_for(party.credential),
@@ -89,6 +139,7 @@ def signed_pdf(
             timestamper=tsa,
             reason="签署合同",
             location="上海",
+            validation_context=validation_context(ca),
         )
     return pdf
 

@@ -10,14 +10,16 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import ValidationContext
 
 from ..config import Settings
 from .errors import KeySourceError
 from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
 from .firm_keys_pkcs11 import Pkcs11FirmKey
 from .firm_token import FirmToken
+from .ltv import issued_by, validation_context
 from .pdf import PdfSigningEngine
-from .pki import CertificateAuthority, IssuedCredential
+from .pki import CRL_PATH, CertificateAuthority, IssuedCredential
 from .providers import (
     BankTransferProvider,
     FaceCheckProvider,
@@ -27,7 +29,7 @@ from .providers import (
     SandboxFaceCheck,
 )
 from .seals import SealRenderer
-from .tsa import make_timestamper
+from .tsa import LexsealTimeStamper, make_timestamper
 
 
 @dataclass
@@ -71,6 +73,19 @@ class Keyring:
     def signer_for(self, credential: IssuedCredential) -> Signer:
         """Return a (cached) signer for a signer's credential."""
         return self.engine.signer_for(credential)
+
+    def ltv_context(self, signer: Signer) -> ValidationContext | None:
+        """Return the revocation data to embed with ``signer``'s signature (PAdES B-LT).
+
+        Only chains the CA can vouch for offline get it: a certificate from another CA (a
+        PKCS#12 firm key) or an external TSA would need a network fetch, which signing never does.
+        """
+        cert = signer.signing_cert
+        if cert is None or not issued_by(self.ca, cert):
+            return None
+        if not isinstance(self.timestamper, LexsealTimeStamper):
+            return None
+        return validation_context(self.ca)
 
 
 def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -> FirmKeySource:
@@ -177,6 +192,7 @@ def open_ca(settings: Settings) -> CertificateAuthority:
         settings.ca_dir,
         passphrase=settings.key_passphrase.encode(),
         organization=settings.firm_name,
+        crl_url=settings.public_base_url.rstrip("/") + CRL_PATH,
     )
 
 

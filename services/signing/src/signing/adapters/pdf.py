@@ -18,6 +18,8 @@ from pyhanko.sign import fields
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 
 from ..domain.geometry import Box, PageGeometry, qr_box
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
@@ -162,10 +164,13 @@ class PdfSigningEngine:
         location: str | None = None,
         name: str | None = None,
         recorded: PageGeometry | None = None,
+        validation_context: ValidationContext | None = None,
     ) -> bytes:
         """Append one visible PAdES signature as an incremental update; return the new PDF.
 
         `box` is in placement coordinates: the page as shown, origin at its bottom-left corner.
+        With a `validation_context`, the signer's and the timestamp's chains and revocation
+        data follow in a DSS update (PAdES B-LT).
         """
         return asyncio.run(
             self.async_sign(
@@ -180,6 +185,7 @@ class PdfSigningEngine:
                 location=location,
                 name=name,
                 recorded=recorded,
+                validation_context=validation_context,
             )
         )
 
@@ -197,6 +203,7 @@ class PdfSigningEngine:
         location: str | None = None,
         name: str | None = None,
         recorded: PageGeometry | None = None,
+        validation_context: ValidationContext | None = None,
     ) -> bytes:
         """Do what ``sign`` does, from inside a running event loop."""
         try:
@@ -225,6 +232,8 @@ class PdfSigningEngine:
             reason=reason,
             location=location,
             name=name,
+            embed_validation_info=validation_context is not None,
+            validation_context=validation_context,
         )
         # The /Rect is the checked box itself: nothing moves it after the check.
         # (pyHanko annotates `box` as ints but writes any number, on its 4-decimal grid.)
@@ -240,6 +249,7 @@ class PdfSigningEngine:
             raise
         except TimestampRequestError as exc:
             raise TimestampUnavailable(f"the TSA failed: {exc}") from exc
-        except (SigningError, HankoPdfError, ValueError) as exc:
+        except (SigningError, HankoPdfError, ValueError, PathError, ValidationError) as exc:
+            # a chain the validation context refuses (e.g. a revoked certificate) lands here too
             raise SigningFailed(f"signing failed: {exc}") from exc
         return output.getvalue()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -35,6 +36,11 @@ ORG_ID_PREFIX = "NTRCN-"
 _ROOT_YEARS = 20
 _ISSUING_YEARS = 10
 _LEAF_DAYS = 365
+# A CRL is valid for a week and reissued daily, so a published one never goes stale.
+_CRL_VALIDITY = dt.timedelta(days=7)
+_CRL_REFRESH = dt.timedelta(days=1)
+# Where the gateway publishes the issuing CA's CRL (a public /api/verify route).
+CRL_PATH = "/api/verify/crl/issuing.crl"
 _FILES = ("root.pem", "root.key.pem", "issuing.pem", "issuing.key.pem")
 # A signer's extended key usages (see DOCUMENT_SIGNING).
 _SIGNER_EKU = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
@@ -94,15 +100,29 @@ class CertificateAuthority:
     """A two-level internal CA whose keys live encrypted in one directory."""
 
     def __init__(
-        self, *, root: x509.Certificate, issuing: x509.Certificate, issuing_key: PrivateKey
+        self,
+        *,
+        root: x509.Certificate,
+        issuing: x509.Certificate,
+        issuing_key: PrivateKey,
+        crl_url: str | None = None,
     ) -> None:
         self.root = root
         self.issuing = issuing
         self._issuing_key = issuing_key
+        # Written into every certificate issued from now on as its CRL distribution point.
+        self.crl_url = crl_url
+        self._crl: x509.CertificateRevocationList | None = None
+        self._crl_lock = threading.Lock()
 
     @classmethod
     def open(
-        cls, directory: Path, *, passphrase: bytes, organization: str = "lexseal"
+        cls,
+        directory: Path,
+        *,
+        passphrase: bytes,
+        organization: str = "lexseal",
+        crl_url: str | None = None,
     ) -> CertificateAuthority:
         """Load the CA from ``directory``, creating and persisting it on first use."""
         if not (directory / "issuing.pem").exists():
@@ -115,7 +135,12 @@ class CertificateAuthority:
             raise CaError(
                 f"CA files in {directory} are unreadable: {exc}", code="ca_unreadable"
             ) from exc
-        return cls(root=root, issuing=issuing, issuing_key=decrypt_key(key_pem, passphrase))
+        return cls(
+            root=root,
+            issuing=issuing,
+            issuing_key=decrypt_key(key_pem, passphrase),
+            crl_url=crl_url,
+        )
 
     @staticmethod
     def _create(directory: Path, *, passphrase: bytes, organization: str) -> None:
@@ -184,6 +209,38 @@ class CertificateAuthority:
         """Return the root certificate as PEM, for publishing as the trust anchor."""
         return cert_pem(self.root)
 
+    def crl(self) -> x509.CertificateRevocationList:
+        """Return the issuing CA's current CRL, reissuing it once a day.
+
+        Nothing is ever revoked (the platform has no revocation yet), so the list is empty;
+        it still lets validators check every issued certificate without a network fetch.
+        """
+        with self._crl_lock:
+            crl = self._crl
+            if crl is None or _now() >= crl.last_update_utc + _CRL_REFRESH:
+                crl = self._crl = self._issue_crl()
+            return crl
+
+    def crl_der(self) -> bytes:
+        """Return the current CRL in DER, as published at ``CRL_PATH``."""
+        return self.crl().public_bytes(serialization.Encoding.DER)
+
+    def _issue_crl(self) -> x509.CertificateRevocationList:
+        this_update = _now() - dt.timedelta(minutes=5)  # clock skew, as for certificates
+        return (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.issuing.subject)
+            .last_update(this_update)
+            .next_update(this_update + _CRL_VALIDITY)
+            # A monotonically increasing number without shared state between replicas.
+            .add_extension(x509.CRLNumber(int(this_update.timestamp() * 1000)), False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._issuing_key.public_key()),
+                False,
+            )
+            .sign(self._issuing_key, hashes.SHA256())
+        )
+
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
         """Return the issuing chain (intermediate, root)."""
@@ -201,7 +258,7 @@ class CertificateAuthority:
     ) -> x509.Certificate:
         # A leaf never outlives its issuer: validators would reject the tail anyway.
         not_after = min(_now() + validity, self.issuing.not_valid_after_utc)
-        return (
+        builder = (
             _builder(
                 subject,
                 self.issuing.subject,
@@ -212,8 +269,16 @@ class CertificateAuthority:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
             .add_extension(usage, True)
             .add_extension(x509.ExtendedKeyUsage(list(eku)), eku_critical)
-            .sign(self._issuing_key, hashes.SHA256())
         )
+        if self.crl_url:
+            point = x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(self.crl_url)],
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
+            )
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), False)
+        return builder.sign(self._issuing_key, hashes.SHA256())
 
     def _certify_signer(
         self, subject: x509.Name, public_key: PublicKey, validity: dt.timedelta
@@ -307,6 +372,7 @@ class CertificateAuthority:
 
 
 __all__ = [
+    "CRL_PATH",
     "DOCUMENT_SIGNING",
     "ORG_ID_PREFIX",
     "CertificateAuthority",

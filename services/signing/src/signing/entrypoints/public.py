@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from servicekit.app import UowDep
 from servicekit.errors import AppError, NotFound
 
+from ..adapters.pki import CRL_PATH
 from ..service_layer import invitations, verification
 from . import pages
 from .deps import KeyringDep, SettingsDep, SignerActor
@@ -24,6 +25,17 @@ async def ca_pem(keyring: KeyringDep) -> Response:
         keyring.ca.root_pem(),
         media_type="application/x-pem-file",
         headers={"content-disposition": 'attachment; filename="lexseal-root-ca.pem"'},
+    )
+
+
+@router.get(CRL_PATH)
+async def issuing_crl(keyring: KeyringDep) -> Response:
+    """Publish the issuing CA's CRL (DER), the distribution point its certificates name."""
+    return Response(
+        keyring.ca.crl_der(),
+        media_type="application/pkix-crl",
+        # the CRL is reissued daily; a cache may keep it for an hour
+        headers={"cache-control": "public, max-age=3600"},
     )
 
 

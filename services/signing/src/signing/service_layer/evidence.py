@@ -63,15 +63,17 @@ async def evidence_zip(
     )
     x1, y1, x2, y2 = SIGNATURE_BOX
     try:
+        firm_signer = keyring.firm_signer()
         signed_audit = await keyring.engine.async_sign(
             audit_pdf,
-            signer=keyring.firm_signer(),
+            signer=firm_signer,
             field_name="platform",
             page=0,
             box=(x1, y1, x2, y2),
             seal_png=keyring.firm_seal_png,
             timestamper=keyring.timestamper,
             name=settings.firm_name,
+            validation_context=keyring.ltv_context(firm_signer),
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc

@@ -116,6 +116,7 @@ async def apply_signature(
             timestamper=keyring.timestamper,
             name=name,
             recorded=recorded,
+            validation_context=keyring.ltv_context(signer),
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
