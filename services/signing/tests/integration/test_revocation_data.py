@@ -1,4 +1,4 @@
-"""The issuing CA's CRL is public, and the service's signatures carry it (PAdES B-LT)."""
+"""The CA's CRLs are public, and the service's signatures carry them (PAdES B-LT)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from cryptography import x509
 from helpers import settings_for
 from servicekit.pytest_plugin import running
 from servicekit.testing import TestIdentity
-from signing.adapters.pki import CRL_PATH
+from signing.adapters.pki import CRL_PATH, ROOT_CRL_PATH
 from signing.bootstrap import create_app
 
 from tools import need, run
@@ -45,6 +45,35 @@ async def test_the_crl_endpoint_serves_the_issuing_ca_crl_in_der(
         tmp_path / "issuing.crl",
         "-CAfile",
         settings.ca_dir / "issuing.pem",
+        "-noout",
+    )
+    assert verified.returncode == 0 and "verify OK" in verified.stderr, verified.stderr
+
+
+async def test_the_root_crl_endpoint_serves_the_root_crl_in_der(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    settings = settings_for(pg_url, amqp_url, bus, identity, tmp_path)
+    async with running(create_app(settings)) as client:
+        r = await client.get(ROOT_CRL_PATH)  # public: no token
+
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/pkix-crl"
+    root = x509.load_pem_x509_certificate((settings.ca_dir / "root.pem").read_bytes())
+    crl = x509.load_der_x509_crl(r.content)
+    assert crl.issuer == root.subject and len(crl) == 0
+    assert crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
+    need("openssl")
+    (tmp_path / "root.crl").write_bytes(r.content)
+    verified = run(
+        "openssl",
+        "crl",
+        "-inform",
+        "DER",
+        "-in",
+        tmp_path / "root.crl",
+        "-CAfile",
+        settings.ca_dir / "root.pem",
         "-noout",
     )
     assert verified.returncode == 0 and "verify OK" in verified.stderr, verified.stderr

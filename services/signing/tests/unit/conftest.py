@@ -16,7 +16,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from factories import make_contract_pdf
 from signing.adapters.ltv import validation_context
 from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.pki import CRL_PATH, CertificateAuthority, IssuedCredential
+from signing.adapters.pki import (
+    CRL_PATH,
+    ROOT_CRL_PATH,
+    CertificateAuthority,
+    IssuedCredential,
+)
 from signing.adapters.seals import SealRenderer
 from signing.adapters.tsa import LexsealTimeStamper
 
@@ -38,6 +43,8 @@ class Party:
 
 class _CrlServer(ThreadingHTTPServer):
     ca: CertificateAuthority | None = None
+    # Requests served, so a test can show a validator worked offline.
+    hits = 0
 
 
 class _CrlHandler(BaseHTTPRequestHandler):
@@ -47,10 +54,11 @@ class _CrlHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         ca = self.server.ca
-        if self.path != CRL_PATH or ca is None:
+        self.server.hits += 1
+        if ca is None or self.path not in (CRL_PATH, ROOT_CRL_PATH):
             self.send_error(404)
             return
-        body = ca.crl_der()
+        body = ca.crl_der() if self.path == CRL_PATH else ca.root_crl_der()
         self.send_response(200)
         self.send_header("content-type", "application/pkix-crl")
         self.send_header("content-length", str(len(body)))

@@ -22,7 +22,10 @@ _QUIET = _OfflineByDesign()
 
 
 def validation_context(ca: CertificateAuthority) -> ValidationContext:
-    """Return a context that checks the CA's chains against its own CRL, offline.
+    """Return a context that checks the CA's chains against its own CRLs, offline.
+
+    The issuing CA's CRL covers the signer and TSA certificates; the root's covers the
+    issuing CA certificate, which AdES validation also wants revocation data for.
 
     'hard-fail' checks every certificate that names a distribution point, so a certificate the
     CRL lists stops the signature instead of being embedded as revoked.
@@ -32,7 +35,7 @@ def validation_context(ca: CertificateAuthority) -> ValidationContext:
     return ValidationContext(
         trust_roots=[to_asn1(ca.root)],
         other_certs=[to_asn1(ca.issuing)],
-        crls=[ca.crl_der()],
+        crls=[ca.crl_der(), ca.root_crl_der()],
         allow_fetching=False,
         revocation_mode="hard-fail",
     )

@@ -7,7 +7,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -41,6 +41,8 @@ _CRL_VALIDITY = dt.timedelta(days=7)
 _CRL_REFRESH = dt.timedelta(days=1)
 # Where the gateway publishes the issuing CA's CRL (a public /api/verify route).
 CRL_PATH = "/api/verify/crl/issuing.crl"
+# Where it publishes the root's CRL (an ARL), which covers the issuing CA certificate.
+ROOT_CRL_PATH = "/api/verify/crl/root.crl"
 _FILES = ("root.pem", "root.key.pem", "issuing.pem", "issuing.key.pem")
 # A signer's extended key usages (see DOCUMENT_SIGNING).
 _SIGNER_EKU = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
@@ -96,6 +98,24 @@ def _name(*attrs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
     )
 
 
+def _due(crl: x509.CertificateRevocationList) -> bool:
+    return _now() >= crl.last_update_utc + _CRL_REFRESH
+
+
+def _issue_crl(issuer: x509.Name, key: PrivateKey) -> x509.CertificateRevocationList:
+    this_update = _now() - dt.timedelta(minutes=5)  # clock skew, as for certificates
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer)
+        .last_update(this_update)
+        .next_update(this_update + _CRL_VALIDITY)
+        # A monotonically increasing number without shared state between replicas.
+        .add_extension(x509.CRLNumber(int(this_update.timestamp() * 1000)), False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), False)
+        .sign(key, hashes.SHA256())
+    )
+
+
 class CertificateAuthority:
     """A two-level internal CA whose keys live encrypted in one directory."""
 
@@ -105,14 +125,18 @@ class CertificateAuthority:
         root: x509.Certificate,
         issuing: x509.Certificate,
         issuing_key: PrivateKey,
+        root_key: Callable[[], PrivateKey] | None = None,
         crl_url: str | None = None,
     ) -> None:
         self.root = root
         self.issuing = issuing
         self._issuing_key = issuing_key
+        # The root key is decrypted only to sign a new root CRL, and never kept.
+        self._load_root_key = root_key
         # Written into every certificate issued from now on as its CRL distribution point.
         self.crl_url = crl_url
         self._crl: x509.CertificateRevocationList | None = None
+        self._root_crl: x509.CertificateRevocationList | None = None
         self._crl_lock = threading.Lock()
 
     @classmethod
@@ -139,8 +163,17 @@ class CertificateAuthority:
             root=root,
             issuing=issuing,
             issuing_key=decrypt_key(key_pem, passphrase),
+            root_key=lambda: cls._read_key(directory / "root.key.pem", passphrase),
             crl_url=crl_url,
         )
+
+    @staticmethod
+    def _read_key(path: Path, passphrase: bytes) -> PrivateKey:
+        try:
+            key_pem = path.read_bytes()
+        except OSError as exc:
+            raise CaError(f"CA key {path} is unreadable: {exc}", code="ca_unreadable") from exc
+        return decrypt_key(key_pem, passphrase)
 
     @staticmethod
     def _create(directory: Path, *, passphrase: bytes, organization: str) -> None:
@@ -217,29 +250,31 @@ class CertificateAuthority:
         """
         with self._crl_lock:
             crl = self._crl
-            if crl is None or _now() >= crl.last_update_utc + _CRL_REFRESH:
-                crl = self._crl = self._issue_crl()
+            if crl is None or _due(crl):
+                crl = self._crl = _issue_crl(self.issuing.subject, self._issuing_key)
             return crl
 
     def crl_der(self) -> bytes:
         """Return the current CRL in DER, as published at ``CRL_PATH``."""
         return self.crl().public_bytes(serialization.Encoding.DER)
 
-    def _issue_crl(self) -> x509.CertificateRevocationList:
-        this_update = _now() - dt.timedelta(minutes=5)  # clock skew, as for certificates
-        return (
-            x509.CertificateRevocationListBuilder()
-            .issuer_name(self.issuing.subject)
-            .last_update(this_update)
-            .next_update(this_update + _CRL_VALIDITY)
-            # A monotonically increasing number without shared state between replicas.
-            .add_extension(x509.CRLNumber(int(this_update.timestamp() * 1000)), False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._issuing_key.public_key()),
-                False,
-            )
-            .sign(self._issuing_key, hashes.SHA256())
-        )
+    def root_crl(self) -> x509.CertificateRevocationList:
+        """Return the root's current CRL (an ARL), reissued like the issuing CA's.
+
+        It is empty too; AdES validators demand revocation data for the issuing CA
+        certificate, and only the root can vouch for that.
+        """
+        with self._crl_lock:
+            crl = self._root_crl
+            if crl is None or _due(crl):
+                if self._load_root_key is None:
+                    raise CaError("the root key is not available", code="ca_root_key_missing")
+                crl = self._root_crl = _issue_crl(self.root.subject, self._load_root_key())
+            return crl
+
+    def root_crl_der(self) -> bytes:
+        """Return the root's current CRL in DER, as published at ``ROOT_CRL_PATH``."""
+        return self.root_crl().public_bytes(serialization.Encoding.DER)
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
@@ -375,6 +410,7 @@ __all__ = [
     "CRL_PATH",
     "DOCUMENT_SIGNING",
     "ORG_ID_PREFIX",
+    "ROOT_CRL_PATH",
     "CertificateAuthority",
     "IssuedCredential",
     "PrivateKey",

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from servicekit.app import UowDep
 from servicekit.errors import AppError, NotFound
 
-from ..adapters.pki import CRL_PATH
+from ..adapters.pki import CRL_PATH, ROOT_CRL_PATH
 from ..service_layer import invitations, verification
 from . import pages
 from .deps import KeyringDep, SettingsDep, SignerActor
@@ -35,6 +35,17 @@ async def issuing_crl(keyring: KeyringDep) -> Response:
         keyring.ca.crl_der(),
         media_type="application/pkix-crl",
         # the CRL is reissued daily; a cache may keep it for an hour
+        headers={"cache-control": "public, max-age=3600"},
+    )
+
+
+@router.get(ROOT_CRL_PATH)
+async def root_crl(keyring: KeyringDep) -> Response:
+    """Publish the root's CRL (DER), which covers the issuing CA certificate."""
+    return Response(
+        keyring.ca.root_crl_der(),
+        media_type="application/pkix-crl",
+        # reissued daily, like the issuing CA's CRL
         headers={"cache-control": "public, max-age=3600"},
     )
 
