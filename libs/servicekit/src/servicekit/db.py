@@ -60,13 +60,16 @@ def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
+IDLE_PING_AFTER = 2.0  # seconds a pooled connection may rest before it is checked on checkout
+
+
 def create_engine(
-    url: str, *, echo: bool = False, idle_ping_after: float | None = None
+    url: str, *, echo: bool = False, idle_ping_after: float = IDLE_PING_AFTER
 ) -> AsyncEngine:
     """Create the async engine for `url`, tuned per backend.
 
     On PostgreSQL a pooled connection is checked before use only when it has rested for
-    `idle_ping_after` seconds (default IDLE_PING_AFTER); see `_ping_when_idle`.
+    `idle_ping_after` seconds; see `_ping_when_idle`.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -87,11 +90,8 @@ def create_engine(
 
         return engine
     engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
-    _ping_when_idle(engine, after=IDLE_PING_AFTER if idle_ping_after is None else idle_ping_after)
+    _ping_when_idle(engine, after=idle_ping_after)
     return engine
-
-
-IDLE_PING_AFTER = 2.0  # seconds a pooled connection may rest before it is checked on checkout
 
 
 def _ping_when_idle(engine: AsyncEngine, *, after: float) -> None:

@@ -70,3 +70,10 @@ class AuditEntry(SQLModel, table=True):
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=512)
     correlation_id: str = Field(default="", max_length=128)
+
+
+# The Core tables behind the models, for the kit's hot paths (relay, unit of work), which
+# write and read them with Core statements rather than through the ORM.
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]

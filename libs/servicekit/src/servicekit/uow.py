@@ -15,14 +15,11 @@ from sqlmodel import col
 
 from .context import current_correlation_id
 from .db import dialect_insert, utcnow
-from .tables import AuditEntry, InboxMessage, OutboxMessage, OutboxRow
+from .tables import AUDIT, INBOX, OUTBOX, InboxMessage, OutboxRow
 
 # Outbox and audit rows are written with one Core INSERT each at commit: building ORM
 # objects and flushing them through the unit of work cost more than the rest of a short
 # transaction (measured with bench/bench_outbox.py). Nothing reads them before commit.
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
-_INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -70,13 +67,12 @@ class UnitOfWork:
     @property
     def session(self) -> AsyncSession:
         """Return the open session (repositories use it; they never commit)."""
+        return self._require_open()
+
+    def _require_open(self) -> AsyncSession:
         if self._session is None:
             raise RuntimeError("unit of work is not open")
         return self._session
-
-    def _require_open(self) -> None:
-        if self._session is None:
-            raise RuntimeError("unit of work is not open")
 
     @property
     def source(self) -> str:
@@ -167,7 +163,7 @@ class UnitOfWork:
         # One statement whatever the count: it is compiled once and prepared once per
         # connection; several rows go as one multi-row INSERT ("insertmanyvalues").
         stmt = (
-            dialect_insert(self.session)(_INBOX)
+            dialect_insert(self.session)(INBOX)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(col(InboxMessage.event_id))
         )
@@ -193,14 +189,14 @@ class UnitOfWork:
         await session.flush()  # the state change first, as the ORM orders it
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            await session.execute(insert(_OUTBOX), rows[0] if len(rows) == 1 else rows)
+            await session.execute(insert(OUTBOX), rows[0] if len(rows) == 1 else rows)
             self._rows.extend(
                 OutboxRow(r["id"], r["type"], r["payload"], r["correlation_id"], r["created_at"])
                 for r in rows
             )
         if self._audit:
             rows, self._audit = self._audit, []
-            await session.execute(insert(_AUDIT), rows[0] if len(rows) == 1 else rows)
+            await session.execute(insert(AUDIT), rows[0] if len(rows) == 1 else rows)
 
     async def commit(self) -> None:
         """Commit the state change, outbox rows and audit rows together."""
