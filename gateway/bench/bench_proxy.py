@@ -1,6 +1,6 @@
 """Throughput of the gateway's proxy path against the same upstream called directly.
 
-Run:  cd /work/main && .venv/bin/python gateway/bench/bench_proxy.py [--duration 10]
+Run (from the repository root):  .venv/bin/python gateway/bench/bench_proxy.py [--duration 10]
 Needs `wrk` (Debian/Ubuntu: `apt-get install -y wrk`; macOS: `brew install wrk`).
 Starts a trivial FastAPI upstream (1 uvicorn worker, uvloop + httptools) and the real gateway
 (1 worker, `python -m gateway serve`) with every service URL pointed at the upstream, then runs

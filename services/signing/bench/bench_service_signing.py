@@ -1,6 +1,7 @@
 """Latency of one visible counterparty signature through the service vs bare pyHanko.
 
-Run: cd /work/main && .venv/bin/python services/signing/bench/bench_service_signing.py [-n 30]
+Run from the repository root:
+    .venv/bin/python services/signing/bench/bench_service_signing.py [-n 30]
 
 Needs PostgreSQL (DATABASE_URL, an admin URL; default postgres@127.0.0.1:5432) and RabbitMQ
 (AMQP_URL; default guest@127.0.0.1:5672). The run uses a throw-away database and its own

@@ -12,7 +12,7 @@ from servicekit.testing import TestIdentity
 from signing.adapters.pki import CRL_PATH, ROOT_CRL_PATH
 from signing.bootstrap import create_app
 
-from tools import need, run
+from tools import assert_openssl_verifies_crl, need, run
 
 pytestmark = pytest.mark.integration
 
@@ -36,18 +36,7 @@ async def test_the_crl_endpoint_serves_the_issuing_ca_crl_in_der(
         "openssl", "crl", "-inform", "DER", "-in", tmp_path / "issuing.crl", "-noout", "-text"
     )
     assert text.returncode == 0 and "Next Update" in text.stdout, text.stderr
-    verified = run(
-        "openssl",
-        "crl",
-        "-inform",
-        "DER",
-        "-in",
-        tmp_path / "issuing.crl",
-        "-CAfile",
-        settings.ca_dir / "issuing.pem",
-        "-noout",
-    )
-    assert verified.returncode == 0 and "verify OK" in verified.stderr, verified.stderr
+    assert_openssl_verifies_crl(r.content, settings.ca_dir / "issuing.pem", tmp_path)
 
 
 async def test_the_root_crl_endpoint_serves_the_root_crl_in_der(
@@ -63,17 +52,4 @@ async def test_the_root_crl_endpoint_serves_the_root_crl_in_der(
     crl = x509.load_der_x509_crl(r.content)
     assert crl.issuer == root.subject and len(crl) == 0
     assert crl.is_signature_valid(root.public_key())  # type: ignore[arg-type]
-    need("openssl")
-    (tmp_path / "root.crl").write_bytes(r.content)
-    verified = run(
-        "openssl",
-        "crl",
-        "-inform",
-        "DER",
-        "-in",
-        tmp_path / "root.crl",
-        "-CAfile",
-        settings.ca_dir / "root.pem",
-        "-noout",
-    )
-    assert verified.returncode == 0 and "verify OK" in verified.stderr, verified.stderr
+    assert_openssl_verifies_crl(r.content, settings.ca_dir / "root.pem", tmp_path)

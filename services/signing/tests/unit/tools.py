@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageOps
 
-PYHANKO_CLI = Path("/work/main/.venv/bin/pyhanko")
+PYHANKO_CLI = Path(sys.executable).with_name("pyhanko")  # the CLI of the venv running the tests
 
 
 def need(*tools: str) -> None:
@@ -24,6 +25,16 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args], capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def assert_openssl_verifies_crl(crl_der: bytes, ca_pem: Path, workdir: Path) -> None:
+    """Check with openssl that a DER CRL is signed by the CA certificate in ``ca_pem``."""
+    need("openssl")
+    crl = workdir / f"{ca_pem.stem}.crl"
+    crl.write_bytes(crl_der)
+    args = ("openssl", "crl", "-inform", "DER", "-in", crl, "-CAfile", ca_pem, "-noout")
+    verified = run(*args)
+    assert verified.returncode == 0 and "verify OK" in verified.stderr, verified.stderr
 
 
 def decode_qr_codes(pdf: Path, out_dir: Path) -> list[str]:
