@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlparse
 
 import aio_pika
 import httpx
@@ -15,7 +16,13 @@ import pytest
 from fastapi import FastAPI
 
 from .messaging import delete_topology
-from .testing import PostgresDatabase, TestIdentity, amqp_url_or_skip, postgres_admin_url_or_skip
+from .testing import (
+    BrokerProxy,
+    PostgresDatabase,
+    TestIdentity,
+    amqp_url_or_skip,
+    postgres_admin_url_or_skip,
+)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +36,14 @@ def pg_url() -> Iterator[str]:
     """Yield the URL of a fresh PostgreSQL database, dropped afterwards."""
     with PostgresDatabase(postgres_admin_url_or_skip(), prefix="t") as url:
         yield url
+
+
+@pytest.fixture
+async def broker_proxy(amqp_url: str) -> AsyncIterator[BrokerProxy]:
+    """Yield a TCP proxy to the real broker that the test can cut() and restore()."""
+    parsed = urlparse(amqp_url)
+    async with BrokerProxy(upstream=(parsed.hostname or "127.0.0.1", parsed.port or 5672)) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="session")

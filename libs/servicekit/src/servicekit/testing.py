@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from urllib.parse import urlparse
 
@@ -139,3 +143,162 @@ class TestIdentity:
     def headers(self, **kw: object) -> dict[str, str]:
         """Return an Authorization header for `token(**kw)`."""
         return {"Authorization": f"Bearer {self.token(**kw)}"}  # type: ignore[arg-type]
+
+
+class BrokerProxy:
+    """A TCP proxy in front of the broker that a test can cut off and restore.
+
+    Point a system's AMQP URL at `proxy.url(amqp_url)`: its connections then run through
+    this proxy. `cut()` closes every open connection and refuses new ones (the broker is
+    unreachable for that system only; other users of the broker are untouched); `restore()`
+    lets connections through again. Runs in the caller's event loop (`async with
+    BrokerProxy() as proxy`) or on a thread of its own for code that is not async
+    (`with BrokerProxy().in_thread() as proxy`), e.g. when the system runs as processes.
+    """
+
+    def __init__(self, *, upstream: tuple[str, int] = ("127.0.0.1", 5672), port: int = 0) -> None:
+        self.upstream = upstream
+        self.port = port
+        self.is_cut = False
+        self.connections = 0  # accepted and forwarded, over the proxy's life
+        self.refused = 0  # accepted while cut, closed at once
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def url(self, amqp_url: str = DEFAULT_AMQP) -> str:
+        """Return `amqp_url` with its host and port replaced by the proxy's."""
+        parsed = urlparse(amqp_url)
+        netloc = f"127.0.0.1:{self.port}"
+        if parsed.username is not None:
+            auth = parsed.username + (f":{parsed.password}" if parsed.password is not None else "")
+            netloc = f"{auth}@{netloc}"
+        return parsed._replace(netloc=netloc).geturl()
+
+    async def start(self) -> None:
+        """Listen on `port` (a free one when 0)."""
+        self._loop = asyncio.get_running_loop()
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        self._close_all()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def cut(self) -> None:
+        """Drop every open connection and refuse new ones until `restore()`."""
+        self._call(self._cut)
+
+    def restore(self) -> None:
+        """Let connections through again."""
+        self._call(self._restore)
+
+    async def __aenter__(self) -> BrokerProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @contextmanager
+    def in_thread(self) -> Iterator[BrokerProxy]:
+        """Run the proxy on its own thread and event loop for as long as the block lasts."""
+        started = threading.Event()
+        done: asyncio.Future[None] | None = None
+        failure: list[BaseException] = []
+
+        async def serve() -> None:
+            nonlocal done
+            try:
+                await self.start()
+            except BaseException as exc:
+                failure.append(exc)
+                started.set()
+                raise
+            done = asyncio.get_running_loop().create_future()
+            started.set()
+            try:
+                await done
+            finally:
+                await self.stop()
+
+        thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        thread.start()
+        started.wait(10)
+        if failure:
+            raise failure[0]
+        try:
+            yield self
+        finally:
+            assert self._loop is not None and done is not None
+            self._loop.call_soon_threadsafe(done.set_result, None)
+            thread.join(10)
+
+    def _call(self, fn: Callable[[], None]) -> None:
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            fn()
+            return
+        # another thread: run it on the proxy's loop and wait until it has happened
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                fn()
+            finally:
+                done.set()
+
+        loop.call_soon_threadsafe(run)
+        done.wait(10)
+
+    def _cut(self) -> None:
+        self.is_cut = True
+        self._close_all()
+
+    def _restore(self) -> None:
+        self.is_cut = False
+
+    def _close_all(self) -> None:
+        for writer in list(self._open):
+            writer.transport.abort()  # at once, like a broker that went away
+        self._open.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.is_cut:
+            self.refused += 1
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.transport.abort()
+            return
+        if self.is_cut:  # cut while connecting upstream
+            up_writer.transport.abort()
+            writer.transport.abort()
+            return
+        self.connections += 1
+        self._open.update((writer, up_writer))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, RuntimeError):
+                pass
+            finally:
+                dst.transport.abort()
+
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:
+            self._open.discard(writer)
+            self._open.discard(up_writer)
