@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,47 @@ def test_a_key_named_by_id_with_its_chain_on_the_token_signs_a_verifiable_pdf(
     report = verify_pdf(signed, [tokens.ca.root_pem()])
     assert report.valid, report.reason
     assert report.signatures[0].trusted and report.signatures[0].signer_name == FIRM
+
+
+def test_concurrent_firm_signatures_on_one_token_session_all_validate(tokens: Tokens) -> None:
+    # One session serves every signature (python-pkcs11 serialises its operations); each
+    # signature parses its own copy of the token's certificates (see adapters/signer.py).
+    key = Pkcs11FirmKey(
+        token=FirmToken(
+            lib_location=str(SOFTHSM_MODULE),
+            token_label="lexseal-ec",
+            key_id=b"\x01",
+            user_pin=USER_PIN,
+        ),
+        other_cert_labels=("lexseal-issuing",),
+    )
+    engine, seal = PdfSigningEngine(), SealRenderer().firm(FIRM)
+    pdf = prepare(contract_pdf(), "https://sign.example/verify/abc")
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave inside asn1crypto as under load
+    try:
+        signer = key.signer()
+        with ThreadPoolExecutor(8) as pool:
+            futures = [
+                pool.submit(
+                    engine.sign,
+                    pdf,
+                    signer=signer,
+                    field_name=f"firm_{i}",
+                    page=0,
+                    box=(72, 100, 172, 200),
+                    seal_png=seal,
+                )
+                for i in range(16)
+            ]
+            signed = [f.result() for f in futures]
+    finally:
+        sys.setswitchinterval(before)
+        key.close()
+
+    for pdf_bytes in signed:
+        report = verify_pdf(pdf_bytes, [tokens.ca.root_pem()])
+        assert report.valid and report.signatures[0].trusted, report.reason
 
 
 # ---- the service: a real firm signature on a contract ----------------------------------------

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from asn1crypto import algos
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko.sign.signers import Signer
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .firm_token import FirmToken, close_quietly, describe, is_pkcs11_error, signature_mechanism
-from .signer import to_asn1
+from .signer import PerSignatureSigner, to_asn1
 
 if TYPE_CHECKING:
     from pkcs11 import Session
@@ -119,7 +121,7 @@ class Pkcs11FirmKey:
         return inner, mechanism
 
 
-class TokenSigner(Signer):
+class TokenSigner(PerSignatureSigner):
     """The firm's signer on a token: pyHanko's PKCS11Signer, reopened once if the token drops it."""
 
     def __init__(
@@ -129,14 +131,22 @@ class TokenSigner(Signer):
         inner: PKCS11Signer,
         mechanism: algos.SignedDigestAlgorithm,
     ) -> None:
+        # Built under the source's lock, before any signature: read the token's objects once
+        # and keep their DER, from which each signature parses its own (see ``signer``).
+        self.certificate_der: bytes = inner.signing_cert.dump()
+        self.registry_der = tuple(c.dump() for c in inner.cert_registry)
+        self.mechanism_der: bytes = mechanism.dump()
         super().__init__(
-            signing_cert=inner.signing_cert,
-            cert_registry=inner.cert_registry,
-            signature_mechanism=mechanism,
+            signing_cert=asn1_x509.Certificate.load(self.certificate_der),
+            cert_registry=_registry(self.registry_der),
+            signature_mechanism=algos.SignedDigestAlgorithm.load(self.mechanism_der),
             embed_roots=True,
         )
         self.source, self.inner = source, inner
-        self.certificate_der: bytes = inner.signing_cert.dump()
+
+    def for_one_signature(self) -> Signer:
+        """Return a signer for one signature: its own certificates, this token's session."""
+        return _OneTokenSignature(self)
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -161,6 +171,34 @@ class TokenSigner(Signer):
                 f"token {token.token_label!r} failed to sign: {describe(exc)}",
                 "pkcs11_sign_failed",
             ) from exc
+
+
+class _OneTokenSignature(Signer):
+    """One signature's view of a TokenSigner: private ASN.1 objects, the shared token session.
+
+    python-pkcs11 serialises the operations on one session, so concurrent signatures may share it.
+    """
+
+    def __init__(self, token_signer: TokenSigner) -> None:
+        super().__init__(
+            signing_cert=asn1_x509.Certificate.load(token_signer.certificate_der),
+            cert_registry=_registry(token_signer.registry_der),
+            signature_mechanism=algos.SignedDigestAlgorithm.load(token_signer.mechanism_der),
+            embed_roots=True,
+        )
+        self._token_signer = token_signer
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        """Sign ``data`` on the token (reopening a dropped session, as TokenSigner does)."""
+        return await self._token_signer.async_sign_raw(data, digest_algorithm, dry_run)
+
+
+def _registry(ders: tuple[bytes, ...]) -> SimpleCertificateStore:
+    registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
+    registry.register_multiple(asn1_x509.Certificate.load(der) for der in ders)
+    return registry
 
 
 def _issuers_of(

@@ -29,6 +29,7 @@ from .providers import (
     SandboxFaceCheck,
 )
 from .seals import SealRenderer
+from .signer import own_signer
 from .tsa import LexsealTimeStamper, make_timestamper
 
 
@@ -80,7 +81,7 @@ class Keyring:
         Only chains the CA can vouch for offline get it: a certificate from another CA (a
         PKCS#12 firm key) or an external TSA would need a network fetch, which signing never does.
         """
-        cert = signer.signing_cert
+        cert = own_signer(signer).signing_cert  # never read the shared signer's ASN.1 objects
         if cert is None or not issued_by(self.ca, cert):
             return None
         if not isinstance(self.timestamper, LexsealTimeStamper):

@@ -26,7 +26,8 @@ from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailabl
 from .pdf_prepare import document_geometry, page_geometry, prepare
 from .pki import IssuedCredential
 from .seal_xobject import EncodedImage, PrecompressedImage
-from .signer import CachedKeySigner
+from .signer import CachedKeySigner, own_signer
+from .tsa import own_timestamper
 from .upright import UprightStampStyle
 
 __all__ = [
@@ -206,6 +207,9 @@ class PdfSigningEngine:
         validation_context: ValidationContext | None = None,
     ) -> bytes:
         """Do what ``sign`` does, from inside a running event loop."""
+        # Signatures run concurrently (threads and the event loop): each gets its own copies of
+        # the signer's and the TSA's ASN.1 objects, which asn1crypto mutates even on reads.
+        signer, timestamper = own_signer(signer), own_timestamper(timestamper)
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
         except (HankoPdfError, ValueError, KeyError, IndexError) as exc:

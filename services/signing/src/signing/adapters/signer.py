@@ -1,4 +1,12 @@
-"""A pyHanko signer that keeps its private key loaded between signatures."""
+"""pyHanko signers that keep their key loaded and give each signature its own ASN.1 objects.
+
+asn1crypto objects are not safe to share between threads: they parse lazily and re-encode
+themselves when read (``dump()`` resets and rebuilds cached headers and contents). Two
+signatures reading the same certificate object at once corrupt each other (``TypeError: can't
+concat NoneType to bytes``, a wrong issuer, a chain that no longer builds). So a long-lived
+signer keeps only immutable things (the key, DER bytes) and hands each signature a copy with
+freshly parsed certificates: ``for_one_signature()``.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +29,22 @@ def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-class CachedKeySigner(Signer):
+class PerSignatureSigner(Signer):
+    """A signer shared between concurrent signatures, each of which works on its own copy."""
+
+    def for_one_signature(self) -> Signer:
+        """Return a signer with the same key and ASN.1 objects no other signature touches."""
+        raise NotImplementedError
+
+
+def own_signer(signer: Signer) -> Signer:
+    """Return ``signer``'s copy for one signature; refuse a signer that cannot make one."""
+    if not isinstance(signer, PerSignatureSigner):
+        raise TypeError(f"{type(signer).__name__} shares its ASN.1 objects between signatures")
+    return signer.for_one_signature()
+
+
+class CachedKeySigner(PerSignatureSigner):
     """Sign with an in-memory key object.
 
     pyHanko's ``SimpleSigner`` re-parses the DER key on every signature; keeping the
@@ -35,6 +58,7 @@ class CachedKeySigner(Signer):
         private_key: PrivateKey,
         chain: Iterable[x509.Certificate] = (),
     ) -> None:
+        chain = tuple(chain)
         registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
         registry.register_multiple(to_asn1(c) for c in chain)
         # Fixed mechanism: no per-signature guessing from the public key.
@@ -48,7 +72,15 @@ class CachedKeySigner(Signer):
             embed_roots=True,
         )
         self._key = private_key
+        self._chain = chain
         self.certificate = certificate
+
+    def for_one_signature(self) -> CachedKeySigner:
+        """Return a signer with the same loaded key and its own parsed certificates."""
+        # cryptography's key and certificate objects are immutable and thread-safe.
+        return CachedKeySigner(
+            certificate=self.certificate, private_key=self._key, chain=self._chain
+        )
 
     @classmethod
     def from_credential(cls, credential: IssuedCredential) -> CachedKeySigner:

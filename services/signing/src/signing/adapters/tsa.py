@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 import threading
@@ -70,9 +71,46 @@ class LexsealTimeStamper(DummyTimeStamper):
         )
         # Embed the chain so validators can build the path to the root from the token.
         self.certs_to_embed = [to_asn1(c) for c in credential.chain]
+        self._credential, self._pkcs8, self._policy_oid = credential, pkcs8, policy_oid
         self._key = key
         self._policy = tsp.ObjectIdentifier(policy_oid)
         self._serials = SerialNumbers()
+        # pyHanko's dummy token (per digest algorithm: sizes, the TSA's certificates), kept as
+        # DER so each copy parses its own instead of signing a new one (~6 ms).
+        self._dummies: dict[str, bytes] = {}
+        self._dummies_lock = threading.Lock()
+        self._origin = self
+
+    def for_one_signature(self) -> LexsealTimeStamper:
+        """Return this TSA (same key, same serials) with ASN.1 objects and caches of its own.
+
+        Concurrent signatures must not share asn1crypto objects (see ``signer``), nor the
+        certificate caches pyHanko's TimeStamper fills while embedding validation data.
+        """
+        twin = copy.copy(self)
+        TimeStamper.__init__(twin, include_nonce=self.include_nonce)  # type: ignore[no-untyped-call]
+        twin.tsa_cert = to_asn1(self._credential.certificate)
+        twin.tsa_key = keys.PrivateKeyInfo.load(self._pkcs8)
+        twin.certs_to_embed = [to_asn1(c) for c in self._credential.chain]
+        twin._policy = tsp.ObjectIdentifier(self._policy_oid)
+        return twin
+
+    async def async_dummy_response(self, md_algorithm: str) -> cms.ContentInfo:
+        """Return pyHanko's dummy token, parsed from the first copy's instead of signed anew."""
+        if md_algorithm not in self._dummy_response_cache:
+            origin = self._origin
+            with origin._dummies_lock:
+                der = origin._dummies.get(md_algorithm)
+            if der is not None:
+                self._register_dummy(md_algorithm, cms.ContentInfo.load(der))
+        return await super().async_dummy_response(md_algorithm)
+
+    def _register_dummy(self, md_algorithm: str, dummy: cms.ContentInfo) -> None:
+        super()._register_dummy(md_algorithm, dummy)  # type: ignore[no-untyped-call]
+        origin = self._origin
+        with origin._dummies_lock:
+            if md_algorithm not in origin._dummies:
+                origin._dummies[md_algorithm] = dummy.dump()
 
     def _build_tst_info(
         self, message_imprint: tsp.MessageImprint, dt: dt.datetime, req: tsp.TimeStampReq
@@ -100,6 +138,18 @@ class LexsealTimeStamper(DummyTimeStamper):
         )
         signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hash_algo)
         return signature, signed_attrs
+
+
+def own_timestamper(timestamper: TimeStamper | None) -> TimeStamper | None:
+    """Return the timestamper one signature may use without sharing ASN.1 objects.
+
+    An external TSA's client keeps nothing per request that a signature reads back (its
+    certificate caches fill only when validation data is embedded, which signing does only
+    for the in-process TSA), so it is shared as is.
+    """
+    if isinstance(timestamper, LexsealTimeStamper):
+        return timestamper.for_one_signature()
+    return timestamper
 
 
 class FailClosedHTTPTimeStamper(HTTPTimeStamper):
