@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from servicekit.app import create_service_app
+from servicekit.app import ExtraLifespan, ServiceKit, create_service_app
 
 from .adapters.document_store import DocumentStore
 from .config import Settings, get_settings
@@ -13,6 +16,17 @@ from .entrypoints import api, documents_api
 from .entrypoints.consumers import build_consumer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _cleans_leftovers(store: DocumentStore) -> ExtraLifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+        # Uploads cut short by a crash leave their temp files: nobody else will remove them.
+        if store.root.is_dir():
+            await asyncio.to_thread(store.remove_leftover_parts)
+        yield
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_signed_bytes=settings.max_signed_mb * 1024 * 1024,
         ),
         migrations_dir=MIGRATIONS,
+        extra_lifespan=_cleans_leftovers(store),
     )
     app.state.documents = store
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import asyncpg
 import pdf_factory as pdfs
 import pytest
 from harness import LAWYER, OTHER_LAWYER, RISK, harness, individual
+from servicekit.internal import INTERNAL_HEADER, internal_token
 from servicekit.testing import TestIdentity
 
 pytestmark = pytest.mark.integration
@@ -158,3 +161,53 @@ async def test_a_declared_oversize_body_is_refused_before_it_is_read(h, tmp_path
     )
     assert resp.status_code == 413 and resp.json()["error"]["code"] == "pdf_too_large"
     assert sent <= 1 and stored_files(tmp_path) == []
+
+
+async def test_the_same_new_pdf_uploaded_to_many_contracts_at_once_is_one_document(
+    h, pg_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    # Before: a check-then-insert raced (500, UniqueViolation on documents_pkey) and the
+    # loser's cleanup deleted the file that the winners' committed rows pointed to.
+    contracts = [await h.create() for _ in range(25)]
+    data = pdfs.text_pdf(pages=2, lines=7)  # bytes no earlier test uploaded
+
+    answers = await asyncio.gather(*(h.upload(c["id"], data) for c in contracts))
+
+    assert [r.status_code for r in answers] == [200] * 25, [r.text for r in answers if r.is_error]
+    sha256 = answers[0].json()["document"]["sha256"]
+    assert stored_files(tmp_path) == [f"{sha256}.pdf"]
+    conn = await asyncpg.connect(pg_url.replace("+asyncpg", ""))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM documents") == 1
+        assert (
+            await conn.fetchval("SELECT count(*) FROM contracts WHERE document_sha256 = $1", sha256)
+            == 25
+        )
+    finally:
+        await conn.close()
+    for c in contracts:
+        download = await h.get(f"/contracts/{c['id']}/document")
+        assert download.status_code == 200 and download.content == data
+        path = f"/internal/contract/documents/{sha256}"
+        token = internal_token(secret=h.settings.internal_secret, path=path)
+        claim = await h.client.get(path, headers={INTERNAL_HEADER: token})
+        assert claim.status_code == 200 and claim.content == data
+
+
+async def test_the_service_removes_crashed_uploads_temp_files_on_start(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    leftover = documents / ".upload-k9x2b1.part"  # what a kill -9 mid-upload leaves
+    leftover.write_bytes(b"%PDF-1.7 half an upload")
+    then = time.time() - 5
+    os.utime(leftover, (then, then))
+    stored = documents / f"{'b' * 64}.pdf"
+    stored.write_bytes(b"%PDF-1.7 a stored document")
+
+    async with harness(
+        pg_url=pg_url, amqp_url=amqp_url, bus=bus, identity=identity, data_dir=tmp_path
+    ):
+        assert not leftover.exists()
+        assert stored.is_file()

@@ -1,15 +1,29 @@
-"""Documents on disk, named by their sha256; every write is atomic (temp file, fsync, rename)."""
+"""Documents on disk, named by their sha256; every write is atomic (temp file, fsync, rename).
+
+Content-addressed and idempotent: storing bytes that are already there changes nothing, and
+nothing here deletes a stored document, so no failure path can remove bytes that a committed
+row (of this request or a concurrent one) refers to. A write whose record then fails to commit
+leaves its bytes behind, harmless: the next upload of the same content finds them.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+PART_PREFIX, PART_SUFFIX = ".upload-", ".part"
+# A part file this fresh may belong to an upload that has created it but not yet locked it.
+_PART_MIN_AGE_S = 1.0
+
+log = logging.getLogger("contract.documents")
 
 
 class TooLarge(Exception):
@@ -49,10 +63,33 @@ class DocumentStore:
         finally:
             spool.discard()
 
-    def remove(self, sha256: str) -> None:
-        """Delete a stored document (used to undo a write whose record did not commit)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.path(sha256).unlink()
+    def remove_leftover_parts(self) -> int:
+        """Delete the temp files of uploads whose process died (kill -9, power loss).
+
+        A live upload holds a lock on its part file (see ``Spool``), so only files no process
+        holds go, even when several processes share the directory. Return how many went.
+        """
+        removed = 0
+        for path in self.root.glob(f"{PART_PREFIX}*{PART_SUFFIX}"):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # an upload in progress
+                if time.time() - os.fstat(fd).st_mtime < _PART_MIN_AGE_S:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                removed += 1
+            finally:
+                os.close(fd)
+        if removed:
+            log.info("removed %d leftover upload file(s) from %s", removed, self.root)
+        return removed
 
     def preview_path(self, sha256: str, page: int) -> Path:
         """Return where page `page`'s PNG preview is cached."""
@@ -73,7 +110,9 @@ class Spool:
     """An upload being received: hashed as it arrives, refused past the cap."""
 
     def __init__(self, directory: Path) -> None:
-        fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
+        fd, name = tempfile.mkstemp(dir=directory, prefix=PART_PREFIX, suffix=PART_SUFFIX)
+        # Held until the file is renamed or removed: tells a starting process it is in use.
+        fcntl.flock(fd, fcntl.LOCK_EX)
         self._file = os.fdopen(fd, "w+b")
         self.name = Path(name)
         self.size = 0
@@ -99,14 +138,20 @@ class Spool:
         return self._file.read()
 
     def commit(self, target: Path) -> bool:
-        """Move the spooled bytes to `target`; return False when it was already there."""
+        """Move the spooled bytes to `target`; return False when it was already there.
+
+        Idempotent under concurrency: `target` is named by the content's hash, so a racing
+        writer of the same name renames identical bytes over it, atomically.
+        """
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._file.close()
-        if target.exists():
-            return False
-        os.replace(self.name, target)
-        return True
+        try:
+            if target.exists():
+                return False
+            os.replace(self.name, target)  # still open and locked: no cleaner takes it first
+            return True
+        finally:
+            self._file.close()
 
     def discard(self) -> None:
         """Remove the temp file if it is still there."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from servicekit.db import dialect_insert
 from sqlalchemy import ColumnElement, Select, Text, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,6 +130,21 @@ class ContractRepository:
     async def document(self, sha256: str) -> Document | None:
         """Return an accepted document by hash."""
         return await self.session.get(Document, sha256)
+
+    async def keep_document(self, document: Document) -> Document:
+        """Record an accepted document once and return its row, whoever inserted it.
+
+        INSERT .. ON CONFLICT DO NOTHING: concurrent uploads of the same bytes must not
+        collide on the primary key (a check-then-insert races).
+        """
+        insert = dialect_insert(self.session)
+        values = document.model_dump()
+        await self.session.execute(
+            insert(Document).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+        )
+        kept = await self.session.get(Document, document.sha256)
+        assert kept is not None  # inserted now, or by a transaction that committed
+        return kept
 
     async def signers(self, contract_id: str) -> list[Signer]:
         """Return an application's signers in the order they were added."""

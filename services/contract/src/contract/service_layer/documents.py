@@ -65,7 +65,7 @@ async def upload_document(
     receive: Receiver,
     limits: UploadLimits,
 ) -> tuple[Contract, Document]:
-    """Receive, check and store the contract PDF; nothing is kept when any step fails."""
+    """Receive, check and store the contract PDF; no record is kept when any step fails."""
     repo = ContractRepository(uow.session)
     contract = await load_owned(repo, contract_id=contract_id, user=user)
     require(Action.EDIT, contract)
@@ -90,15 +90,17 @@ async def upload_document(
             raise _rejection(exc) from exc
         contract = await load_owned(repo, contract_id=contract_id, user=user)
         require(Action.EDIT, contract)
-        document = await repo.document(inspection.sha256)
-        if document is None:
-            document = Document(
+        # Bytes first, then the rows that refer to them: a committed row always has its file.
+        await asyncio.to_thread(spool.commit, store.path(inspection.sha256))
+        # The same bytes may be arriving for other contracts at this very moment: one row.
+        document = await repo.keep_document(
+            Document(
                 sha256=inspection.sha256,
                 size=inspection.size,
                 page_count=inspection.page_count,
                 scan_suspect_pages=list(inspection.scan_suspect_pages),
             )
-            repo.add(document)
+        )
         before = snapshot(contract)
         contract.document_sha256 = inspection.sha256
         contract.document_filename = _filename(filename)
@@ -117,13 +119,8 @@ async def upload_document(
                 "scan_suspect_pages": document.scan_suspect_pages,
             },
         )
-        written = spool.commit(store.path(inspection.sha256))
-        try:
-            await uow.commit()
-        except BaseException:
-            if written:
-                store.remove(inspection.sha256)
-            raise
+        # Nothing is removed if this fails: the stored bytes may be another contract's too.
+        await uow.commit()
         return contract, document
     finally:
         spool.discard()
