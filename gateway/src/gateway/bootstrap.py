@@ -13,7 +13,7 @@ from servicekit.auth import TokenVerifier
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.heap import freeze_startup_heap
-from servicekit.migrations import upgrade
+from servicekit.migrations import prepare_schema
 from servicekit.observability import CorrelationMiddleware, configure_logging
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -48,7 +48,13 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service=cfg.service_name, level=cfg.log_level, json_logs=cfg.log_json)
         key = load_or_generate(cfg.private_key_path, generate=cfg.environment != "production")
-        await asyncio.to_thread(upgrade, script_location=MIGRATIONS, database_url=cfg.database_url)
+        await asyncio.to_thread(
+            prepare_schema,
+            script_location=MIGRATIONS,
+            database_url=cfg.database_url,
+            migrate=cfg.migrate_on_start,
+            wait=cfg.schema_wait_seconds,
+        )
         engine = create_engine(cfg.database_url)
         upstreams = Upstreams(
             urls=cfg.service_urls(),

@@ -24,7 +24,7 @@ from .db import create_engine, is_postgres, make_sessionmaker
 from .errors import install_error_handlers
 from .heap import freeze_startup_heap
 from .messaging import declare_service_queue
-from .migrations import upgrade
+from .migrations import prepare_schema
 from .observability import CorrelationMiddleware, configure_logging
 from .relay import OutboxRelay
 from .uow import UnitOfWork
@@ -116,7 +116,11 @@ def create_service_app(
         )
         if migrate_on_start and migrations_dir is not None:
             await asyncio.to_thread(
-                upgrade, script_location=migrations_dir, database_url=settings.database_url
+                prepare_schema,
+                script_location=migrations_dir,
+                database_url=settings.database_url,
+                migrate=settings.migrate_on_start,
+                wait=settings.schema_wait_seconds,
             )
         engine = create_engine(settings.database_url)
         kit = ServiceKit(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine))

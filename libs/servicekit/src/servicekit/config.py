@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_INTERNAL_SECRET = "dev-internal-secret-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_BYTES = 32
+# the development default, refused in production: a QR or certificate would point at it forever
+_LOCAL_PUBLIC_URLS = {"http://127.0.0.1:8000", "http://localhost:8000", ""}
 
 
 class ServiceSettings(BaseSettings):
@@ -42,6 +45,21 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     relay_batch: int = 500
     relay_poll_interval: float = 0.5
+    # where documents and key files live (servicekit.blobs): auto = postgres when the
+    # database is PostgreSQL, else a local directory (blob_dir, default data_dir/blobs/<service>)
+    blob_store: Literal["auto", "local", "postgres", "s3"] = "auto"
+    blob_dir: Path | None = None
+    s3_bucket: str = ""
+    s3_prefix: str | None = None  # default "<service>/"
+    s3_endpoint_url: str | None = None  # MinIO / OSS endpoint; unset for AWS
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # false when a migrate Job/command owns migrations: the service then waits up to
+    # schema_wait_seconds for the schema its code needs, and refuses to start after that
+    migrate_on_start: bool = True
+    schema_wait_seconds: float = 120.0
 
     @model_validator(mode="after")
     def _defaults(self) -> ServiceSettings:
@@ -49,11 +67,26 @@ class ServiceSettings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
         if not self.internal_base_url:
             self.internal_base_url = f"http://{self.host}:{self.port}"
-        if self.environment == "production" and self.internal_secret == DEV_INTERNAL_SECRET:
-            raise ValueError(
-                "production refuses the default internal secret: set *_INTERNAL_SECRET"
-            )
+        if self.environment == "production":
+            self._refuse_unsafe_production()
         return self
+
+    def _refuse_unsafe_production(self) -> None:
+        # Name the setting to fix, never its value (it is a secret).
+        prefix = (self.model_config.get("env_prefix") or "LEXSEAL_").upper()
+        if self.internal_secret == DEV_INTERNAL_SECRET:
+            raise ValueError(
+                f"production refuses the default internal secret: set {prefix}INTERNAL_SECRET"
+            )
+        if len(self.internal_secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"production needs {prefix}INTERNAL_SECRET of at least {MIN_SECRET_BYTES} bytes"
+            )
+        if self.public_base_url.rstrip("/") in _LOCAL_PUBLIC_URLS:
+            raise ValueError(
+                f"production needs {prefix}PUBLIC_BASE_URL: the address users reach the gateway"
+                " at (it is written into QR codes, signed PDFs and certificates)"
+            )
 
     def public_key_pem(self) -> str:
         """Return the gateway's JWT verification key (PEM), from the value or the file."""

@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
-from sqlalchemy.engine import Connection
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+log = logging.getLogger("servicekit.migrations")
+# One lock for every migration of one database: replicas starting together, the migrate
+# Job and a `migrate` command take turns; whoever comes second finds the schema at head.
+MIGRATION_LOCK = "lexseal:migrations"
+# Tables the kit creates outside alembic (servicekit.blobs): autogenerate leaves them alone.
+_KIT_OWNED_TABLES = {"kit_blobs"}
+
+
+class SchemaNotReady(RuntimeError):
+    """The database's schema is older (or other) than the code needs."""
 
 
 def alembic_config(*, script_location: Path, database_url: str) -> Config:
@@ -22,16 +40,84 @@ def alembic_config(*, script_location: Path, database_url: str) -> Config:
 
 
 def upgrade(*, script_location: Path, database_url: str, revision: str = "head") -> None:
-    """Bring the database to `revision` (blocking: call it in a thread from async code)."""
-    if database_url.startswith("sqlite"):
-        from sqlalchemy.engine import make_url
+    """Bring the database to `revision` (blocking: call it in a thread from async code).
 
-        db = make_url(database_url).database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(
-        alembic_config(script_location=script_location, database_url=database_url), revision
-    )
+    Runs under the database's migration lock (a PostgreSQL advisory lock, taken in env.py's
+    connection; a file lock beside an SQLite file), so concurrent callers never race.
+    """
+    with _sqlite_file_lock(database_url):
+        command.upgrade(
+            alembic_config(script_location=script_location, database_url=database_url), revision
+        )
+
+
+@contextmanager
+def _sqlite_file_lock(database_url: str) -> Iterator[None]:
+    url = make_url(database_url)
+    db = url.database if url.get_backend_name() == "sqlite" else None
+    if not db or db == ":memory:":
+        yield
+        return
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{db}.migrate.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _current_and_heads(script_location: Path, database_url: str) -> tuple[set[str], set[str]]:
+    heads = set(ScriptDirectory(str(script_location)).get_heads())
+
+    def read(conn: Connection) -> set[str]:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+    async def current() -> set[str]:
+        engine = create_async_engine(database_url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(current()), heads
+
+
+def wait_for_schema(*, script_location: Path, database_url: str, timeout: float) -> None:
+    """Wait until the database is at the code's migration head; raise SchemaNotReady after
+    ``timeout`` seconds (blocking: call it in a thread).
+
+    For replicas that do not migrate themselves (``*_MIGRATE_ON_START=false``): the migrate
+    Job or command brings the schema up while they wait.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        current, heads = _current_and_heads(script_location, database_url)
+        if current == heads:
+            return
+        if time.monotonic() >= deadline:
+            have = ", ".join(sorted(current)) or "empty (never migrated)"
+            raise SchemaNotReady(
+                f"the database schema is at {have}, this code needs {', '.join(sorted(heads))}:"
+                " run the service's `migrate` command (or the migrate Job) first"
+            )
+        log.warning("database schema is behind the code; waiting for the migration")
+        time.sleep(2)
+
+
+def prepare_schema(*, script_location: Path, database_url: str, migrate: bool, wait: float) -> None:
+    """Migrate (under the lock) or, when ``migrate`` is false, wait for the schema (blocking)."""
+    if migrate:
+        upgrade(script_location=script_location, database_url=database_url)
+    else:
+        wait_for_schema(script_location=script_location, database_url=database_url, timeout=wait)
+
+
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    return not (type_ == "table" and name in _KIT_OWNED_TABLES)
 
 
 def _do_run(connection: Connection, target_metadata: MetaData) -> None:
@@ -40,6 +126,7 @@ def _do_run(connection: Connection, target_metadata: MetaData) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -48,6 +135,11 @@ def _do_run(connection: Connection, target_metadata: MetaData) -> None:
 async def _run_async(url: str, target_metadata: MetaData) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Session-level: held across alembic's transaction, released when the
+            # connection closes (NullPool closes it at the end of this block).
+            await conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": MIGRATION_LOCK})
+            await conn.commit()
         await conn.run_sync(_do_run, target_metadata)
     await engine.dispose()
 

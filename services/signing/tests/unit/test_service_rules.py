@@ -13,10 +13,16 @@ from signing.domain import model
 def test_production_refuses_the_default_key_passphrase() -> None:
     with pytest.raises(ValueError, match="SIGNING_KEY_PASSPHRASE"):
         Settings(
-            environment="production", internal_secret="s" * 32, key_passphrase=DEV_KEY_PASSPHRASE
+            environment="production",
+            internal_secret="s" * 32,
+            public_base_url="https://sign.example.com",
+            key_passphrase=DEV_KEY_PASSPHRASE,
         )
     ok = Settings(
-        environment="production", internal_secret="s" * 32, key_passphrase="a long secret"
+        environment="production",
+        internal_secret="s" * 32,
+        public_base_url="https://sign.example.com",
+        key_passphrase="a long secret",
     )
     assert ok.port == 8103 and ok.letter_seal_box == (399.0, 130.0, 519.0, 250.0)
 
