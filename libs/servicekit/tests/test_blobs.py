@@ -1,22 +1,17 @@
 """Every blob-store adapter keeps the same promises: local directory, PostgreSQL, S3.
 
 The S3 adapter talks to a real S3-protocol server on loopback: moto's standalone server
-(`moto_server`, installed with the dev dependencies), started per test session.
+(`moto_server`, installed with the dev dependencies), started once per session by the
+servicekit fixture `s3_endpoint`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from servicekit.blobs import (
     BlobNotFound,
@@ -30,40 +25,6 @@ from servicekit.config import ServiceSettings
 from servicekit.db import create_engine
 
 PARAMS = ["local", pytest.param("postgres", marks=pytest.mark.integration), "s3"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = Path(sys.executable).parent / "moto_server"
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
-    proc = subprocess.Popen(
-        [str(server), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/moto-api/", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _s3(endpoint: str, *, bucket: str, prefix: str) -> S3BlobStore:

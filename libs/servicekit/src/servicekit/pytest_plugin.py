@@ -22,6 +22,7 @@ from .testing import (
     TestIdentity,
     amqp_url_or_skip,
     postgres_admin_url_or_skip,
+    s3_server,
 )
 
 
@@ -44,6 +45,13 @@ async def broker_proxy(amqp_url: str) -> AsyncIterator[BrokerProxy]:
     parsed = urlparse(amqp_url)
     async with BrokerProxy(upstream=(parsed.hostname or "127.0.0.1", parsed.port or 5672)) as proxy:
         yield proxy
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """Return the URL of an S3-protocol server on loopback (moto's), for the whole session."""
+    with s3_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlparse
 
@@ -302,3 +303,44 @@ class BrokerProxy:
         finally:
             self._open.discard(writer)
             self._open.discard(up_writer)
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """Run a real S3-protocol server on loopback (moto's standalone server); yield its URL.
+
+    moto_server comes with the dev dependencies (`moto[server]`); any S3 client talks to it
+    over HTTP as it would to MinIO, OSS or AWS S3. Credentials: any, region us-east-1.
+    """
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    server = Path(sys.executable).parent / "moto_server"
+    if not server.exists():
+        _skip("moto_server is not installed (dev dependency moto[server])")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/moto-api/", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

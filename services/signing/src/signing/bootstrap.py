@@ -11,7 +11,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from servicekit.app import ServiceKit, create_service_app
+from servicekit.blobs import open_blob_store
 
+from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import build_keyring
 from .config import Settings, get_settings
 from .entrypoints import api, internal, invite, public
@@ -37,7 +39,13 @@ async def _expire_loop(kit: ServiceKit, interval: float) -> None:
 def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
-        keyring = await asyncio.to_thread(build_keyring, settings)
+        blobs = await open_blob_store(settings, kit.engine)
+        keyring = await with_deployment_keys(
+            engine=kit.engine,
+            blobs=blobs,
+            directory=settings.pki_dir,
+            build=lambda: build_keyring(settings),
+        )
         if keyring.face.sandbox or keyring.bank.sandbox:
             log.warning(
                 "SANDBOX identity providers in use (face=%s, bank=%s): no real verification",
@@ -55,6 +63,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
                 await task
             # Logs out of a PKCS#11 token: a session left open would outlive the app.
             await asyncio.to_thread(keyring.close)
+            await blobs.close()
 
     return lifespan
 

@@ -17,6 +17,7 @@ from .errors import KeySourceError
 from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
 from .firm_keys_pkcs11 import Pkcs11FirmKey
 from .firm_token import FirmToken
+from .key_vault import persisted_tsa
 from .ltv import issued_by, validation_context
 from .pdf import PdfSigningEngine
 from .pki import CRL_PATH, CertificateAuthority, IssuedCredential
@@ -201,16 +202,27 @@ def build_keyring(settings: Settings) -> Keyring:
     """Open (or create) the CA and wire the firm key, TSA, seals and providers (blocking)."""
     passphrase = settings.key_passphrase.encode()
     ca = open_ca(settings)
-    tsa_credential = None if settings.tsa_url else ca.issue_tsa(name=settings.firm_name)
+    tsa_credential = None
+    if not settings.tsa_url:
+        tsa_credential = persisted_tsa(
+            ca=ca,
+            directory=settings.pki_dir / "tsa",
+            passphrase=passphrase,
+            name=settings.firm_name,
+        )
     timestamper = make_timestamper(
         url=settings.tsa_url, credential=tsa_credential, timeout=settings.tsa_timeout
     )
     seals = SealRenderer()
     firm_seal_png, face, bank = _firm_seal(settings, seals), _face(settings), _bank(settings)
+    firm_key = _firm_key(settings, ca, passphrase)  # last: nothing after it can fail
+    if isinstance(firm_key, GeneratedFirmKey):
+        # Issue (or renew) the firm certificate now, under the deployment's key lock,
+        # not at the first seal in whichever replica gets it.
+        firm_key.signer()
     return Keyring(
         ca=ca,
-        # last: nothing after it can fail and leave a token session open
-        firm_key=_firm_key(settings, ca, passphrase),
+        firm_key=firm_key,
         timestamper=timestamper,
         seals=seals,
         engine=PdfSigningEngine(),

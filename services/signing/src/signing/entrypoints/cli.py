@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -11,10 +12,14 @@ from typing import Any, TextIO
 
 from cryptography.hazmat.primitives import hashes
 from pydantic import ValidationError
+from servicekit.blobs import open_blob_store
+from servicekit.db import create_engine
 
 from ..adapters.errors import AdapterError
 from ..adapters.firm_token_enrol import Enrolment, enrol_firm_token
+from ..adapters.key_vault import with_deployment_keys
 from ..adapters.keyring import firm_token, open_ca
+from ..adapters.pki import CertificateAuthority
 from ..config import Settings
 
 ENROL = "enrol-firm-token"
@@ -23,7 +28,8 @@ _DESCRIPTION = """\
 Have the internal CA certify the firm's key on its PKCS#11 token and store the certificate
 on the token, where the service looks for it (SIGNING_FIRM_PKCS11_CERT_LABEL, else the key's
 label, and the key's ID). The token, key and PIN come from the SIGNING_FIRM_PKCS11_* settings
-and the CA from SIGNING_DATA_DIR / SIGNING_KEY_PASSPHRASE, as for `serve`. Refuses when the
+and the CA from where the service keeps its keys (SIGNING_BLOB_STORE, default the service's
+database) with SIGNING_KEY_PASSPHRASE, as for `serve`. Refuses when the
 token already holds a certificate for the key, unless --replace.
 Exit status: 0 done, 1 refused or failed (with an error code), 2 bad settings or usage."""
 
@@ -76,8 +82,7 @@ def run_enrol(
         return 2
     try:
         token = firm_token(settings)
-        ca_existed = (settings.ca_dir / "issuing.pem").exists()
-        ca = open_ca(settings)
+        ca, ca_existed = asyncio.run(_deployment_ca(settings))
         done = enrol_firm_token(
             token=token,
             ca=ca,
@@ -92,11 +97,29 @@ def run_enrol(
     except AdapterError as exc:
         print(f"{ENROL}: error [{exc.code}]: {exc.message}", file=err)
         return 1
-    ca_note = "" if ca_existed else " (created now: the service must use this SIGNING_DATA_DIR)"
+    ca_note = "" if ca_existed else " (created now, and stored where the service keeps its keys)"
     print(f"token     {token.token_label!r} through {token.lib_location}", file=out)
     print(f"CA        {settings.ca_dir}{ca_note}: {ca.issuing.subject.rfc4514_string()}", file=out)
     _report(done, token_label=token.token_label, out=out)
     return 0
+
+
+async def _deployment_ca(settings: Settings) -> tuple[CertificateAuthority, bool]:
+    """Open the deployment's CA the way the service does (blob store, key lock)."""
+    engine = create_engine(settings.database_url)
+    blobs = await open_blob_store(settings, engine)
+
+    def build() -> tuple[CertificateAuthority, bool]:
+        existed = (settings.ca_dir / "issuing.pem").exists()
+        return open_ca(settings), existed
+
+    try:
+        return await with_deployment_keys(
+            engine=engine, blobs=blobs, directory=settings.pki_dir, build=build
+        )
+    finally:
+        await blobs.close()
+        await engine.dispose()
 
 
 def _report(done: Enrolment, *, token_label: str | None, out: TextIO) -> None:
