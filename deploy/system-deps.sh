@@ -4,7 +4,8 @@
 #                                 embedded into letters and seals
 #   deploy/system-deps.sh --test  also what the tests use: zbar (reading QR codes back), NSS
 #                                 tools (pdfsig's trust store), SoftHSM2 (the PKCS#11 token the
-#                                 firm-key tests sign with) and Chromium (the web client's tests)
+#                                 firm-key tests sign with), Chromium (the web client's tests)
+#                                 and Redis (the gateway's shared limits and revocations)
 set -euo pipefail
 missing=()
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
@@ -15,6 +16,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v certutil >/dev/null || missing+=(libnss3-tools)
   command -v softhsm2-util >/dev/null || missing+=(softhsm2)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v redis-server >/dev/null || missing+=(redis-server)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"

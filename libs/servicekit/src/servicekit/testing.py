@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -49,6 +50,17 @@ def postgres_admin_url_or_skip() -> str:
     url = os.environ.get("DATABASE_URL", DEFAULT_PG_ADMIN)
     if not _reachable(url, 5432):
         _skip(f"PostgreSQL not reachable at {url}")
+    return url
+
+
+def redis_url_or_skip() -> str:
+    """Return REDIS_URL (default: local Redis, database 0), skipping when nothing listens.
+
+    Tests share it by key prefix: each uses its own and deletes its keys afterwards.
+    """
+    url = os.environ.get("REDIS_URL", DEFAULT_REDIS)
+    if not _reachable(url, 6379):
+        _skip(f"Redis not reachable at {url}")
     return url
 
 
