@@ -1,16 +1,18 @@
-"""`python -m gateway serve|migrate|seed-demo|makemigrations -m MSG`."""
+"""`python -m gateway serve|migrate|seed-demo|keygen|makemigrations -m MSG`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import tempfile
+from pathlib import Path
 
 from servicekit.cli import load_settings
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.migrations import alembic_config, upgrade
 from servicekit.uow import UnitOfWork
 
+from .adapters.keys import generate_key_pair
 from .bootstrap import MIGRATIONS
 from .config import Settings, get_settings
 from .service_layer.users import seed_demo
@@ -37,7 +39,16 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed-demo", help="create the demo users (development only, idempotent)")
     make = sub.add_parser("makemigrations", help="autogenerate a migration from the tables")
     make.add_argument("-m", "--message", required=True)
+    keygen = sub.add_parser(
+        "keygen", help="create the JWT key pair once (deployments: an init container/job)"
+    )
+    keygen.add_argument("--out", type=Path, required=True, help="directory of the private key")
+    keygen.add_argument("--public-out", type=Path, help="directory of the public key")
     args = parser.parse_args(argv)
+    if args.command == "keygen":
+        # needs no settings: it runs before anything else exists
+        print(generate_key_pair(args.out, public_dir=args.public_out))
+        return
     settings = load_settings(get_settings)
     if args.command == "migrate":
         upgrade(script_location=MIGRATIONS, database_url=settings.database_url)

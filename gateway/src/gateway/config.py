@@ -9,6 +9,8 @@ from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.config import ServiceSettings
 
+from .domain.client_address import parse_networks
+
 SERVICES = ("contract", "review", "signing", "letters", "notify")
 
 
@@ -33,6 +35,12 @@ class Settings(ServiceSettings):
     # per-client token bucket (requests per second, burst); 0 disables it
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
+    # shared state of every gateway replica (lockouts, rate buckets, revocations); empty: in
+    # this process only, which is right for one replica (make run) and wrong for more
+    redis_url: str = ""
+    redis_prefix: str = "lexseal:gw:"
+    # load balancers whose X-Forwarded-For is believed (CIDRs or addresses, JSON list)
+    trusted_proxies: tuple[str, ...] = ()
     upstream_connect_timeout: float = 3.0
     upstream_read_timeout: float = 120.0
     upstream_pool_size: int = 200
@@ -42,6 +50,10 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _gateway_defaults(self) -> Settings:
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"GATEWAY_TRUSTED_PROXIES: {exc}") from None
         if self.environment == "production" and self.jwt_private_key_file is None:
             raise ValueError(
                 "production refuses a generated dev key: set GATEWAY_JWT_PRIVATE_KEY_FILE"

@@ -49,3 +49,27 @@ def load_or_generate(path: Path, *, generate: bool) -> Ed25519PrivateKey:
 def public_path(private_path: Path) -> Path:
     """Return where the public key sits next to the private one (jwt-ed25519.pub.pem)."""
     return private_path.with_name(private_path.name.removesuffix(".pem") + ".pub.pem")
+
+
+PRIVATE_NAME = "jwt-ed25519.pem"
+
+
+def generate_key_pair(directory: Path, *, public_dir: Path | None = None) -> str:
+    """Create ``directory/jwt-ed25519.pem`` (and its public half) unless it exists.
+
+    Idempotent: a second run keeps the key (tokens already issued stay valid) and only
+    rewrites the public half where it is missing. The public key also goes to
+    ``public_dir`` when given (the volume the services mount, without the private key).
+    Returns a one-line report.
+    """
+    path = directory / PRIVATE_NAME
+    created = not path.exists()
+    key = load_or_generate(path, generate=True)
+    pem = public_pem(key)
+    targets = [public_path(path)] + ([public_dir / public_path(path).name] if public_dir else [])
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_text() != pem:
+            target.write_text(pem)
+    state = "created" if created else "kept"
+    return f"JWT key pair {state}: {path} (public: {', '.join(str(t) for t in targets)})"
