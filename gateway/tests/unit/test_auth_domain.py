@@ -98,6 +98,10 @@ def test_routes() -> None:
     assert route_for("/api/signing/invite/tok/state") == ("signing", True)
     assert route_for("/api/verify") == ("signing", True)
     assert route_for("/api/verify/ca.pem") == ("signing", True)
+    # the CA's revocation data, fetched by validators without any account
+    assert route_for("/api/verify/crl/issuing-2.crl") == ("signing", True)
+    assert route_for("/api/verify/ocsp") == ("signing", True)
+    assert route_for("/api/verify/ocsp/MEQwQjBAMD4wPDAJBgUrDgMCGgUABBQ%3D") == ("signing", True)
     assert route_for("/verify/abc") == ("signing", True)
     assert route_for("/sign/t") == ("signing", True)
     assert route_for("/share/t") == ("letters", True)

@@ -36,6 +36,8 @@ from .letters import (
 )
 from .review import ReviewApproved, ReviewApprovedData, ReviewRejected, ReviewRejectedData
 from .signing import (
+    CertificateRevoked,
+    CertificateRevokedData,
     Completed,
     CompletedData,
     CounterpartySigned,
@@ -73,6 +75,7 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     Completed,
     DocumentSealed,
     SealFailed,
+    CertificateRevoked,
     LetterSubmitted,
     LetterApproved,
     LetterRejected,
@@ -105,6 +108,7 @@ AnyEvent = Annotated[
     | Completed
     | DocumentSealed
     | SealFailed
+    | CertificateRevoked
     | LetterSubmitted
     | LetterApproved
     | LetterRejected
@@ -161,6 +165,8 @@ __all__ = [
     "EVENT_TYPES",
     "SPEC_VERSION",
     "AnyEvent",
+    "CertificateRevoked",
+    "CertificateRevokedData",
     "CloudEvent",
     "Completed",
     "CompletedData",

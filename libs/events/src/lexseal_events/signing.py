@@ -147,3 +147,21 @@ class SealFailed(CloudEvent):
 
     type: Literal["signing.seal_failed"] = "signing.seal_failed"
     data: SealFailedData
+
+
+class CertificateRevokedData(Payload):
+    serial: str  # lowercase hex, as verification reports show it
+    issuer: str  # the issuing CA's subject (RFC 4514)
+    kind: Literal["individual", "enterprise", "firm", "tsa"]
+    subject_name: str  # the certificate's common name; identifiers are never included
+    reason: Literal["identity_false", "key_compromise", "superseded"]
+    revoked_at: datetime
+    # when the key was (or may have been) compromised, if earlier than the revocation
+    invalidity_date: datetime | None = None
+
+
+class CertificateRevoked(CloudEvent):
+    """The internal CA revoked a certificate; its CRL and OCSP answers say so from now on."""
+
+    type: Literal["signing.certificate_revoked"] = "signing.certificate_revoked"
+    data: CertificateRevokedData

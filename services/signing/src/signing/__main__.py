@@ -1,4 +1,4 @@
-"""`python -m signing serve|migrate|makemigrations|enrol-firm-token`."""
+"""`python -m signing serve|migrate|makemigrations` and the operator commands (see main)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from servicekit.cli import run_cli
 
 from .bootstrap import MIGRATIONS
 from .config import get_settings
+from .entrypoints.ca_cli import REVOKE, ROLLOVER, add_ca_parsers, run_ca_command
 from .entrypoints.cli import ENROL, add_enrol_parser, run_enrol
 
 # servicekit's commands, parsed by servicekit's run_cli: listed here so that the help names
@@ -28,9 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     for name, text in _KIT_COMMANDS.items():
         sub.add_parser(name, help=text, add_help=False)
     add_enrol_parser(sub)
+    add_ca_parsers(sub)
     command, _ = parser.parse_known_args(argv)
     if command.command == ENROL:
         raise SystemExit(run_enrol(parser.parse_args(argv), get_settings))
+    if command.command in (REVOKE, ROLLOVER):
+        raise SystemExit(run_ca_command(parser.parse_args(argv), get_settings))
     run_cli(
         settings_factory=get_settings,
         app_factory="signing.bootstrap:create_app",

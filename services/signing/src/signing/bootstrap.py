@@ -14,10 +14,11 @@ from servicekit.app import ServiceKit, create_service_app
 from servicekit.blobs import open_blob_store
 
 from .adapters.key_vault import with_deployment_keys
-from .adapters.keyring import build_keyring
+from .adapters.keyring import Keyring, build_keyring
 from .config import Settings, get_settings
-from .entrypoints import api, internal, invite, public
+from .entrypoints import api, ca, internal, invite, public
 from .entrypoints.consumers import Wiring, consumer
+from .service_layer import certificates
 from .service_layer.envelopes import expire_due
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,6 +34,19 @@ async def _expire_loop(kit: ServiceKit, interval: float) -> None:
                 log.info("expired %d envelope(s)", n)
         except Exception:
             log.exception("expiry sweep failed; retrying")
+        await asyncio.sleep(interval)
+
+
+async def _ca_loop(kit: ServiceKit, keyring: Keyring, interval: float) -> None:
+    # The firm's and TSA's certificates renew in-process: keep the register (OCSP) current.
+    while True:
+        try:
+            async with kit.uow() as uow:
+                await certificates.register_keyring(uow, keyring)
+                await uow.commit()
+                await certificates.refresh_revocations(uow, keyring.ca)
+        except Exception:
+            log.exception("CA register sweep failed; retrying")
         await asyncio.sleep(interval)
 
 
@@ -54,13 +68,18 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             )
         kit.extras["keyring"] = keyring
         Wiring.settings, Wiring.keyring = settings, keyring
-        task = asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval))
+        tasks = [
+            asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval)),
+            asyncio.create_task(_ca_loop(kit, keyring, settings.archive_check_interval)),
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             # Logs out of a PKCS#11 token: a session left open would outlive the app.
             await asyncio.to_thread(keyring.close)
             await blobs.close()
@@ -75,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="lexseal signing",
         description="Envelopes, invitations, identity checks, PAdES signatures, verification.",
-        routers=[api.router, invite.router, public.router, internal.router],
+        routers=[api.router, ca.router, invite.router, public.router, internal.router],
         consumer=consumer,
         migrations_dir=MIGRATIONS,
         extra_lifespan=_lifespan(settings),

@@ -65,6 +65,8 @@ class Settings(ServiceSettings):
     envelope_ttl_hours: float = 24 * 30
     invitation_ttl_hours: float = 24 * 7
     expiry_check_interval: float = 60.0
+    # seconds between sweeps of the CA register and of archive timestamps (PAdES B-LTA)
+    archive_check_interval: float = 3600.0
     max_upload_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 50 * 1024 * 1024
     # letters: the renderer leaves this box (x1, y1, x2, y2, PDF points, last page) for the seal

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -18,6 +20,7 @@ from signing.adapters.ltv import validation_context
 from signing.adapters.pdf import PdfSigningEngine, prepare
 from signing.adapters.pki import (
     CRL_PATH,
+    OCSP_PATH,
     ROOT_CRL_PATH,
     CertificateAuthority,
     IssuedCredential,
@@ -48,19 +51,35 @@ class _CrlServer(ThreadingHTTPServer):
 
 
 class _CrlHandler(BaseHTTPRequestHandler):
-    """Answer the CRL distribution point as the gateway would, for validators that fetch."""
+    """Answer the CRL distribution points and OCSP as the gateway would, for validators."""
 
     server: _CrlServer
 
     def do_GET(self) -> None:
         ca = self.server.ca
         self.server.hits += 1
+        if ca is not None and self.path.startswith(OCSP_PATH + "/"):
+            request = base64.b64decode(unquote(self.path[len(OCSP_PATH) + 1 :]))
+            self._answer(ca.ocsp_answer(request), "application/ocsp-response")
+            return
         if ca is None or self.path not in (CRL_PATH, ROOT_CRL_PATH):
             self.send_error(404)
             return
         body = ca.crl_der() if self.path == CRL_PATH else ca.root_crl_der()
+        self._answer(body, "application/pkix-crl")
+
+    def do_POST(self) -> None:
+        ca = self.server.ca
+        self.server.hits += 1
+        if ca is None or self.path != OCSP_PATH:
+            self.send_error(404)
+            return
+        request = self.rfile.read(int(self.headers.get("content-length", 0)))
+        self._answer(ca.ocsp_answer(request), "application/ocsp-response")
+
+    def _answer(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
-        self.send_header("content-type", "application/pkix-crl")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -85,7 +104,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory, crl_server: _CrlServer) -> Cert
     ca = CertificateAuthority.open(
         tmp_path_factory.mktemp("pki") / "ca",
         passphrase=PASSPHRASE,
-        crl_url=f"http://{host!s}:{port}{CRL_PATH}",
+        base_url=f"http://{host!s}:{port}",
     )
     crl_server.ca = ca
     return ca

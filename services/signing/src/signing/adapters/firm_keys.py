@@ -62,18 +62,21 @@ class GeneratedFirmKey:
         """Nothing to release: the key lives in memory."""
 
     def _stale(self, cert: x509.Certificate) -> bool:
-        # A renamed firm or a near-expiry certificate gets a fresh one.
+        # A renamed firm, a near-expiry or a revoked certificate gets a fresh one (and a
+        # fresh key: a revocation may mean the key is compromised).
         names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
         expiring = cert.not_valid_after_utc - _RENEW_BEFORE < dt.datetime.now(dt.UTC)
-        return expiring or not names or names[0].value != self.firm_name
+        revoked = self.ca.revocation_of(cert) is not None
+        return expiring or revoked or not names or names[0].value != self.firm_name
 
     def _load_or_issue(self) -> IssuedCredential:
         cert_path, key_path = self.directory / "firm.pem", self.directory / "firm.key.pem"
         if cert_path.exists() and key_path.exists():
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
             credential = IssuedCredential(
-                certificate=x509.load_pem_x509_certificate(cert_path.read_bytes()),
+                certificate=cert,
                 private_key=decrypt_key(key_path.read_bytes(), self.passphrase),
-                chain=self.ca.chain,
+                chain=self.ca.chain_for(cert),  # an earlier issuing CA's after a rollover
             )
             if not self._stale(credential.certificate):
                 return credential

@@ -6,7 +6,9 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from cryptography import x509
 from cryptography.fernet import Fernet
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
@@ -18,9 +20,9 @@ from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
 from .firm_keys_pkcs11 import Pkcs11FirmKey
 from .firm_token import FirmToken
 from .key_vault import persisted_tsa
-from .ltv import issued_by, validation_context
+from .ltv import issued_by, to_crypto, validation_context
 from .pdf import PdfSigningEngine
-from .pki import CRL_PATH, CertificateAuthority, IssuedCredential
+from .pki import CertificateAuthority, IssuedCredential
 from .providers import (
     BankTransferProvider,
     FaceCheckProvider,
@@ -76,6 +78,16 @@ class Keyring:
         """Return a (cached) signer for a signer's credential."""
         return self.engine.signer_for(credential)
 
+    def own_certificates(self) -> list[tuple[x509.Certificate, Literal["firm", "tsa"]]]:
+        """Return the firm's and the TSA's current certificates that the internal CA issued."""
+        found: list[tuple[x509.Certificate, Literal["firm", "tsa"]]] = []
+        firm = self.firm_signer().signing_cert
+        if firm is not None and issued_by(self.ca, firm):
+            found.append((to_crypto(firm), "firm"))
+        if isinstance(self.timestamper, LexsealTimeStamper):
+            found.append((to_crypto(self.timestamper.tsa_cert), "tsa"))
+        return found
+
     def ltv_context(self, signer: Signer) -> ValidationContext | None:
         """Return the revocation data to embed with ``signer``'s signature (PAdES B-LT).
 
@@ -87,7 +99,8 @@ class Keyring:
             return None
         if not isinstance(self.timestamper, LexsealTimeStamper):
             return None
-        return validation_context(self.ca)
+        certs = [to_crypto(cert), to_crypto(self.timestamper.tsa_cert)]
+        return validation_context(self.ca, certs=certs)
 
 
 def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -> FirmKeySource:
@@ -194,7 +207,7 @@ def open_ca(settings: Settings) -> CertificateAuthority:
         settings.ca_dir,
         passphrase=settings.key_passphrase.encode(),
         organization=settings.firm_name,
-        crl_url=settings.public_base_url.rstrip("/") + CRL_PATH,
+        base_url=settings.public_base_url,
     )
 
 

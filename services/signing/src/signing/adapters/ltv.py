@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
 from .pki import CertificateAuthority
@@ -21,11 +23,15 @@ class _OfflineByDesign(logging.Filter):
 _QUIET = _OfflineByDesign()
 
 
-def validation_context(ca: CertificateAuthority) -> ValidationContext:
-    """Return a context that checks the CA's chains against its own CRLs, offline.
+def validation_context(
+    ca: CertificateAuthority, *, certs: Sequence[x509.Certificate] = ()
+) -> ValidationContext:
+    """Return a context that checks the CA's chains against its own CRLs and OCSP, offline.
 
-    The issuing CA's CRL covers the signer and TSA certificates; the root's covers the
-    issuing CA certificate, which AdES validation also wants revocation data for.
+    The issuing CAs' CRLs cover the signer and TSA certificates; the root's covers the
+    issuing CA certificates, which AdES validation also wants revocation data for. Each
+    certificate in ``certs`` the CA issued also gets a fresh OCSP response, signed locally
+    (never over HTTP), which the signature then embeds.
 
     'hard-fail' checks every certificate that names a distribution point, so a certificate the
     CRL lists stops the signature instead of being embedded as revoked.
@@ -34,15 +40,26 @@ def validation_context(ca: CertificateAuthority) -> ValidationContext:
     logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_QUIET)
     return ValidationContext(
         trust_roots=[to_asn1(ca.root)],
-        other_certs=[to_asn1(ca.issuing)],
-        crls=[ca.crl_der(), ca.root_crl_der()],
+        other_certs=[to_asn1(g.certificate) for g in ca.generations],
+        crls=ca.crls_der(),
+        ocsps=[ca.ocsp_for(c) for c in certs if ca.issuer_of(c) is not None],
         allow_fetching=False,
         revocation_mode="hard-fail",
     )
 
 
 def issued_by(ca: CertificateAuthority, cert: asn1_x509.Certificate) -> bool:
-    """Tell whether the CA's issuing certificate issued ``cert`` (so its CRL covers it)."""
-    issuing = to_asn1(ca.issuing)
-    same_key: bool = cert.authority_key_identifier == issuing.key_identifier
-    return same_key and cert.issuer == issuing.subject
+    """Tell whether one of the CA's issuing certificates issued ``cert`` (so its CRL covers it)."""
+    for g in ca.generations:
+        issuing = to_asn1(g.certificate)
+        if (
+            cert.authority_key_identifier == issuing.key_identifier
+            and cert.issuer == issuing.subject
+        ):
+            return True
+    return False
+
+
+def to_crypto(cert: asn1_x509.Certificate) -> x509.Certificate:
+    """Return an asn1crypto certificate as a ``cryptography`` one."""
+    return x509.load_der_x509_certificate(cert.dump())

@@ -119,3 +119,44 @@ class StoredDocument(SQLModel, table=True):
     size: int
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class CaCertificate(SQLModel, table=True):
+    """A certificate the internal CA issued, and its revocation if it was revoked.
+
+    OCSP answers ``good`` only for a serial listed here, ``unknown`` for any other.
+    """
+
+    __tablename__ = "ca_certificates"
+    __table_args__ = (
+        UniqueConstraint("issuer_key_id", "serial"),
+        Index("ix_ca_certificates_revoked", "revoked_at"),
+    )
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    serial: str = Field(max_length=64)  # lowercase hex, as reports show it
+    issuer_key_id: str = Field(max_length=64)  # hex key id of the issuing CA (any generation)
+    kind: str = Field(max_length=16)  # individual | enterprise | firm | tsa
+    subject: str = Field(max_length=500)
+    not_after: datetime = Field(sa_column=_ts(False))
+    certificate_pem: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
+    revocation_reason: str | None = Field(default=None, max_length=32)
+    invalidity_date: datetime | None = Field(default=None, sa_column=_ts())
+    revoked_by: str | None = Field(default=None, max_length=64)
+    revocation_comment: str | None = Field(default=None, max_length=500)
+
+
+class ArchiveTimestamp(SQLModel, table=True):
+    """The newest document timestamp (PAdES B-LTA) on an envelope's stored document."""
+
+    __tablename__ = "archive_timestamps"
+    __table_args__ = (Index("ix_archive_timestamps_due", "tsa_not_after"),)
+
+    envelope_id: str = Field(foreign_key="envelopes.id", primary_key=True, max_length=36)
+    document_sha256: str = Field(max_length=64)
+    # when the certificate of the TSA that made the newest timestamp expires
+    tsa_not_after: datetime = Field(sa_column=_ts(False))
+    timestamped_at: datetime = Field(sa_column=_ts(False))
+    renewals: int = 0

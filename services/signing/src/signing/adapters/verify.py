@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -21,10 +21,14 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
+from .ltv import to_crypto
 from .pki import ORG_ID_PREFIX
+from .revocation import Revocation
 from .signer import to_asn1
 
 TrustRoot: TypeAlias = bytes | x509.Certificate | asn1_x509.Certificate
+# Tells whether the internal CA revoked a certificate (and when, why), from its register.
+RevocationLookup: TypeAlias = Callable[[x509.Certificate], Revocation | None]
 
 # Our pipeline only ever appends signatures after a signature (form filling), and at most
 # LTV data / document timestamps after the last one; anything more is tampering.
@@ -57,6 +61,10 @@ class SignatureReport:
     coverage: str | None = None
     modification_level: str | None = None
     chain: tuple[str, ...] = ()
+    issuer: str | None = None
+    # set when the CA revoked the certificate: before or after the signature's proven time
+    revocation: Revocation | None = None
+    revoked_before_signing: bool | None = None
     problem: Problem | None = None
 
 
@@ -104,8 +112,26 @@ def _problem(status: PdfSignatureStatus) -> Problem | None:
     return None
 
 
+def _revocation_problem(
+    revocation: Revocation, proven_at: datetime | None
+) -> tuple[bool, Problem | None]:
+    # Without a trusted timestamp nothing proves the signature predates the revocation.
+    before = proven_at is None or revocation.effective_from <= proven_at
+    if not before:
+        return False, None
+    return True, Problem(
+        "certificate_revoked",
+        f"the signer's certificate was revoked ({revocation.reason}) "
+        f"from {revocation.effective_from.isoformat()}, before this signature was made",
+    )
+
+
 def _report(
-    sig: EmbeddedPdfSignature, status: PdfSignatureStatus, *, is_last: bool
+    sig: EmbeddedPdfSignature,
+    status: PdfSignatureStatus,
+    *,
+    is_last: bool,
+    revocation_of: RevocationLookup | None = None,
 ) -> SignatureReport:
     level = status.modification_level
     limit = _MAX_AFTER_LAST if is_last else _MAX_BETWEEN
@@ -120,6 +146,13 @@ def _report(
     path = status.validation_path
     chain_certs = list(path.iter_certs(include_root=True)) if path is not None else [cert]
     ts = status.timestamp_validity
+    proven_at = ts.timestamp if ts is not None and ts.valid and ts.intact and ts.trusted else None
+    revocation = revocation_of(to_crypto(cert)) if revocation_of is not None else None
+    before: bool | None = None
+    if revocation is not None:
+        before, revoked = _revocation_problem(revocation, proven_at)
+        if problem is None or problem.code == "untrusted":
+            problem = revoked or problem
     return SignatureReport(
         field_name=sig.field_name,
         intact=status.intact,
@@ -134,12 +167,18 @@ def _report(
         coverage=status.coverage.name if status.coverage is not None else None,
         modification_level=level.name if level is not None else None,
         chain=tuple(c.subject.human_friendly for c in reversed(chain_certs)),
+        issuer=cert.issuer.human_friendly,
+        revocation=revocation,
+        revoked_before_signing=before,
         problem=problem,
     )
 
 
 def _verify_one(
-    sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], is_last: bool
+    sig: EmbeddedPdfSignature,
+    roots: list[asn1_x509.Certificate],
+    is_last: bool,
+    revocation_of: RevocationLookup | None,
 ) -> SignatureReport:
     try:
         context = ValidationContext(
@@ -148,7 +187,7 @@ def _verify_one(
         status = validate_pdf_signature(
             sig, signer_validation_context=context, ts_validation_context=context
         )
-        return _report(sig, status, is_last=is_last)
+        return _report(sig, status, is_last=is_last, revocation_of=revocation_of)
     except Exception as exc:
         try:
             name = sig.field_name
@@ -160,8 +199,18 @@ def _verify_one(
         )
 
 
-def verify_pdf(pdf_bytes: bytes, trust_roots: Sequence[TrustRoot]) -> VerificationReport:
-    """Verify every signature in a PDF against ``trust_roots`` and judge the whole file."""
+def verify_pdf(
+    pdf_bytes: bytes,
+    trust_roots: Sequence[TrustRoot],
+    *,
+    revocation_of: RevocationLookup | None = None,
+) -> VerificationReport:
+    """Verify every signature in a PDF against ``trust_roots`` and judge the whole file.
+
+    With ``revocation_of``, a certificate revoked before the signature's timestamp (or
+    revoked at all, for a signature without a trusted timestamp) makes it invalid; one
+    revoked after it is reported, and the signature stands.
+    """
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = list(reader.embedded_regular_signatures)
@@ -171,7 +220,7 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: Sequence[TrustRoot]) -> Verificati
         return VerificationReport(False, Problem("no_signatures", "the PDF is not signed"))
     roots = _load_roots(trust_roots)
     reports = tuple(
-        _verify_one(sig, roots, is_last=i == len(signatures) - 1)
+        _verify_one(sig, roots, i == len(signatures) - 1, revocation_of)
         for i, sig in enumerate(signatures)
     )
     if reports[-1].modified_after:

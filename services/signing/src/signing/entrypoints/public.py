@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from servicekit.app import UowDep
 from servicekit.errors import AppError, NotFound
 
-from ..adapters.pki import CRL_PATH, ROOT_CRL_PATH
-from ..service_layer import invitations, verification
+from ..adapters.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH
+from ..service_layer import certificates, invitations, verification
 from . import pages
 from .deps import KeyringDep, SettingsDep, SignerActor
 
@@ -28,31 +31,68 @@ async def ca_pem(keyring: KeyringDep) -> Response:
     )
 
 
-@router.get(CRL_PATH)
-async def issuing_crl(keyring: KeyringDep) -> Response:
-    """Publish the issuing CA's CRL (DER), the distribution point its certificates name."""
+def _crl(der: bytes) -> Response:
     return Response(
-        keyring.ca.crl_der(),
+        der,
         media_type="application/pkix-crl",
-        # the CRL is reissued daily; a cache may keep it for an hour
-        headers={"cache-control": "public, max-age=3600"},
+        # reissued daily and on every revocation: a cache may keep it for a minute
+        headers={"cache-control": "public, max-age=60"},
     )
+
+
+@router.get(CRL_PATH)
+async def issuing_crl(uow: UowDep, keyring: KeyringDep) -> Response:
+    """Publish the (first) issuing CA's CRL (DER), the distribution point its certificates name."""
+    return _crl(await certificates.crl_der(uow, keyring=keyring, generation=1))
+
+
+@router.get("/api/verify/crl/issuing-{generation}.crl")
+async def later_issuing_crl(generation: int, uow: UowDep, keyring: KeyringDep) -> Response:
+    """Publish the CRL of an issuing CA brought in by a key rollover (generation 2, 3, ...)."""
+    if generation < 2:
+        raise NotFound("crl not found", "对象不存在", code="crl_not_found")
+    return _crl(await certificates.crl_der(uow, keyring=keyring, generation=generation))
+
+
+_OCSP = "application/ocsp-response"
+_MAX_OCSP_REQUEST = 8192
+
+
+@router.post(OCSP_PATH)
+async def ocsp_post(request: Request, uow: UowDep, keyring: KeyringDep) -> Response:
+    """Answer an OCSP request (RFC 6960, DER body) for any of the issuing CAs."""
+    body = await request.body()
+    if len(body) > _MAX_OCSP_REQUEST:
+        body = b""  # answered as malformedRequest, like any other unreadable request
+    answer = await certificates.ocsp_answer(uow, keyring=keyring, request_der=body)
+    return Response(answer, media_type=_OCSP, headers={"cache-control": "no-store"})
+
+
+@router.get(OCSP_PATH + "/{encoded:path}")
+async def ocsp_get(encoded: str, uow: UowDep, keyring: KeyringDep) -> Response:
+    """Answer an OCSP request sent by GET (RFC 6960 A.1: base64 of the DER, URL-encoded)."""
+    try:
+        body = base64.b64decode(unquote(encoded)[: _MAX_OCSP_REQUEST * 2], validate=True)
+    except (ValueError, binascii.Error):
+        body = b""
+    answer = await certificates.ocsp_answer(uow, keyring=keyring, request_der=body)
+    return Response(answer, media_type=_OCSP, headers={"cache-control": "public, max-age=60"})
 
 
 @router.get(ROOT_CRL_PATH)
 async def root_crl(keyring: KeyringDep) -> Response:
-    """Publish the root's CRL (DER), which covers the issuing CA certificate."""
+    """Publish the root's CRL (DER), which covers the issuing CA certificates."""
     return Response(
         keyring.ca.root_crl_der(),
         media_type="application/pkix-crl",
-        # reissued daily, like the issuing CA's CRL
+        # reissued daily (it lists no issuing CA)
         headers={"cache-control": "public, max-age=3600"},
     )
 
 
 @router.post("/api/verify")
 async def verify_upload(
-    request: Request, file: UploadFile, keyring: KeyringDep, settings: SettingsDep
+    request: Request, file: UploadFile, uow: UowDep, keyring: KeyringDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Verify any uploaded PDF: every signature intact, trusted and unmodified since."""
     data = await file.read(settings.max_upload_bytes + 1)
@@ -63,7 +103,7 @@ async def verify_upload(
             code="payload_too_large",
             status_code=413,
         )
-    report = await verification.verify_upload(data=data, keyring=keyring)
+    report = await verification.verify_upload(uow, data=data, keyring=keyring)
     return verification.report_json(report)
 
 

@@ -18,7 +18,7 @@ from ..adapters.repository import SigningRepository
 from ..config import Settings
 from ..domain import errors, model
 from .envelopes import verify_url, visible_envelope
-from .signing import engine_error
+from .signing import current_firm_signer, engine_error
 
 
 async def evidence_zip(
@@ -62,8 +62,8 @@ async def evidence_zip(
         render_audit_pdf, title=f"Audit trail {envelope.id}", header=header, lines=lines
     )
     x1, y1, x2, y2 = SIGNATURE_BOX
+    firm_signer = await current_firm_signer(uow, keyring)
     try:
-        firm_signer = keyring.firm_signer()
         signed_audit = await keyring.engine.async_sign(
             audit_pdf,
             signer=firm_signer,

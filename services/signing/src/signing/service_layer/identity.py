@@ -15,6 +15,7 @@ from ..adapters.keyring import Keyring
 from ..adapters.providers import ProviderUnavailable
 from ..adapters.tables import EnvelopeSigner
 from ..domain import errors, model
+from . import certificates
 from .invitations import SignerSession, open_session
 
 log = logging.getLogger("signing.identity")
@@ -180,6 +181,7 @@ async def mark_verified(
         credential = await asyncio.to_thread(
             keyring.ca.issue_enterprise, company_name=sig.name, credit_code=sig.id_number
         )
+    await certificates.register(uow, ca=keyring.ca, cert=credential.certificate, kind=sig.kind)  # type: ignore[arg-type]
     sig.certificate_pem = credential.certificate_pem().decode()
     sig.private_key_pem = credential.private_key_pem(keyring.passphrase).decode()
     sig.status, sig.method, sig.sandbox, sig.verified_at = model.VERIFIED, method, sandbox, utcnow()

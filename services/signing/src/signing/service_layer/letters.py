@@ -24,7 +24,7 @@ from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import model
 from .envelopes import new_verify_code, stamp_qr, verify_url
-from .signing import apply_signature, document_ref, firm_signer
+from .signing import apply_signature, current_firm_signer, document_ref
 
 log = logging.getLogger("signing.letters")
 
@@ -100,7 +100,7 @@ async def seal_letter(
             uow,
             envelope=envelope,
             keyring=keyring,
-            signer=firm_signer(keyring),
+            signer=await current_firm_signer(uow, keyring),
             field_name="firm",
             placement=placement,
             seal_png=keyring.firm_seal_png,

@@ -24,12 +24,14 @@ from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.errors import AdapterError, PdfError, PlacementError, TimestampUnavailable
 from ..adapters.keyring import Keyring
+from ..adapters.ltv import issued_by, to_crypto
 from ..adapters.pki import IssuedCredential, cert_pem
 from ..adapters.repository import SigningRepository
 from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
+from . import certificates
 from .envelopes import page_geometry, verify_url, visible_envelope
 from .invitations import open_session
 
@@ -81,6 +83,36 @@ def firm_signer(keyring: Keyring) -> Signer:
         raise engine_error(exc) from exc
 
 
+async def current_firm_signer(uow: UnitOfWork, keyring: Keyring) -> Signer:
+    """Return the firm's signer as of the latest revocations (a revoked certificate is renewed)."""
+    await certificates.refresh_revocations(uow, keyring.ca)
+    signer = firm_signer(keyring)
+    cert = signer.signing_cert
+    if cert is not None and issued_by(keyring.ca, cert):
+        await certificates.register(uow, ca=keyring.ca, cert=to_crypto(cert), kind="firm")
+    return signer
+
+
+async def usable_certificate(uow: UnitOfWork, *, keyring: Keyring, signer: Signer) -> None:
+    """Refuse to sign with a certificate the internal CA has revoked (read from the register)."""
+    await certificates.refresh_revocations(uow, keyring.ca)
+    cert = signer.signing_cert
+    if cert is None or not issued_by(keyring.ca, cert):
+        return
+    revocation = keyring.ca.revocation_of(to_crypto(cert))
+    if revocation is not None:
+        raise errors.conflict(
+            "certificate_revoked",
+            "The signing certificate was revoked; nothing was signed",
+            "签章证书已被吊销，未做任何签署",
+            details={
+                "serial": format(cert.serial_number, "x"),
+                "reason": revocation.reason,
+                "revoked_at": revocation.revoked_at.isoformat(),
+            },
+        )
+
+
 async def apply_signature(
     uow: UnitOfWork,
     *,
@@ -99,6 +131,7 @@ async def apply_signature(
         raise errors.conflict(
             "document_missing", "The envelope's document is missing", "签署文件缺失"
         )
+    await usable_certificate(uow, keyring=keyring, signer=signer)
     # The page as kept when its QR was stamped: the engine checks the seal against that QR.
     pages = await page_geometry(uow, envelope)
     recorded = pages[placement.page] if 0 <= placement.page < len(pages) else None
@@ -282,7 +315,7 @@ async def firm_sign(
         uow,
         envelope=envelope,
         keyring=keyring,
-        signer=firm_signer(keyring),
+        signer=await current_firm_signer(uow, keyring),
         field_name="firm",
         placement=placement,
         seal_png=keyring.firm_seal_png,

@@ -13,6 +13,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..adapters.verify import SignatureReport, VerificationReport, verify_pdf
 from ..domain import errors
+from . import certificates
 
 
 def signature_json(r: SignatureReport) -> dict[str, Any]:
@@ -28,7 +29,20 @@ def signature_json(r: SignatureReport) -> dict[str, Any]:
         "trusted": r.trusted,
         "modified_after": r.modified_after,
         "chain": list(r.chain),
+        "certificate_serial": r.certificate_serial,
+        "revocation": _revocation_json(r),
         "problem": {"code": r.problem.code, "message": r.problem.message} if r.problem else None,
+    }
+
+
+def _revocation_json(r: SignatureReport) -> dict[str, Any] | None:
+    if r.revocation is None:
+        return None
+    return {
+        "reason": r.revocation.reason,
+        "revoked_at": r.revocation.revoked_at,
+        "invalidity_date": r.revocation.invalidity_date,
+        "before_signing": r.revoked_before_signing,
     }
 
 
@@ -49,9 +63,12 @@ def _mask(value: str | None) -> str | None:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
-async def verify_upload(*, data: bytes, keyring: Keyring) -> VerificationReport:
-    """Verify any PDF against the platform's root."""
-    return await asyncio.to_thread(verify_pdf, data, keyring.trust_roots())
+async def verify_upload(uow: UnitOfWork, *, data: bytes, keyring: Keyring) -> VerificationReport:
+    """Verify any PDF against the platform's root and the CA's revocations."""
+    await certificates.refresh_revocations(uow, keyring.ca)
+    return await asyncio.to_thread(
+        verify_pdf, data, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
+    )
 
 
 @dataclass(frozen=True)
@@ -72,5 +89,8 @@ async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVe
     doc = await repo.document(envelope.current_sha256)
     if doc is None:
         raise errors.not_found("document")
-    report = await asyncio.to_thread(verify_pdf, doc.data, keyring.trust_roots())
+    await certificates.refresh_revocations(uow, keyring.ca)
+    report = await asyncio.to_thread(
+        verify_pdf, doc.data, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
+    )
     return CodeVerdict(envelope=envelope, signers=await repo.signers(envelope.id), report=report)

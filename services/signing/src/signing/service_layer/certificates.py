@@ -1,0 +1,210 @@
+"""Use cases of the internal CA's register: record issued certificates, revoke, answer OCSP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, get_args
+
+from cryptography import x509
+from cryptography.x509 import ocsp
+from lexseal_events import CertificateRevoked, CertificateRevokedData
+from servicekit.uow import Actor, UnitOfWork
+
+from ..adapters.ca_repository import CaRepository
+from ..adapters.keyring import Keyring
+from ..adapters.pki import CertificateAuthority, cert_pem, key_id
+from ..adapters.revocation import REASONS, Revocation
+from ..adapters.tables import CaCertificate
+from ..domain import errors
+
+Kind = Literal["individual", "enterprise", "firm", "tsa"]
+Reason = Literal["identity_false", "key_compromise", "superseded"]
+assert set(get_args(Reason)) == set(REASONS)
+
+
+def serial_hex(cert: x509.Certificate) -> str:
+    """Return a certificate's serial as lowercase hex, as reports and the register show it."""
+    return format(cert.serial_number, "x")
+
+
+def _common_name(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+async def register(
+    uow: UnitOfWork, *, ca: CertificateAuthority, cert: x509.Certificate, kind: Kind
+) -> None:
+    """Record a certificate the CA issued (no-op when it is already recorded)."""
+    issuer = ca.issuer_of(cert)
+    if issuer is None:
+        return  # another CA's (a PKCS#12 firm key): not ours to answer for
+    await CaRepository(uow.session).register(
+        CaCertificate(
+            serial=serial_hex(cert),
+            issuer_key_id=issuer.key_id.hex(),
+            kind=kind,
+            subject=cert.subject.rfc4514_string()[:500],
+            not_after=cert.not_valid_after_utc,
+            certificate_pem=cert_pem(cert).decode(),
+        )
+    )
+
+
+async def register_keyring(uow: UnitOfWork, keyring: Keyring) -> None:
+    """Record the firm's and the TSA's current certificates (at start-up and each sweep)."""
+    for cert, kind in keyring.own_certificates():
+        await register(uow, ca=keyring.ca, cert=cert, kind=kind)
+
+
+def _revocation(row: CaCertificate) -> Revocation:
+    assert row.revoked_at is not None and row.revocation_reason is not None
+    return Revocation(
+        serial=int(row.serial, 16),
+        revoked_at=row.revoked_at,
+        reason=row.revocation_reason,
+        invalidity_date=row.invalidity_date,
+    )
+
+
+async def refresh_revocations(uow: UnitOfWork, ca: CertificateAuthority) -> None:
+    """Load what is revoked into the CA, so its CRLs, OCSP and signing see it at once.
+
+    Read on every signature and every CRL/OCSP answer: a revocation made through another
+    replica counts here from its commit on.
+    """
+    rows = await CaRepository(uow.session).revoked()
+    ca.set_revocations(
+        [(bytes.fromhex(r.issuer_key_id), _revocation(r)) for r in rows], version=len(rows)
+    )
+
+
+async def certificate(uow: UnitOfWork, *, serial: str, lock: bool = False) -> CaCertificate:
+    """Return the registered certificate with this serial (hex), or answer 404."""
+    normal = serial.strip().lower().removeprefix("0x").lstrip("0") or "0"
+    try:
+        int(normal, 16)
+    except ValueError:
+        raise errors.invalid(
+            "serial_invalid", "The serial number must be hexadecimal", "证书序列号须为十六进制"
+        ) from None
+    rows = await CaRepository(uow.session).by_serial(normal, lock=lock)
+    if not rows:
+        raise errors.not_found("certificate")
+    if len(rows) > 1:  # the same serial from two issuing CAs: vanishingly unlikely (random)
+        raise errors.conflict(
+            "serial_ambiguous",
+            "Several certificates carry this serial number",
+            "多张证书使用该序列号",
+        )
+    return rows[0]
+
+
+async def revoke(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    ca: CertificateAuthority | None,
+    serial: str,
+    reason: Reason,
+    invalidity_date: dt.datetime | None = None,
+    comment: str | None = None,
+) -> CaCertificate:
+    """Revoke a signer's or the firm's certificate; the CRL and OCSP list it at once.
+
+    ``ca`` is this process's CA, if it serves CRLs and OCSP (the CLI has none to update).
+    """
+    if reason not in REASONS:
+        raise errors.invalid(
+            "revocation_reason_invalid",
+            f"The reason must be one of {', '.join(REASONS)}",
+            "吊销原因须为 identity_false、key_compromise 或 superseded",
+        )
+    row = await certificate(uow, serial=serial, lock=True)
+    if row.revoked_at is not None:
+        raise errors.conflict(
+            "certificate_already_revoked",
+            "This certificate is already revoked",
+            "该证书已被吊销",
+            details={"revoked_at": row.revoked_at.isoformat(), "reason": row.revocation_reason},
+        )
+    now = dt.datetime.now(dt.UTC)
+    if invalidity_date is not None:
+        if invalidity_date.tzinfo is None:
+            raise errors.invalid(
+                "invalidity_date_invalid",
+                "The invalidity date needs a time zone",
+                "失效时间须带时区",
+            )
+        if invalidity_date > now:
+            raise errors.invalid(
+                "invalidity_date_invalid",
+                "The invalidity date cannot be in the future",
+                "失效时间不能晚于当前时间",
+            )
+    cert = x509.load_pem_x509_certificate(row.certificate_pem.encode())
+    row.revoked_at, row.revocation_reason = now, reason
+    row.invalidity_date, row.revoked_by = invalidity_date, actor.id
+    row.revocation_comment = comment[:500] if comment else None
+    after = {
+        "serial": row.serial,
+        "kind": row.kind,
+        "subject": _common_name(cert),
+        "reason": reason,
+        "invalidity_date": invalidity_date.isoformat() if invalidity_date else None,
+        "comment": row.revocation_comment,
+    }
+    uow.audit(
+        actor=actor,
+        action="certificate.revoked",
+        object_type="certificate",
+        object_id=row.serial,
+        before={"revoked": False},
+        after=after,
+    )
+    uow.publish(
+        CertificateRevoked(
+            source=uow.source,
+            subject=row.serial,
+            data=CertificateRevokedData(
+                serial=row.serial,
+                issuer=cert.issuer.rfc4514_string(),
+                kind=row.kind,  # type: ignore[arg-type]
+                subject_name=_common_name(cert),
+                reason=reason,
+                revoked_at=now,
+                invalidity_date=invalidity_date,
+            ),
+        )
+    )
+    await uow.commit()
+    if ca is not None:  # this replica's CRL and OCSP, right now (others read it as they answer)
+        await refresh_revocations(uow, ca)
+    return row
+
+
+async def ocsp_answer(uow: UnitOfWork, *, keyring: Keyring, request_der: bytes) -> bytes:
+    """Answer an OCSP request from the register: revoked, good (issued here) or unknown."""
+    await refresh_revocations(uow, keyring.ca)
+    try:
+        serial = ocsp.load_der_ocsp_request(request_der).serial_number
+    except ValueError:
+        serial = None  # the CA answers malformedRequest
+    issuers: set[bytes] = set()
+    if serial is not None:
+        rows = await CaRepository(uow.session).by_serial(format(serial, "x"))
+        issuers = {bytes.fromhex(r.issuer_key_id) for r in rows}
+    return keyring.ca.ocsp_answer(request_der, is_known=lambda kid, _serial: kid in issuers)
+
+
+async def crl_der(uow: UnitOfWork, *, keyring: Keyring, generation: int) -> bytes:
+    """Return an issuing CA's current CRL, with every revocation committed so far."""
+    if keyring.ca.generation(generation) is None:
+        raise errors.not_found("crl")
+    await refresh_revocations(uow, keyring.ca)
+    return keyring.ca.crl_der(generation)
+
+
+def current_key_id(ca: CertificateAuthority) -> str:
+    """Return the current issuing CA's key id (hex)."""
+    return key_id(ca.issuing).hex()
