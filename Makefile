@@ -9,13 +9,14 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run test check lint typecheck boundaries unit-tests e2e bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
+.PHONY: help run test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
 	@echo "make test   lint, types, service boundaries, unit + integration + end-to-end tests"
 	@echo "make demo   run one complete signing and letter lifecycle through a running gateway"
 	@echo "make bench  run the benchmarks (gateway proxy, outbox relay, signing)"
+	@echo "make fault-suite  the whole system under load while the broker and processes fail"
 
 install: $(STAMP)
 
@@ -59,6 +60,11 @@ unit-tests: install
 	    services/signing services/letters services/notify gateway; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q
+
+# The whole system under load while the broker is cut off and processes are killed; prints one
+# JSON line last ({"requests_ok":..,"lost":0,"duplicated":0,"stuck":0,...}), fails unless clean.
+fault-suite: system-deps install
+	$(PY) tests/fault/fault_suite.py
 
 bench: bench-gateway bench-outbox bench-signing
 
