@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu tools lexseal needs besides Python packages. Installs only what is missing.
-#   deploy/system-deps.sh         to run: poppler (page images), qpdf, and the CJK font that is
-#                                 embedded into letters and seals
+#   deploy/system-deps.sh         to run: poppler (page images), qpdf, the CJK font that is
+#                                 embedded into letters and seals, and the sRGB ICC profile of
+#                                 their PDF/A output intent
 #   deploy/system-deps.sh --test  also what the tests use: zbar (reading QR codes back), NSS
 #                                 tools (pdfsig's trust store), SoftHSM2 (the PKCS#11 token the
 #                                 firm-key tests sign with), Chromium (the web client's tests)
@@ -11,6 +12,7 @@ missing=()
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v qpdf >/dev/null || missing+=(qpdf)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -f /usr/share/color/icc/sRGB.icc ] || missing+=(icc-profiles-free)
 if [ "${1:-}" = "--test" ]; then
   command -v zbarimg >/dev/null || missing+=(zbar-tools)
   command -v certutil >/dev/null || missing+=(libnss3-tools)

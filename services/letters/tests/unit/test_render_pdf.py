@@ -17,6 +17,7 @@ import letters
 import pytest
 from letters.adapters.render import UnrenderableTextError
 from pypdf import PdfReader
+from servicekit.pdfa_check import pdffonts_unembedded, violations
 
 A4 = (595.28, 841.89)
 
@@ -241,3 +242,12 @@ def test_bytes_are_identical_in_a_fresh_process(
         env={**os.environ, "PYTHONPATH": str(src_dir)},
     )
     assert result.stdout == letter_pdf
+
+
+def test_letter_is_pdfa_2b(letter_pdf: bytes, long_letter_pdf: bytes) -> None:
+    # servicekit.pdfa_check's explicit PDF/A-2b clauses (its docstring lists them): XMP with
+    # pdfaid 2B matching the Info dictionary, sRGB output intent, every font embedded, ...
+    assert violations(letter_pdf) == []
+    assert violations(long_letter_pdf) == []
+    _tool("pdffonts")
+    assert pdffonts_unembedded(long_letter_pdf) == []

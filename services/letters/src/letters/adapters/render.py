@@ -1,10 +1,11 @@
-"""Render a Chinese law-firm letter (所函) as an A4 PDF with an embedded CJK font."""
+"""Render a Chinese law-firm letter (所函) as an A4 PDF/A-2b with an embedded CJK font."""
 
 from __future__ import annotations
 
 import io
 
 from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageTemplate
+from servicekit.pdfa import to_pdfa2b
 
 from . import letter_layout as L
 from .letter_fonts import UnrenderableTextError, cjk_font_name, ensure_renderable
@@ -62,7 +63,7 @@ def _all_text(letter: LetterContent, firm: FirmInfo) -> str:
 
 
 def render_letter(letter: LetterContent, firm: FirmInfo, *, font_path: str) -> bytes:
-    """Render the letter as PDF bytes, identical for identical input."""
+    """Render the letter as PDF/A-2b bytes, identical for identical input."""
     font = cjk_font_name(font_path)
     # A name printed with a missing glyph would be a wrong legal document, not a cosmetic flaw.
     ensure_renderable(_all_text(letter, firm), font_path=font_path)
@@ -87,4 +88,5 @@ def render_letter(letter: LetterContent, firm: FirmInfo, *, font_path: str) -> b
     )
     story = [NextPageTemplate("later"), *build_story(letter, firm, font)]
     doc.build(story, canvasmaker=numbered_canvas(decor.page_number))
-    return buffer.getvalue()
+    # Letters are kept as evidence for years: archival PDF/A, declared before anything signs it.
+    return to_pdfa2b(buffer.getvalue())

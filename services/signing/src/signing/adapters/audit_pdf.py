@@ -1,4 +1,4 @@
-"""Render an envelope's audit trail as an A4 PDF with an embedded CJK font (reportlab)."""
+"""Render an envelope's audit trail as an A4 PDF/A-2b with an embedded CJK font (reportlab)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from servicekit.pdfa import to_pdfa2b
 
 from .seals import DEFAULT_FONT
 
@@ -36,16 +37,29 @@ def _font() -> str:
     return FONT
 
 
+def _printable(text: str, font: str) -> str:
+    # A character the font lacks would print as the .notdef box (and PDF/A forbids showing
+    # .notdef): an audit detail may hold any character, so it is written as its code point.
+    cmap: dict[int, int] = pdfmetrics.getFont(font).face.charToGlyph
+    return "".join(
+        c if ord(c) in cmap or not c.isprintable() or c.isspace() else f"<U+{ord(c):04X}>"
+        for c in text
+    )
+
+
 def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
 
 
 def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[AuditLine]) -> bytes:
-    """Return the audit-trail PDF: a header block, then one entry per audit row."""
+    """Return the audit-trail PDF/A-2b: a header block, then one entry per audit row."""
     font = _font()
     buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=A4)
+    # initialFontName: otherwise every page also selects reportlab's unembedded Helvetica.
+    canvas = Canvas(buf, pagesize=A4, initialFontName=font, initialFontSize=10)
     canvas.setTitle(title)
+    canvas.setCreator("lexseal")
+    canvas.setAuthor("lexseal")
     _, height = A4
     y = height - 60
 
@@ -61,19 +75,20 @@ def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[Audit
     newline(24)
     canvas.setFont(font, 10)
     for text in header:
-        for part in _wrap(text, 60):
+        for part in _wrap(_printable(text, font), 60):
             canvas.drawString(50, y, part)
             newline()
     newline(8)
     for line in lines:
         canvas.setFont(font, 9)
-        canvas.drawString(50, y, f"{line.at}  {line.action}  {line.actor}  IP {line.ip}")
+        summary = f"{line.at}  {line.action}  {line.actor}  IP {line.ip}"
+        canvas.drawString(50, y, _printable(summary, font))
         newline(12)
         canvas.setFont(font, 8)
-        for part in _wrap(line.detail, 95):
+        for part in _wrap(_printable(line.detail, font), 95):
             canvas.drawString(62, y, part)
             newline(11)
         newline(4)
     canvas.showPage()
     canvas.save()
-    return buf.getvalue()
+    return to_pdfa2b(buf.getvalue())

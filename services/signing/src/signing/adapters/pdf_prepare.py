@@ -10,8 +10,7 @@ import qrcode
 from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen.canvas import Canvas
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
 from ..domain.geometry import (
     CAPTION_HEIGHT,
@@ -113,13 +112,39 @@ def qr_image(verify_url: str, *, font_path: Path = DEFAULT_FONT) -> Image.Image:
 
 def _overlay(width: float, height: float, image: Image.Image) -> PdfReader:
     # Drawn upright in placement coordinates; `prepare` turns it into the page's user space.
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(width, height))
+    # Written by hand, not with a reportlab canvas: every canvas page selects Helvetica, which
+    # would land unembedded in each page's resources (PDF/A wants every font embedded).
+    writer = PdfWriter()
+    page = writer.add_blank_page(width, height)
+    gray = image.convert("L")
+    xobject = DecodedStreamObject()
+    xobject.set_data(gray.tobytes())
+    xobject.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(gray.width),
+            NameObject("/Height"): NumberObject(gray.height),
+            NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+        }
+    )
     x1, y1, x2, y2 = qr_box(width, height)
-    canvas.drawImage(ImageReader(image), x1, y1, width=x2 - x1, height=y2 - y1)
-    canvas.showPage()
-    canvas.save()
-    return PdfReader(io.BytesIO(buffer.getvalue()))
+    page[NameObject("/Resources")] = DictionaryObject(
+        {
+            NameObject("/XObject"): DictionaryObject(
+                {NameObject("/LexsealQR"): writer._add_object(xobject.flate_encode())}
+            )
+        }
+    )
+    content = DecodedStreamObject()
+    content.set_data(
+        f"q {x2 - x1:.4f} 0 0 {y2 - y1:.4f} {x1:.4f} {y1:.4f} cm /LexsealQR Do Q".encode()
+    )
+    page.replace_contents(content.flate_encode())
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return PdfReader(buffer)
 
 
 def _has_signatures(reader: PdfReader) -> bool:
@@ -136,6 +161,8 @@ def prepare(pdf_bytes: bytes, verify_url: str, *, font_path: Path = DEFAULT_FONT
     image = qr_image(verify_url, font_path=font_path)
     overlays: dict[tuple[float, float], PdfReader] = {}
     writer = PdfWriter(clone_from=reader)
+    # pypdf writes %PDF-1.3 unless told: keep the version the document declares (PDF/A-2: 1.7)
+    writer.pdf_header = reader.pdf_header.encode()
     for number, page in enumerate(writer.pages, start=1):
         # The overlay is the page as shown, QR at its bottom right; the page's own matrix turns
         # and moves it onto the visible box, so the QR lands exactly on PageGeometry.qr (the area
