@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,8 @@ import httpx
 import pytest
 from lexseal_cli.client import Gateway
 from lexseal_cli.demo import run_demo
+from pypdf import PdfReader
+from servicekit.pdfa_check import pdffonts_unembedded, violations
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +57,17 @@ def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> 
     assert letters["paper"]["status"] == "mailed"
     signed = (tmp_path / "signed.pdf").read_bytes()
     assert signed.startswith(b"%PDF") and (tmp_path / "letter.pdf").exists()
+
+    # The demo's contract asked for a cross-page seal: the option travelled from the application
+    # through review to signing, and the firm's field carries its seal plus one slice per page.
+    reader = PdfReader(io.BytesIO(signed))
+    fields = [f.get_object() for f in reader.root_object["/AcroForm"]["/Fields"]]
+    firm = next(f for f in fields if f.get("/T") == "firm")
+    assert len(firm["/Kids"]) == 1 + len(reader.pages)
+    # The sealed letter is PDF/A-2b, every font embedded, after the firm's signature.
+    letter = (tmp_path / "letter.pdf").read_bytes()
+    assert violations(letter) == []
+    assert pdffonts_unembedded(letter) == []
 
     # The QR code's page shows the result for that document.
     page = httpx.get(contract["verification_url"], timeout=30)

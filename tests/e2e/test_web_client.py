@@ -137,6 +137,7 @@ def _apply(web: Any, lawyer: Any, *, title: str, company: dict[str, str], pdf: P
     lawyer.fill("input[name=contract_type]", "委托代理合同")
     lawyer.fill("input[name=client_name]", "北京某科技有限公司")
     lawyer.fill("input[name=amount]", "5000")
+    lawyer.check("input[name=cross_page_seal]")  # the firm's seal across every page (骑缝章)
     lawyer.click("button:has-text('保存并继续')")
     lawyer.wait_for_url(re.compile(rf"#/contracts/{UUID}$"))
     with lawyer.expect_file_chooser() as chooser:
@@ -166,6 +167,7 @@ def _review(web: Any, title: str) -> None:
     row.click()
     risk.click("button:has-text('领取审核')")
     risk.wait_for_selector(".checklist input:not([disabled])")
+    assert risk.inner_text("dd.cross-page-seal") == "加盖 Yes"  # the lawyer's choice, for review
     approve = risk.locator("button:has-text('审核通过')")
     boxes = risk.locator(".checklist input[type=checkbox]")
     assert boxes.count() >= 3

@@ -59,6 +59,8 @@ def run_contract(d: Demo) -> None:
             "amount": "120000.00",
             "case_serial_no": "MS-2026-0042",
             "remarks": "lexseal demo",
+            # the firm's seal also goes across every page's right edge (骑缝章) in signed.pdf
+            "cross_page_seal": True,
         },
     )
     cid = contract["id"]

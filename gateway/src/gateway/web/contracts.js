@@ -101,6 +101,9 @@ function contractFields(c = {}) {
       field("amount", "合同金额（元）", "Amount (CNY)", { type: "number", min: "0", step: "0.01", value: c.amount }),
       field("case_serial_no", "案件流水号", "Case serial no.", { maxlength: 64, value: c.case_serial_no })),
     field("remarks", "备注", "Remarks", { type: "textarea", maxlength: 5000, rows: 3, value: c.remarks }),
+    h("label.inline", h("input", { type: "checkbox", name: "cross_page_seal", checked: !!c.cross_page_seal }),
+      " 加盖骑缝章 Cross-page seal",
+      h("small.block.muted", "律所签章时，印章按页数等分，盖在每页右侧边缘的同一高度 The firm's seal is split across the right edge of every page")),
     h("datalist#contract-types", CONTRACT_TYPES.map((t) => h("option", { value: t }))),
   ];
 }
@@ -345,6 +348,7 @@ export async function detail({ id }, me) {
     info("申请律师 Lawyer", c.owner_name),
     info("轮次 Round", c.round),
     info("创建 Created", fmtTime(c.created_at)),
+    info("骑缝章 Cross-page seal", c.cross_page_seal ? "加盖 Yes" : "不加盖 No"),
     info("备注 Remarks", c.remarks))));
   parts.push(documentSection(c, canEdit));
   parts.push(h("section.card",

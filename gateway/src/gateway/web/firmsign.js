@@ -202,6 +202,9 @@ export async function screen({ contract }) {
         h("div.tray-box", traySeal),
         h("p.small", "按住印章拖到页面上，可再次拖动调整位置；右下角红框为验签二维码区域，不能盖章。"),
         h("p.small.muted", "Press and drag the seal onto the page; the red box bottom-right is the verification QR — no seal there."),
+        env.cross_page_seal
+          ? h("p.small.alert.info", "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 This contract takes a cross-page seal: signing also splits the seal across every page's right edge.")
+          : null,
         where,
         h("button", { type: "button", onclick: () => { st.place = null; layout(); where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page"; } }, "清除 Clear"),
         confirm,

@@ -47,6 +47,7 @@ function submissionView(s) {
       h("dt", "金额 Amount"), h("dd", fmtAmount(s.amount)),
       h("dt", "案件流水号 Case no."), h("dd", s.case_serial_no || "—"),
       h("dt", "申请律师 Lawyer"), h("dd", s.owner_name),
+      h("dt", "骑缝章 Cross-page seal"), h("dd.cross-page-seal", s.cross_page_seal ? "加盖 Yes" : "不加盖 No"),
       h("dt", "备注 Remarks"), h("dd", s.remarks || "—"),
       h("dt", "文件 Document"), h("dd", s.document?.filename || "—", s.document?.page_count ? ` · ${s.document.page_count} 页` : "")),
     h("h4", "签署方 Signers"),

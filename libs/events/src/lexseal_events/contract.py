@@ -23,6 +23,8 @@ class ContractSubmittedData(Payload):
     document: DocumentRef
     signers: list[SignerInfo]
     scan_warning: ScanWarning | None = None
+    # the lawyer asked for the firm's seal across every page's right edge (骑缝章)
+    cross_page_seal: bool = False
 
 
 class ContractSubmitted(CloudEvent):

@@ -39,6 +39,8 @@ class LetterApprovedData(LetterRef):
     letter_type: str
     # the rendered, unsealed letter for the signing service to seal (claim-check)
     document: DocumentRef
+    # the letter type seals across every page's right edge as well (骑缝章)
+    cross_page_seal: bool = False
 
 
 class LetterApproved(CloudEvent):

@@ -19,6 +19,8 @@ class ReviewApprovedData(Payload):
     document: DocumentRef
     signers: list[SignerInfo]
     comment: str | None = None
+    # carried from the submission: the firm's signature also seals across the pages (骑缝章)
+    cross_page_seal: bool = False
 
 
 class ReviewApproved(CloudEvent):

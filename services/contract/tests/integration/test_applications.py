@@ -32,6 +32,25 @@ async def h(
         yield h
 
 
+async def test_the_cross_page_seal_choice_is_kept_changed_and_submitted(h) -> None:  # type: ignore[no-untyped-def]
+    c = await h.ready()
+    cid = c["id"]
+    assert (await h.get(f"/contracts/{cid}")).json()["cross_page_seal"] is False
+    bad = await h.client.patch(
+        f"/api/contract/contracts/{cid}", json={"cross_page_seal": "maybe"}, headers=h.as_(LAWYER)
+    )
+    assert bad.status_code == 422
+    changed = await h.client.patch(
+        f"/api/contract/contracts/{cid}", json={"cross_page_seal": True}, headers=h.as_(LAWYER)
+    )
+    assert changed.status_code == 200 and changed.json()["cross_page_seal"] is True
+    # risk control sees it on the application as well as in the submission it reviews
+    assert (await h.get(f"/contracts/{cid}", who=RISK)).json()["cross_page_seal"] is True
+    assert (await h.post(f"/contracts/{cid}/submit")).status_code == 200
+    event = await h.published("contract.submitted")
+    assert event["data"]["cross_page_seal"] is True
+
+
 async def test_submit_publishes_the_application_with_full_signers_and_a_fetchable_document(
     h, pg_url
 ) -> None:  # type: ignore[no-untyped-def]
@@ -46,6 +65,7 @@ async def test_submit_publishes_the_application_with_full_signers_and_a_fetchabl
     assert [s["id_number"] for s in data["signers"]] == [RESIDENT_ID, CREDIT_CODE]
     assert data["signers"][1]["bank_account_number"] == "6222020200112233445"
     assert data["scan_warning"] is None and data["document"]["page_count"] == 2
+    assert data["cross_page_seal"] is False
     url = data["document"]["url"]
     sha256 = data["document"]["sha256"]
     assert url == f"{h.settings.internal_base_url}/internal/contract/documents/{sha256}"

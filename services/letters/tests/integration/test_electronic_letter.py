@@ -56,6 +56,7 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
 
     event = (await observer.wait_for("letter.approved"))[0]["data"]
     assert event["number"] == approved.json()["number"]
+    assert event["cross_page_seal"] is False  # the default 函 type takes the normal seal only
     doc = event["document"]
     assert doc["url"] == f"http://letters.internal:8104/internal/letters/documents/{doc['sha256']}"
     path = f"/internal/letters/documents/{doc['sha256']}"
@@ -129,3 +130,25 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     assert (await client.get(f"/share/{share['token']}")).status_code == 404
     gone = await client.get(f"/api/letters/share/{share['token']}/document.pdf")
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "share_unavailable"
+
+
+async def test_a_letter_type_with_the_cross_page_seal_asks_signing_for_it(
+    settings: Any, auth: Any, helpers: Any, observer: Any
+) -> None:
+    from letters.bootstrap import create_app
+    from letters.domain.numbering import LetterTypeConfig
+    from servicekit.pytest_plugin import running
+
+    seam = LetterTypeConfig("函", "律师事务所函", "Law firm letter", cross_page_seal=True)
+    configured = settings.model_copy(update={"letter_types": (seam,)})
+    async with running(create_app(configured)) as client:
+        lawyer, admin = auth(helpers.lawyer), auth(helpers.admin)
+        types = (await client.get("/api/letters/letter-types", headers=lawyer)).json()["data"]
+        assert [(t["code"], t["cross_page_seal"]) for t in types] == [("函", True)]
+        created = await client.post("/api/letters/letters", json=helpers.payload(), headers=lawyer)
+        lid = created.json()["id"]
+        await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
+        approved = await client.post(f"/api/letters/letters/{lid}/approve", headers=admin)
+        assert approved.status_code == 200, approved.text
+        event = (await observer.wait_for("letter.approved"))[0]["data"]
+        assert event["cross_page_seal"] is True

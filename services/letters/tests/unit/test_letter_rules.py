@@ -129,3 +129,13 @@ def test_letter_types_come_from_json_in_the_environment(monkeypatch: pytest.Monk
         "LETTERS_LETTER_TYPES", '[{"code": "证", "name_zh": "证明函", "name_en": "Cert"}]'
     )
     assert [t.code for t in Settings().letter_types] == ["证"]
+    assert Settings().letter_types[0].cross_page_seal is False
+
+
+def test_a_letter_type_may_take_the_cross_page_seal(monkeypatch: pytest.MonkeyPatch) -> None:
+    one = '{"code": "证", "name_zh": "证明函", "name_en": "Cert", "cross_page_seal": %s}'
+    monkeypatch.setenv("LETTERS_LETTER_TYPES", "[" + one % "true" + "]")
+    assert Settings().letter_types[0].cross_page_seal is True
+    monkeypatch.setenv("LETTERS_LETTER_TYPES", "[" + one % '"yes"' + "]")
+    with pytest.raises(ValueError, match="cross_page_seal"):
+        Settings()

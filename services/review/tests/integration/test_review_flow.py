@@ -52,7 +52,11 @@ ALL_CONFIRMED = [
 
 
 def submitted(
-    contract_id: str = "c-1", *, round: int = 1, owner_id: str = "lawyer-1"
+    contract_id: str = "c-1",
+    *,
+    round: int = 1,
+    owner_id: str = "lawyer-1",
+    cross_page_seal: bool = False,
 ) -> ContractSubmitted:
     return ContractSubmitted(
         source="lexseal/contract",
@@ -71,6 +75,7 @@ def submitted(
             ),
             signers=SIGNERS,
             scan_warning=ScanWarning(pages=[3], reason="page looks like a scan"),
+            cross_page_seal=cross_page_seal,
         ),
     )
 
@@ -162,10 +167,12 @@ async def test_a_submission_is_approved_and_review_approved_carries_document_and
         service(pg_url, amqp_url, bus, identity) as h,
         observe(amqp_url, bus["exchange"], "review.*") as out,
     ):
-        await h.send(submitted())
+        await h.send(submitted(cross_page_seal=True))
         item_id = await h.queued("c-1")
         detail = (await h.client.get(f"/api/review/items/{item_id}", headers=h.risk)).json()
         assert detail["state"] == "pending" and detail["scan_warning"] is True
+        # risk control sees the lawyer's choice of a cross-page seal (骑缝章)
+        assert detail["cross_page_seal"] is True and detail["submission"]["cross_page_seal"]
         assert [c["key"] for c in detail["checklist"]] == ALL_CONFIRMED
         assert "page looks like a scan" in detail["checklist"][0]["warning"]
         assert detail["submission"]["signers"][1]["bank_account_number"] == "6222000011112222"
@@ -208,6 +215,7 @@ async def test_a_submission_is_approved_and_review_approved_carries_document_and
         assert [s["signer_id"] for s in data["signers"]] == ["s1", "s2"]
         assert data["signers"][1]["bank_account_number"] == "6222000011112222"
         assert data["comment"] == "材料齐全"
+        assert data["cross_page_seal"] is True  # travels on to signing
 
         again = await h.client.post(
             f"/api/review/items/{item_id}/reject",

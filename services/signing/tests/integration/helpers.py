@@ -106,6 +106,7 @@ def approved(
     contract_id: str = "c-1",
     owner_id: str = "lawyer-1",
     signers: list[SignerInfo] | None = None,
+    cross_page_seal: bool = False,
 ) -> ReviewApproved:
     """Return a review.approved event for a document served at `url`."""
     doc = DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)
@@ -137,6 +138,7 @@ def approved(
                     bank_account_number=ACCOUNT,
                 ),
             ],
+            cross_page_seal=cross_page_seal,
         ),
     )
 
@@ -266,6 +268,7 @@ async def started(
     data_dir: Path,
     signers: list[SignerInfo] | None = None,
     pdf: bytes | None = None,
+    cross_page_seal: bool = False,
     **settings_kw: Any,
 ) -> AsyncIterator[Started]:
     """Run the service, publish review.approved and yield once the envelope is prepared."""
@@ -278,7 +281,7 @@ async def started(
         async with running(app) as client:
             listener = Listener(amqp_url, bus["exchange"], bus)
             await listener.start()
-            event = approved(f"{base}/doc", pdf, signers=signers)
+            event = approved(f"{base}/doc", pdf, signers=signers, cross_page_seal=cross_page_seal)
             await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
             envelope = await wait_envelope(
                 client, identity.headers(user_id="lawyer-1", roles=["lawyer"])

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Column, Index, Numeric, Text
+from sqlalchemy import JSON, Boolean, Column, Index, Numeric, Text, false
 from sqlmodel import Field, SQLModel
 
 
@@ -39,6 +39,10 @@ class Contract(SQLModel, table=True):
     amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
     case_serial_no: str | None = Field(default=None, max_length=64)
     remarks: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # the firm's seal also across every page's right edge (骑缝章) when the firm signs
+    cross_page_seal: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     status: str = Field(default="draft", max_length=32)
     round: int = 0
     document_sha256: str | None = Field(default=None, max_length=64)

@@ -25,6 +25,7 @@ class ContractBase(BaseModel):
     amount: Decimal | None = None
     case_serial_no: str | None = Field(default=None, max_length=64)
     remarks: str | None = Field(default=None, max_length=5000)
+    cross_page_seal: bool = False
 
 
 class ContractCreate(ContractBase):
@@ -40,6 +41,7 @@ class ContractUpdate(BaseModel):
     amount: Decimal | None = None
     case_serial_no: str | None = Field(default=None, max_length=64)
     remarks: str | None = Field(default=None, max_length=5000)
+    cross_page_seal: bool | None = None
 
     def changes(self) -> dict[str, Any]:
         """Return only the fields the client sent; required ones may not be cleared."""
@@ -142,6 +144,7 @@ class ContractPublic(BaseModel):
     currency: str = "CNY"
     case_serial_no: str | None
     remarks: str | None
+    cross_page_seal: bool
     status: str
     round: int
     review_reasons: list[str] | None
@@ -200,6 +203,7 @@ def contract_fields(contract: Any) -> dict[str, Any]:
         "amount": f"{contract.amount:.2f}" if contract.amount is not None else None,
         "case_serial_no": contract.case_serial_no,
         "remarks": contract.remarks,
+        "cross_page_seal": contract.cross_page_seal,
         "status": contract.status,
         "round": contract.round,
         "review_reasons": contract.review_reasons,

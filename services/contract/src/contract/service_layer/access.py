@@ -21,6 +21,7 @@ AUDITED_FIELDS = (
     "amount",
     "case_serial_no",
     "remarks",
+    "cross_page_seal",
     "status",
     "round",
     "document_sha256",

@@ -47,6 +47,7 @@ async def create_contract(uow: UnitOfWork, *, user: Principal, fields: dict[str,
         amount=_amount(fields.get("amount")),
         case_serial_no=fields.get("case_serial_no"),
         remarks=fields.get("remarks"),
+        cross_page_seal=bool(fields.get("cross_page_seal", False)),
     )
     repo.add(contract)
     await uow.session.flush()
@@ -195,6 +196,7 @@ def submitted_data(
         amount=str(contract.amount) if contract.amount is not None else None,
         case_serial_no=contract.case_serial_no,
         remarks=contract.remarks,
+        cross_page_seal=contract.cross_page_seal,
         document=DocumentRef(
             sha256=document.sha256,
             size=document.size,

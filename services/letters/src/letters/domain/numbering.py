@@ -43,6 +43,8 @@ class LetterTypeConfig:
     code: str
     name_zh: str
     name_en: str
+    # the firm's seal is also cut across every page's right edge (骑缝章) when it is sealed
+    cross_page_seal: bool = False
 
 
 DEFAULT_LETTER_TYPES: Final[tuple[LetterTypeConfig, ...]] = (
@@ -110,6 +112,8 @@ def validate_letter_types(types: Iterable[LetterTypeConfig]) -> tuple[LetterType
             raise LetterTypeError(f"letter type needs a code and a Chinese name: {item!r}")
         if item.code in codes:
             raise LetterTypeError(f"letter type code {item.code!r} is configured twice")
+        if not isinstance(item.cross_page_seal, bool):
+            raise LetterTypeError(f"letter type {item.code!r}: cross_page_seal must be true/false")
         codes.add(item.code)
     return catalogue
 

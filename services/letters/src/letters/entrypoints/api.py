@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/letters", tags=["letters"])
 async def letter_types(settings: SettingsDep, user: CurrentUser) -> LetterTypesPublic:
     """List the configured letter types."""
     data = [
-        LetterTypePublic(code=t.code, name_zh=t.name_zh, name_en=t.name_en)
+        LetterTypePublic(
+            code=t.code, name_zh=t.name_zh, name_en=t.name_en, cross_page_seal=t.cross_page_seal
+        )
         for t in settings.letter_types
     ]
     return LetterTypesPublic(data=data, count=len(data))

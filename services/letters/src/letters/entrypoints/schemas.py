@@ -97,6 +97,9 @@ class LetterTypePublic(BaseModel):
     code: str
     name_zh: str
     name_en: str
+    cross_page_seal: bool = Field(
+        default=False, description="sealed across every page's right edge as well (骑缝章)"
+    )
 
 
 class LetterTypesPublic(BaseModel):

@@ -22,7 +22,7 @@ from ..config import Settings
 from ..domain import letters as rules
 from ..domain.errors import RejectionReasonRequired
 from ..domain.letters import Kind, Status
-from ..domain.numbering import format_number
+from ..domain.numbering import format_number, letter_type_by_code
 from .common import (
     content_of,
     internal_document_url,
@@ -138,6 +138,9 @@ async def approve_letter(
                     filename=f"letter-{letter.id}.pdf",
                     page_count=rendered.page_count,
                 ),
+                cross_page_seal=letter_type_by_code(
+                    letter.letter_type, settings.letter_types
+                ).cross_page_seal,
             ),
         )
     )

@@ -42,6 +42,9 @@ class ReviewItemPublic(BaseModel):
     queued_at: datetime
     waiting_seconds: int
     scan_warning: bool
+    cross_page_seal: bool = Field(
+        description="the lawyer asked for the firm's seal across every page's right edge (骑缝章)"
+    )
     claimed_by: str | None
     claimed_by_name: str | None
     claimed_at: datetime | None
@@ -67,6 +70,7 @@ class ReviewItemPublic(BaseModel):
             queued_at=as_utc(row.queued_at),
             waiting_seconds=max(0, int((end - as_utc(row.queued_at)).total_seconds())),
             scan_warning=submission_of(row).scan_warning is not None,
+            cross_page_seal=submission_of(row).cross_page_seal,
             claimed_by=row.claimed_by,
             claimed_by_name=row.claimed_by_name,
             claimed_at=row.claimed_at,

@@ -113,6 +113,7 @@ async def approve(
                 document=sub.document,
                 signers=sub.signers,
                 comment=row.comment,
+                cross_page_seal=sub.cross_page_seal,
             ),
         )
     )

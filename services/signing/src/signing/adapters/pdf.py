@@ -8,6 +8,7 @@ import io
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from PIL import Image
@@ -22,10 +23,12 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 
 from ..domain.geometry import Box, PageGeometry, qr_box
+from ..domain.seam import SeamDoesNotFit, SeamSlice, seam_slices
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
 from .pdf_prepare import document_geometry, page_geometry, prepare
 from .pki import IssuedCredential
 from .seal_xobject import EncodedImage, PrecompressedImage
+from .seam import seam_style
 from .signer import CachedKeySigner, own_signer
 from .tsa import own_timestamper
 from .upright import UprightStampStyle
@@ -92,6 +95,20 @@ def check_placement(
     if geometry.covers_qr(rect):
         raise PlacementError("the seal box covers the verification QR code", code="box_covers_qr")
     return CheckedPlacement(geometry, rect)
+
+
+def _seam(
+    writer: IncrementalPdfFileWriter, pages: Sequence[PageGeometry] | None
+) -> list[SeamSlice]:
+    """Return the cross-page seal's slices (none without `pages` or for a single page)."""
+    if pages is None:
+        return []
+    if len(pages) != int(writer.root["/Pages"]["/Count"]):
+        raise PdfError("the recorded pages are not the document's", code="page_changed")
+    try:
+        return seam_slices(pages)
+    except SeamDoesNotFit as exc:
+        raise PlacementError(str(exc), code=exc.code) from exc
 
 
 class PdfSigningEngine:
@@ -166,12 +183,15 @@ class PdfSigningEngine:
         name: str | None = None,
         recorded: PageGeometry | None = None,
         validation_context: ValidationContext | None = None,
+        seam_pages: Sequence[PageGeometry] | None = None,
     ) -> bytes:
         """Append one visible PAdES signature as an incremental update; return the new PDF.
 
         `box` is in placement coordinates: the page as shown, origin at its bottom-left corner.
         With a `validation_context`, the signer's and the timestamp's chains and revocation
-        data follow in a DSS update (PAdES B-LT).
+        data follow in a DSS update (PAdES B-LT). With `seam_pages` (every page, as recorded
+        when the QR was stamped), the seal is also cut across the pages' right edges (骑缝章),
+        inside the same signed update; a single page takes the normal seal only.
         """
         return asyncio.run(
             self.async_sign(
@@ -187,6 +207,7 @@ class PdfSigningEngine:
                 name=name,
                 recorded=recorded,
                 validation_context=validation_context,
+                seam_pages=seam_pages,
             )
         )
 
@@ -205,6 +226,7 @@ class PdfSigningEngine:
         name: str | None = None,
         recorded: PageGeometry | None = None,
         validation_context: ValidationContext | None = None,
+        seam_pages: Sequence[PageGeometry] | None = None,
     ) -> bytes:
         """Do what ``sign`` does, from inside a running event loop."""
         # Signatures run concurrently (threads and the event loop): each gets its own copies of
@@ -219,15 +241,21 @@ class PdfSigningEngine:
         checked = check_placement(
             writer, page=page, box=box, field_name=field_name, recorded=recorded
         )
-        style = UprightStampStyle(
-            rotate=checked.page.rotate,  # the seal reads upright on a turned page
-            background=self._seal(seal_png),
-            border_width=0,
-            background_layout=layout.SimpleBoxLayoutRule(
+        slices = _seam(writer, seam_pages)
+        look: dict[str, Any] = {
+            "rotate": checked.page.rotate,  # the seal reads upright on a turned page
+            "background": self._seal(seal_png),
+            "border_width": 0,
+            "background_layout": layout.SimpleBoxLayoutRule(
                 x_align=layout.AxisAlignment.ALIGN_MID,
                 y_align=layout.AxisAlignment.ALIGN_MID,
                 margins=layout.Margins.uniform(0),  # type: ignore[no-untyped-call]
             ),
+        }
+        style = (
+            seam_style(field_name=field_name, slices=slices, pages=seam_pages or (), **look)
+            if slices
+            else UprightStampStyle(**look)
         )
         meta = PdfSignatureMetadata(
             field_name=field_name,
@@ -241,7 +269,13 @@ class PdfSigningEngine:
         )
         # The /Rect is the checked box itself: nothing moves it after the check.
         # (pyHanko annotates `box` as ints but writes any number, on its 4-decimal grid.)
-        spec = fields.SigFieldSpec(field_name, on_page=page, box=checked.rect)  # type: ignore[arg-type]
+        # With slices the field keeps its widgets as /Kids: the main seal, then one per page.
+        spec = fields.SigFieldSpec(
+            field_name,
+            on_page=page,
+            box=checked.rect,  # type: ignore[arg-type]
+            combine_annotation=not slices,
+        )
         pdf_signer = PdfSigner(
             meta, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -47,6 +47,10 @@ class Envelope(SQLModel, table=True):
     # pages); None, or rows without "crop"/"qr", for envelopes stamped before it was kept in
     # full: their pages are read from the document, QR where the earlier rule put it.
     pages: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    # the firm's signature also cuts its seal across every page's right edge (骑缝章)
+    cross_page_seal: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class EnvelopeSigner(SQLModel, table=True):

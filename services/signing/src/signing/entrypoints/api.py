@@ -78,6 +78,11 @@ class EnvelopePublic(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     ended_reason: str | None
+    cross_page_seal: bool = Field(
+        default=False,
+        description="the firm's signature also cuts its seal across every page's right edge "
+        "(骑缝章), at mid height clear of the QR; a one-page document takes the normal seal only",
+    )
     signers: list[SignerPublic] = Field(
         default=[], description="in signing order; empty in answers to void and firm-sign"
     )

@@ -82,6 +82,7 @@ async def prepare_envelope(
         current_sha256=current_sha,
         expires_at=utcnow() + timedelta(hours=settings.envelope_ttl_hours),
         pages=[p.to_json() for p in pages],
+        cross_page_seal=d.cross_page_seal,
     )
     repo.add(envelope)
     await repo.flush()
@@ -118,6 +119,7 @@ async def prepare_envelope(
             "contract_id": d.contract_id,
             "document_sha256": current_sha,
             "signers": [r.signer_id for r in rows],
+            "cross_page_seal": d.cross_page_seal,
         },
     )
     uow.publish(

@@ -82,6 +82,7 @@ async def seal_letter(
         current_sha256=await repo.store_document(prepared),
         expires_at=utcnow() + timedelta(days=1),
         pages=[p.to_json() for p in pages],
+        cross_page_seal=d.cross_page_seal,
     )
     repo.add(envelope)
     await repo.flush()
@@ -105,6 +106,7 @@ async def seal_letter(
             placement=placement,
             seal_png=keyring.firm_seal_png,
             name=settings.firm_name,
+            seam=envelope.cross_page_seal,
         )
     except AppError as exc:
         if exc.status_code >= 500:
@@ -125,7 +127,11 @@ async def seal_letter(
         action="letter.sealed",
         object_type="envelope",
         object_id=envelope.id,
-        after={"letter_id": d.letter_id, "document_sha256": envelope.current_sha256},
+        after={
+            "letter_id": d.letter_id,
+            "document_sha256": envelope.current_sha256,
+            "cross_page_seal": envelope.cross_page_seal,
+        },
     )
     uow.publish(
         DocumentSealed(

@@ -123,8 +123,12 @@ async def apply_signature(
     placement: model.Placement,
     seal_png: bytes,
     name: str,
+    seam: bool = False,
 ) -> str:
-    """Sign the envelope's latest bytes (row locked) and make the result current."""
+    """Sign the envelope's latest bytes (row locked) and make the result current.
+
+    With `seam`, the seal is also cut across every page's right edge (骑缝章) in the same update.
+    """
     repo = SigningRepository(uow.session)
     current = await repo.document(envelope.current_sha256)
     if current is None:
@@ -150,6 +154,7 @@ async def apply_signature(
             name=name,
             recorded=recorded,
             validation_context=keyring.ltv_context(signer),
+            seam_pages=pages if seam else None,
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
@@ -320,6 +325,7 @@ async def firm_sign(
         placement=placement,
         seal_png=keyring.firm_seal_png,
         name=settings.firm_name,
+        seam=envelope.cross_page_seal,
     )
     now = utcnow()
     firm.status, firm.signed_at, firm.signed_by, firm.method = (
@@ -340,6 +346,7 @@ async def firm_sign(
             "document_sha256": envelope.current_sha256,
             "page": placement.page,
             "box": placement.box,
+            "cross_page_seal": envelope.cross_page_seal,
         },
     )
     uow.publish(

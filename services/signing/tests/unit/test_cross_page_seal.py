@@ -1,0 +1,286 @@
+"""The cross-page seal (骑缝章): one slice of the firm's seal per page, checked on rendered pages.
+
+Every page is rendered with pdftoppm; each slice must show red exactly where its rect says (right
+edge, same height on every page, clear of the QR), and the slices joined in page order must give
+the seal itself.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import VERIFY_URL, Party
+from factories import make_contract_pdf, reshape
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+from signing.adapters.errors import PdfError
+from signing.adapters.ltv import validation_context
+from signing.adapters.pdf import PdfSigningEngine, document_geometry, prepare
+from signing.adapters.pki import CertificateAuthority
+from signing.adapters.tsa import LexsealTimeStamper
+from signing.adapters.verify import verify_pdf
+from signing.domain.geometry import PageGeometry, overlaps
+from signing.domain.seam import SEAM_SEAL_SIZE, SeamDoesNotFit, seam_slices
+
+from tools import need, run
+
+DPI = 144
+SCALE = DPI / 72  # pixels per point
+
+
+def _sign(
+    pdf: bytes,
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
+    *,
+    seam: bool = True,
+) -> bytes:
+    """A counterparty on page 1, then the firm on the last page, with the cross-page seal."""
+    prepared = prepare(pdf, VERIFY_URL)
+    pages = document_geometry(prepared)
+    company, firm = parties[1], parties[2]
+    signed = engine.sign(
+        prepared,
+        signer=engine.signer_for(company.credential),
+        field_name=company.field_name,
+        page=0,
+        box=(72, 90, 185, 203),
+        seal_png=company.seal_png,
+        timestamper=tsa,
+        validation_context=validation_context(ca),
+    )
+    return engine.sign(
+        signed,
+        signer=engine.signer_for(firm.credential),
+        field_name=firm.field_name,
+        page=len(pages) - 1,
+        box=(250, 90, 363, 203),
+        seal_png=firm.seal_png,
+        timestamper=tsa,
+        validation_context=validation_context(ca),
+        seam_pages=pages if seam else None,
+    )
+
+
+def _render(pdf: bytes, tmp_path: Path) -> list[Image.Image]:
+    need("pdftoppm")
+    src = tmp_path / "doc.pdf"
+    src.write_bytes(pdf)
+    result = run("pdftoppm", "-png", "-cropbox", "-r", str(DPI), src, tmp_path / "page")
+    assert result.returncode == 0, result.stderr
+    return [Image.open(p).convert("RGB") for p in sorted(tmp_path.glob("page-*.png"))]
+
+
+def _red(image: Image.Image) -> Image.Image:
+    """A 1-bit mask of the seal's red (text and the QR are black, the page white)."""
+    r, g, b = image.split()
+    return (
+        Image.merge(
+            "RGB",
+            (
+                r.point(lambda v: 255 if v > 150 else 0),
+                g.point(lambda v: 255 if v < 140 else 0),
+                b.point(lambda v: 255 if v < 140 else 0),
+            ),
+        )
+        .convert("L")
+        .point(lambda v: 255 if v == 255 else 0)
+    )
+
+
+def _px(page: Image.Image, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """A placement box (points, origin bottom-left) as an image crop box (pixels, top-left)."""
+    x1, y1, x2, y2 = box
+    height = page.height
+    return (
+        round(x1 * SCALE),
+        height - round(y2 * SCALE),
+        round(x2 * SCALE),
+        height - round(y1 * SCALE),
+    )
+
+
+def _count(mask: Image.Image) -> int:
+    return mask.convert("L").histogram()[255]
+
+
+@pytest.fixture(scope="module")
+def seam_pdf(
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
+) -> bytes:
+    return _sign(make_contract_pdf(pages=3), parties, engine, tsa, ca)
+
+
+def a4(number: int, *, rotate: int = 0) -> PageGeometry:
+    return PageGeometry.of(number=number, mediabox=(0, 0, 595.28, 841.89), rotate=rotate)
+
+
+def test_slices_are_equal_flush_right_at_one_height_and_clear_of_the_qr() -> None:
+    pages = [a4(n) for n in (1, 2, 3)]
+    slices = seam_slices(pages)
+
+    assert [s.page for s in slices] == [0, 1, 2]
+    widths = {round(s.rect[2] - s.rect[0], 6) for s in slices}
+    assert widths == {round(SEAM_SEAL_SIZE / 3, 6)}
+    assert {s.rect[2] for s in slices} == {595.28}
+    assert len({(s.rect[1], s.rect[3]) for s in slices}) == 1
+    assert [s.offset for s in slices] == pytest.approx(
+        [0, SEAM_SEAL_SIZE / 3, SEAM_SEAL_SIZE * 2 / 3]
+    )
+    assert not any(overlaps(s.rect, p.qr_box) for s, p in zip(slices, pages, strict=True))
+    # centred on the page's height
+    y1, y2 = slices[0].rect[1], slices[0].rect[3]
+    assert (y1 + y2) / 2 == pytest.approx(841.89 / 2)
+
+
+def test_one_page_takes_no_slices_and_tiny_pages_are_refused() -> None:
+    assert seam_slices([a4(1)]) == []
+    tiny = [PageGeometry.of(number=n, mediabox=(0, 0, 200, 150)) for n in (1, 2)]
+    with pytest.raises(SeamDoesNotFit):
+        seam_slices(tiny)
+
+
+def test_short_pages_raise_the_seal_above_the_qr() -> None:
+    # a landscape A5 page: centred, the seal would come down onto the QR
+    pages = [PageGeometry.of(number=n, mediabox=(0, 0, 595.28, 260)) for n in (1, 2)]
+    slices = seam_slices(pages)
+    assert all(not overlaps(s.rect, pages[s.page].qr_box) for s in slices)
+    assert slices[0].rect[1] >= pages[0].qr_box[3]
+
+
+def test_every_signature_stays_valid_with_the_slices(
+    seam_pdf: bytes, ca: CertificateAuthority
+) -> None:
+    report = verify_pdf(seam_pdf, [ca.root_pem()])
+
+    assert report.valid, report.reason
+    company, firm = report.signatures
+    # the slices are widgets of the firm's new signature field: form filling, as a plain seal
+    assert company.modification_level == "FORM_FILLING" and not company.modified_after
+    assert firm.intact and firm.trusted
+    fields = [
+        f.get_object() for f in PdfReader(io.BytesIO(seam_pdf)).root_object["/AcroForm"]["/Fields"]
+    ]
+    (firm_field,) = [f for f in fields if f["/T"] == "firm"]
+    kids = [k.get_object() for k in firm_field["/Kids"]]
+    assert len(kids) == 4  # the seal where risk control put it, then one slice per page
+    assert all(k["/Parent"].get_object() is firm_field for k in kids)
+
+
+def test_the_firm_signature_covers_the_slices(seam_pdf: bytes) -> None:
+    # The slices are in the signed revision, not in the DSS update that follows it.
+    reader = PdfReader(io.BytesIO(seam_pdf))
+    fields = [f.get_object() for f in reader.root_object["/AcroForm"]["/Fields"]]
+    (firm_field,) = [f for f in fields if f["/T"] == "firm"]
+    byte_range = [int(v) for v in firm_field["/V"].get_object()["/ByteRange"]]
+    signed_end = byte_range[2] + byte_range[3]
+    for kid in firm_field["/Kids"][1:]:
+        offset = _object_offset(seam_pdf, kid.idnum)
+        assert offset < signed_end
+
+
+def _object_offset(pdf: bytes, number: int) -> int:
+    marker = f"\n{number} 0 obj".encode()
+    at = pdf.rfind(marker)
+    assert at >= 0
+    return at
+
+
+def test_rendered_pages_show_each_slice_where_it_belongs_and_join_into_the_seal(
+    seam_pdf: bytes, parties: list[Party], tmp_path: Path
+) -> None:
+    rendered = _render(seam_pdf, tmp_path)
+    pages = document_geometry(seam_pdf)
+    slices = seam_slices(pages)
+    assert len(rendered) == len(slices) == 3
+
+    strips = []
+    for image, page, part in zip(rendered, pages, slices, strict=True):
+        red = _red(image)
+        inside = red.crop(_px(image, part.rect))
+        assert _count(inside) > 0.15 * inside.width * inside.height, f"page {page.number}"
+        # nothing red beside the slice at its height, above or below it at the edge, or on the QR
+        x1, y1, x2, y2 = part.rect
+        left = red.crop(_px(image, (x1 - 40, y1, x1 - 2, y2)))
+        above = red.crop(_px(image, (x1, y2 + 2, x2, y2 + 60)))
+        below = red.crop(_px(image, (x1, y1 - 60, x2, y1 - 2)))
+        qr = red.crop(_px(image, page.qr_box))
+        if page.number != 3:  # page 3 also carries the firm's own seal, left of the slice
+            assert _count(left) == 0, f"page {page.number}"
+        assert _count(above) == 0 and _count(below) == 0 and _count(qr) == 0
+        strips.append(inside)
+
+    # the slices, side by side in page order, are the seal
+    joined = Image.new("L", (sum(s.width for s in strips), max(s.height for s in strips)))
+    x = 0
+    for strip in strips:
+        joined.paste(strip, (x, 0))
+        x += strip.width
+    seal = Image.open(io.BytesIO(parties[2].seal_png)).getchannel("A")
+    expected = seal.resize(joined.size).point(lambda v: 255 if v > 128 else 0)
+    a, b = joined.convert("1"), expected.convert("1")
+    both = _count(ImageChops.logical_and(a, b))
+    either = _count(ImageChops.logical_or(a, b))
+    assert both / either > 0.8, both / either  # the same red shape, up to antialiased edges
+
+
+def test_one_page_document_gets_only_the_normal_seal(
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
+    tmp_path: Path,
+) -> None:
+    pdf = _sign(make_contract_pdf(pages=1), parties, engine, tsa, ca)
+    fields = [
+        f.get_object() for f in PdfReader(io.BytesIO(pdf)).root_object["/AcroForm"]["/Fields"]
+    ]
+    (firm_field,) = [f for f in fields if f["/T"] == "firm"]
+    assert "/Kids" not in firm_field  # one widget: the field is its own annotation
+    (image,) = _render(pdf, tmp_path)
+    page = document_geometry(pdf)[0]
+    edge = _red(image).crop(_px(image, (page.width - 40, 200, page.width, 700)))
+    assert _count(edge) == 0
+    assert verify_pdf(pdf, [ca.root_pem()]).valid
+
+
+def test_turned_pages_carry_the_slices_at_their_shown_right_edge(
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
+    tmp_path: Path,
+) -> None:
+    pdf = _sign(reshape(make_contract_pdf(pages=2), rotate=90), parties, engine, tsa, ca)
+    assert verify_pdf(pdf, [ca.root_pem()]).valid
+    pages = document_geometry(pdf)
+    slices = seam_slices(pages)
+    for image, part in zip(_render(pdf, tmp_path), slices, strict=True):
+        assert image.width > image.height  # shown turned
+        inside = _red(image).crop(_px(image, part.rect))
+        assert _count(inside) > 0.15 * inside.width * inside.height
+
+
+def test_recorded_pages_must_be_the_documents(
+    parties: list[Party], engine: PdfSigningEngine, ca: CertificateAuthority
+) -> None:
+    prepared = prepare(make_contract_pdf(pages=2), VERIFY_URL)
+    firm = parties[2]
+    with pytest.raises(PdfError) as refused:
+        engine.sign(
+            prepared,
+            signer=engine.signer_for(firm.credential),
+            field_name="firm",
+            page=0,
+            box=(250, 90, 363, 203),
+            seal_png=firm.seal_png,
+            seam_pages=document_geometry(prepared)[:1] * 3,
+        )
+    assert refused.value.code == "page_changed"
