@@ -64,6 +64,7 @@ def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> 
     fields = [f.get_object() for f in reader.root_object["/AcroForm"]["/Fields"]]
     firm = next(f for f in fields if f.get("/T") == "firm")
     assert len(firm["/Kids"]) == 1 + len(reader.pages)
+    assert pdffonts_unembedded(signed) == []  # neither the QR stamp nor a seal adds a font
     # The sealed letter is PDF/A-2b, every font embedded, after the firm's signature.
     letter = (tmp_path / "letter.pdf").read_bytes()
     assert violations(letter) == []

@@ -20,7 +20,8 @@ def contract_pdf(*, title: str, parties: tuple[str, str], pages: int = 2) -> byt
         pdfmetrics.registerFont(TTFont("WQY", str(FONT), subfontIndex=0))
         font = "WQY"
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    # initialFontName: otherwise every page also selects Helvetica, which is never embedded
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True, initialFontName=font)
     width, height = A4
     clauses = [
         "第一条 合同标的：甲方委托乙方提供法律咨询及合同审查服务。",

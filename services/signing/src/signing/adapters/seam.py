@@ -104,8 +104,9 @@ def add_seam(
     ]
     field = field_ref.get_object()
     kids = field["/Kids"]
-    # pyHanko leaves a separate widget without its /Parent: every kid of a field names it
-    main_widget[pdf_name("/Parent")] = field_ref
+    # No /Parent on the widgets, as pyHanko writes its own separate widget: poppler up to 25.x
+    # (Debian's pdfsig) takes a kid that names its parent for a field of its own and reports
+    # the signature as several unsigned fields. Readers reach the widgets through /Kids.
     flags = main_widget.get("/F", _number(4))
     seal = _seal_ref(writer, style)
     for part in style.slices:
@@ -119,7 +120,6 @@ def add_seam(
                 pdf_name("/Rect"): generic.ArrayObject([_float(v) for v in rect]),
                 pdf_name("/F"): flags,
                 pdf_name("/P"): page_ref,
-                pdf_name("/Parent"): field_ref,
                 pdf_name("/AP"): _dict(
                     {pdf_name("/N"): _slice_form(writer, part, rotate=geometry.rotate, seal=seal)}
                 ),
