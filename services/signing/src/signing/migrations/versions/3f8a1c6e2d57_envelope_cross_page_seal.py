@@ -3,7 +3,7 @@
 Existing envelopes keep the normal seal only (false).
 
 Revision ID: 3f8a1c6e2d57
-Revises: eb1cc8ab01c0
+Revises: 31d6d03ffe76
 Create Date: 2026-12-07 02:20:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '3f8a1c6e2d57'
-down_revision: Union[str, Sequence[str], None] = 'eb1cc8ab01c0'
+down_revision: Union[str, Sequence[str], None] = '31d6d03ffe76'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
