@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 import aio_pika
 import uvloop
 from aiormq import spec
-from faststream.rabbit import RabbitBroker
 from lexseal_events import CloudEvent, ContractWithdrawn, ContractWithdrawnData
-from servicekit.consumer import EventConsumer, attach_to_broker
+from servicekit.consumer import EventConsumer
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.heap import freeze_startup_heap
 from servicekit.messaging import declare_exchange, declare_service_queue, delete_topology
 from servicekit.metrics import OUTBOX_PUBLISHED
+from servicekit.queue_consumer import QueueConsumer
 from servicekit.relay import OutboxRelay
 from servicekit.tables import OutboxMessage
 from servicekit.testing import PostgresDatabase, amqp_url_or_skip, postgres_admin_url_or_skip
@@ -183,16 +183,19 @@ async def consume(amqp_url: str, exchange: str, queue: str, db_url: str, expect:
     def uow() -> UnitOfWork:
         return UnitOfWork(sm, source="lexseal/bench-consumer")
 
-    broker = RabbitBroker(amqp_url, logger=None, apply_types=False)  # as services do
-    attach_to_broker(consumer, broker=broker, queue_name=queue, uow_factory=uow)
-    await broker.start()
+    # the supervised queue consumer every service runs
+    subscription = QueueConsumer(
+        consumer, amqp_url=amqp_url, exchange=exchange, queue_name=queue, uow_factory=uow
+    )
+    await subscription.start()
+    await subscription.connected_once.wait()
     freeze_startup_heap()  # as a service does when its startup is done
     print("ready", flush=True)
     cpu = time.process_time()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(consumer.done.wait(), timeout=120)
     cpu = time.process_time() - cpu
-    await broker.stop()
+    await subscription.stop()
     await engine.dispose()
     report = {"applied": consumer.applied, "started": consumer.started, "cpu": cpu}
     print(json.dumps(report), flush=True)

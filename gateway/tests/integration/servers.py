@@ -52,7 +52,10 @@ def fake_service(*, public_key_pem: str, ready: bool = True) -> FastAPI:
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
         checks = {"database": "ok", "broker": "ok" if ready else "down"}
-        return JSONResponse({"checks": checks}, status_code=200 if ready else 503)
+        reasons = {} if ready else {"broker": "outbox relay: ConnectionRefusedError (for 12s)"}
+        return JSONResponse(
+            {"checks": checks, "reasons": reasons}, status_code=200 if ready else 503
+        )
 
     @app.api_route("/api/contract/echo", methods=["GET", "POST"])
     @app.get("/verify/{code}")

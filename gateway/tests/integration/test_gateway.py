@@ -131,6 +131,30 @@ async def test_healthz_names_each_service(stack: tuple[str, httpx.AsyncClient]) 
     assert body["gateway"]["status"] == "ready"
 
 
+async def test_healthz_shows_each_services_reasons_and_names_the_broker(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pem = _public_key(tmp_path)
+    async with (
+        serve(fake_service(public_key_pem=pem)) as up,
+        serve(fake_service(public_key_pem=pem, ready=False)) as cut_off,
+    ):
+        urls = {s: up for s in SERVICES}
+        urls["signing"] = cut_off  # signing has lost the broker
+        app = create_app(_settings(tmp_path, pg_url, urls))
+        async with serve(app) as gw, httpx.AsyncClient(base_url=gw) as client:
+            resp = await client.get("/healthz")
+    assert resp.status_code == 503
+    body = resp.json()
+    signing = body["services"]["signing"]
+    assert signing["status"] == "not_ready" and signing["checks"]["broker"] == "down"
+    assert signing["reasons"]["broker"].startswith("outbox relay: ConnectionRefusedError")
+    assert body["broker"]["status"] == "down"
+    assert list(body["broker"]["down_for"]) == ["signing"]
+    assert body["reasons"] == ["signing: broker: outbox relay: ConnectionRefusedError (for 12s)"]
+    assert body["services"]["contract"]["status"] == "ready"
+
+
 async def test_healthz_is_200_when_everything_is_ready(tmp_path: Path, pg_url: str) -> None:
     pem = _public_key(tmp_path)
     async with serve(fake_service(public_key_pem=pem)) as up:

@@ -191,7 +191,14 @@ async def test_readyz_reports_each_dependency(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             resp = await client.get("/readyz")
             assert resp.status_code == 200, resp.text
-            assert resp.json()["checks"] == {"database": "ok", "broker": "ok", "consumer": "ok"}
+            body = resp.json()
+            assert body["checks"] == {
+                "database": "ok",
+                "broker": "ok",
+                "consumer": "ok",
+                "outbox": "ok",
+            }
+            assert body["reasons"] == {}
             metrics = await client.get("/metrics")
             assert "lexseal_outbox_published_total" in metrics.text
 

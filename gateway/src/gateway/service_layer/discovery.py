@@ -20,13 +20,41 @@ async def _ready(state: GatewayState, service: str) -> dict[str, Any]:
             service=service, path="/readyz", timeout=timeout
         )
     except UpstreamDown as exc:
-        return {"status": "down", "reason": exc.reason}
+        return {"status": "down", "reason": exc.reason, "reasons": {"service": exc.reason}}
     checks = body.get("checks") if isinstance(body, dict) else None
+    reasons = body.get("reasons") if isinstance(body, dict) else None
     return {
         "status": "ready" if status == 200 else "not_ready",
         "http_status": status,
         "checks": checks,
+        "reasons": reasons if isinstance(reasons, dict) else {},
     }
+
+
+def _broker(services: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Sum up the broker as the services see it: down for whom, and why."""
+    seen = {n: r["checks"]["broker"] for n, r in services.items() if _check(r, "broker")}
+    down = {
+        n: services[n]["reasons"].get("broker", state) for n, state in seen.items() if state != "ok"
+    }
+    status = "down" if down else ("ok" if seen else "unknown")
+    return {"status": status, "down_for": down}
+
+
+def _check(result: dict[str, Any], name: str) -> bool:
+    checks = result.get("checks")
+    return isinstance(checks, dict) and isinstance(checks.get(name), str)
+
+
+def _reasons(services: dict[str, dict[str, Any]]) -> list[str]:
+    """List what is wrong, one line per service and failing dependency."""
+    lines: list[str] = []
+    for name, result in services.items():
+        if result["status"] == "ready":
+            continue
+        reasons = result.get("reasons") or {"service": result["status"]}
+        lines.extend(f"{name}: {dep}: {why}" for dep, why in reasons.items())
+    return lines
 
 
 async def readiness(state: GatewayState) -> tuple[bool, dict[str, Any]]:
@@ -36,8 +64,13 @@ async def readiness(state: GatewayState) -> tuple[bool, dict[str, Any]]:
     services = dict(zip(names, results, strict=True))
     gateway_ok = await database_ok(state)
     ready = gateway_ok and all(r["status"] == "ready" for r in results)
+    reasons = _reasons(services)
+    if not gateway_ok:
+        reasons.insert(0, "gateway: database: down")
     return ready, {
         "status": "ready" if ready else "not_ready",
+        "reasons": reasons,
+        "broker": _broker(services),
         "gateway": {
             "status": "ready" if gateway_ok else "not_ready",
             "checks": {"database": "ok" if gateway_ok else "down"},

@@ -10,22 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import aio_pika
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .auth import TokenVerifier
 from .config import ServiceSettings
-from .consumer import EventConsumer, attach_to_broker
+from .consumer import EventConsumer
 from .db import create_engine, is_postgres, make_sessionmaker
 from .errors import install_error_handlers
+from .health import HealthMonitor, Snapshot
 from .heap import freeze_startup_heap
-from .messaging import declare_service_queue
 from .migrations import prepare_schema
 from .observability import CorrelationMiddleware, configure_logging
+from .queue_consumer import QueueConsumer
 from .relay import OutboxRelay
 from .uow import UnitOfWork
 
@@ -34,13 +33,14 @@ log = logging.getLogger("servicekit.app")
 
 @dataclass
 class ServiceKit:
-    """What a running service holds: settings, database, relay, broker."""
+    """What a running service holds: settings, database, relay, consumer, health."""
 
     settings: ServiceSettings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     relay: OutboxRelay | None = None
-    broker: Any = None
+    consumer: QueueConsumer | None = None
+    health: HealthMonitor | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
@@ -51,23 +51,13 @@ class ServiceKit:
             on_commit=self.relay.committed if self.relay else None,
         )
 
-    async def readiness(self) -> dict[str, str]:
-        """Return the state of each dependency: 'ok' or what is wrong."""
-        checks: dict[str, str] = {}
-        try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"down: {type(exc).__name__}"
-        checks["broker"] = "ok" if self.relay and self.relay.connected else "down"
-        if self.broker is not None:
-            try:
-                ok = await self.broker.ping(timeout=2)
-            except Exception:
-                ok = False
-            checks["consumer"] = "ok" if ok else "down"
-        return checks
+    def readiness(self) -> Snapshot:
+        """Return each dependency's state as last seen (no I/O: answers at once)."""
+        if self.health is None:
+            snap = Snapshot()
+            snap.set("startup", "not_finished", "the service is still starting")
+            return snap
+        return self.health.snapshot()
 
 
 ExtraLifespan = Callable[[FastAPI, ServiceKit], AbstractAsyncContextManager[None]]
@@ -127,6 +117,9 @@ def create_service_app(
         app.state.kit = kit
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
+            # Neither the relay nor the consumer waits for the broker: they connect (and
+            # reconnect) in the background, so the service starts, reads and commits
+            # (outbox) while the broker is away.
             kit.relay = OutboxRelay(
                 sessionmaker=kit.sessionmaker,
                 amqp_url=settings.amqp_url,
@@ -137,31 +130,39 @@ def create_service_app(
             )
             await kit.relay.start()
             stack.push_async_callback(kit.relay.stop)
+            if extra_lifespan is not None:
+                await stack.enter_async_context(extra_lifespan(app, kit))
+            # Consumers start only once the service's own wiring (extra_lifespan) is done,
+            # and stop before it is undone: no delivery ever meets a half-built service.
             if consumer is not None and consumer.routing_keys:
-                await _declare_queue(settings, consumer)
-                from faststream.rabbit import RabbitBroker
-
-                # FastStream's per-message "Received"/"Processed" lines go to DEBUG: two log
-                # lines per event cost more than applying many events.
-                broker = RabbitBroker(
-                    settings.amqp_url,
-                    graceful_timeout=10,
-                    log_level=logging.DEBUG,
-                    apply_types=False,  # see attach_to_broker
-                )
-                attach_to_broker(
+                kit.consumer = QueueConsumer(
                     consumer,
-                    broker=broker,
+                    amqp_url=settings.amqp_url,
+                    exchange=settings.exchange,
                     queue_name=settings.queue_name,
                     uow_factory=kit.uow,
                     prefetch=settings.prefetch,
                     max_batch=settings.consumer_max_batch,
+                    max_attempts=settings.max_deliveries,
+                    max_deliveries=settings.max_deliveries,
+                    retry_delays=settings.retry_delays,
+                    stall_after=settings.consumer_stall_seconds,
                 )
-                await broker.start()
-                kit.broker = broker
-                stack.push_async_callback(broker.stop)
-            if extra_lifespan is not None:
-                await stack.enter_async_context(extra_lifespan(app, kit))
+                await kit.consumer.start()
+                stack.push_async_callback(kit.consumer.stop)
+                # With a broker at hand, have the queue declared before serving (an event
+                # published before its queue exists is dropped by the broker); without
+                # one, go on at once.
+                await kit.consumer.first_attempt.wait()
+            health = HealthMonitor(
+                engine=engine,
+                relay=kit.relay,
+                consumer=kit.consumer,
+                backlog_limit=settings.outbox_backlog_seconds,
+            )
+            await health.start()
+            kit.health = health
+            stack.push_async_callback(health.stop)
             freeze_startup_heap()
             log.info("%s ready on %s", settings.service_name, settings.internal_base_url)
             yield
@@ -176,19 +177,6 @@ def create_service_app(
     return app
 
 
-async def _declare_queue(settings: ServiceSettings, consumer: EventConsumer) -> None:
-    connection = await aio_pika.connect_robust(settings.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        await declare_service_queue(
-            channel,
-            exchange=settings.exchange,
-            queue=settings.queue_name,
-            routing_keys=consumer.routing_keys,
-            max_deliveries=settings.max_deliveries,
-        )
-
-
 def _ops_router() -> APIRouter:
     router = APIRouter()
 
@@ -199,16 +187,20 @@ def _ops_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """Answer 200 only when the database and the broker are reachable."""
+        """Answer at once from cached state: 200 when every dependency is ok, else 503 + why."""
         kit: ServiceKit | None = getattr(request.app.state, "kit", None)
-        checks = await kit.readiness() if kit else {"startup": "not finished"}
-        ready = all(v == "ok" for v in checks.values())
+        if kit is not None:
+            snap = kit.readiness()
+        else:
+            snap = Snapshot()
+            snap.set("startup", "not_finished", "the service is still starting")
         body = {
             "service": request.app.state.settings.service_name,
-            "status": "ready" if ready else "not_ready",
-            "checks": checks,
+            "status": "ready" if snap.ready else "not_ready",
+            "checks": snap.checks,
+            "reasons": snap.reasons,
         }
-        return JSONResponse(body, status_code=200 if ready else 503)
+        return JSONResponse(body, status_code=200 if snap.ready else 503)
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -28,8 +28,14 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "lexseal.events"
     queue_prefix: str = "lexseal"
-    # consumer tuning: redeliveries before a message goes to the dead-letter queue
+    # consumer tuning: attempts before a failing message goes to the dead-letter queue
     max_deliveries: int = 5
+    # seconds between attempts (the last repeats); each delay is a queue <queue>.retry.<ms>ms
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
+    # readiness: a consumer with work waiting and nothing settled this long is stalled;
+    # an outbox whose oldest unsent event is older than this has a backlog
+    consumer_stall_seconds: float = 60.0
+    outbox_backlog_seconds: float = 30.0
     prefetch: int = 32
     # events applied in one transaction when they are waiting together
     consumer_max_batch: int = 32

@@ -11,6 +11,10 @@ Two paths publish the same table:
   `FOR UPDATE SKIP LOCKED`, published and marked sent. Nothing committed is ever lost.
 A row may occasionally be published twice (a crash between confirm and mark, or a mark that
 failed); consumers are idempotent, so that changes nothing.
+
+The broker may be away: the relay then keeps trying to connect (with backoff) while commits go
+on; once connected, the sweep publishes everything committed meanwhile. The service starts
+whether or not the broker is there.
 """
 
 from __future__ import annotations
@@ -22,14 +26,13 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, timedelta
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from aiormq import spec
+from aiormq.abc import AbstractChannel, AbstractConnection
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .db import utcnow
-from .messaging import declare_exchange
+from .messaging import connect, declare_exchange
 from .metrics import OUTBOX_PUBLISHED, OUTBOX_RELAY_ERRORS
 from .tables import OUTBOX as _T
 from .tables import OutboxRow
@@ -69,9 +72,11 @@ class OutboxRelay:
         self._mark_due = 0.0  # when the oldest of them must be marked (monotonic)
         self._publishing = asyncio.Lock()  # backlog lanes take turns on the channel
         self._task: asyncio.Task[None] | None = None
-        self._connection: AbstractRobustConnection | None = None
+        self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
         self._stopping = False
+        self.down_since: float | None = time.monotonic()  # None while connected
+        self.down_reason = "not connected yet"
 
     def committed(self, rows: Sequence[OutboxRow]) -> None:
         """Take rows the unit of work has just committed, to publish them right away."""
@@ -80,15 +85,42 @@ class OutboxRelay:
 
     @property
     def connected(self) -> bool:
-        """Tell whether the relay holds an open broker connection."""
-        return self._connection is not None and not self._connection.is_closed
+        """Tell whether the relay holds an open broker connection and channel."""
+        conn, channel = self._connection, self._channel
+        return not (conn is None or conn.is_closed or channel is None or channel.is_closed)
 
     async def start(self) -> None:
-        """Connect to the broker and start the background loop."""
-        self._connection = await aio_pika.connect_robust(self._amqp_url)
-        self._channel = await self._connection.channel(publisher_confirms=True)
-        await declare_exchange(self._channel, self._exchange_name)
+        """Start the background loop, connected if the broker answers at once.
+
+        Never fails for want of a broker: the loop keeps connecting, and commits go on.
+        """
+        try:
+            await asyncio.wait_for(self._connect(), timeout=3)
+        except Exception as exc:
+            self._note_down(exc)
+            log.warning("broker unreachable at start (%s); the relay keeps trying", exc)
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def _connect(self) -> None:
+        await self._disconnect()
+        self._connection = await connect(self._amqp_url)
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=False)
+        await declare_exchange(channel, self._exchange_name)
+        self._channel = channel
+        if self.down_since is not None and self.down_reason != "not connected yet":
+            log.info("relay connected (after %.1fs)", time.monotonic() - self.down_since)
+        self.down_since, self.down_reason = None, ""
+
+    async def _disconnect(self) -> None:
+        conn, self._connection, self._channel = self._connection, None, None
+        if conn is not None and not conn.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=5)
+
+    def _note_down(self, exc: BaseException) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+        self.down_reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
 
     async def stop(self) -> None:
         """Stop the loop and close the connection (unsent rows stay for the sweep)."""
@@ -102,8 +134,7 @@ class OutboxRelay:
             await self._mark_published()
         except Exception:  # the rows are published again by a sweep: harmless
             log.warning("could not mark %d published rows sent", len(self._unmarked))
-        if self._connection is not None:
-            await self._connection.close()
+        await self._disconnect()
 
     async def _run(self) -> None:
         backoff = 0.2
@@ -112,6 +143,11 @@ class OutboxRelay:
             # Clear before working: a commit that wakes us meanwhile must not be lost.
             self._wakeup.clear()
             try:
+                if not self.connected:
+                    if self.down_since is None:
+                        self._note_down(ConnectionError("connection lost"))
+                    await self._connect()
+                    last_sweep = 0.0  # publish what was committed meanwhile, now
                 if self._fresh:
                     await self._publish_fresh()
                 if self._unmarked and (
@@ -127,15 +163,20 @@ class OutboxRelay:
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # Nothing is marked sent unless confirmed; the sweep retries what is left.
                 OUTBOX_RELAY_ERRORS.inc()
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 # the sweep publishes these after the grace period
                 self._fresh.clear()
-                self._unmarked.clear()
+                if not self.connected:
+                    # published and confirmed before the loss: still to be marked, not resent
+                    self._note_down(exc)
+                    log.warning("outbox relay has no broker (%s); retrying in %.1fs", exc, backoff)
+                else:
+                    log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                    self._unmarked.clear()
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, 5.0)
                 continue
             timeout = self._poll
             if self._unmarked:
@@ -215,14 +256,13 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: list[OutboxRow]) -> None:
-        if self._channel is None:
-            raise RuntimeError("relay not started")
-        # aio-pika's own channel (reopened by its robust connection after a broker restart),
-        # used at the aiormq level aio-pika is built on: building an aio_pika.Message per event
+        channel = self._channel
+        if channel is None or channel.is_closed:
+            raise ConnectionError("no broker connection")
+        # aiormq, the protocol layer under aio-pika: building an aio_pika.Message per event
         # cost a third of the publishing CPU (bench/bench_outbox.py). Confirms are pipelined:
         # the whole batch is in flight at once; a nack raises DeliveryError, and nothing is
         # marked sent unless every publish was confirmed.
-        channel = await self._channel.get_underlay_channel()
         exchange = self._exchange_name
         await asyncio.gather(
             *(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lexseal_events import ContractWithdrawn, LetterApproved, ReviewApproved
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventConsumer, NotReady
 from servicekit.uow import UnitOfWork
 
 from ..adapters.keyring import Keyring
@@ -23,7 +23,9 @@ class Wiring:
     def get(cls) -> tuple[Settings, Keyring]:
         """Return the settings and keyring of the running service."""
         if cls.settings is None or cls.keyring is None:
-            raise RuntimeError("signing consumers are not wired yet")
+            # The kit starts consumers only after the wiring; should one ever run first, the
+            # delivery waits and comes back without spending an attempt.
+            raise NotReady("signing consumers are not wired yet")
         return cls.settings, cls.keyring
 
 
