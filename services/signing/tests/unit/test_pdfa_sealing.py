@@ -11,6 +11,8 @@ import io
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.signers import PdfTimeStamper
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -140,3 +142,15 @@ def test_signed_audit_trail_is_pdfa_2b(
     assert violations(signed) == []
     need("pdffonts")
     assert pdffonts_unembedded(signed) == []
+
+
+def test_a_document_timestamp_after_the_seal_keeps_the_declaration(
+    sealed_letter: list[bytes], tsa: LexsealTimeStamper, ca: CertificateAuthority
+) -> None:
+    # B-LTA adds a document timestamp (and its validation data) as further pyHanko updates.
+    writer = IncrementalPdfFileWriter(io.BytesIO(sealed_letter[-1]), strict=False)
+    out = io.BytesIO()
+    PdfTimeStamper(tsa).timestamp_pdf(
+        writer, "sha256", validation_context=validation_context(ca), output=out
+    )
+    assert violations(out.getvalue()) == []
