@@ -468,3 +468,18 @@ async def test_a_dependency_that_is_not_ready_is_retried_without_spending_attemp
     said = "\n".join(consumer_log)
     assert "not ready" in said and "(not counted)" in said
     assert "dead-lettered" not in said
+
+
+async def test_readyz_names_a_database_that_does_not_answer() -> None:
+    from servicekit.health import HealthMonitor
+
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/nothing")  # nobody there
+    monitor = HealthMonitor(engine=engine, relay=None, timeout=2.0)
+    try:
+        await monitor.check_once()
+        snap = monitor.snapshot()
+    finally:
+        await engine.dispose()
+    assert not snap.ready
+    assert snap.checks["database"] == "down"
+    assert "Error" in snap.reasons["database"] or "no answer" in snap.reasons["database"]
