@@ -203,7 +203,8 @@ class QueueConsumer:
 
     async def _consume_until_lost(self) -> None:
         conn = self._connection = await connect(self._url)
-        channel = await conn.channel(publisher_confirms=True)  # confirms: retry copies
+        # confirms, and a returned publish raises: a retry copy is trusted only once stored
+        channel = await conn.channel(publisher_confirms=True, on_return_raises=True)
         await declare_service_queue(
             channel,
             exchange=self._exchange,
@@ -418,6 +419,7 @@ class QueueConsumer:
                 exchange="",
                 routing_key=retry_queue_name(self.queue_name, delay),
                 properties=properties,
+                mandatory=True,  # no retry queue (deleted?): returned, raises, not acked
             )
         except Exception as exc:
             log.warning(
