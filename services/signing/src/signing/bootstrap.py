@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from .adapters.keyring import Keyring, build_keyring
 from .config import Settings, get_settings
 from .entrypoints import api, ca, internal, invite, public
 from .entrypoints.consumers import Wiring, consumer
-from .service_layer import certificates
+from .service_layer import archive, certificates
 from .service_layer.envelopes import expire_due
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,17 +38,22 @@ async def _expire_loop(kit: ServiceKit, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def _ca_loop(kit: ServiceKit, keyring: Keyring, interval: float) -> None:
-    # The firm's and TSA's certificates renew in-process: keep the register (OCSP) current.
+async def _ca_loop(kit: ServiceKit, keyring: Keyring, settings: Settings) -> None:
+    # The firm's and TSA's certificates renew in-process: keep the register (OCSP) current;
+    # then renew the document timestamps whose TSA certificate expires soon (B-LTA).
+    margin = timedelta(days=settings.archive_renew_margin_days)
     while True:
         try:
             async with kit.uow() as uow:
                 await certificates.register_keyring(uow, keyring)
                 await uow.commit()
                 await certificates.refresh_revocations(uow, keyring.ca)
+            n = await archive.renew_due(kit.uow, keyring=keyring, margin=margin)
+            if n:
+                log.info("renewed the document timestamp of %d document(s)", n)
         except Exception:
-            log.exception("CA register sweep failed; retrying")
-        await asyncio.sleep(interval)
+            log.exception("CA register / archive sweep failed; retrying")
+        await asyncio.sleep(settings.archive_check_interval)
 
 
 def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
@@ -70,7 +76,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         Wiring.settings, Wiring.keyring = settings, keyring
         tasks = [
             asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval)),
-            asyncio.create_task(_ca_loop(kit, keyring, settings.archive_check_interval)),
+            asyncio.create_task(_ca_loop(kit, keyring, settings)),
         ]
         try:
             yield

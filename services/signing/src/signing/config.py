@@ -67,6 +67,8 @@ class Settings(ServiceSettings):
     expiry_check_interval: float = 60.0
     # seconds between sweeps of the CA register and of archive timestamps (PAdES B-LTA)
     archive_check_interval: float = 3600.0
+    # re-timestamp a document when its newest timestamp's TSA certificate expires within this
+    archive_renew_margin_days: float = 90.0
     max_upload_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 50 * 1024 * 1024
     # letters: the renderer leaves this box (x1, y1, x2, y2, PDF points, last page) for the seal

@@ -33,7 +33,7 @@ from .providers import (
 )
 from .seals import SealRenderer
 from .signer import own_signer
-from .tsa import LexsealTimeStamper, make_timestamper
+from .tsa import LexsealTimeStamper, make_timestamper, own_timestamper
 
 
 @dataclass
@@ -81,12 +81,26 @@ class Keyring:
     def own_certificates(self) -> list[tuple[x509.Certificate, Literal["firm", "tsa"]]]:
         """Return the firm's and the TSA's current certificates that the internal CA issued."""
         found: list[tuple[x509.Certificate, Literal["firm", "tsa"]]] = []
-        firm = self.firm_signer().signing_cert
+        firm = own_signer(self.firm_signer()).signing_cert
         if firm is not None and issued_by(self.ca, firm):
             found.append((to_crypto(firm), "firm"))
-        if isinstance(self.timestamper, LexsealTimeStamper):
-            found.append((to_crypto(self.timestamper.tsa_cert), "tsa"))
+        tsa = self.tsa_certificate()
+        if tsa is not None:
+            found.append((tsa, "tsa"))
         return found
+
+    def tsa_certificate(self) -> x509.Certificate | None:
+        """Return the in-process TSA's certificate (None with an external TSA)."""
+        ts = own_timestamper(self.timestamper)
+        return to_crypto(ts.tsa_cert) if isinstance(ts, LexsealTimeStamper) else None
+
+    def archive_context(self) -> ValidationContext | None:
+        """Return the TSA's validation data to add after a document timestamp (PAdES B-LTA).
+
+        None with an external TSA: its revocation data would need a network fetch.
+        """
+        tsa = self.tsa_certificate()
+        return validation_context(self.ca, certs=[tsa]) if tsa is not None else None
 
     def ltv_context(self, signer: Signer) -> ValidationContext | None:
         """Return the revocation data to embed with ``signer``'s signature (PAdES B-LT).
@@ -97,10 +111,10 @@ class Keyring:
         cert = own_signer(signer).signing_cert  # never read the shared signer's ASN.1 objects
         if cert is None or not issued_by(self.ca, cert):
             return None
-        if not isinstance(self.timestamper, LexsealTimeStamper):
+        tsa = self.tsa_certificate()
+        if tsa is None:
             return None
-        certs = [to_crypto(cert), to_crypto(self.timestamper.tsa_cert)]
-        return validation_context(self.ca, certs=certs)
+        return validation_context(self.ca, certs=[to_crypto(cert), tsa])
 
 
 def _firm_key(settings: Settings, ca: CertificateAuthority, passphrase: bytes) -> FirmKeySource:

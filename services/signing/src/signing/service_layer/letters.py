@@ -23,6 +23,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import model
+from . import archive
 from .envelopes import new_verify_code, stamp_qr, verify_url
 from .signing import apply_signature, current_firm_signer, document_ref
 
@@ -121,6 +122,7 @@ async def seal_letter(
     now = utcnow()
     firm.status, firm.signed_at, firm.method = model.SIGNED, now, "firm_key"
     envelope.status, envelope.completed_at = model.COMPLETED, now
+    await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring)  # PAdES B-LTA
     doc = await repo.document(envelope.current_sha256)
     uow.audit(
         actor=SYSTEM,

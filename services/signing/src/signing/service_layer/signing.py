@@ -31,7 +31,7 @@ from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
-from . import certificates
+from . import archive, certificates
 from .envelopes import page_geometry, verify_url, visible_envelope
 from .invitations import open_session
 
@@ -335,6 +335,8 @@ async def firm_sign(
         "firm_key",
     )
     envelope.status, envelope.completed_at = model.COMPLETED, now
+    # the document timestamp over the final revision (PAdES B-LTA), in the same transaction
+    await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring)
     doc = await SigningRepository(uow.session).document(envelope.current_sha256)
     size = doc.size if doc else 0
     uow.audit(

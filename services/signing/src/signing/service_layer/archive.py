@@ -1,0 +1,115 @@
+"""Use cases of archival (PAdES B-LTA): timestamp a completed document, renew before expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from servicekit.db import utcnow
+from servicekit.uow import SYSTEM, UnitOfWork
+
+from ..adapters.archive import add_document_timestamp, newest_timestamp_expiry
+from ..adapters.ca_repository import CaRepository
+from ..adapters.errors import AdapterError
+from ..adapters.keyring import Keyring
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import ArchiveTimestamp, Envelope
+from ..domain import errors
+from . import certificates
+from . import signing as signing_use_cases  # engine_error; signing.py imports this module
+
+log = logging.getLogger("signing.archive")
+
+
+async def _timestamp(uow: UnitOfWork, envelope: Envelope, keyring: Keyring) -> ArchiveTimestamp:
+    repo = SigningRepository(uow.session)
+    current = await repo.document(envelope.current_sha256)
+    if current is None:
+        raise errors.conflict(
+            "document_missing", "The envelope's document is missing", "签署文件缺失"
+        )
+    await certificates.refresh_revocations(uow, keyring.ca)
+    try:
+        stamped = await asyncio.to_thread(
+            add_document_timestamp,
+            current.data,
+            timestamper=keyring.timestamper,
+            validation_context=keyring.archive_context(),
+        )
+        expiry = newest_timestamp_expiry(stamped)
+    except AdapterError as exc:
+        raise signing_use_cases.engine_error(exc) from exc
+    assert expiry is not None  # the timestamp just added
+    envelope.current_sha256 = await repo.store_document(stamped)
+    envelope.version += 1
+    archives = CaRepository(uow.session)
+    row = await archives.archive(envelope.id, lock=True)
+    now = utcnow()
+    if row is None:
+        row = ArchiveTimestamp(
+            envelope_id=envelope.id,
+            document_sha256=envelope.current_sha256,
+            tsa_not_after=expiry,
+            timestamped_at=now,
+        )
+        archives.add(row)
+    else:
+        row.document_sha256, row.tsa_not_after, row.timestamped_at = (
+            envelope.current_sha256,
+            expiry,
+            now,
+        )
+        row.renewals += 1
+    return row
+
+
+async def seal_for_archive(uow: UnitOfWork, *, envelope: Envelope, keyring: Keyring) -> None:
+    """Add a document timestamp over a completed envelope's final revision (B-LTA), in ``uow``."""
+    await _timestamp(uow, envelope, keyring)
+
+
+async def renew_due(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    keyring: Keyring,
+    margin: dt.timedelta,
+    limit: int = 50,
+) -> int:
+    """Re-timestamp documents whose newest timestamp's TSA certificate expires within ``margin``.
+
+    Only when the TSA now in use outlives that certificate (else the renewal would not help
+    and would repeat every sweep). Each document is renewed in its own transaction.
+    """
+    tsa = keyring.tsa_certificate()
+    deadline = dt.datetime.now(dt.UTC) + margin
+    make = uow_factory
+    async with make() as uow:
+        due = await CaRepository(uow.session).archives_due(before=deadline, limit=limit)
+    renewed = 0
+    for envelope_id in due:
+        async with make() as uow:
+            envelope = await SigningRepository(uow.session).envelope(envelope_id, lock=True)
+            row = await CaRepository(uow.session).archive(envelope_id, lock=True)
+            if envelope is None or row is None or row.tsa_not_after >= deadline:
+                continue  # another replica renewed it meanwhile
+            if tsa is not None and tsa.not_valid_after_utc <= row.tsa_not_after:
+                log.warning("archive %s is due but the TSA certificate is no newer", envelope_id)
+                continue
+            before = row.tsa_not_after
+            row = await _timestamp(uow, envelope, keyring)
+            uow.audit(
+                actor=SYSTEM,
+                action="archive.timestamp_renewed",
+                object_type="envelope",
+                object_id=envelope.id,
+                before={"tsa_not_after": before.isoformat()},
+                after={
+                    "tsa_not_after": row.tsa_not_after.isoformat(),
+                    "document_sha256": envelope.current_sha256,
+                },
+            )
+            await uow.commit()
+            renewed += 1
+    return renewed
