@@ -9,12 +9,13 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
+.PHONY: help run cluster test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
 	@echo "make test   lint, types, service boundaries, unit + integration + end-to-end tests"
 	@echo "make demo   run one complete signing and letter lifecycle through a running gateway"
+	@echo "make cluster  3 RabbitMQ nodes, HAProxy, 2 replicas of every service (Ctrl-C stops)"
 	@echo "make bench  run the benchmarks (gateway proxy, outbox relay, signing)"
 	@echo "make fault-suite  the whole system under load while the broker and processes fail"
 
@@ -36,6 +37,11 @@ system-deps-test:
 
 run: system-deps install
 	$(PY) deploy/run.py
+
+# 3 RabbitMQ nodes, HAProxy, 2 replicas of every service and 2 gateways on this machine
+cluster: system-deps install
+	@bash deploy/system-deps.sh --cluster
+	$(PY) deploy/cluster.py
 
 demo: install
 	$(VENV)/bin/lexseal demo --gateway $${GATEWAY:-http://127.0.0.1:8000} --out $${OUT:-out/demo}

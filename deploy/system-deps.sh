@@ -7,12 +7,16 @@
 #                                 tools (pdfsig's trust store), SoftHSM2 (the PKCS#11 token the
 #                                 firm-key tests sign with), Chromium (the web client's tests)
 #                                 and Redis (the gateway's shared limits and revocations)
+#   deploy/system-deps.sh --cluster  HAProxy (make cluster's load balancer; --test has it too)
 set -euo pipefail
 missing=()
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v qpdf >/dev/null || missing+=(qpdf)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ -f /usr/share/color/icc/sRGB.icc ] || missing+=(icc-profiles-free)
+if [ "${1:-}" = "--cluster" ] || [ "${1:-}" = "--test" ]; then
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+fi
 if [ "${1:-}" = "--test" ]; then
   command -v zbarimg >/dev/null || missing+=(zbar-tools)
   command -v certutil >/dev/null || missing+=(libnss3-tools)

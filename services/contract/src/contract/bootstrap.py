@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from servicekit.app import ExtraLifespan, ServiceKit, create_service_app
+from servicekit.blobs import open_blob_store
 
 from .adapters.document_store import DocumentStore
 from .config import Settings, get_settings
@@ -24,7 +25,11 @@ def _cleans_leftovers(store: DocumentStore) -> ExtraLifespan:
         # Uploads cut short by a crash leave their temp files: nobody else will remove them.
         if store.root.is_dir():
             await asyncio.to_thread(store.remove_leftover_parts)
-        yield
+        store.blobs = await open_blob_store(kit.settings, kit.engine)
+        try:
+            yield
+        finally:
+            await store.blobs.close()
 
     return lifespan
 

@@ -211,3 +211,60 @@ async def test_the_service_removes_crashed_uploads_temp_files_on_start(
     ):
         assert not leftover.exists()
         assert stored.is_file()
+
+
+@pytest.mark.parametrize("blob_store", ["postgres", "s3"])
+async def test_a_document_uploaded_at_one_replica_is_served_by_another(
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    tmp_path: Path,
+    blob_store: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    # Before: the PDF lived on the receiving replica's disk only; the other answered 404 to
+    # the lawyer's download and to signing's claim-check fetch.
+    shared: dict[str, object] = {"blob_store": blob_store}
+    if blob_store == "s3":
+        import uuid
+
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"lexseal-{uuid.uuid4().hex[:12]}"
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        await asyncio.to_thread(client.create_bucket, Bucket=bucket)
+        shared |= {
+            "s3_bucket": bucket,
+            "s3_endpoint_url": endpoint,
+            "s3_region": "us-east-1",
+            "s3_access_key_id": "test",
+            "s3_secret_access_key": "test",
+            "s3_addressing_style": "path",
+        }
+    kw = {"pg_url": pg_url, "amqp_url": amqp_url, "bus": bus, "identity": identity, **shared}
+    data = pdfs.text_pdf(pages=1, lines=3)
+    async with (
+        harness(data_dir=tmp_path / "replica-a", **kw) as a,  # type: ignore[arg-type]
+        harness(data_dir=tmp_path / "replica-b", **kw) as b,  # type: ignore[arg-type]
+    ):
+        c = await a.create()
+        uploaded = await a.upload(c["id"], data)
+        assert uploaded.status_code == 200, uploaded.text
+        sha256 = uploaded.json()["document"]["sha256"]
+        assert not (tmp_path / "replica-b" / "documents" / f"{sha256}.pdf").exists()
+        download = await b.get(f"/contracts/{c['id']}/document")
+        assert download.status_code == 200 and download.content == data
+        preview = await b.get(f"/contracts/{c['id']}/pages/1.png")
+        assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
+        path = f"/internal/contract/documents/{sha256}"
+        token = internal_token(secret=b.settings.internal_secret, path=path)
+        claim = await b.client.get(path, headers={INTERNAL_HEADER: token})
+        assert claim.status_code == 200 and claim.content == data

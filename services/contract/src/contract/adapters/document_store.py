@@ -1,4 +1,9 @@
-"""Documents on disk, named by their sha256; every write is atomic (temp file, fsync, rename).
+"""Documents named by their sha256: kept in the service's blob store, cached on local disk.
+
+The blob store (servicekit.blobs: the service's database, S3 or a directory) is where a
+document lives, so every replica can serve and hand out any of them; the local directory
+receives uploads (spool files) and caches what this replica has read. Every local write is
+atomic (temp file, fsync, rename).
 
 Content-addressed and idempotent: storing bytes that are already there changes nothing, and
 nothing here deletes a stored document, so no failure path can remove bytes that a committed
@@ -8,6 +13,7 @@ leaves its bytes behind, harmless: the next upload of the same content finds the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -17,6 +23,8 @@ import re
 import tempfile
 import time
 from pathlib import Path
+
+from servicekit.blobs import BlobNotFound, BlobStore
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 PART_PREFIX, PART_SUFFIX = ".upload-", ".part"
@@ -31,10 +39,52 @@ class TooLarge(Exception):
 
 
 class DocumentStore:
-    """Keep PDFs under `root/<sha256>.pdf` and page previews under `root/previews/`."""
+    """PDFs in the blob store (``documents/<sha256>.pdf``), cached under ``root``; previews
+    cached under ``root/previews/`` (caches only: any replica can rebuild them)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, blobs: BlobStore | None = None) -> None:
         self.root = root
+        # set in the app's lifespan (it needs the database); None: local disk only (unit tests)
+        self.blobs = blobs
+
+    @staticmethod
+    def key(sha256: str) -> str:
+        """Return the blob key of a document."""
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError("not a sha256 hex digest")
+        return f"documents/{sha256}.pdf"
+
+    async def keep(self, sha256: str, data: bytes) -> None:
+        """Store a document in the blob store (idempotent: the key is its content's hash)."""
+        if self.blobs is not None:
+            await self.blobs.add(self.key(sha256), data)
+
+    async def save(self, data: bytes) -> str:
+        """Store ``data`` in the blob store and the local cache; return its sha256."""
+        sha256, _ = await asyncio.to_thread(self.put, data)
+        await self.keep(sha256, data)
+        return sha256
+
+    async def local(self, sha256: str) -> Path | None:
+        """Return the document's local file, fetching it from the blob store when not cached."""
+        path = self.path(sha256)
+        if path.is_file():
+            return path
+        if self.blobs is None:
+            return None
+        try:
+            data = await self.blobs.get(self.key(sha256))
+        except BlobNotFound:
+            return None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError(f"stored document {sha256} does not match its hash")
+        await asyncio.to_thread(self.put, data)
+        return path
+
+    async def read(self, sha256: str) -> bytes | None:
+        """Return the document's bytes (None when it is stored nowhere)."""
+        path = await self.local(sha256)
+        return None if path is None else await asyncio.to_thread(path.read_bytes)
 
     def path(self, sha256: str) -> Path:
         """Return where the document with `sha256` lives (it may not exist)."""

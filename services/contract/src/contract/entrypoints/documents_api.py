@@ -116,4 +116,5 @@ async def get_page_preview(
 @internal_router.get("/documents/{sha256}", dependencies=[Depends(require_internal)])
 async def internal_document(sha256: str, store: StoreDep) -> FileResponse:
     """Serve a stored document to a sibling service (claim check)."""
-    return FileResponse(documents.internal_document(store, sha256), media_type="application/pdf")
+    path = await documents.internal_document(store, sha256)
+    return FileResponse(path, media_type="application/pdf")

@@ -78,16 +78,20 @@ async def upload_document(
             raise UploadTooLarge(details={"max_bytes": limits.max_bytes}) from exc
         except UploadMalformed as exc:
             raise UploadInvalid(details={"reason": str(exc)}) from exc
+        data = spool.read()
         try:
             inspection = await asyncio.to_thread(
                 inspect_pdf,
-                spool.read(),
+                data,
                 max_bytes=limits.max_bytes,
                 max_pages=limits.max_pages,
                 timeout_s=limits.timeout_s,
             )
         except PdfRejected as exc:
             raise _rejection(exc) from exc
+        # Where every replica finds it; before the session takes a connection again, so a
+        # request never holds one connection while it waits for another.
+        await store.keep(inspection.sha256, data)
         contract = await load_owned(repo, contract_id=contract_id, user=user)
         require(Action.EDIT, contract)
         # Bytes first, then the rows that refer to them: a committed row always has its file.
@@ -144,8 +148,8 @@ async def document_path(
         if contract.document_sha256 is None:
             raise DocumentNotFound()
         sha256, name = contract.document_sha256, contract.document_filename or "contract.pdf"
-    path = store.path(sha256)
-    if not path.is_file():
+    path = await store.local(sha256)
+    if path is None:
         raise DocumentNotFound()
     return path, name
 
@@ -164,7 +168,9 @@ async def page_preview(
     cached = store.preview_path(document.sha256, page)
     if cached.is_file():
         return cached.read_bytes()
-    data = store.path(document.sha256).read_bytes()
+    data = await store.read(document.sha256)
+    if data is None:
+        raise DocumentNotFound()
     try:
         [png] = await asyncio.to_thread(render_previews, data, pages=[page], dpi=dpi)
     except PreviewFailed as exc:
@@ -179,12 +185,12 @@ async def page_preview(
     return png
 
 
-def internal_document(store: DocumentStore, sha256: str) -> Path:
+async def internal_document(store: DocumentStore, sha256: str) -> Path:
     """Return a stored document by hash for a sibling service (claim check)."""
     try:
-        path = store.path(sha256)
+        path = await store.local(sha256)
     except ValueError as exc:
         raise DocumentNotFound() from exc
-    if not path.is_file():
+    if path is None:
         raise DocumentNotFound()
     return path

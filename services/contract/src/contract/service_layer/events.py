@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from lexseal_events import (
@@ -209,7 +208,7 @@ async def completed(
         return
     # A failed fetch raises, so the event is redelivered rather than completed without a file.
     data = await fetch_document(d.document, secret=secret, max_bytes=max_bytes)
-    sha256, _ = await asyncio.to_thread(store.put, data)
+    sha256 = await store.save(data)
     contract.signed_sha256, contract.signed_size, contract.verify_url = (
         sha256,
         len(data),

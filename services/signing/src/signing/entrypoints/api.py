@@ -288,6 +288,6 @@ async def sandbox_transfers(
             "amount_fen": t.amount_fen,
             "at": t.at,
         }
-        for t in reversed(bank.sent)
+        for t in await bank.recent()
     ]
     return {"sandbox": True, "data": data, "count": len(data)}
