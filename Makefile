@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run cluster test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
+.PHONY: help run cluster bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing demo system-deps system-deps-test install clean
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -36,6 +36,7 @@ system-deps-test:
 	@bash deploy/system-deps.sh --test
 
 run: system-deps install
+	@bash deploy/ensure-rabbitmq.sh
 	$(PY) deploy/run.py
 
 # 3 RabbitMQ nodes, HAProxy, 2 replicas of every service and 2 gateways on this machine
@@ -74,13 +75,17 @@ fault-suite: system-deps install
 
 bench: bench-gateway bench-outbox bench-signing
 
-bench-gateway: install
+bench-deps: system-deps install
+	@bash deploy/system-deps.sh --bench
+	@bash deploy/ensure-rabbitmq.sh
+
+bench-gateway: bench-deps
 	$(PY) gateway/bench/bench_proxy.py
 
-bench-outbox: install
+bench-outbox: bench-deps
 	$(PY) bench/bench_outbox.py
 
-bench-signing: install
+bench-signing: bench-deps
 	$(PY) services/signing/bench/bench_signing.py
 	$(PY) services/signing/bench/bench_service_signing.py
 

@@ -8,6 +8,7 @@
 #                                 firm-key tests sign with), Chromium (the web client's tests)
 #                                 and Redis (the gateway's shared limits and revocations)
 #   deploy/system-deps.sh --cluster  HAProxy (make cluster's load balancer; --test has it too)
+#   deploy/system-deps.sh --bench    the load tools the benchmarks drive (wrk)
 set -euo pipefail
 missing=()
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
@@ -16,6 +17,9 @@ command -v qpdf >/dev/null || missing+=(qpdf)
 [ -f /usr/share/color/icc/sRGB.icc ] || missing+=(icc-profiles-free)
 if [ "${1:-}" = "--cluster" ] || [ "${1:-}" = "--test" ]; then
   command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 if [ "${1:-}" = "--test" ]; then
   command -v zbarimg >/dev/null || missing+=(zbar-tools)
