@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run cluster bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean
+.PHONY: help run cluster chaos bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -84,6 +84,11 @@ bench-gateway: bench-deps
 
 bench-outbox: bench-deps
 	$(PY) bench/bench_outbox.py
+
+# lifecycles on the cluster while replicas are killed and a broker node stops; JSON line last
+chaos: system-deps install
+	@bash deploy/system-deps.sh --cluster
+	$(PY) tests/chaos/chaos.py
 
 # K concurrent full lifecycles through the gateway; ARGS="--cluster" for make cluster's shape
 bench-lifecycle: bench-deps

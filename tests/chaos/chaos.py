@@ -1,0 +1,290 @@
+"""Chaos on the cluster: lifecycles keep completing while replicas die and a broker stops.
+
+    make chaos          (.venv/bin/python tests/chaos/chaos.py [-n 30] [-c 6])
+
+Starts the cluster of deploy/cluster.py on free ports with throw-away databases, its own
+exchange and queues (3 RabbitMQ nodes behind HAProxy, two replicas of every service and two
+gateways), runs N contract lifecycles through the gateway as `lexseal demo` drives them
+(clients retry what failed, as a web client does, with an Idempotency-Key on creations),
+and meanwhile kill -9's one replica of each service in turn, the gateway included
+(restarting it a few seconds later), and stops one RabbitMQ node for 20 s.
+
+Then it checks, from the databases and the broker: every lifecycle completed exactly once
+(contract completed with its signed PDF, one review round, one envelope, two valid
+signatures), no dead-lettered message, no unpublished outbox row. The last line printed is
+{"lifecycles":N,"completed":N,"lost":0,"duplicated":0,"faults":[...],"seconds":S};
+the exit status is 0 only when nothing was lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "deploy")]
+
+from cluster import Cluster  # noqa: E402
+from lexseal_cli import client as cli_client  # noqa: E402
+from lexseal_cli.demo import Demo, run_contract  # noqa: E402
+from servicekit.testing import PostgresDatabase, postgres_admin_url_or_skip  # noqa: E402
+from system import SERVICES, SystemError_  # noqa: E402
+
+RETRYABLE = {429, 502, 503, 504}
+
+
+def retrying_client(attempts: int = 40) -> None:
+    """Make lexseal_cli's client retry as a web client does: transport errors and 5xx/429."""
+    original = cli_client.Gateway.request
+
+    def request(self: cli_client.Gateway, method: str, path: str, **kw: Any) -> Any:
+        if method == "POST":
+            headers = dict(kw.pop("headers", {}) or {})
+            headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
+            kw["headers"] = headers
+        for attempt in range(attempts):
+            try:
+                return original(self, method, path, **kw)
+            except cli_client.ApiError as exc:
+                if exc.status not in RETRYABLE or attempt == attempts - 1:
+                    raise
+            except httpx.TransportError:
+                if attempt == attempts - 1:
+                    raise
+            time.sleep(min(2.0, 0.2 * (attempt + 1)))
+        raise AssertionError("unreachable")
+
+    cli_client.Gateway.request = request  # type: ignore[method-assign]
+
+
+def lifecycles(
+    base_url: str, *, total: int, concurrency: int, out: Path, results: list[dict[str, Any]]
+) -> list[str]:
+    """Run contract lifecycles; append each finished one's summary; return the errors."""
+    errors: list[str] = []
+    lock = threading.Lock()
+    left = [total]
+
+    def worker(w: int) -> None:
+        demo: Demo | None = None
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    break
+                left[0] -= 1
+                n = left[0]
+            try:
+                if demo is None:
+                    demo = Demo(base_url=base_url, out=out)
+                    demo.step = lambda text: None  # type: ignore[method-assign]
+                demo.out = out / f"{w}-{n}"
+                demo.out.mkdir(parents=True, exist_ok=True)
+                run_contract(demo)
+                with lock:
+                    results.append(dict(demo.summary["contract"]))
+            except Exception as exc:
+                with lock:
+                    errors.append(f"lifecycle {n}: {type(exc).__name__}: {str(exc)[:300]}")
+        if demo is not None:
+            demo.close()
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def inject(cluster: Cluster, faults: list[str], stop: threading.Event) -> None:
+    """kill -9 one replica of each service in turn, then stop a broker node for 20 s."""
+    order = ["contract", "review", "signing", "gateway", "letters", "notify"]
+    for i, name in enumerate(order):
+        if stop.wait(4):
+            return
+        process = f"{name}-{1 + i % 2}"
+        cluster.kill(process)
+        faults.append(f"kill -9 {process}")
+        time.sleep(3)
+        cluster.start_process(process)
+    if stop.wait(2):
+        return
+    node = 2
+    cluster.stop_node(node)
+    faults.append(f"stop {cluster.nodes[node].name.split('@')[0]} 20s")
+    time.sleep(20)
+    cluster.start_node(node)
+
+
+async def check(
+    cluster: Cluster, urls: dict[str, str], results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Count from the databases and the broker what the run left."""
+    import aio_pika
+    from servicekit.db import create_engine
+    from sqlalchemy import text
+
+    async def rows(service: str, sql: str, **params: Any) -> list[Any]:
+        engine = create_engine(urls[service])
+        try:
+            async with engine.connect() as conn:
+                return list((await conn.execute(text(sql), params)).all())
+        finally:
+            await engine.dispose()
+
+    completed = duplicated = 0
+    problems: list[str] = []
+    for r in results:
+        cid = r["contract_id"]
+        (contract,) = await rows(
+            "contract", "SELECT status, signed_sha256 FROM contracts WHERE id = :i", i=cid
+        )
+        rounds = await rows("review", "SELECT id FROM review_rounds WHERE contract_id = :i", i=cid)
+        envelopes = await rows("signing", "SELECT id FROM envelopes WHERE contract_id = :i", i=cid)
+        verified = r["verification"]
+        ok = contract[0] == "completed" and contract[1] and verified["valid"]
+        if len(rounds) > 1 or len(envelopes) > 1 or verified["signatures"] > 2:
+            duplicated += 1
+            problems.append(f"{cid}: {len(rounds)} rounds, {len(envelopes)} envelopes")
+        elif ok and verified["signatures"] == 2:
+            completed += 1
+        else:
+            problems.append(f"{cid}: status {contract[0]}, verification {verified}")
+    unpublished = 0
+    for service in (*SERVICES, "gateway"):
+        (count,) = await rows(service, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        unpublished += int(count[0])
+    dead = 0
+    conn = await aio_pika.connect_robust(cluster.amqp_url)
+    async with conn:
+        channel = await conn.channel()
+        for service in SERVICES:
+            name = f"{cluster.queue_prefix}.{service}.dlq"
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+            except aio_pika.exceptions.ChannelClosed:
+                channel = await conn.channel()
+                continue
+            dead += queue.declaration_result.message_count or 0
+    return {
+        "completed": completed,
+        "duplicated": duplicated,
+        "unpublished": unpublished,
+        "dead_lettered": dead,
+        "problems": problems,
+    }
+
+
+async def _settle(cluster: Cluster, urls: dict[str, str], timeout: float) -> None:
+    from servicekit.db import create_engine
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = 0
+        for url in urls.values():
+            engine = create_engine(url)
+            try:
+                async with engine.connect() as conn:
+                    pending += (
+                        await conn.execute(
+                            text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                        )
+                    ).scalar_one()
+            finally:
+                await engine.dispose()
+        if not pending:
+            return
+        await asyncio.sleep(1)
+
+
+def main() -> int:
+    """Run the chaos scenario; print the JSON summary last."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--lifecycles", type=int, default=30)
+    parser.add_argument("-c", "--concurrency", type=int, default=6)
+    args = parser.parse_args()
+    started = time.monotonic()
+    admin = postgres_admin_url_or_skip()
+    run = uuid.uuid4().hex[:8]
+    retrying_client()
+    faults: list[str] = []
+    results: list[dict[str, Any]] = []
+    dbs = {name: PostgresDatabase(admin, prefix=f"chaos_{name}") for name in (*SERVICES, "gateway")}
+    urls = {name: db.__enter__() for name, db in dbs.items()}
+    summary: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="lexseal-chaos-") as tmp:
+        cluster = Cluster(
+            root=Path(tmp) / f"x{run}",
+            database_urls=urls,
+            exchange=f"lexseal.chaos.{run}",
+            queue_prefix=f"lexseal.chaos.{run}",
+        )
+        cluster.base_env = {"GATEWAY_RATE_LIMIT_PER_SECOND": "0"}
+        try:
+            print("chaos: starting the cluster …", flush=True)
+            cluster.start()
+            cluster.wait_ready()
+            stop = threading.Event()
+            injector = threading.Thread(target=inject, args=(cluster, faults, stop))
+            print(f"chaos: {args.lifecycles} lifecycles while faults are injected …", flush=True)
+            injector.start()
+            errors = lifecycles(
+                cluster.url,
+                total=args.lifecycles,
+                concurrency=args.concurrency,
+                out=Path(tmp) / "out",
+                results=results,
+            )
+            stop.set()
+            injector.join()
+            asyncio.run(_settle(cluster, urls, 60))
+            summary = asyncio.run(check(cluster, urls, results))
+            for e in errors[:10]:
+                print(f"chaos: {e}", file=sys.stderr)
+        except SystemError_ as exc:
+            print(f"chaos: {exc}", file=sys.stderr)
+        finally:
+            cluster.stop()
+            for db in dbs.values():
+                db.__exit__(None, None, None)
+    for p in summary.get("problems", [])[:10]:
+        print(f"chaos: {p}", file=sys.stderr)
+    completed = summary.get("completed", 0)
+    lost = args.lifecycles - completed - summary.get("duplicated", 0)
+    line = {
+        "lifecycles": args.lifecycles,
+        "completed": completed,
+        "lost": lost,
+        "duplicated": summary.get("duplicated", 0),
+        "faults": faults,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    print(
+        f"chaos: unpublished outbox rows {summary.get('unpublished')},"
+        f" dead-lettered {summary.get('dead_lettered')}"
+    )
+    print(json.dumps(line, ensure_ascii=False))
+    clean = (
+        lost == 0
+        and line["duplicated"] == 0
+        and summary.get("unpublished") == 0
+        and summary.get("dead_lettered") == 0
+    )
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("LEXSEAL_LOG_JSON", "true")
+    sys.exit(main())
