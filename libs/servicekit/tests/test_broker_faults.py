@@ -268,7 +268,7 @@ async def test_a_consumer_with_work_waiting_and_no_progress_is_reported_stalled(
         await eventually(stalled, timeout=15)
         body = await readyz(client)
         assert body["http_status"] == 503
-        assert "none settled for" in body["reasons"]["consumer"]
+        assert "no progress for" in body["reasons"]["consumer"]
         release.set()
 
         async def recovered() -> bool:

@@ -32,8 +32,9 @@ class ServiceSettings(BaseSettings):
     max_deliveries: int = 5
     # seconds between attempts (the last repeats); each delay is a queue <queue>.retry.<ms>ms
     retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
-    # readiness: a consumer with work waiting and nothing settled this long is stalled;
-    # an outbox whose oldest unsent event is older than this has a backlog
+    # readiness: a consumer with work waiting and no progress (no handler finished, nothing
+    # acked) this long is stalled; an outbox whose oldest unsent event is older than this has
+    # a backlog
     consumer_stall_seconds: float = 60.0
     outbox_backlog_seconds: float = 30.0
     prefetch: int = 32

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from lexseal_events import CloudEvent, InvalidEvent, UnknownEventType, parse_event
@@ -16,6 +17,10 @@ log = logging.getLogger("servicekit.consumer")
 
 E = TypeVar("E", bound=CloudEvent)
 Handler = Callable[[UnitOfWork, Any], Awaitable[object]]
+
+# Set by the worker that applies events (queue_consumer): told after each handler returns, so
+# a long batch of slow handlers is seen progressing, not stalled. Per task, not global.
+handler_done: ContextVar[Callable[[], None] | None] = ContextVar("handler_done", default=None)
 
 
 class PoisonMessage(Exception):
@@ -81,6 +86,7 @@ class EventConsumer:
                     await handler(uow, event)
                 finally:
                     correlation_id_var.reset(token)
+                _tell_progress()
                 outcomes.append("applied")
             await uow.end_batch()
         return outcomes
@@ -96,6 +102,7 @@ class EventConsumer:
                 if not await uow.claim(event):
                     return "duplicate"
                 await handler(uow, event)
+                _tell_progress()
                 try:
                     await uow.commit()
                 except IntegrityError:
@@ -108,3 +115,9 @@ class EventConsumer:
             return "applied"
         finally:
             correlation_id_var.reset(token)
+
+
+def _tell_progress() -> None:
+    done = handler_done.get()
+    if done is not None:
+        done()

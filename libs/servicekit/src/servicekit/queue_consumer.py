@@ -32,7 +32,7 @@ from aiormq.abc import AbstractConnection as AmqpConnection
 from aiormq.abc import DeliveredMessage
 from lexseal_events import CloudEvent
 
-from .consumer import EventConsumer, NotReady, PoisonMessage
+from .consumer import EventConsumer, NotReady, PoisonMessage, handler_done
 from .errors import Unavailable
 from .messaging import RETRY_DELAYS, connect, declare_service_queue, retry_queue_name
 from .metrics import EVENTS_CONSUMED
@@ -159,7 +159,7 @@ class QueueConsumer:
         return len(self._buffer) + len(self._in_hand)
 
     def health(self) -> tuple[str, str]:
-        """Return ('ok' | 'down' | 'stalled', reason)."""
+        """Return ('ok' | 'down' | 'stalled', reason): stalled = work waiting, no progress."""
         now = time.monotonic()
         if not self.connected:
             since = now - (self._down_since or now)
@@ -168,7 +168,7 @@ class QueueConsumer:
         if self.waiting and idle > self._stall_after:
             return "stalled", (
                 f"{self.waiting} deliveries waiting on {self.queue_name}, "
-                f"none settled for {idle:.0f}s (limit {self._stall_after:.0f}s)"
+                f"no progress for {idle:.0f}s (limit {self._stall_after:.0f}s)"
             )
         if self._worker is None or self._worker.done():
             return "stalled", "the worker is not running"
@@ -299,6 +299,7 @@ class QueueConsumer:
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     async def _work(self) -> None:
+        handler_done.set(self._progressed)  # this task's context only
         while True:
             while not self._buffer or self._stopping:
                 self._arrived.clear()
@@ -321,6 +322,9 @@ class QueueConsumer:
             except Exception:  # a bug of our own: hand the batch back, the broker redelivers
                 log.exception("consumer worker of %s failed; carrying on", self.queue_name)
                 self._release()
+
+    def _progressed(self) -> None:
+        self._last_progress = time.monotonic()
 
     async def _apply_batch(self, batch: list[_Delivery]) -> bool:
         try:
