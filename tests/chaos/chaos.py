@@ -13,7 +13,8 @@ Then it checks, from the databases and the broker: every lifecycle completed exa
 (contract completed with its signed PDF, one review round, one envelope, two valid
 signatures), no dead-lettered message, no unpublished outbox row. The last line printed is
 {"lifecycles":N,"completed":N,"lost":0,"duplicated":0,"faults":[...],"seconds":S};
-the exit status is 0 only when nothing was lost or duplicated.
+the exit status is 0 only when nothing was lost or duplicated. The processes' logs of the
+last run stay in var/chaos-logs/.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -42,6 +44,7 @@ from servicekit.testing import PostgresDatabase, postgres_admin_url_or_skip  # n
 from system import SERVICES, SystemError_  # noqa: E402
 
 RETRYABLE = {429, 502, 503, 504}
+SERVER_ERRORS: list[str] = []  # every 5xx answer the clients saw, retried or not
 
 
 def retrying_client(attempts: int = 40) -> None:
@@ -57,7 +60,11 @@ def retrying_client(attempts: int = 40) -> None:
             try:
                 return original(self, method, path, **kw)
             except cli_client.ApiError as exc:
-                if exc.status not in RETRYABLE or attempt == attempts - 1:
+                if exc.status >= 500:
+                    SERVER_ERRORS.append(f"{method} {path} → {exc.status}")
+                # a reload of a page (GET) after a server error is what a user does
+                retry = exc.status in RETRYABLE or (method == "GET" and exc.status >= 500)
+                if not retry or attempt == attempts - 1:
                     raise
             except httpx.TransportError:
                 if attempt == attempts - 1:
@@ -257,6 +264,9 @@ def main() -> int:
             print(f"chaos: {exc}", file=sys.stderr)
         finally:
             cluster.stop()
+            keep = ROOT / "var" / "chaos-logs"
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(cluster.root / "log", keep, dirs_exist_ok=True)
             for db in dbs.values():
                 db.__exit__(None, None, None)
     for p in summary.get("problems", [])[:10]:
@@ -273,7 +283,8 @@ def main() -> int:
     }
     print(
         f"chaos: unpublished outbox rows {summary.get('unpublished')},"
-        f" dead-lettered {summary.get('dead_lettered')}"
+        f" dead-lettered {summary.get('dead_lettered')}, 5xx answers {len(SERVER_ERRORS)}"
+        + (f" (first: {SERVER_ERRORS[0]})" if SERVER_ERRORS else "")
     )
     print(json.dumps(line, ensure_ascii=False))
     clean = (

@@ -19,8 +19,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from .adapters.keys import load_or_generate, public_pem
+from .adapters.redis_state import RedisTokenBucket, connect
 from .adapters.upstream import Upstreams
 from .config import Settings, get_settings
+from .domain.client_address import parse_networks
 from .domain.ratelimit import FailureWindow, TokenBucket
 from .domain.tokens import TokenIssuer
 from .domain.verify import CachedVerifier
@@ -79,6 +81,15 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
                 limit=cfg.login_max_failures, window=cfg.login_window_seconds
             ),
         )
+        redis = connect(cfg.redis_url) if cfg.redis_url else None
+        if redis is not None:
+            state.shared_limit = RedisTokenBucket(
+                redis,
+                rate=cfg.rate_limit_per_second,
+                burst=cfg.rate_limit_burst,
+                prefix=cfg.redis_prefix,
+            )
+        state.trusted_proxies = parse_networks(cfg.trusted_proxies)
         try:
             if cfg.environment == "production":
                 async with state.uow() as uow:
@@ -91,6 +102,8 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
             log.info("gateway ready on %s:%s", cfg.host, cfg.port)
             yield
         finally:
+            if redis is not None:
+                await redis.aclose()
             await upstreams.close()
             await engine.dispose()
 

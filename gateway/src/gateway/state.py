@@ -9,8 +9,10 @@ from servicekit.auth import TokenVerifier
 from servicekit.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from .adapters.redis_state import RedisTokenBucket
 from .adapters.upstream import Upstreams
 from .config import Settings
+from .domain.client_address import Network
 from .domain.ratelimit import FailureWindow, TokenBucket
 from .domain.tokens import TokenIssuer
 from .domain.verify import CachedVerifier
@@ -32,6 +34,18 @@ class GatewayState:
     # api-key sha256 -> (minted bearer token, valid until monotonic time)
     partner_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     openapi_cache: tuple[float, dict[str, Any]] | None = None
+    # shared by every gateway replica when GATEWAY_REDIS_URL is set (adapters/redis_state.py)
+    shared_limit: RedisTokenBucket | None = None
+    # load balancers whose X-Forwarded-For names the client (GATEWAY_TRUSTED_PROXIES)
+    trusted_proxies: tuple[Network, ...] = ()
+
+    async def take(self, client: str) -> tuple[bool, int]:
+        """Take one request from ``client``'s rate bucket: (allowed, Retry-After seconds)."""
+        if self.shared_limit is not None:
+            return await self.shared_limit.take(client)
+        if self.client_limit.allow(client):
+            return True, 0
+        return False, self.client_limit.retry_after(client)
 
     def uow(self) -> UnitOfWork:
         """Return a new unit of work on the gateway's database."""

@@ -28,7 +28,16 @@ async def serve(app: Any) -> AsyncIterator[str]:
     """Run `app` on a free port; yield its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        # proxy_headers off, as `python -m gateway serve` runs: the gateway decides whom
+        # X-Forwarded-For is believed from (GATEWAY_TRUSTED_PROXIES), not uvicorn
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            proxy_headers=False,
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..adapters.h1 import Response
 from ..adapters.upstream import HOP_BY_HOP, UpstreamDown
+from ..domain.client_address import client_address
 from ..domain.errors import InvalidApiKey, RateLimited, ServiceUnavailable
 from ..domain.routing import is_internal, route_for
 from ..service_layer.api_keys import partner_token
@@ -56,6 +57,11 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
+def _forwarded_for(scope: Scope) -> str | None:
+    values = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
+    return ",".join(values) if values else None
+
+
 class GatewayMiddleware:
     """Limit every client; answer /internal with 404; proxy routed paths; pass the rest on."""
 
@@ -74,9 +80,12 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        ip = client[0] if client else "unknown"
-        if not state.client_limit.allow(ip):
-            retry = str(state.client_limit.retry_after(ip)).encode()
+        ip = client_address(
+            client[0] if client else None, _forwarded_for(scope), state.trusted_proxies
+        )
+        allowed, retry_after = await state.take(ip)
+        if not allowed:
+            retry = str(retry_after).encode()
             await send_error(scope, send, RateLimited(), [(b"retry-after", retry)])
             return
         if is_internal(path):
