@@ -1,4 +1,4 @@
-"""`lexseal demo --gateway URL --out DIR`."""
+"""`lexseal demo --gateway URL --out DIR`, `lexseal evidence verify evidence.zip`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,27 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run one complete lifecycle through the gateway")
     demo.add_argument("--gateway", default="http://127.0.0.1:8000")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    evidence = sub.add_parser("evidence", help="evidence packages (出证)")
+    evidence_sub = evidence.add_subparsers(dest="action", required=True)
+    verify = evidence_sub.add_parser(
+        "verify",
+        help="check an evidence.zip on its own (no running system needed)",
+        description="Check the manifest hashes, the audit trail's platform signature and the "
+        "signed PDF's signatures against the CA root in the package (or --root), and "
+        "evidence.json against the PDF. Exit status: 0 verified, 1 not verified, 2 unreadable.",
+    )
+    verify.add_argument("package", type=Path)
+    verify.add_argument(
+        "--root",
+        type=Path,
+        help="the platform's root certificate obtained independently (PEM, e.g. from "
+        "/api/verify/ca.pem); by default the package's own root.pem, whose fingerprint is printed",
+    )
     args = parser.parse_args(argv)
+    if args.command == "evidence":
+        from .evidence import run_verify
+
+        return run_verify(args.package, root=args.root, out=sys.stdout, err=sys.stderr)
     from .demo import run_demo
 
     try:

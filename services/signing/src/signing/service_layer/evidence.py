@@ -1,4 +1,11 @@
-"""Use case: a completed envelope's evidence package (signed PDF, signed audit trail, hashes)."""
+"""Use case: a completed envelope's evidence package (出证).
+
+evidence.zip holds the signed PDF, the audit trail signed by the platform, evidence.json (per
+signature: signer, certificate serial and issuer, signing time, timestamp, revocation status at
+signing, intent confirmation; every revision's hash), the CA root, and manifest.json with
+every file's hash. The audit trail names the hashes of the signed PDF, evidence.json and the
+root, so `lexseal evidence verify` can check the package on its own.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,23 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterable
+from typing import Any
 
 from servicekit.auth import Principal
+from servicekit.tables import AuditEntry
 from servicekit.uow import UnitOfWork
 
 from ..adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
 from ..adapters.errors import AdapterError
+from ..adapters.evidence_facts import document_timestamps, revisions, signature_facts
 from ..adapters.keyring import Keyring
 from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope, EnvelopeSigner
+from ..adapters.verify import verify_pdf
 from ..config import Settings
 from ..domain import errors, model
+from . import certificates
 from .envelopes import verify_url, visible_envelope
 from .signing import current_firm_signer, engine_error
 
@@ -37,17 +51,23 @@ async def evidence_zip(
     if signed is None:
         raise errors.not_found("document")
     signers = await repo.signers(envelope.id)
+    rows = await repo.audit_trail([envelope.id])
+    facts = await _facts(uow, keyring=keyring, envelope=envelope, pdf=signed.data, rows=rows)
+    facts_json = json.dumps(facts, ensure_ascii=False, indent=2).encode()
+    root_pem = keyring.ca.root_pem()
     header = [
         f"文件 Document: {envelope.title}  ({envelope.contract_id})",
         f"信封 Envelope: {envelope.id}",
         f"验签 Verify: {verify_url(settings, envelope.verify_code)}",
         f"原始文件 Original sha256: {envelope.original_sha256}",
         f"签署文件 Signed sha256: {envelope.current_sha256}",
+        # what `lexseal evidence verify` finds here, under the platform's signature
+        f"证据清单 Evidence sha256: {hashlib.sha256(facts_json).hexdigest()}",
+        f"根证书 Root CA sha256: {hashlib.sha256(root_pem).hexdigest()}",
     ] + [
         f"签章人 Signer {s.position + 1}: {s.name} [{s.kind}] {s.method or ''} {s.signed_at or ''}"
         for s in signers
     ]
-    rows = await repo.audit_trail([envelope.id])
     lines = [
         AuditLine(
             at=r.at.isoformat(timespec="seconds"),
@@ -77,8 +97,14 @@ async def evidence_zip(
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
-    files = {"signed.pdf": signed.data, "audit-trail.pdf": signed_audit}
+    files = {
+        "signed.pdf": signed.data,
+        "audit-trail.pdf": signed_audit,
+        "evidence.json": facts_json,
+        "root.pem": root_pem,
+    }
     manifest = {
+        "format": "lexseal-evidence/2",
         "envelope_id": envelope.id,
         "contract_id": envelope.contract_id,
         "verify_code": envelope.verify_code,
@@ -93,3 +119,62 @@ async def evidence_zip(
             zf.writestr(name, data)
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return buf.getvalue()
+
+
+async def _facts(
+    uow: UnitOfWork,
+    *,
+    keyring: Keyring,
+    envelope: Envelope,
+    pdf: bytes,
+    rows: list[AuditEntry],
+) -> dict[str, Any]:
+    """Return what the package states: each signature, each revision's hash, the timestamps."""
+    await certificates.refresh_revocations(uow, keyring.ca)
+    report = await asyncio.to_thread(
+        verify_pdf, pdf, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
+    )
+    revs = await asyncio.to_thread(revisions, pdf)
+    signatures = await asyncio.to_thread(signature_facts, pdf, report.signatures, revs)
+    signers = {
+        row.signer_id: row for row in await SigningRepository(uow.session).signers(envelope.id)
+    }
+    for entry in signatures:
+        signer = _signer_of(entry["field"], signers.values())
+        entry["signer_id"] = signer.signer_id if signer else None
+        entry["intent_confirmation"] = _intent(rows, signer.signer_id) if signer else None
+    return {
+        "envelope_id": envelope.id,
+        "contract_id": envelope.contract_id,
+        "title": envelope.title,
+        "original_sha256": envelope.original_sha256,
+        "signed_sha256": envelope.current_sha256,
+        "valid": report.valid,
+        "signatures": signatures,
+        "document_timestamps": await asyncio.to_thread(document_timestamps, pdf),
+        "revisions": [
+            {"number": r.number, "size": r.size, "sha256": r.sha256, "sealed_by": r.sealed_by}
+            for r in revs
+        ],
+    }
+
+
+def _signer_of(field: str, signers: Iterable[EnvelopeSigner]) -> EnvelopeSigner | None:
+    for s in signers:
+        if (s.kind == model.FIRM and field == "firm") or field == f"sig_{s.position + 1}":
+            return s
+    return None
+
+
+def _intent(rows: list[AuditEntry], signer_id: str) -> dict[str, Any] | None:
+    """Return a signer's confirmation of intent (e.g. an SMS code) from the audit trail, if any."""
+    for row in reversed(rows):
+        if "intent" not in row.action:
+            continue
+        try:
+            after = json.loads(row.after or "{}")
+        except ValueError:
+            continue
+        if isinstance(after, dict) and after.get("signer_id") == signer_id:
+            return {"action": row.action, "at": row.at.isoformat(), "detail": after}
+    return None
