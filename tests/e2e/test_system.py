@@ -124,6 +124,17 @@ def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> 
         )
         assert res.returncode == 0, res.stdout + res.stderr
 
+    # The evidence package verifies on its own, against the root the platform publishes.
+    lexseal = Path(__file__).resolve().parents[2] / ".venv/bin/lexseal"
+    package, root = str(tmp_path / "evidence.zip"), str(tmp_path / "root.pem")
+    res = subprocess.run(
+        [str(lexseal), "evidence", "verify", package, "--root", root],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0 and "VERIFIED:" in res.stdout, res.stdout + res.stderr
+
     # One changed byte after signing is detected through the public verification API.
     tampered = bytearray(signed)
     at = signed.index(b"/Contents", len(signed) // 3) - 200
