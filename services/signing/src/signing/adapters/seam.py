@@ -50,6 +50,8 @@ class SeamStampStyle(UprightStampStyle):
 
 
 class _SeamStamp(_UprightStamp):
+    # pyHanko applies the appearance after creating the field and before writing and digesting
+    # the revision: the one moment to add widgets that the signature will cover.
     def apply_appearance(self, annot_dict: generic.DictionaryObject) -> None:
         super().apply_appearance(annot_dict)
         assert self.writer is not None
