@@ -319,3 +319,16 @@ def test_a_key_rollover_keeps_earlier_signatures_valid(
     assert len({s.issuer for s in report.signatures}) == 2
     out = _pyhanko_validate(both, rolled, tmp_path)
     assert out.count(":VALID") == 2 and "INVALID" not in out, out
+
+
+def test_the_ocsp_answer_signatures_embed_is_reused_until_the_status_changes(
+    ca: CertificateAuthority,
+) -> None:
+    cert = ca.issue_individual(name="张三", id_number=PERSON_ID).certificate
+    first = ca.ocsp_for(cert)
+    assert ca.ocsp_for(cert) == first  # not signed again for every signature
+
+    _revoke(ca, cert, reason="key_compromise")
+
+    after = ocsp.load_der_ocsp_response(ca.ocsp_for(cert))
+    assert after.certificate_status == ocsp.OCSPCertStatus.REVOKED

@@ -59,6 +59,9 @@ OCSP_PATH = "/api/verify/ocsp"
 _ROOT_FILES = ("root.pem", "root.key.pem")
 # A signer's extended key usages (see DOCUMENT_SIGNING).
 _SIGNER_EKU = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
+# An OCSP response embedded at signing is reused this long while the status is unchanged.
+_OCSP_REUSE = dt.timedelta(minutes=30)
+_OCSP_CACHE_SIZE = 4096
 _GENERATION_FILE = re.compile(r"^issuing-([0-9]+)\.pem$")
 
 
@@ -210,6 +213,7 @@ class CertificateAuthority:
         self._root_crl: x509.CertificateRevocationList | None = None
         self._crl_lock = threading.Lock()
         self.revocations_version: object = None
+        self._ocsp_cache: dict[tuple[bytes, int], tuple[Revocation | None, dt.datetime, bytes]] = {}
 
     @classmethod
     def open(
@@ -503,19 +507,35 @@ class CertificateAuthority:
         return response.public_bytes(serialization.Encoding.DER)
 
     def ocsp_for(self, cert: x509.Certificate) -> bytes:
-        """Return a fresh OCSP response (DER) on a certificate this CA issued (local, no HTTP)."""
+        """Return a fresh OCSP response (DER) on a certificate this CA issued (local, no HTTP).
+
+        A response is reused for up to ``_OCSP_REUSE`` while the certificate's status stays
+        the same: signing a response on every signature would be work for nothing.
+        """
         issuer = self.issuer_of(cert)
         if issuer is None:
             raise CaError("the certificate is not issued by this CA", code="ca_not_issuer")
+        revocation = issuer.revoked.get(cert.serial_number)
+        key = (issuer.key_id, cert.serial_number)
+        with self._crl_lock:
+            cached = self._ocsp_cache.get(key)
+        now = _now()
+        if cached is not None and cached[0] == revocation and now - cached[1] < _OCSP_REUSE:
+            return cached[2]
         response = ocsp_response(
             cert=cert,
             serial=cert.serial_number,
             issuer=issuer.certificate,
             issuer_key=issuer.key,
-            revocation=issuer.revoked.get(cert.serial_number),
+            revocation=revocation,
             known=True,
         )
-        return response.public_bytes(serialization.Encoding.DER)
+        der = response.public_bytes(serialization.Encoding.DER)
+        with self._crl_lock:
+            if len(self._ocsp_cache) >= _OCSP_CACHE_SIZE:
+                self._ocsp_cache.clear()
+            self._ocsp_cache[key] = (revocation, now, der)
+        return der
 
     @property
     def chain(self) -> tuple[x509.Certificate, ...]:
