@@ -136,8 +136,9 @@ def effects(v: Verdict, db: dict[str, dict[str, list[Any]]], load: Load, ledger:
         elif kind == "letter.approve":
             row = letter_by_id.get(key)
             env = envelopes.get(("letter", key))
-            sealed = row is not None and row["sealed_sha256"] in letter_docs
-            sealed = sealed and not row["seal_error"]
+            sealed = (
+                row is not None and row["sealed_sha256"] in letter_docs and not row["seal_error"]
+            )
             _once(v, (env["n"] if env else 0) if sealed else 0, f"seal of letter {key}")
         else:
             raise AssertionError(f"no check for {kind}")

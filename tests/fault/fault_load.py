@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from cnid import make_credit_code
@@ -263,7 +264,7 @@ class Load:
             pass
         return rec
 
-    def approve_letter(self, api: Api, rec: LetterRec) -> None:
+    def approve_letter(self, api: Api, *, rec: LetterRec) -> None:
         path = f"/api/letters/letters/{rec.id}"
         with contextlib.suppress(Gone):
             api.transition(
@@ -306,7 +307,7 @@ class Load:
 
     def approve_burst(self, recs: list[LetterRec]) -> None:
         """Approve held letters all at once: a backlog of letters for the signing service."""
-        self.in_parallel("clerk1", [lambda api, r=r: self.approve_letter(api, r) for r in recs])
+        self.in_parallel("clerk1", [partial(self.approve_letter, rec=r) for r in recs])
 
     def _letters_loop(self) -> None:
         api = self.api("lawyer2")
@@ -323,7 +324,7 @@ class Load:
             with self.lock:
                 todo = [x for x in self.letters if x.submitted and not x.settled and not x.held]
             for rec in todo:
-                self.approve_letter(api, rec)
+                self.approve_letter(api, rec=rec)
             if not todo:
                 self._sleep(0.5)
         api.close()

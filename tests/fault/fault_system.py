@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "deploy"))
 from system import SERVICES, System, _die_with_parent, free_port  # noqa: E402
 
 PROCESSES = (*SERVICES, "gateway")
+__all__ = ["PROCESSES", "SERVICES", "FaultSystem", "free_port", "read_json"]
 
 
 class FaultSystem:
