@@ -96,20 +96,44 @@ class Run:
             waiting = self.backlog("signing")
         return waiting
 
-    def broker_cut(self, letters: list[LetterRec], *, meanwhile: Any = None) -> None:
+    def broker_cut(
+        self, letters: list[LetterRec], *, meanwhile: Any = None, health: bool = False
+    ) -> None:
         """Cut the broker off for CUT_SECONDS while signing has a backlog of letters to seal."""
         waiting = self.signing_backlog(letters)
         started = time.monotonic()
         self.fs.proxy.cut()
         say(f"broker cut off; signing had {waiting} messages in flight")
+        watch = threading.Thread(target=self.health_sees_outage, daemon=True)
+        if health:
+            watch.start()
         if meanwhile is not None:
             meanwhile()
         self.load.stop.wait(max(0.0, CUT_SECONDS - (time.monotonic() - started)))
+        if health:
+            watch.join(CUT_SECONDS)
         self.fs.proxy.restore()
         self.faults.append(f"broker_cut_{CUT_SECONDS:.0f}s")
         say("broker back")
         self.respawn_dead()
         self.wait_healthy()
+
+    def health_sees_outage(self, within: float = 10) -> None:
+        """Every service's /readyz names the broker as failing soon after the outage starts."""
+        deadline = time.monotonic() + within
+        left = set(SERVICES)
+        while left and time.monotonic() < deadline:
+            for name in sorted(left):
+                try:
+                    body = read_json(self.fs.sys.url(name) + "/readyz", timeout=2)
+                except (OSError, ValueError):
+                    continue
+                found = (body or {}).get("checks", {})
+                if any("broker" in key and value != "ok" for key, value in found.items()):
+                    left.discard(name)
+            time.sleep(0.5)
+        for name in sorted(left):
+            self.incidents.append(f"{name}: /readyz did not report the broker down in {within}s")
 
     def wait_healthy(self, timeout: float = 90) -> None:
         """Wait until the gateway says every service is ready (bounded)."""
@@ -158,7 +182,6 @@ class Run:
             if not self.fs.wait_http(name, "/readyz", timeout=90):
                 self.incidents.append(f"{name} not ready 90 s after kill -9 and restart")
             say(f"kill -9 {name}: back")
-            self.load.stop.wait(1.0)
 
     def inject(self) -> None:
         """Poison messages and copies of already-published events, onto the exchange."""
@@ -169,35 +192,32 @@ class Run:
         self.faults += [f"poison:{len(p)}", f"duplicates:{len(d)}"]
         say(f"published {len(p)} poison messages and {len(d)} duplicate deliveries")
 
-    def shared_upload(self, *, rounds: int = 3, k: int = SHARED_UPLOADS) -> None:
-        """Upload one new PDF to k contracts at the same moment (a few times), submit them."""
-        api = self.load.api("lawyer1")
-        answered = sum(self._upload_round(api, n, k) for n in range(rounds))
-        api.close()
+    def shared_upload(self, *, rounds: int = 2, k: int = SHARED_UPLOADS) -> None:
+        """Upload one new PDF to k contracts at the same moment (twice), then submit them."""
+        answered = sum(self._upload_round(n, k) for n in range(rounds))
         self.faults.append(f"concurrent_upload:{rounds}x{k}")
         say(f"{rounds} times one PDF uploaded to {k} contracts at once: {answered} answered 2xx")
 
-    def _upload_round(self, api: Api, n: int, k: int) -> int:
-        recs = [r for r in (self.load.new_contract(api) for _ in range(k)) if r is not None]
+    def _upload_round(self, n: int, k: int) -> int:
         pdf = contract_pdf(title=f"FS {self.fs.run} shared {n}", parties=("甲", "乙"), pages=1)
         sha = hashlib.sha256(pdf).hexdigest()
-        barrier = threading.Barrier(len(recs))
+        barrier = threading.Barrier(k)
         done: list[ContractRec] = []
 
-        def one(rec: ContractRec) -> None:
-            mine = self.load.api("lawyer1")
-            barrier.wait(timeout=60)
-            if self.load.upload(mine, rec, pdf, sha):
+        def one() -> None:
+            api = self.load.api("lawyer1")
+            rec = self.load.new_contract(api)
+            barrier.wait(timeout=120)  # every upload leaves at the same moment
+            if rec is not None and self.load.upload(api, rec, pdf, sha):
                 done.append(rec)
-            mine.close()
+                self.load.submit(api, rec)
+            api.close()
 
-        threads = [threading.Thread(target=one, args=(r,)) for r in recs]
+        threads = [threading.Thread(target=one) for _ in range(k)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join(120)
-        for rec in done:
-            self.load.submit(api, rec)
+            t.join(240)
         return len(done)
 
     # ---- settling and checking ----
@@ -260,7 +280,7 @@ def _faults_then_checks(r: Run) -> tuple[checks.Verdict, float]:
     load = r.load
     try:
         held = load.letters_held(BURST)  # steady load meanwhile
-        r.broker_cut(held, meanwhile=r.hold_letters)
+        r.broker_cut(held, meanwhile=r.hold_letters, health=True)
         r.shared_upload()
 
         def restart_meanwhile() -> None:
