@@ -6,11 +6,13 @@ through tests/fault/test_fault_suite.py. It prints what happened on stderr and, 
 and exits 1 unless lost, duplicated and stuck are all 0.
 
 Faults, in order, while lawyers, risk control and the clerk keep working through the gateway:
-the broker cut off for 15 s with messages in flight; one PDF uploaded to many contracts at
-once; the broker cut again for 15 s, with the contract service restarted meanwhile; poison
-messages and copies of real events put straight onto the exchange; kill -9 of each service and
-of the gateway in turn, each started again. Then it waits (bounded, polling) for the system to
-settle and checks the databases and the broker (fault_checks.py).
+the broker cut off for 15 s while signing has a backlog of letters to seal (every /readyz must
+name the broker meanwhile); poison messages straight onto the exchange; one PDF uploaded to
+eight contracts at once (twice); the broker cut again for 15 s with signing busy, the contract
+service restarted meanwhile; copies of real events onto the exchange; kill -9 of each service
+and of the gateway in turn (signing with work queued), each started again. Then it waits
+(bounded, polling) for the system to settle and checks the databases and the broker
+(fault_checks.py). Clients retry as a web client does (fault_client.py).
 """
 
 from __future__ import annotations
@@ -183,14 +185,25 @@ class Run:
                 self.incidents.append(f"{name} not ready 90 s after kill -9 and restart")
             say(f"kill -9 {name}: back")
 
-    def inject(self) -> None:
-        """Poison messages and copies of already-published events, onto the exchange."""
+    def inject_poison(self) -> None:
+        """Messages no consumer can apply, straight onto the exchange.
+
+        Early in the run: the one whose handler keeps failing is dead-lettered only after its
+        attempts and their delays (about a minute), which then overlap the other faults.
+        """
         p = poison(unreachable_url=f"http://127.0.0.1:{free_port()}/internal/letters/x.pdf")
+        publish(self.fs.amqp_url, self.fs.exchange, p)
+        self.injected += p
+        self.faults.append(f"poison:{len(p)}")
+        say(f"published {len(p)} poison messages")
+
+    def inject_duplicates(self) -> None:
+        """Copies of events each service has already published, straight onto the exchange."""
         d = duplicates({n: self.fs.pg_url(n) for n in SERVICES})
-        publish(self.fs.amqp_url, self.fs.exchange, p + d)
-        self.injected += p + d
-        self.faults += [f"poison:{len(p)}", f"duplicates:{len(d)}"]
-        say(f"published {len(p)} poison messages and {len(d)} duplicate deliveries")
+        publish(self.fs.amqp_url, self.fs.exchange, d)
+        self.injected += d
+        self.faults.append(f"duplicates:{len(d)}")
+        say(f"published {len(d)} duplicate deliveries")
 
     def shared_upload(self, *, rounds: int = 2, k: int = SHARED_UPLOADS) -> None:
         """Upload one new PDF to k contracts at the same moment (twice), then submit them."""
@@ -281,6 +294,7 @@ def _faults_then_checks(r: Run) -> tuple[checks.Verdict, float]:
     try:
         held = load.letters_held(BURST)  # steady load meanwhile
         r.broker_cut(held, meanwhile=r.hold_letters, health=True)
+        r.inject_poison()
         r.shared_upload()
 
         def restart_meanwhile() -> None:
@@ -288,7 +302,7 @@ def _faults_then_checks(r: Run) -> tuple[checks.Verdict, float]:
             r.restart_without_broker("contract")
 
         r.broker_cut(r.held(), meanwhile=restart_meanwhile)
-        r.inject()
+        r.inject_duplicates()
         r.kill9_each(r.held())
         load.stop.wait(5)
     finally:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from servicekit.messaging import connect
 from servicekit.testing import BrokerProxy, PostgresDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,19 +227,21 @@ class FaultSystem:
         return found
 
     def _delete_bus(self) -> None:
-        import aio_pika
         from servicekit.messaging import delete_topology
 
-        names = [self.queue(n) for n in SERVICES]
-        if shutil.which("rabbitmqctl"):
-            # and whatever else the kit declared under this system's prefix
-            with contextlib.suppress(subprocess.SubprocessError, OSError, ValueError):
-                names += [q for q in self.queues() if q not in names and not q.endswith(".dlq")]
-
         async def run() -> None:
-            conn = await aio_pika.connect_robust(self.amqp_url)
-            async with conn:
-                await delete_topology(await conn.channel(), exchange=self.exchange, queues=names)
+            conn = await connect(self.amqp_url)
+            try:
+                channel = await conn.channel()
+                await delete_topology(
+                    channel, exchange=self.exchange, queues=[self.queue(n) for n in SERVICES]
+                )
+                # and whatever else the kit declared under this system's prefix
+                with contextlib.suppress(subprocess.SubprocessError, OSError, ValueError):
+                    for name in self.queues():
+                        await channel.queue_delete(name, if_unused=False, if_empty=False)
+            finally:
+                await conn.close()
 
         asyncio.run(run())
 
