@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from servicekit.errors import AppError, Conflict, Unavailable, install_error_handlers
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 def app_raising(exc: AppError) -> FastAPI:
@@ -36,3 +39,42 @@ async def test_retry_after_can_be_given_per_error_and_is_absent_otherwise() -> N
     assert (await call(app_raising(slow_down))).headers["retry-after"] == "42"
     resp = await call(app_raising(Conflict()))
     assert resp.status_code == 409 and "retry-after" not in resp.headers
+
+
+def app_querying(pg_url: str, sql: str) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/x")
+    async def query() -> None:
+        engine = create_async_engine(pg_url)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    return app
+
+
+@pytest.mark.integration
+async def test_a_database_that_is_out_of_connections_answers_503_not_500(pg_url: str) -> None:
+    # what PostgreSQL says when every connection slot is taken (SQLSTATE 53300): the fault
+    # suite met it as a bare 500, which no client knows to retry
+    full = (
+        "DO $$ BEGIN RAISE EXCEPTION 'sorry, too many clients already'"
+        " USING ERRCODE = '53300'; END $$"
+    )
+    resp = await call(app_querying(pg_url, full))
+    assert resp.status_code == 503
+    assert resp.headers["retry-after"] == "1"
+    assert resp.json()["error"]["code"] == "database_unavailable"
+
+
+@pytest.mark.integration
+async def test_a_query_that_is_wrong_stays_a_server_error(pg_url: str) -> None:
+    app = app_querying(pg_url, "SELECT 1/0")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        resp = await client.get("/x")
+    assert resp.status_code == 500

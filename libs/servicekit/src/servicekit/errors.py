@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("servicekit.errors")
+# SQLSTATE classes of database errors that pass by themselves, so a retry is the answer:
+# connection exception (08), transaction rollback (40: serialization failure, deadlock),
+# insufficient resources (53: too many connections), operator intervention (57: shutdown).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
 
 
 class AppError(Exception):
@@ -131,6 +139,20 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=headers,
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if not (exc.connection_invalidated or sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES):
+            raise exc  # a bug, not an outage: the server error it always was
+        log.warning("database unavailable (%s): answering 503", sqlstate or "connection lost")
+        busy = Unavailable(
+            "The database is unavailable, please retry",
+            "数据库暂不可用，请稍后重试",
+            code="database_unavailable",
+            retry_after=1,
+        )
+        return await _app_error(request, busy)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
