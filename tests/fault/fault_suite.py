@@ -264,13 +264,17 @@ class Run:
         """Poll until every effect is there and the bus is quiet; return the seconds waited."""
         start = time.monotonic()
         deadline = start + SETTLE_SECONDS
+        waiting: list[str] = []
         while time.monotonic() < deadline:
-            if self.load.pending_work() == 0:
+            pending = self.load.pending_work()
+            waiting = [f"{pending} approvals still to do"] if pending else []
+            if not pending:
                 v = self.verdict(final=False)
                 if v.clean:
                     return time.monotonic() - start
+                waiting = v.problems
             time.sleep(1.0)
-        say(f"not settled after {SETTLE_SECONDS:.0f}s")
+        say(f"not settled after {SETTLE_SECONDS:.0f}s; still waiting for: {waiting[:8]}")
         return time.monotonic() - start
 
 
