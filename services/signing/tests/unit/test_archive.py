@@ -107,23 +107,35 @@ def test_the_timestamp_covers_the_final_revision_and_its_tsa_data_follows_it(
     assert reader.xrefs.total_revisions == stamp.signed_revision + 2
 
 
-def test_pyhanko_adesverify_passes_the_archived_file_without_fetching(
-    archived: bytes, root_pem_file: Path, crl_server: Any, tmp_path: Path
-) -> None:
-    if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
-    pdf = tmp_path / "archived.pdf"
-    pdf.write_bytes(archived)
-    hits = crl_server.hits
-
-    result = run(
-        PYHANKO_CLI, "sign", "adesverify", "--trust", root_pem_file, "--trust-replace",
+def _adesverify(pdf: Path, root: Path) -> Any:
+    # An explicit validation time makes the CLI validate point-in-time, which never fetches.
+    return run(
+        PYHANKO_CLI, "sign", "adesverify", "--trust", root, "--trust-replace",
         "--validation-time", dt.datetime.now(dt.UTC).isoformat(), "--executive-summary", pdf,
     )  # fmt: skip
 
+
+# what pyHanko logs when a signature lacks the archival proof (AdES NO_POE)
+_NO_POE = ("without past proof of existence", "Failed to get control time")
+
+
+def test_pyhanko_adesverify_reaches_the_archival_level_without_fetching(
+    signed_pdf: bytes, archived: bytes, root_pem_file: Path, crl_server: Any, tmp_path: Path
+) -> None:
+    if not PYHANKO_CLI.exists():
+        pytest.skip("pyhanko CLI not installed")
+    (tmp_path / "archived.pdf").write_bytes(archived)
+    (tmp_path / "blt.pdf").write_bytes(signed_pdf)
+    hits = crl_server.hits
+
+    result = _adesverify(tmp_path / "archived.pdf", root_pem_file)
+    control = _adesverify(tmp_path / "blt.pdf", root_pem_file)
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(":VALID") == 3, result.stdout
-    assert "No proof of existence" not in result.stderr, result.stderr
+    assert not any(s in result.stderr for s in _NO_POE), result.stderr
+    # the control: the same signatures without the document timestamp lack that proof
+    assert all(s in control.stderr for s in _NO_POE), control.stderr
     assert crl_server.hits == hits
 
 
