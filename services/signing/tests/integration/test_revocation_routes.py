@@ -156,3 +156,80 @@ def _signer_cert(pdf: bytes) -> x509.Certificate:
 
     sig = PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures[0]
     return x509.load_der_x509_certificate(sig.signer_cert.dump())
+
+
+async def test_a_signature_made_after_its_certificate_was_revoked_is_reported_invalid(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    from helpers import contract_pdf
+    from signing.adapters.pdf import prepare
+    from signing.service_layer import certificates
+
+    async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
+        kit = s.app.state.kit
+        keyring = kit.extras["keyring"]
+        stolen = keyring.ca.issue_individual(name="王五", id_number="11010519491231002X")
+        async with kit.uow() as uow:
+            await certificates.register(
+                uow, ca=keyring.ca, cert=stolen.certificate, kind="individual"
+            )
+            await uow.commit()
+        admin = identity.headers(user_id="admin-1", roles=["admin"])
+        serial = format(stolen.certificate.serial_number, "x")
+        revoked = await s.client.post(
+            f"/api/signing/ca/certificates/{serial}/revoke",
+            json={"reason": "key_compromise"},
+            headers=admin,
+        )
+        assert revoked.status_code == 200, revoked.text
+
+        # whoever holds the key signs outside the platform, with a genuine timestamp
+        forged = await asyncio.to_thread(
+            keyring.engine.sign,
+            prepare(contract_pdf(), "https://sign.example/verify/x"),
+            signer=keyring.engine.signer_for(stolen),
+            field_name="forged",
+            page=0,
+            box=(72, 100, 172, 200),
+            seal_png=keyring.firm_seal_png,
+            timestamper=keyring.timestamper,
+        )
+        verdict = await _verify(s, forged)
+
+        assert verdict["valid"] is False
+        problem = verdict["signatures"][0]["problem"]
+        assert problem["code"] == "certificate_revoked", verdict
+        assert verdict["signatures"][0]["revocation"]["before_signing"] is True
+
+
+async def test_ca_rollover_brings_in_a_new_issuing_ca_the_service_uses_after_a_restart(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    from signing.entrypoints.ca_cli import ROLLOVER
+
+    async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
+        await counterparty_signs(s)
+        doc = await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)
+        first_issuer = (await _verify(s, doc.content))["signatures"][0]["chain"][1]
+    settings = settings_for(pg_url, amqp_url, bus, identity, tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    args = argparse.Namespace(command=ROLLOVER)
+
+    code = await asyncio.to_thread(run_ca_command, args, lambda: settings, out=out, err=err)
+
+    assert code == 0, err.getvalue()
+    assert "issuing CA generation 2" in out.getvalue()
+    async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as again:
+        ca = again.app.state.kit.extras["keyring"].ca
+        assert ca.current.generation == 2  # new certificates come from the new issuing CA
+        assert "Signing CA 2" in ca.issue_tsa(name="x").certificate.issuer.rfc4514_string()
+        # the earlier signature still verifies; the new CRL is published beside the first one
+        verdict = await _verify(again, doc.content)
+        assert verdict["valid"], verdict
+        later = await again.client.get("/api/verify/crl/issuing-2.crl")
+        assert later.status_code == 200
+        crl = x509.load_der_x509_crl(later.content)
+        assert "Signing CA 2" in crl.issuer.rfc4514_string()
+        assert (await again.client.get("/api/verify/crl/issuing.crl")).status_code == 200
+        assert (await again.client.get("/api/verify/crl/issuing-3.crl")).status_code == 404
+    assert "Signing CA" in first_issuer
