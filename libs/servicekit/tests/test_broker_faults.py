@@ -23,11 +23,13 @@ from servicekit.app import ServiceKit, UowDep, create_service_app
 from servicekit.config import ServiceSettings
 from servicekit.consumer import EventConsumer, NotReady
 from servicekit.db import create_engine
+from servicekit.errors import Unavailable
 from servicekit.messaging import retry_queue_name
 from servicekit.tables import OutboxMessage
 from servicekit.testing import BrokerProxy
 from servicekit.uow import SYSTEM, UnitOfWork
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel, col
 
@@ -452,11 +454,18 @@ async def test_a_dependency_that_is_not_ready_is_retried_without_spending_attemp
     settings: ServiceSettings, amqp_url: str, consumer_log: list[str]
 ) -> None:
     calls: list[int] = []
+    not_ready: list[Exception] = [
+        NotReady("the firm's token is still logging in"),
+        Unavailable("The firm's token is away", "令牌不可用", code="firm_token_unavailable"),
+        # the database restarting: the pool's connection was invalidated
+        DBAPIError("SELECT 1", {}, ConnectionResetError("reset"), connection_invalidated=True),
+        NotReady("still not wired"),
+    ]  # more than the attempt budget (3)
 
     async def not_ready_at_first(event: ContractWithdrawn) -> None:
         calls.append(1)
-        if len(calls) <= settings.max_deliveries + 1:  # more times than the attempt budget
-            raise NotReady("the firm's token is still logging in")
+        if len(calls) <= len(not_ready):
+            raise not_ready[len(calls) - 1]
 
     async with serving(build(settings, not_ready_at_first)) as (_kit, client):
         await publish(amqp_url, settings.exchange, withdrawn("patient"))
@@ -465,6 +474,7 @@ async def test_a_dependency_that_is_not_ready_is_retried_without_spending_attemp
             return await applied_count(client) == 1
 
         await eventually(applied, timeout=30)
+    assert len(calls) == len(not_ready) + 1  # each not-ready failure came back, then applied
     said = "\n".join(consumer_log)
     assert "not ready" in said and "(not counted)" in said
     assert "dead-lettered" not in said

@@ -31,9 +31,10 @@ from aiormq.abc import AbstractChannel as AmqpChannel
 from aiormq.abc import AbstractConnection as AmqpConnection
 from aiormq.abc import DeliveredMessage
 from lexseal_events import CloudEvent
+from sqlalchemy.exc import DBAPIError
 
 from .consumer import EventConsumer, NotReady, PoisonMessage, handler_done
-from .errors import Unavailable
+from .errors import TRANSIENT_SQLSTATE_CLASSES, Unavailable
 from .messaging import RETRY_DELAYS, connect, declare_service_queue, retry_queue_name
 from .metrics import EVENTS_CONSUMED
 from .uow import UowFactory
@@ -57,6 +58,16 @@ class _Delivery:
             return max(1, int(headers.get(ATTEMPT_HEADER, 1)))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return 1
+
+
+def _not_ready(exc: BaseException) -> bool:
+    """Tell whether a failure is a dependency that is not ready (it passes by itself)."""
+    if isinstance(exc, NotReady | Unavailable):
+        return True
+    if isinstance(exc, DBAPIError):  # the database restarting, out of connections, ...
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        return bool(exc.connection_invalidated) or sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
+    return False
 
 
 def _describe(exc: BaseException | None) -> str:
@@ -348,7 +359,10 @@ class QueueConsumer:
         attempt = delivery.attempt
         try:
             outcome = await self._consumer.apply(event, self._uow_factory)
-        except (NotReady, Unavailable) as exc:
+        except Exception as exc:
+            if not _not_ready(exc):
+                await self._failed(delivery, attempt)
+                return
             EVENTS_CONSUMED.labels(type=event.type, outcome="not_ready").inc()
             delay = self._delays[0]
             log.warning(
@@ -363,35 +377,35 @@ class QueueConsumer:
             )
             await self._retry(delivery, attempt=attempt, delay=delay)
             return
-        except Exception:
-            if attempt >= self._max_attempts:
-                EVENTS_CONSUMED.labels(type=event.type, outcome="dead_lettered").inc()
-                log.exception(
-                    "event %s %s failed on attempt %d/%d; dead-lettered to %s.dlq",
-                    event.type,
-                    event.id,
-                    attempt,
-                    self._max_attempts,
-                    self.queue_name,
-                )
-                await self._settle(
-                    delivery.channel, delivery.generation, delivery.message, "reject"
-                )
-                return
-            EVENTS_CONSUMED.labels(type=event.type, outcome="retry").inc()
-            delay = self._delays[min(attempt, len(self._delays)) - 1]
+        EVENTS_CONSUMED.labels(type=event.type, outcome=outcome).inc()
+        await self._settle(delivery.channel, delivery.generation, delivery.message, "ack")
+
+    async def _failed(self, delivery: _Delivery, attempt: int) -> None:
+        """Retry a failed delivery after its delay, or dead-letter it after the last attempt."""
+        event = delivery.event
+        if attempt >= self._max_attempts:
+            EVENTS_CONSUMED.labels(type=event.type, outcome="dead_lettered").inc()
             log.exception(
-                "event %s %s failed on attempt %d/%d; retrying in %gs",
+                "event %s %s failed on attempt %d/%d; dead-lettered to %s.dlq",
                 event.type,
                 event.id,
                 attempt,
                 self._max_attempts,
-                delay,
+                self.queue_name,
             )
-            await self._retry(delivery, attempt=attempt + 1, delay=delay)
+            await self._settle(delivery.channel, delivery.generation, delivery.message, "reject")
             return
-        EVENTS_CONSUMED.labels(type=event.type, outcome=outcome).inc()
-        await self._settle(delivery.channel, delivery.generation, delivery.message, "ack")
+        EVENTS_CONSUMED.labels(type=event.type, outcome="retry").inc()
+        delay = self._delays[min(attempt, len(self._delays)) - 1]
+        log.exception(
+            "event %s %s failed on attempt %d/%d; retrying in %gs",
+            event.type,
+            event.id,
+            attempt,
+            self._max_attempts,
+            delay,
+        )
+        await self._retry(delivery, attempt=attempt + 1, delay=delay)
 
     async def _retry(self, delivery: _Delivery, *, attempt: int, delay: float) -> None:
         """Copy the message to the delay queue (confirmed), then acknowledge the original.
