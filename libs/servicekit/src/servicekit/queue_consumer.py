@@ -22,59 +22,20 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from aiormq import spec
 from aiormq.abc import AbstractChannel as AmqpChannel
 from aiormq.abc import AbstractConnection as AmqpConnection
 from aiormq.abc import DeliveredMessage
-from lexseal_events import CloudEvent
-from sqlalchemy.exc import DBAPIError
 
-from .consumer import EventConsumer, NotReady, PoisonMessage, handler_done
-from .errors import TRANSIENT_SQLSTATE_CLASSES, Unavailable
+from .consumer import EventConsumer, PoisonMessage, handler_done
+from .delivery import Delivery, describe, not_ready, retry_properties
 from .messaging import RETRY_DELAYS, connect, declare_service_queue, retry_queue_name
 from .metrics import EVENTS_CONSUMED
 from .uow import UowFactory
 
 log = logging.getLogger("servicekit.consumer")
-
-ATTEMPT_HEADER = "x-lexseal-attempt"
-
-
-@dataclass(slots=True)
-class _Delivery:
-    generation: int
-    channel: AmqpChannel
-    message: DeliveredMessage
-    event: CloudEvent
-
-    @property
-    def attempt(self) -> int:
-        headers = self.message.header.properties.headers or {}
-        try:
-            return max(1, int(headers.get(ATTEMPT_HEADER, 1)))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return 1
-
-
-def _not_ready(exc: BaseException) -> bool:
-    """Tell whether a failure is a dependency that is not ready (it passes by itself)."""
-    if isinstance(exc, NotReady | Unavailable):
-        return True
-    if isinstance(exc, DBAPIError):  # the database restarting, out of connections, ...
-        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-        return bool(exc.connection_invalidated) or sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
-    return False
-
-
-def _describe(exc: BaseException | None) -> str:
-    if exc is None:
-        return "closed"
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class QueueConsumer:
@@ -106,9 +67,9 @@ class QueueConsumer:
         self._max_deliveries = max_deliveries
         self._delays = tuple(retry_delays) or RETRY_DELAYS
         self._stall_after = stall_after
-        self._buffer: deque[_Delivery] = deque()
+        self._buffer: deque[Delivery] = deque()
         self._arrived = asyncio.Event()
-        self._in_hand: list[_Delivery] = []  # taken by the worker, not yet settled
+        self._in_hand: list[Delivery] = []  # taken by the worker, not yet settled
         self._live: int | None = None  # generation of the channel consuming now
         self._generations = 0
         self._last_progress = time.monotonic()
@@ -195,7 +156,7 @@ class QueueConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self._error = _describe(exc)
+                self._error = describe(exc)
             finally:
                 self.first_attempt.set()
             if self._live is not None:
@@ -249,7 +210,7 @@ class QueueConsumer:
             watch.add_done_callback(lambda f: f.cancelled() or f.exception())
         done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
         first = done.pop()
-        self._error = "connection lost: " + _describe(
+        self._error = "connection lost: " + describe(
             None if first.cancelled() else first.exception()
         )
 
@@ -284,7 +245,7 @@ class QueueConsumer:
             return
         if not self._buffer and not self._in_hand:
             self._last_progress = time.monotonic()  # work starts waiting now
-        self._buffer.append(_Delivery(generation, channel, message, event))
+        self._buffer.append(Delivery(generation, channel, message, event))
         self._arrived.set()
 
     # -- the worker ---------------------------------------------------------------------
@@ -315,7 +276,7 @@ class QueueConsumer:
             while not self._buffer or self._stopping:
                 self._arrived.clear()
                 await self._arrived.wait()
-            batch: list[_Delivery] = []
+            batch: list[Delivery] = []
             while self._buffer and len(batch) < self._max_batch:
                 delivery = self._buffer.popleft()
                 if delivery.generation == self._live:
@@ -337,7 +298,7 @@ class QueueConsumer:
     def _progressed(self) -> None:
         self._last_progress = time.monotonic()
 
-    async def _apply_batch(self, batch: list[_Delivery]) -> bool:
+    async def _apply_batch(self, batch: list[Delivery]) -> bool:
         try:
             outcomes = await self._consumer.apply_batch([d.event for d in batch], self._uow_factory)
         except Exception:
@@ -354,13 +315,13 @@ class QueueConsumer:
                 await self._settle(d.channel, d.generation, d.message, "ack")
         return True
 
-    async def _apply_one(self, delivery: _Delivery) -> None:
+    async def _apply_one(self, delivery: Delivery) -> None:
         event = delivery.event
         attempt = delivery.attempt
         try:
             outcome = await self._consumer.apply(event, self._uow_factory)
         except Exception as exc:
-            if not _not_ready(exc):
+            if not not_ready(exc):
                 await self._failed(delivery, attempt)
                 return
             EVENTS_CONSUMED.labels(type=event.type, outcome="not_ready").inc()
@@ -370,7 +331,7 @@ class QueueConsumer:
                 "attempt %d/%d (not counted)",
                 event.type,
                 event.id,
-                _describe(exc),
+                describe(exc),
                 delay,
                 attempt,
                 self._max_attempts,
@@ -380,7 +341,7 @@ class QueueConsumer:
         EVENTS_CONSUMED.labels(type=event.type, outcome=outcome).inc()
         await self._settle(delivery.channel, delivery.generation, delivery.message, "ack")
 
-    async def _failed(self, delivery: _Delivery, attempt: int) -> None:
+    async def _failed(self, delivery: Delivery, attempt: int) -> None:
         """Retry a failed delivery after its delay, or dead-letter it after the last attempt."""
         event = delivery.event
         if attempt >= self._max_attempts:
@@ -407,28 +368,14 @@ class QueueConsumer:
         )
         await self._retry(delivery, attempt=attempt + 1, delay=delay)
 
-    async def _retry(self, delivery: _Delivery, *, attempt: int, delay: float) -> None:
+    async def _retry(self, delivery: Delivery, *, attempt: int, delay: float) -> None:
         """Copy the message to the delay queue (confirmed), then acknowledge the original.
 
         If the copy cannot be published the original stays unacknowledged and the broker
         redelivers it; if the ack is lost after the copy, both come back and the inbox
         applies the event once.
         """
-        props = delivery.message.header.properties
-        headers = dict(props.headers or {})
-        headers[ATTEMPT_HEADER] = attempt
-        for key in ("x-death", "x-first-death-exchange", "x-first-death-queue"):
-            headers.pop(key, None)
-        headers.pop("x-first-death-reason", None)
-        properties = spec.Basic.Properties(
-            content_type=props.content_type,
-            delivery_mode=2,
-            message_id=props.message_id,
-            correlation_id=props.correlation_id,
-            message_type=props.message_type,
-            timestamp=props.timestamp,
-            headers=headers,
-        )
+        properties = retry_properties(delivery.message.header.properties, attempt=attempt)
         if delivery.generation != self._live:
             return  # the channel is gone: the broker redelivers the original
         try:
@@ -443,7 +390,7 @@ class QueueConsumer:
             log.warning(
                 "could not schedule the retry of %s (%s): the broker redelivers it",
                 delivery.event.id,
-                _describe(exc),
+                describe(exc),
             )
             return
         await self._settle(delivery.channel, delivery.generation, delivery.message, "ack")
@@ -476,5 +423,5 @@ class QueueConsumer:
             await call()
         except Exception as exc:
             log.info(
-                "could not %s a delivery (%s): the broker redelivers it", verdict, _describe(exc)
+                "could not %s a delivery (%s): the broker redelivers it", verdict, describe(exc)
             )
