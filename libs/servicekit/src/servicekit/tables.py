@@ -1,4 +1,4 @@
-"""Tables every service has: outbox, inbox (applied event ids) and the audit log."""
+"""Tables every service has: outbox, inbox (applied event ids), audit log, idempotency keys."""
 
 from __future__ import annotations
 
@@ -72,8 +72,26 @@ class AuditEntry(SQLModel, table=True):
     correlation_id: str = Field(default="", max_length=128)
 
 
+class IdempotencyRecord(SQLModel, table=True):
+    """A request made with an Idempotency-Key, and the answer a retry of it gets again."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=255)
+    route: str = Field(max_length=255)  # "POST /api/contract/contracts"
+    request_hash: str = Field(max_length=64)
+    # NULL only inside the transaction that claimed the key: it commits with the answer
+    status_code: int | None = Field(default=None)
+    response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
+    )
+
+
 # The Core tables behind the models, for the kit's hot paths (relay, unit of work), which
 # write and read them with Core statements rather than through the ORM.
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 INBOX = InboxMessage.__table__  # type: ignore[attr-defined]
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IdempotencyRecord.__table__  # type: ignore[attr-defined]

@@ -62,6 +62,7 @@ class UnitOfWork:
         self._audit: list[dict[str, Any]] = []  # not yet written
         self._rows: list[OutboxRow] = []  # written in this transaction, for the relay
         self._batch = False
+        self._held = False  # an idempotent request: the route commits once it has its answer
         self._session: AsyncSession | None = None
 
     @property
@@ -81,6 +82,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessionmaker()
+        self._held = False
         self._discard()
         return self
 
@@ -180,6 +182,19 @@ class UnitOfWork:
         self._batch = False
         await self.commit()
 
+    def hold_commits(self) -> None:
+        """Make `commit()` only write, until `commit_held()` commits everything at once.
+
+        An idempotent request stores its answer in the transaction of its effect: the use
+        case's commit waits until the route has built that answer.
+        """
+        self._held = True
+
+    async def commit_held(self) -> None:
+        """Commit what held commits wrote (see `hold_commits`)."""
+        self._held = False
+        await self.commit()
+
     def mark_applied(self, event: CloudEvent) -> None:
         """Record the event as applied, in the same transaction as its effect."""
         self.session.add(InboxMessage(event_id=event.id, type=event.type))
@@ -201,8 +216,8 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Commit the state change, outbox rows and audit rows together."""
         await self._write_pending()
-        if self._batch:
-            return  # the batch commits once, at its end
+        if self._batch or self._held:
+            return  # the batch (or the idempotent request) commits once, at its end
         await self.session.commit()
         if self._rows and self._on_commit is not None:
             self._on_commit(self._rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 from servicekit.app import UowDep
+from servicekit.idempotency import Idempotent
 
 from ..domain.status import Status
 from ..service_layer import contracts, queries, signers
@@ -31,10 +32,16 @@ async def detail_view(uow: UowDep, user: Reader, contract_id: str) -> ContractDe
 
 
 @router.post("/contracts", response_model=ContractDetailPublic, status_code=201)
-async def create_contract(body: ContractCreate, uow: UowDep, user: Lawyer) -> ContractDetailPublic:
+async def create_contract(
+    body: ContractCreate, uow: UowDep, user: Lawyer, once: Idempotent
+) -> ContractDetailPublic | Response:
     """Open a draft contract application."""
-    contract = await contracts.create_contract(uow, user=user, fields=body.model_dump())
-    return await detail_view(uow, user, contract.id)
+
+    async def act() -> ContractDetailPublic:
+        contract = await contracts.create_contract(uow, user=user, fields=body.model_dump())
+        return await detail_view(uow, user, contract.id)
+
+    return await once.run(uow, act)
 
 
 @router.get("/contracts", response_model=ContractsPublic)
@@ -71,13 +78,17 @@ async def update_contract(
 
 @router.post("/contracts/{contract_id}/submit", response_model=ContractDetailPublic)
 async def submit_contract(
-    contract_id: str, uow: UowDep, user: Lawyer, settings: SettingsDep
-) -> ContractDetailPublic:
+    contract_id: str, uow: UowDep, user: Lawyer, settings: SettingsDep, once: Idempotent
+) -> ContractDetailPublic | Response:
     """Submit (or resubmit) an application for risk-control review."""
-    await contracts.submit_contract(
-        uow, user=user, contract_id=contract_id, internal_base_url=settings.internal_base_url
-    )
-    return await detail_view(uow, user, contract_id)
+
+    async def act() -> ContractDetailPublic:
+        await contracts.submit_contract(
+            uow, user=user, contract_id=contract_id, internal_base_url=settings.internal_base_url
+        )
+        return await detail_view(uow, user, contract_id)
+
+    return await once.run(uow, act)
 
 
 @router.post("/contracts/{contract_id}/withdraw", response_model=ContractDetailPublic)
@@ -92,14 +103,18 @@ async def withdraw_contract(
 
 @router.post("/contracts/{contract_id}/signers", response_model=SignerPublic, status_code=201)
 async def add_signer(
-    contract_id: str, body: SignerCreate, uow: UowDep, user: Lawyer
-) -> SignerPublic:
+    contract_id: str, body: SignerCreate, uow: UowDep, user: Lawyer, once: Idempotent
+) -> SignerPublic | Response:
     """Add a counterparty signer."""
-    values = body.model_dump(exclude={"kind"})
-    signer = await signers.add_signer(
-        uow, user=user, contract_id=contract_id, kind=body.kind, values=values
-    )
-    return SignerPublic.of(signer, full=True)
+
+    async def act() -> SignerPublic:
+        values = body.model_dump(exclude={"kind"})
+        signer = await signers.add_signer(
+            uow, user=user, contract_id=contract_id, kind=body.kind, values=values
+        )
+        return SignerPublic.of(signer, full=True)
+
+    return await once.run(uow, act)
 
 
 @router.patch("/contracts/{contract_id}/signers/{signer_id}", response_model=SignerPublic)

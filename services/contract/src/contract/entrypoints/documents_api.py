@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 from servicekit.app import UowDep
+from servicekit.idempotency import Idempotent, IdempotentRequest
 from servicekit.internal import require_internal
 
 from ..adapters.document_store import Spool, TooLarge
@@ -28,7 +29,8 @@ async def _upload(
     user: Lawyer,
     settings: SettingsDep,
     store: StoreDep,
-) -> ContractDetailPublic:
+    once: IdempotentRequest,
+) -> ContractDetailPublic | Response:
     limits = UploadLimits(
         max_bytes=settings.max_upload_bytes,
         max_pages=settings.max_pages,
@@ -40,18 +42,24 @@ async def _upload(
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_bytes + MULTIPART_OVERHEAD:
             raise TooLarge(int(declared))
-        return await receive_file(
+        filename = await receive_file(
             content_type=request.headers.get("content-type", ""),
             body=request.stream(),
             field_name="file",
             spool=spool,
             max_bytes=limits.max_bytes,
         )
+        # With an Idempotency-Key: the same file under the same name is the same request.
+        await once.claim(uow, once.fingerprint(spool.sha256, filename or ""))
+        return filename
 
-    await documents.upload_document(
-        uow, user=user, contract_id=contract_id, store=store, receive=receive, limits=limits
-    )
-    return await detail_view(uow, user, contract_id)
+    async def act() -> ContractDetailPublic:
+        await documents.upload_document(
+            uow, user=user, contract_id=contract_id, store=store, receive=receive, limits=limits
+        )
+        return await detail_view(uow, user, contract_id)
+
+    return await once.run(uow, act, claim_first=False)
 
 
 @router.put("/contracts/{contract_id}/document", response_model=ContractDetailPublic)
@@ -62,9 +70,10 @@ async def put_document(
     user: Lawyer,
     settings: SettingsDep,
     store: StoreDep,
-) -> ContractDetailPublic:
+    once: Idempotent,
+) -> ContractDetailPublic | Response:
     """Upload (or replace) the contract PDF as multipart field `file`."""
-    return await _upload(contract_id, request, uow, user, settings, store)
+    return await _upload(contract_id, request, uow, user, settings, store, once)
 
 
 @router.post("/contracts/{contract_id}/document", response_model=ContractDetailPublic)
@@ -75,9 +84,10 @@ async def post_document(
     user: Lawyer,
     settings: SettingsDep,
     store: StoreDep,
-) -> ContractDetailPublic:
+    once: Idempotent,
+) -> ContractDetailPublic | Response:
     """Upload (or replace) the contract PDF as multipart field `file`."""
-    return await _upload(contract_id, request, uow, user, settings, store)
+    return await _upload(contract_id, request, uow, user, settings, store, once)
 
 
 @router.get("/contracts/{contract_id}/document", response_class=FileResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from servicekit.app import UowDep
 from servicekit.auth import CurrentUser
+from servicekit.idempotency import Idempotent
 
 from ..service_layer import applications, delivery, documents
 from ..service_layer.commands import DeliveryIn, LetterContentIn, LetterCreate, LetterUpdate
@@ -38,11 +39,15 @@ async def letter_types(settings: SettingsDep, user: CurrentUser) -> LetterTypesP
 
 @router.post("/letters", response_model=LetterPublic, status_code=201)
 async def create_letter(
-    body: LetterCreate, uow: UowDep, settings: SettingsDep, user: Lawyer
-) -> LetterPublic:
+    body: LetterCreate, uow: UowDep, settings: SettingsDep, user: Lawyer, once: Idempotent
+) -> LetterPublic | Response:
     """Save a new letter application as a draft."""
-    letter = await applications.create_letter(uow, settings=settings, user=user, data=body)
-    return LetterPublic.of(letter)
+
+    async def act() -> LetterPublic:
+        letter = await applications.create_letter(uow, settings=settings, user=user, data=body)
+        return LetterPublic.of(letter)
+
+    return await once.run(uow, act)
 
 
 @router.get("/letters", response_model=LettersPublic)

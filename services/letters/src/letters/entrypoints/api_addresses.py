@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from servicekit.app import UowDep
+from servicekit.idempotency import Idempotent
 
 from ..service_layer import addresses
 from ..service_layer.commands import AddressCreate, AddressUpdate
@@ -21,9 +22,15 @@ async def list_addresses(uow: UowDep, user: Lawyer) -> AddressesPublic:
 
 
 @router.post("", response_model=AddressPublic, status_code=201)
-async def add_address(body: AddressCreate, uow: UowDep, user: Lawyer) -> AddressPublic:
+async def add_address(
+    body: AddressCreate, uow: UowDep, user: Lawyer, once: Idempotent
+) -> AddressPublic | Response:
     """Add a mailing address."""
-    return AddressPublic.of(await addresses.add_address(uow, user=user, data=body))
+
+    async def act() -> AddressPublic:
+        return AddressPublic.of(await addresses.add_address(uow, user=user, data=body))
+
+    return await once.run(uow, act)
 
 
 @router.patch("/{address_id}", response_model=AddressPublic)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from servicekit.app import UowDep
+from servicekit.idempotency import Idempotent
 
 from ..domain.letters import Status
 from ..service_layer import approvals, paper
@@ -29,17 +30,22 @@ async def approve(
     uow: UowDep,
     settings: SettingsDep,
     user: LetterAdmin,
+    once: Idempotent,
     body: Decision | None = None,
-) -> LetterPublic:
+) -> LetterPublic | Response:
     """Approve a letter: it receives its number and goes to be sealed."""
-    letter = await approvals.approve_letter(
-        uow,
-        settings=settings,
-        user=user,
-        letter_id=letter_id,
-        allow_past_letter_date=bool(body and body.allow_past_letter_date),
-    )
-    return LetterPublic.of(letter)
+
+    async def act() -> LetterPublic:
+        letter = await approvals.approve_letter(
+            uow,
+            settings=settings,
+            user=user,
+            letter_id=letter_id,
+            allow_past_letter_date=bool(body and body.allow_past_letter_date),
+        )
+        return LetterPublic.of(letter)
+
+    return await once.run(uow, act)
 
 
 @router.post("/letters/{letter_id}/reject", response_model=LetterPublic)

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from servicekit.app import UowDep
 from servicekit.auth import client_ip
 from servicekit.db import utcnow
+from servicekit.idempotency import Idempotent
 
 from ..domain.errors import ShareUnavailable
 from ..service_layer import sharing
@@ -27,15 +28,19 @@ public_router = APIRouter(tags=["letters-public"])
 
 @router.post("", response_model=ShareCreated, status_code=201)
 async def create_share(
-    letter_id: str, uow: UowDep, settings: SettingsDep, user: Lawyer
-) -> ShareCreated:
+    letter_id: str, uow: UowDep, settings: SettingsDep, user: Lawyer, once: Idempotent
+) -> ShareCreated | Response:
     """Create an expiring share link, with its QR code, for the sealed letter."""
-    new = await sharing.create_share(uow, settings=settings, user=user, letter_id=letter_id)
-    base = SharePublic.of(new.share, state="active")
-    token = new.url.rsplit("/", 1)[-1]
-    return ShareCreated(
-        **base.model_dump(), token=token, url=new.url, qr_png_base64=new.qr_png_base64
-    )
+
+    async def act() -> ShareCreated:
+        new = await sharing.create_share(uow, settings=settings, user=user, letter_id=letter_id)
+        base = SharePublic.of(new.share, state="active")
+        token = new.url.rsplit("/", 1)[-1]
+        return ShareCreated(
+            **base.model_dump(), token=token, url=new.url, qr_png_base64=new.qr_png_base64
+        )
+
+    return await once.run(uow, act)
 
 
 @router.get("", response_model=SharesPublic)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, PARTNER, Principal, require_roles
+from servicekit.idempotency import Idempotent
 
 from ..adapters.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..service_layer import webhooks
@@ -125,20 +126,24 @@ def _allow_private(request: Request) -> bool:
 
 @router.post("", response_model=WebhookCreated, status_code=201)
 async def create_webhook(
-    body: WebhookCreate, request: Request, uow: UowDep, user: Manager
-) -> WebhookCreated:
+    body: WebhookCreate, request: Request, uow: UowDep, user: Manager, once: Idempotent
+) -> WebhookCreated | Response:
     """Register a webhook endpoint for the events matching its patterns."""
-    row = await webhooks.create(
-        uow,
-        user=user,
-        url=body.url,
-        event_types=body.event_types,
-        secret=body.secret,
-        description=body.description,
-        https_only=_https_only(request),
-        allow_private=_allow_private(request),
-    )
-    return WebhookCreated(**WebhookPublic.of(row).model_dump(), secret=row.secret)
+
+    async def act() -> WebhookCreated:
+        row = await webhooks.create(
+            uow,
+            user=user,
+            url=body.url,
+            event_types=body.event_types,
+            secret=body.secret,
+            description=body.description,
+            https_only=_https_only(request),
+            allow_private=_allow_private(request),
+        )
+        return WebhookCreated(**WebhookPublic.of(row).model_dump(), secret=row.secret)
+
+    return await once.run(uow, act)
 
 
 @router.get("", response_model=WebhooksPublic)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, RISK_CONTROL, CurrentUser, Principal, require_roles
+from servicekit.idempotency import Idempotent
 
 from ..domain.checklist import reason_label
 from ..service_layer import decisions, queries
@@ -81,29 +82,46 @@ async def release(round_id: str, uow: UowDep, user: Releaser) -> ReviewItemPubli
 
 @router.post("/items/{round_id}/approve", response_model=ReviewItemPublic)
 async def approve(
-    round_id: str, body: ApproveBody, uow: UowDep, user: Reviewer
-) -> ReviewItemPublic:
+    round_id: str, body: ApproveBody, uow: UowDep, user: Reviewer, once: Idempotent
+) -> ReviewItemPublic | Response:
     """Approve a round after confirming every checklist item."""
-    row = await decisions.approve(
-        uow, user=user, round_id=round_id, confirmations=body.confirmations, comment=body.comment
-    )
-    return ReviewItemPublic.of(row)
+
+    async def act() -> ReviewItemPublic:
+        row = await decisions.approve(
+            uow,
+            user=user,
+            round_id=round_id,
+            confirmations=body.confirmations,
+            comment=body.comment,
+        )
+        return ReviewItemPublic.of(row)
+
+    return await once.run(uow, act)
 
 
 @router.post("/items/{round_id}/reject", response_model=ReviewItemPublic)
 async def reject(
-    round_id: str, body: RejectBody, request: Request, uow: UowDep, user: Reviewer
-) -> ReviewItemPublic:
+    round_id: str,
+    body: RejectBody,
+    request: Request,
+    uow: UowDep,
+    user: Reviewer,
+    once: Idempotent,
+) -> ReviewItemPublic | Response:
     """Reject a round with one or more reason codes and a comment."""
-    row = await decisions.reject(
-        uow,
-        user=user,
-        round_id=round_id,
-        reasons=body.reasons,
-        comment=body.comment,
-        allowed=_reason_codes(request),
-    )
-    return ReviewItemPublic.of(row)
+
+    async def act() -> ReviewItemPublic:
+        row = await decisions.reject(
+            uow,
+            user=user,
+            round_id=round_id,
+            reasons=body.reasons,
+            comment=body.comment,
+            allowed=_reason_codes(request),
+        )
+        return ReviewItemPublic.of(row)
+
+    return await once.run(uow, act)
 
 
 @router.get("/reason-codes", response_model=ReasonCodesPublic)

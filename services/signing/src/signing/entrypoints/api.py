@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, RISK_CONTROL, CurrentUser, Principal, require_roles
+from servicekit.idempotency import Idempotent
 
 from ..adapters import render
 from ..adapters.providers import SandboxBankTransfer
@@ -149,17 +150,22 @@ async def create_invitation(
     user: CurrentUser,
     settings: SettingsDep,
     keyring: KeyringDep,
-) -> InvitationPublic:
+    once: Idempotent,
+) -> InvitationPublic | Response:
     """Invite one counterparty signer (a new link voids their previous one)."""
-    inv, url = await invitations.create_invitation(
-        uow,
-        user=user,
-        settings=settings,
-        keyring=keyring,
-        envelope_id=envelope_id,
-        signer_id=body.signer_id,
-    )
-    return InvitationPublic(invitation_id=inv.id, url=url, expires_at=inv.expires_at)
+
+    async def act() -> InvitationPublic:
+        inv, url = await invitations.create_invitation(
+            uow,
+            user=user,
+            settings=settings,
+            keyring=keyring,
+            envelope_id=envelope_id,
+            signer_id=body.signer_id,
+        )
+        return InvitationPublic(invitation_id=inv.id, url=url, expires_at=inv.expires_at)
+
+    return await once.run(uow, act)
 
 
 @router.get("/envelopes/{envelope_id}/invitations/{invitation_id}/qr.{fmt}")
@@ -242,18 +248,23 @@ async def firm_sign(
     uow: UowDep,
     settings: SettingsDep,
     keyring: KeyringDep,
+    once: Idempotent,
     user: Principal = Depends(require_roles(RISK_CONTROL)),
-) -> EnvelopePublic:
+) -> EnvelopePublic | Response:
     """Apply the firm's signature, last, where risk control placed it."""
-    envelope = await signing.firm_sign(
-        uow,
-        user=user,
-        settings=settings,
-        keyring=keyring,
-        envelope_id=envelope_id,
-        placement=body.to_domain(),
-    )
-    return _public(envelope)
+
+    async def act() -> EnvelopePublic:
+        envelope = await signing.firm_sign(
+            uow,
+            user=user,
+            settings=settings,
+            keyring=keyring,
+            envelope_id=envelope_id,
+            placement=body.to_domain(),
+        )
+        return _public(envelope)
+
+    return await once.run(uow, act)
 
 
 @router.get("/envelopes/{envelope_id}/evidence.zip")
