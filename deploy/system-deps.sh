@@ -5,8 +5,9 @@
 #                                 their PDF/A output intent
 #   deploy/system-deps.sh --test  also what the tests use: zbar (reading QR codes back), NSS
 #                                 tools (pdfsig's trust store), SoftHSM2 (the PKCS#11 token the
-#                                 firm-key tests sign with), Chromium (the web client's tests)
-#                                 and Redis (the gateway's shared limits and revocations)
+#                                 firm-key tests sign with), Chromium (the web client's tests),
+#                                 Redis (the gateway's shared limits and revocations) and Node
+#                                 (the web client's modules run under it)
 #   deploy/system-deps.sh --cluster  HAProxy (make cluster's load balancer; --test has it too)
 #   deploy/system-deps.sh --bench    the load tools the benchmarks drive (wrk)
 set -euo pipefail
@@ -27,6 +28,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v softhsm2-util >/dev/null || missing+=(softhsm2)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v node >/dev/null || missing+=(nodejs)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import resource
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -221,3 +223,64 @@ async def test_30mb_bodies_stream_through_both_ways(stack: tuple[str, httpx.Asyn
     assert chunks > 10  # arrived incrementally, not as one buffered blob
     # client, gateway and fake service share this process: 30 MB buffered anywhere would show
     assert _rss_mb() - before < 25
+
+
+@asynccontextmanager
+async def dies_mid_request() -> AsyncIterator[str]:
+    """A service that reads a whole request and drops the connection without answering."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(ln.split(b":")[1])
+                for ln in head.split(b"\r\n")
+                if ln.lower().startswith(b"content-length")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        writer.close()  # killed after taking the request: it may have committed it
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
+async def test_a_request_the_service_took_and_dropped_is_not_called_safe_to_retry(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pem = _public_key(tmp_path)
+    async with serve(fake_service(public_key_pem=pem)) as up, dies_mid_request() as dying:
+        urls = {s: up for s in SERVICES} | {"contract": dying}
+        urls["letters"] = f"http://127.0.0.1:{free_port()}"  # refuses: nothing was sent
+        app = create_app(_settings(tmp_path, pg_url, urls))
+        async with serve(app) as gw, httpx.AsyncClient(base_url=gw, timeout=60) as client:
+            async with app.state.gateway.uow() as uow:
+                await seed_demo(uow)
+            auth = {"Authorization": f"Bearer {await _login(client)}", "Accept-Language": "en"}
+            body = {"title": "x"}
+
+            plain = await client.post("/api/contract/contracts", json=body, headers=auth)
+            assert plain.status_code == 502 and "retry-after" not in plain.headers
+            err = plain.json()["error"]
+            assert err["code"] == "upstream_outcome_unknown"
+            assert "may or may not have been applied" in err["message"]
+            assert "retry" not in err["message"].lower()
+
+            keyed = await client.post(
+                "/api/contract/contracts", json=body, headers=auth | {"Idempotency-Key": "k1"}
+            )
+            assert keyed.status_code == 503 and keyed.headers["retry-after"] == "1"
+            assert keyed.json()["error"]["code"] == "upstream_outcome_unknown"
+            assert "same Idempotency-Key" in keyed.json()["error"]["message"]
+
+            # nothing reached the service: "please retry" is true
+            refused = await client.post("/api/letters/letters", json=body, headers=auth)
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == "service_unavailable"
+            read = await client.get("/api/contract/contracts", headers=auth)
+            assert read.status_code == 503
+            assert read.json()["error"]["code"] == "service_unavailable"

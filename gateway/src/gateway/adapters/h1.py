@@ -21,7 +21,14 @@ _MAX_BUFFERED = 256 * 1024  # pause reading from the service above this much uns
 
 
 class UpstreamError(Exception):
-    """The connection failed, closed early, or the service sent something unparsable."""
+    """The connection failed, closed early, or the service sent something unparsable.
+
+    `sent`: the request had reached the service, which may have applied it before failing.
+    """
+
+    def __init__(self, message: str, *, sent: bool = False) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 class _Conn(asyncio.Protocol):
@@ -232,6 +239,7 @@ class H1Pool:
         body: AsyncIterator[bytes] | None,
         content_length: int | None,
     ) -> Response:
+        sent = False
         try:
             conn.reset()
             assert conn.transport is not None and conn.head is not None
@@ -245,6 +253,7 @@ class H1Pool:
             else:
                 lines.append(f"content-length: {content_length}".encode())
             conn.transport.write(b"\r\n".join(lines) + b"\r\n\r\n")
+            sent = True
             if body is not None:
                 async for chunk in body:
                     if conn.closed:
@@ -262,7 +271,9 @@ class H1Pool:
                 conn.head.exception()  # retrieved: the error is raised below instead
             self.release(conn, reusable=False)
             if isinstance(exc, TimeoutError):
-                raise UpstreamError("timed out waiting for the service") from exc
+                raise UpstreamError("timed out waiting for the service", sent=sent) from exc
+            if isinstance(exc, UpstreamError):
+                exc.sent = sent
             raise
         return Response(self, conn, self._read_timeout)
 

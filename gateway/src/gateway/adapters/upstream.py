@@ -26,12 +26,16 @@ HOP_BY_HOP = frozenset(
 
 
 class UpstreamDown(Exception):
-    """The service refused the connection or did not answer in time."""
+    """The service refused the connection or did not answer in time.
 
-    def __init__(self, service: str, reason: str) -> None:
+    `maybe_applied`: the request had reached the service before the failure.
+    """
+
+    def __init__(self, service: str, reason: str, *, maybe_applied: bool = False) -> None:
         super().__init__(f"{service}: {reason}")
         self.service = service
         self.reason = reason
+        self.maybe_applied = maybe_applied
 
 
 class Upstreams:
@@ -118,7 +122,7 @@ class Upstreams:
                 method=method, target=path_qs, headers=forwarded, body=body, content_length=length
             )
         except UpstreamError as exc:
-            raise UpstreamDown(service, str(exc)) from exc
+            raise UpstreamDown(service, str(exc), maybe_applied=exc.sent) from exc
 
     async def get_json(
         self,

@@ -47,3 +47,27 @@ class ServiceUnavailable(Unavailable):
     code = "service_unavailable"
     message_zh = "服务暂不可用，请稍后重试"
     message_en = "The service is unavailable, please retry"
+
+
+class OutcomeUnknown(AppError):
+    """The service took the request and failed before answering: it may have applied it."""
+
+    status_code = 502
+    code = "upstream_outcome_unknown"
+    message_zh = "服务未应答，请求可能已生效也可能未生效：请先查看结果再决定是否重新提交"
+    message_en = (
+        "The service did not answer: the request may or may not have been applied. "
+        "Check before sending it again"
+    )
+
+
+class OutcomeUnknownRetrySafe(OutcomeUnknown):
+    """As OutcomeUnknown, but the request carries an Idempotency-Key: repeating it is safe."""
+
+    status_code = 503
+    retry_after = 1
+    message_zh = "服务未应答，请求可能已生效：请使用同一幂等键（Idempotency-Key）重试，至多生效一次"
+    message_en = (
+        "The service did not answer: the request may have been applied. Retry it with the same "
+        "Idempotency-Key, which applies it at most once"
+    )

@@ -14,7 +14,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..adapters.h1 import Response
 from ..adapters.upstream import HOP_BY_HOP, UpstreamDown
 from ..domain.client_address import client_address
-from ..domain.errors import InvalidApiKey, RateLimited, ServiceUnavailable
+from ..domain.errors import (
+    InvalidApiKey,
+    OutcomeUnknown,
+    OutcomeUnknownRetrySafe,
+    RateLimited,
+    ServiceUnavailable,
+)
 from ..domain.routing import is_internal, route_for
 from ..service_layer.api_keys import partner_token
 from ..state import GatewayState
@@ -33,6 +39,7 @@ _STRIPPED = frozenset(
     }
 )
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1: nothing to apply twice
 
 
 def _strip(name: bytes) -> bool:
@@ -152,9 +159,13 @@ class GatewayMiddleware:
                 service=service, method=scope["method"], path_qs=path_qs, headers=headers, body=body
             )
         except UpstreamDown as exc:
-            raise ServiceUnavailable(
-                details={"service": exc.service, "reason": exc.reason}
-            ) from exc
+            details = {"service": exc.service, "reason": exc.reason}
+            if exc.maybe_applied and scope["method"] not in _SAFE_METHODS:
+                # "Please retry" would be false here: a retry without a key may apply it twice.
+                keyed = any(name == b"idempotency-key" for name, _ in scope["headers"])
+                error = OutcomeUnknownRetrySafe if keyed else OutcomeUnknown
+                raise error(details=details) from exc
+            raise ServiceUnavailable(details=details) from exc
         ids = [(b"x-request-id", request_id.encode()), (b"x-correlation-id", correlation.encode())]
         async with resp:
             await _stream_back(resp, send, ids)

@@ -59,25 +59,55 @@ async function failure(resp) {
   return new ApiError(resp.status, code, message, details);
 }
 
-/** Call the API; JSON in, JSON out. `body` may be an object, FormData or undefined. */
-export async function api(method, path, body) {
+/** A fresh Idempotency-Key: one per user action, reused by that action's retries. */
+export function newIdempotencyKey() {
+  // getRandomValues works on plain-http deployments too (randomUUID needs a secure context).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const ATTEMPTS = 3;
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Answers after which the same request, sent again with the same key, is applied at most
+// once: the service was not reached, or the gateway lost its answer to a keyed request.
+function retrySafe(err) {
+  return err.status === 0 || (err.status === 503 && ["service_unavailable", "upstream_outcome_unknown"].includes(err.code));
+}
+
+/** Call the API; JSON in, JSON out. `body` may be an object, FormData or undefined.
+ *  A POST carries an Idempotency-Key, so a dropped connection is retried without doing twice
+ *  what the user asked once. */
+export async function api(method, path, body, { idempotencyKey } = {}) {
   const init = { method, headers: headers() };
+  const key = idempotencyKey ?? (method === "POST" ? newIdempotencyKey() : null);
+  if (key) init.headers["Idempotency-Key"] = key;
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let resp;
-  try {
-    resp = await fetch(path, init);
-  } catch (exc) {
-    throw new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+  for (let attempt = 1; ; attempt++) {
+    let resp;
+    let err;
+    try {
+      resp = await fetch(path, init);
+      if (!resp.ok) err = await failure(resp);
+    } catch (exc) {
+      err = new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+    }
+    if (err) {
+      if (key && attempt < ATTEMPTS && retrySafe(err)) {
+        await wait(500 * attempt);
+        continue;
+      }
+      throw err;
+    }
+    if (resp.status === 204) return null;
+    const type = resp.headers.get("content-type") || "";
+    return type.includes("json") ? resp.json() : resp.text();
   }
-  if (!resp.ok) throw await failure(resp);
-  if (resp.status === 204) return null;
-  const type = resp.headers.get("content-type") || "";
-  return type.includes("json") ? resp.json() : resp.text();
 }
 
 export const get = (path) => api("GET", path);
@@ -126,12 +156,27 @@ export async function download(path, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 30000);
 }
 
-/** Upload with progress (fetch cannot report upload progress). */
-export function upload(method, path, form, onProgress) {
+/** Upload with progress (fetch cannot report upload progress), retried like `api`. */
+export async function upload(method, path, form, onProgress) {
+  const key = newIdempotencyKey();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await uploadOnce(method, path, form, onProgress, key);
+    } catch (err) {
+      if (attempt < ATTEMPTS && retrySafe(err)) {
+        await wait(500 * attempt);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+function uploadOnce(method, path, form, onProgress, key) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, path);
-    for (const [k, v] of Object.entries(headers())) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries(headers({ "Idempotency-Key": key }))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
     xhr.onerror = () => reject(new ApiError(0, "network", "网络错误 Network error", null));
     xhr.onload = async () => {

@@ -1,0 +1,38 @@
+"""idempotency keys: the first answer to a request made with an Idempotency-Key
+
+Revision ID: 0e333c7106f5
+Revises: 0c50f9e2de12
+Create Date: 2026-12-07 02:45:00
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0e333c7106f5"
+down_revision: str | Sequence[str] | None = "0c50f9e2de12"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create the table servicekit.idempotency keeps its keys and answers in."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("principal", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("route", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("principal", "key"),
+    )
+
+
+def downgrade() -> None:
+    """Drop the idempotency keys."""
+    op.drop_table("idempotency_keys")
