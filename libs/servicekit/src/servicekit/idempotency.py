@@ -101,8 +101,10 @@ class IdempotentRequest:
     ) -> T | Response:
         """Apply `act` once per key; return its result, or the stored answer of the first try.
 
-        `claim_first=False` is for a route whose body is streamed: `act` calls `claim` itself
-        once it has read enough to fingerprint the request.
+        `claim_first=False` is for a route whose body is streamed: `act` calls `identify` (or
+        `claim`) once it has read enough to fingerprint the request. Identified only, the key
+        is checked when the answer is stored: a retry of a request that already took effect
+        runs again, then finds the first answer, drops its own effect and replays that.
         """
         if self.key is None:
             return await act()
@@ -123,6 +125,10 @@ class IdempotentRequest:
         """Return the hash of this request: its path and query, and `content` (the body)."""
         url = self.request.url
         return fingerprint(url.path, url.query, *content)
+
+    def identify(self, request_hash: str) -> None:
+        """Name this request by its content's hash without claiming the key yet."""
+        self._claimed_hash = request_hash
 
     async def claim(self, uow: UnitOfWork, request_hash: str) -> None:
         """Claim the key for this request, or raise to replay / refuse its earlier use."""

@@ -110,3 +110,22 @@ async def test_the_creating_routes_document_the_header(h) -> None:  # type: igno
     ):
         names = [p["name"] for p in spec[path]["post"]["parameters"]]
         assert "Idempotency-Key" in names, path
+
+
+async def test_concurrent_uploads_with_one_key_are_one_upload(h, pg_url) -> None:  # type: ignore[no-untyped-def]
+    c = await h.create()
+    data = pdfs.text_pdf(pages=1, lines=4)
+    answers = await asyncio.gather(
+        *(
+            h.client.post(
+                f"/api/contract/contracts/{c['id']}/document",
+                headers=keyed(h, "upload-2"),
+                **pdf_upload(data),
+            )
+            for _ in range(5)
+        )
+    )
+    assert [r.status_code for r in answers] == [200] * 5
+    assert len({r.content for r in answers}) == 1
+    audit = "SELECT count(*) FROM audit_log WHERE action = 'contract.document_upload'"
+    assert await count(pg_url, audit) == 1

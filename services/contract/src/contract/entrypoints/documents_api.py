@@ -49,8 +49,9 @@ async def _upload(
             spool=spool,
             max_bytes=limits.max_bytes,
         )
-        # With an Idempotency-Key: the same file under the same name is the same request.
-        await once.claim(uow, once.fingerprint(spool.sha256, filename or ""))
+        # With an Idempotency-Key: the same file under the same name is the same request. Not
+        # claimed here: the upload takes no database connection until its bytes are stored.
+        once.identify(once.fingerprint(spool.sha256, filename or ""))
         return filename
 
     async def act() -> ContractDetailPublic:

@@ -1,7 +1,7 @@
 """idempotency keys: the first answer to a request made with an Idempotency-Key
 
 Revision ID: 92159e93b696
-Revises: d65b17773c5a
+Revises: 7c2e5a9d4b10
 Create Date: 2026-12-07 02:45:00
 
 """
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "92159e93b696"
-down_revision: str | Sequence[str] | None = "d65b17773c5a"
+down_revision: str | Sequence[str] | None = "7c2e5a9d4b10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """idempotency keys: the first answer to a request made with an Idempotency-Key
 
 Revision ID: a3fb3e31878d
-Revises: eb1cc8ab01c0
+Revises: 3f8a1c6e2d57
 Create Date: 2026-12-07 02:45:00
 
 """
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "a3fb3e31878d"
-down_revision: str | Sequence[str] | None = "eb1cc8ab01c0"
+down_revision: str | Sequence[str] | None = "3f8a1c6e2d57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
