@@ -56,6 +56,8 @@ from .signing import (
     SealFailedData,
     SignerVerified,
     SignerVerifiedData,
+    SmsRequested,
+    SmsRequestedData,
     Voided,
     VoidedData,
 )
@@ -76,6 +78,7 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     DocumentSealed,
     SealFailed,
     CertificateRevoked,
+    SmsRequested,
     LetterSubmitted,
     LetterApproved,
     LetterRejected,
@@ -109,6 +112,7 @@ AnyEvent = Annotated[
     | DocumentSealed
     | SealFailed
     | CertificateRevoked
+    | SmsRequested
     | LetterSubmitted
     | LetterApproved
     | LetterRejected
@@ -218,6 +222,8 @@ __all__ = [
     "SignerKind",
     "SignerVerified",
     "SignerVerifiedData",
+    "SmsRequested",
+    "SmsRequestedData",
     "UnknownEventType",
     "Voided",
     "VoidedData",

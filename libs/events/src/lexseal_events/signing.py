@@ -165,3 +165,22 @@ class CertificateRevoked(CloudEvent):
 
     type: Literal["signing.certificate_revoked"] = "signing.certificate_revoked"
     data: CertificateRevokedData
+
+
+class SmsRequestedData(Payload):
+    envelope_id: str
+    # the full mobile number: this event is internal (notify sends it, partners never see it)
+    to: str
+    text: str
+    purpose: Literal["intent_code", "reminder"]
+
+
+class SmsRequested(CloudEvent):
+    """Signing asks notify to send one SMS to a counterparty (a one-time code or a reminder).
+
+    Internal: it carries the full number and may carry a one-time code, so notify sends it
+    through its SMS port and never forwards it to partner webhooks.
+    """
+
+    type: Literal["signing.sms_requested"] = "signing.sms_requested"
+    data: SmsRequestedData

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
-from lexseal_events import ReviewApproved, ReviewApprovedData
+from lexseal_events import ReviewApproved, ReviewApprovedData, SmsRequested, SmsRequestedData
 from notify.bootstrap import create_app
 from notify.config import Settings
 from servicekit.pytest_plugin import publish_raw, running
@@ -283,3 +283,43 @@ async def test_webhooks_into_the_private_network_are_refused_by_default(
             assert resp.status_code == 422, url
             assert resp.json()["error"]["code"] == "webhook_url_private"
         assert (await client.get("/api/notify/webhooks", headers=partner)).json()["count"] == 0
+
+
+async def test_a_counterpartys_sms_goes_through_the_sms_port_and_never_to_partners(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    admin = identity.headers(user_id="admin-1", roles=["admin"])
+    partner = identity.headers(user_id="partner-a", roles=["partner"])
+    async with running(create_app(settings_for(pg_url, amqp_url, bus, identity))) as client:
+        sub = await client.post(
+            "/api/notify/webhooks",
+            headers=partner,
+            json={"url": "http://127.0.0.1:9/hook", "event_types": ["signing.*"]},
+        )
+        assert sub.status_code == 201, sub.text
+        event = SmsRequested(
+            source="lexseal/signing",
+            subject="env-1",
+            data=SmsRequestedData(
+                envelope_id="env-1",
+                to="13900139000",
+                text="【lexseal】您正在签署《采购合同》，验证码 042917，5 分钟内有效。",
+                purpose="intent_code",
+            ),
+        )
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+        body = await until(
+            client,
+            "/api/notify/outbox-messages",
+            admin,
+            lambda b: b["count"] == 1 and b["data"][0]["state"] == "sent",
+        )
+        sms = body["data"][0]
+        assert sms["channel"] == "sms" and sms["address"] == "13900139000"
+        assert "042917" in sms["body"]
+        deliveries = await client.get(
+            f"/api/notify/webhooks/{sub.json()['id']}/deliveries", headers=partner
+        )
+        assert deliveries.json()["count"] == 0  # a one-time code never leaves the firm
+        notes = await client.get("/api/notify/notifications", headers=admin)
+        assert notes.json()["count"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lexseal_events import CloudEvent
+from lexseal_events import CloudEvent, SmsRequested
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.errors import NotFound
@@ -21,6 +21,21 @@ from ..domain.webhooks import matches
 
 async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
     """Add the in-app messages, e-mail/SMS copies and webhook deliveries `event` causes."""
+    if isinstance(event, SmsRequested):
+        # A text for a counterparty (one-time code, reminder): the SMS port only, never a
+        # partner webhook, since it carries the full number and perhaps a code.
+        d = event.data
+        MessageRepository(uow.session).add(
+            OutgoingMessage(
+                channel="sms",
+                recipient_user_id=f"counterparty:{d.envelope_id}",
+                address=d.to,
+                subject=d.purpose,
+                body=d.text,
+                event_id=event.id,
+            )
+        )
+        return 0
     repo = NotificationRepository(uow.session)
     messages = messages_for(event)
     for m in messages:
