@@ -72,6 +72,7 @@ from signing.entrypoints.consumers import Wiring
 
 NAME = "张三"
 PERSON_ID = make_resident_id(seq=7)
+MOBILE = "13900139000"
 LAWYER = {"user_id": "lawyer-1", "roles": ["lawyer"]}
 # 0-based page, lower-left corner, size in points: box (72, 90, 185, 203) as in bench_signing.py
 PLACEMENT = {"page": 0, "x": 72, "y": 90, "width": 113, "height": 113}
@@ -130,7 +131,15 @@ def approved(url: str, pdf: bytes, contract_id: str) -> ReviewApproved:
             owner_id=LAWYER["user_id"],
             title="采购合同",
             document=doc,
-            signers=[SignerInfo(signer_id="p1", kind="individual", name=NAME, id_number=PERSON_ID)],
+            signers=[
+                SignerInfo(
+                    signer_id="p1",
+                    kind="individual",
+                    name=NAME,
+                    id_number=PERSON_ID,
+                    mobile=MOBILE,
+                )
+            ],
         ),
     )
 
@@ -201,11 +210,19 @@ async def make_ready(
         assert r.status_code == 201, r.text
         base = "/api/signing/invite/" + r.json()["url"].rsplit("/", 1)[1]
         r = await client.post(
-            f"{base}/verify/individual", json={"name": NAME, "id_number": PERSON_ID}
+            f"{base}/verify/individual",
+            json={"name": NAME, "id_number": PERSON_ID, "mobile": MOBILE},
         )
         assert r.status_code == 200, r.text
-        r = await client.post(f"{base}/verify/face", json={})
-        assert r.status_code == 200 and r.json()["status"] == "verified", r.text
+        r = await client.post(f"{base}/face/session", json={})
+        reference = r.json()["redirect_url"].split("?", 1)[0].rsplit("/", 1)[1]
+        r = await client.post(f"/sign/face-sandbox/{reference}/result", json={"passed": True})
+        assert r.status_code == 200 and r.json()["status"] == "passed", r.text
+        # the signing intent (SMS code, sandbox: read back from the page's state), untimed
+        assert (await client.post(f"{base}/intent/request", json={})).status_code == 200
+        code = (await client.get(base)).json()["intent"]["sandbox_code"]
+        r = await client.post(f"{base}/intent/confirm", json={"code": code})
+        assert r.status_code == 200, r.text
         doc = await client.get(f"/api/signing/envelopes/{eid}/document.pdf", headers=lawyer)
         assert doc.status_code == 200, doc.text
         ready.append(Ready(eid, base, doc.content))

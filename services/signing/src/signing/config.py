@@ -79,12 +79,44 @@ class Settings(ServiceSettings):
     bank_provider_url: str | None = None
     provider_token: str | None = None
     provider_timeout: float = 10.0
+    # the H5 face check: the provider signs its callback with this shared secret (HMAC-SHA256)
+    face_callback_secret: SecretStr | None = None
+    # signing intent (意愿认证) by SMS one-time code: "notify" sends a real SMS through the
+    # notify service's SMS port (event signing.sms_requested); "sandbox" also shows the code
+    # on the signer's page, labelled as sandbox
+    sms_provider: Literal["sandbox", "notify"] = "sandbox"
+    # production refuses sandbox identity or SMS providers unless this is set (a staging system)
+    allow_sandbox_providers: bool = False
+    # reminders: a lawyer's remind button at most once per this many minutes per signer, and an
+    # automatic reminder this many hours before an invitation expires (0: none)
+    reminder_min_interval_minutes: float = 60.0
+    auto_reminder_hours_before_expiry: float = 24.0
 
     @model_validator(mode="after")
     def _refuse_dev_passphrase(self) -> Settings:
         if self.environment == "production" and self.key_passphrase == DEV_KEY_PASSPHRASE:
             raise ValueError(
                 "production refuses the default key passphrase: set SIGNING_KEY_PASSPHRASE"
+            )
+        return self
+
+    def sandbox_providers(self) -> list[str]:
+        """Return the settings that name a sandbox provider."""
+        named = (
+            ("SIGNING_FACE_PROVIDER", self.face_provider),
+            ("SIGNING_BANK_PROVIDER", self.bank_provider),
+            ("SIGNING_SMS_PROVIDER", self.sms_provider),
+        )
+        return [name for name, value in named if value == "sandbox"]
+
+    @model_validator(mode="after")
+    def _refuse_sandbox_in_production(self) -> Settings:
+        sandboxed = self.sandbox_providers()
+        if self.environment == "production" and sandboxed and not self.allow_sandbox_providers:
+            raise ValueError(
+                "production refuses sandbox identity/SMS providers"
+                f" ({', '.join(sandboxed)}=sandbox): configure real providers, or set"
+                " SIGNING_ALLOW_SANDBOX_PROVIDERS=true for a staging system"
             )
         return self
 

@@ -24,6 +24,7 @@ from servicekit.testing import TestIdentity
 from signing.config import Settings
 
 PERSON_ID = make_resident_id(seq=7)
+MOBILE = "13900139000"  # every test signer's mobile unless a test names another
 COMPANY_CODE = make_credit_code()
 ACCOUNT = "6222020200112233445"
 
@@ -110,6 +111,29 @@ def approved(
 ) -> ReviewApproved:
     """Return a review.approved event for a document served at `url`."""
     doc = DocumentRef(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), url=url)
+    signers = (
+        signers
+        if signers is not None
+        else [
+            SignerInfo(
+                signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1
+            ),
+            SignerInfo(
+                signer_id="e1",
+                kind="enterprise",
+                name="北京星河科技有限公司",
+                id_number=COMPANY_CODE,
+                order=2,
+                legal_representative="李四",
+                bank_account_number=ACCOUNT,
+            ),
+        ]
+    )
+    # the contract service requires a mobile of every signer (the operator's, for a company)
+    signers = [
+        x if (x.mobile or x.operator_mobile) else x.model_copy(update={"mobile": MOBILE})
+        for x in signers
+    ]
     return ReviewApproved(
         source="lexseal/review",
         subject=contract_id,
@@ -122,22 +146,7 @@ def approved(
             owner_id=owner_id,
             title="采购合同",
             document=doc,
-            signers=signers
-            if signers is not None
-            else [
-                SignerInfo(
-                    signer_id="p1", kind="individual", name="张三", id_number=PERSON_ID, order=1
-                ),
-                SignerInfo(
-                    signer_id="e1",
-                    kind="enterprise",
-                    name="北京星河科技有限公司",
-                    id_number=COMPANY_CODE,
-                    order=2,
-                    legal_representative="李四",
-                    bank_account_number=ACCOUNT,
-                ),
-            ],
+            signers=signers,
             cross_page_seal=cross_page_seal,
         ),
     )
@@ -231,14 +240,33 @@ class Started:
         assert r.status_code == 201, r.text
         return "/api/signing/invite/" + r.json()["url"].rsplit("/", 1)[1]
 
-    async def verify_person(self, base: str) -> None:
-        """Pass the individual identity steps."""
-        assert (
-            await self.client.post(
-                f"{base}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
-            )
-        ).status_code == 200
-        assert (await self.client.post(f"{base}/verify/face", json={})).status_code == 200
+    async def verify_person(self, base: str, *, passed: bool = True) -> None:
+        """Pass the three-element check and the sandbox's hosted (H5) face check."""
+        r = await self.client.post(
+            f"{base}/verify/individual",
+            json={"name": "张三", "id_number": PERSON_ID, "mobile": MOBILE},
+        )
+        assert r.status_code == 200, r.text
+        await self.face_check(base, passed=passed)
+
+    async def face_check(self, base: str, *, passed: bool = True) -> None:
+        """Open an H5 session and answer on the sandbox provider's page."""
+        r = await self.client.post(f"{base}/face/session", json={})
+        assert r.status_code == 200, r.text
+        page = r.json()["redirect_url"].split("?", 1)[0]
+        reference = page.rsplit("/", 1)[1]
+        r = await self.client.post(
+            f"/sign/face-sandbox/{reference}/result", json={"passed": passed}
+        )
+        assert r.status_code == 200, r.text
+
+    async def confirm_intent(self, base: str) -> None:
+        """Confirm the intent to sign with the sandbox SMS code shown on the signer's state."""
+        r = await self.client.post(f"{base}/intent/request", json={})
+        assert r.status_code == 200, r.text
+        code = (await self.client.get(base)).json()["intent"]["sandbox_code"]
+        r = await self.client.post(f"{base}/intent/confirm", json={"code": code})
+        assert r.status_code == 200, r.text
 
     async def enterprise_details(self, base: str) -> None:
         """Pass the enterprise real-name step."""
@@ -304,6 +332,7 @@ async def counterparty_signs(s: Started) -> None:
     """Have ONE_SIGNER's individual verify and sign, leaving the firm's signature to come."""
     tp = await s.invite("p1")
     await s.verify_person(tp)
+    await s.confirm_intent(tp)
     r = await s.client.post(f"{tp}/sign", json=COUNTERPARTY_SPOT)
     assert r.status_code == 200, r.text
 

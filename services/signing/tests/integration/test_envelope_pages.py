@@ -74,6 +74,7 @@ async def test_the_pages_tell_where_a_seal_may_go_and_the_server_agrees(
         tp = await s.invite("p1")
         assert (await s.client.get(tp)).json()["pages"] == s.envelope["pages"]
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         for page in (flat, turned):  # one point into the QR box: refused, nothing signed
             r = await s.client.post(
                 f"{tp}/sign", json=_touching(page["qr_box"], page=page["number"] - 1, into=1)
@@ -105,6 +106,7 @@ async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_
     ) as s:
         tp = await s.invite("p1")
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         # a drawn signature whose orientation shows: red, its top-left quarter blue
         r = await s.client.post(f"{tp}/signature.png", content=make_marker_png())
         assert r.status_code == 200, r.text
@@ -188,6 +190,7 @@ async def test_an_envelope_stamped_before_the_qr_followed_rotate_keeps_its_qr_cl
         tp = await s.invite("p1")
         assert (await s.client.get(tp)).json()["pages"] == r.json()["pages"]
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         over = {"page": 1, "x": 20, "y": 20, "width": 90, "height": 90}
         r = await s.client.post(f"{tp}/sign", json=over)
         assert r.status_code == 422 and r.json()["error"]["code"] == "box_covers_qr"

@@ -112,6 +112,7 @@ async def test_an_unreachable_tsa_fails_the_signature_and_changes_nothing(
     ) as s:
         tp = await s.invite("p1")
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         before = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
         r = await s.client.post(f"{tp}/sign", json=SPOT)
         assert r.status_code == 503 and r.json()["error"]["code"] == "timestamp_unavailable"
@@ -126,11 +127,13 @@ async def test_concurrent_signers_never_lose_a_signature(
     async with started(pg_url, amqp_url, bus, identity, tmp_path) as s:
         tp, te = await s.invite("p1"), await s.invite("e1")
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         await s.enterprise_details(te)
         await s.client.post(f"{te}/deposit/request")
         assert (
             await s.client.post(f"{te}/deposit/confirm", json={"amount": await s.last_amount()})
         ).status_code == 200
+        await s.confirm_intent(te)
         r1, r2 = await asyncio.gather(
             s.client.post(f"{tp}/sign", json=SPOT),
             s.client.post(f"{te}/sign", json={**SPOT, "x": 200}),

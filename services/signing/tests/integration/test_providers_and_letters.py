@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import PERSON_ID, Listener, contract_pdf, serve, settings_for, started
+from helpers import MOBILE, PERSON_ID, Listener, contract_pdf, serve, settings_for, started
 from lexseal_events import DocumentRef, LetterApproved, LetterApprovedData
 from pypdf import PdfReader
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
+from signing.adapters.providers import SIGNATURE_HEADER
+from signing.adapters.providers.face_h5 import sign_body
 from signing.bootstrap import create_app
 
 pytestmark = pytest.mark.integration
@@ -25,11 +27,14 @@ async def test_http_face_and_bank_providers_are_called_and_not_labelled_sandbox(
     routes = {
         "/face": (
             200,
-            json.dumps({"passed": False, "reference": "f-1", "reason": "no match"}).encode(),
+            json.dumps(
+                {"session_id": "f-1", "redirect_url": "https://face.example/h5/f-1"}
+            ).encode(),
         ),
         "/bank": (200, json.dumps({"reference": "tx-1"}).encode()),
     }
     posts: list[tuple[str, Any]] = []
+    secret = b"shared-callback-secret"
     with serve(routes, posts) as base:
         async with started(
             pg_url,
@@ -39,32 +44,52 @@ async def test_http_face_and_bank_providers_are_called_and_not_labelled_sandbox(
             tmp_path,
             face_provider="http",
             face_provider_url=f"{base}/face",
+            face_callback_secret=secret.decode(),
             bank_provider="http",
             bank_provider_url=f"{base}/bank",
         ) as s:
             tp = await s.invite("p1")
             assert (await s.client.get(tp)).json()["sandbox"] is False
-            await s.client.post(
-                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
+            r = await s.client.post(
+                f"{tp}/verify/individual",
+                json={"name": "张三", "id_number": PERSON_ID, "mobile": MOBILE},
             )
-            r = await s.client.post(f"{tp}/verify/face", json={"test_flag": None})
-            assert (
-                r.json()["error"]["code"] == "face_check_failed"
-                and r.json()["error"]["details"]["sandbox"] is False
+            assert r.status_code == 200, r.text
+            r = await s.client.post(f"{tp}/face/session", json={})
+            assert r.json() == {"redirect_url": "https://face.example/h5/f-1"}
+            assert next(body for path, body in posts if path == "/face") == {
+                "name": "张三",
+                "id_number": PERSON_ID,
+                "return_url": "https://sign.example/sign/" + tp.rsplit("/", 1)[1],
+                "callback_url": "https://sign.example/sign/face/callback",
+            }
+            # the sandbox's page and result do not exist beside a real provider
+            assert (await s.client.get("/sign/face-sandbox/f-1")).status_code == 404
+            body = json.dumps({"session_id": "f-1", "passed": True}).encode()
+            wrong = sign_body(b"another secret", body)
+            r = await s.client.post(
+                "/sign/face/callback", content=body, headers={SIGNATURE_HEADER: wrong}
             )
-            routes["/face"] = (200, json.dumps({"passed": True, "reference": "f-2"}).encode())
-            r = await s.client.post(f"{tp}/verify/face", json={})
-            assert r.json() == {"status": "verified", "method": "face", "sandbox": False}
+            assert r.status_code == 403
+            assert (await s.client.get(tp)).json()["signer"]["status"] == "id_checked"
+            r = await s.client.post(
+                "/sign/face/callback",
+                content=body,
+                headers={SIGNATURE_HEADER: sign_body(secret, body)},
+            )
+            assert r.json() == {"received": True, "status": "passed"}
+            state = (await s.client.get(tp)).json()
+            assert state["signer"]["status"] == "verified" and state["face_status"] == "passed"
+            verified = await s.listener.wait_for("signing.signer_verified")
+            assert verified["data"]["sandbox"] is False
             te = await s.invite("e1")
             await s.enterprise_details(te)
             r = await s.client.post(f"{te}/deposit/request")
             assert r.json()["sandbox"] is False
+            # a real bank: the page gets no amount
+            assert (await s.client.get(te)).json()["deposit"]["sandbox_amount"] is None
             bank = next(body for path, body in posts if path == "/bank")
             assert 1 <= bank["amount_fen"] <= 99 and bank["account_number"]
-            assert next(body for path, body in posts if path == "/face") == {
-                "name": "张三",
-                "id_number": PERSON_ID,
-            }
             assert (
                 await s.client.get("/api/signing/sandbox/transfers", headers=s.risk)
             ).status_code == 404

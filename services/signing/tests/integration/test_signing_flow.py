@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from helpers import (
     ACCOUNT,
     COMPANY_CODE,
+    MOBILE,
     PERSON_ID,
     Listener,
     approved,
@@ -106,7 +108,10 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             tp = "/api/signing/invite/" + token_of(inv_p["url"])
 
             page = await client.get("/sign/" + token_of(inv_p["url"]))
-            assert page.status_code == 200 and "确认签署" in page.text and "开始刷脸" in page.text
+            assert page.status_code == 200 and "/sign/assets/sign.js" in page.text
+            assert "<script>" not in page.text and "onclick" not in page.text  # strict CSP
+            zh = (await client.get("/sign/assets/i18n/zh.json")).json()
+            assert zh["consent.confirm"] == "确认签署" and zh["face.start"] == "开始人脸识别"
             img = await client.get(f"{tp}/pages/2.png")
             assert img.status_code == 200 and img.content.startswith(b"\x89PNG")
             assert (await client.get("/sign/" + "x" * 43)).status_code == 404
@@ -115,22 +120,50 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert state["sandbox"] is True and state["signer"]["kind"] == "individual"
             r = await client.post(f"{tp}/sign", json=SEAL_SPOT)
             assert r.status_code == 403 and r.json()["error"]["code"] == "identity_not_verified"
-            r = await client.post(
-                f"{tp}/verify/individual", json={"name": "王五", "id_number": PERSON_ID}
-            )
+            person = {"name": "张三", "id_number": PERSON_ID, "mobile": MOBILE}
+            r = await client.post(f"{tp}/verify/individual", json={**person, "name": "王五"})
             assert r.json()["error"]["code"] == "identity_mismatch"
             r = await client.post(
-                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID[:-1] + "0"}
+                f"{tp}/verify/individual", json={**person, "id_number": PERSON_ID[:-1] + "0"}
             )
             assert r.status_code == 422
+            # the third element: the mobile the lawyer entered
+            r = await client.post(f"{tp}/verify/individual", json={**person, "mobile": None})
+            assert r.status_code == 422 and r.json()["error"]["code"] == "mobile_required"
+            assert r.json()["error"]["details"] == {"field": "mobile"}
             r = await client.post(
-                f"{tp}/verify/individual", json={"name": "张三", "id_number": PERSON_ID}
+                f"{tp}/verify/individual", json={**person, "mobile": "13800138001"}
             )
+            assert r.json()["error"]["code"] == "identity_mismatch"
+            r = await client.post(f"{tp}/verify/individual", json=person)
             assert r.status_code == 200 and r.json()["next"] == "face"
-            r = await client.post(f"{tp}/verify/face", json={"test_flag": "fail"})
-            assert r.status_code == 422 and r.json()["error"]["code"] == "face_check_failed"
-            r = await client.post(f"{tp}/verify/face", json={})
-            assert r.json() == {"status": "verified", "method": "face", "sandbox": True}
+            # the hosted (H5) face check: a session, the provider's page, its signed callback
+            r = await client.post(f"{tp}/face/session", json={})
+            redirect = r.json()["redirect_url"]
+            assert redirect.startswith("https://sign.example/sign/face-sandbox/sandbox-h5-"), (
+                redirect
+            )
+            ref = redirect.split("?", 1)[0].rsplit("/", 1)[1]
+            sandbox_page = await client.get(f"/sign/face-sandbox/{ref}")
+            assert sandbox_page.status_code == 200 and "沙箱" in sandbox_page.text
+            r = await client.post(f"/sign/face-sandbox/{ref}/result", json={"passed": False})
+            assert r.json() == {"status": "failed"}
+            state = (await client.get(tp)).json()
+            assert state["face_status"] == "failed" and state["signer"]["status"] == "id_checked"
+            # a callback not signed with the secret is refused and changes nothing
+            forged = json.dumps({"session_id": ref, "passed": True}).encode()
+            r = await client.post(
+                "/sign/face/callback",
+                content=forged,
+                headers={"x-lexseal-signature": "sha256=" + "0" * 64},
+            )
+            assert r.status_code == 403 and r.json()["error"]["code"] == "face_callback_rejected"
+            r = await client.post(f"{tp}/face/session", json={})
+            ref = r.json()["redirect_url"].split("?", 1)[0].rsplit("/", 1)[1]
+            r = await client.post(f"/sign/face-sandbox/{ref}/result", json={"passed": True})
+            assert r.json() == {"status": "passed"}
+            state = (await client.get(tp)).json()
+            assert state["signer"]["status"] == "verified" and state["signer"]["method"] == "face"
             verified = await listener.wait_for("signing.signer_verified")
             assert verified["data"]["signer_id"] == "p1" and verified["data"]["sandbox"] is True
 
@@ -141,6 +174,21 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
                 headers=risk,
             )
             assert r.status_code == 409 and r.json()["error"]["code"] == "counterparties_pending"
+
+            # signing intent: a 6-digit SMS code, confirmed before the signature
+            r = await client.post(f"{tp}/sign", json=SEAL_SPOT)
+            assert r.status_code == 403 and r.json()["error"]["code"] == "intent_not_confirmed"
+            r = await client.post(f"{tp}/intent/request", json={})
+            assert r.json()["mobile_masked"] == "139****9000"
+            sms = await listener.wait_for("signing.sms_requested")
+            assert sms["data"]["to"] == MOBILE and sms["data"]["purpose"] == "intent_code"
+            code = (await client.get(tp)).json()["intent"]["sandbox_code"]
+            assert code in sms["data"]["text"] and len(code) == 6
+            wrong = "000000" if code != "000000" else "111111"
+            r = await client.post(f"{tp}/intent/confirm", json={"code": wrong})
+            assert r.status_code == 422 and r.json()["error"]["details"]["attempts_left"] == 4
+            r = await client.post(f"{tp}/intent/confirm", json={"code": code})
+            assert r.status_code == 200 and r.json()["confirmed"] is True
 
             # placement: over the QR code, or off the page, is refused
             r = await client.post(
@@ -194,6 +242,9 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert r.json()["method"] == "micro_deposit"
             seal = await client.get(f"{te}/seal.png")
             assert seal.content.startswith(b"\x89PNG")
+            r = await client.post(f"{te}/intent/request", json={})
+            code = (await client.get(te)).json()["intent"]["sandbox_code"]
+            assert (await client.post(f"{te}/intent/confirm", json={"code": code})).is_success
             r = await client.post(f"{te}/sign", json={**SEAL_SPOT, "x": 200})
             assert r.json()["remaining_counterparties"] == 0
 
@@ -239,6 +290,27 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
                 and "张三" in page.text
                 and "北京星河科技有限公司" in page.text
             )
+            # one card per signature: who, when in Beijing time to the second, the issuer
+            assert page.text.count('class="card sig"') == 3 and "<table" not in page.text
+            assert re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</dd>", page.text)
+            assert "证书签发机构" in page.text and "+00:00" not in page.text
+            assert "人脸识别（沙箱认证" in page.text  # how each party was verified, and how real
+            english = await client.get(
+                f"/verify/{env['verify_code']}", cookies={"lexseal_lang": "en"}
+            )
+            assert "The file is intact and every signature is valid" in english.text
+            assert "文件完整" not in english.text
+            # an uploaded file's result is the same page, never raw JSON
+            uploaded = await client.post(
+                "/verify/upload", files={"file": ("s.pdf", signed, "application/pdf")}
+            )
+            assert uploaded.headers["content-type"].startswith("text/html")
+            assert "文件完整，签名有效" in uploaded.text and "s.pdf" in uploaded.text
+            assert uploaded.text.count('class="card sig"') == 3
+            unsigned = await client.post(
+                "/verify/upload", files={"file": ("u.pdf", contract_pdf(), "application/pdf")}
+            )
+            assert "文件尚未签章" in unsigned.text and "not signed" not in unsigned.text.lower()
             result = (
                 await client.post(
                     "/api/verify", files={"file": ("s.pdf", signed, "application/pdf")}

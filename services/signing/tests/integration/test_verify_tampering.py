@@ -58,6 +58,7 @@ async def test_any_change_after_signing_is_reported_invalid_with_the_reason(
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_PERSON) as s:
         tp = await s.invite("p1")
         await s.verify_person(tp)
+        await s.confirm_intent(tp)
         assert (
             await s.client.post(
                 f"{tp}/sign", json={"page": 1, "x": 72, "y": 100, "width": 90, "height": 90}

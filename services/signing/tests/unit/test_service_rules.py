@@ -23,8 +23,31 @@ def test_production_refuses_the_default_key_passphrase() -> None:
         internal_secret="s" * 32,
         public_base_url="https://sign.example.com",
         key_passphrase="a long secret",
+        allow_sandbox_providers=True,
     )
     assert ok.port == 8103 and ok.letter_seal_box == (399.0, 130.0, 519.0, 250.0)
+
+
+def test_production_refuses_sandbox_providers_and_names_the_setting() -> None:
+    base = {
+        "environment": "production",
+        "internal_secret": "s" * 32,
+        "key_passphrase": "k" * 20,
+        "public_base_url": "https://sign.example.com",
+    }
+    with pytest.raises(ValueError, match="SIGNING_ALLOW_SANDBOX_PROVIDERS") as exc:
+        Settings(**base, face_provider="http", bank_provider="http")  # type: ignore[arg-type]
+    assert "SIGNING_SMS_PROVIDER=sandbox" in str(exc.value)
+    assert "SIGNING_FACE_PROVIDER" not in str(exc.value)
+    real = Settings(**base, face_provider="http", bank_provider="http", sms_provider="notify")  # type: ignore[arg-type]
+    assert real.sandbox_providers() == []
+    staging = Settings(**base, allow_sandbox_providers=True)  # type: ignore[arg-type]
+    assert staging.sandbox_providers() == [
+        "SIGNING_FACE_PROVIDER",
+        "SIGNING_BANK_PROVIDER",
+        "SIGNING_SMS_PROVIDER",
+    ]
+    assert Settings(environment="development").sms_provider == "sandbox"
 
 
 def test_placement_box_is_lower_left_corner_plus_size() -> None:

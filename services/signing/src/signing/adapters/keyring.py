@@ -25,11 +25,11 @@ from .pdf import PdfSigningEngine
 from .pki import CertificateAuthority, IssuedCredential
 from .providers import (
     BankTransferProvider,
-    FaceCheckProvider,
+    FaceSessionProvider,
     HttpBankTransfer,
-    HttpFaceCheck,
+    HttpFaceSessions,
     SandboxBankTransfer,
-    SandboxFaceCheck,
+    SandboxFaceSessions,
 )
 from .seals import SealRenderer
 from .signer import own_signer
@@ -46,7 +46,8 @@ class Keyring:
     seals: SealRenderer
     engine: PdfSigningEngine
     firm_seal_png: bytes
-    face: FaceCheckProvider
+    # the hosted (H5) face check: sessions at the provider, results by signed callback
+    face: FaceSessionProvider
     bank: BankTransferProvider
     passphrase: bytes
 
@@ -184,16 +185,23 @@ def _pkcs11_firm_key(settings: Settings, ca: CertificateAuthority) -> Pkcs11Firm
     return key
 
 
-def _face(settings: Settings) -> FaceCheckProvider:
+def _face(settings: Settings, passphrase: bytes) -> FaceSessionProvider:
     if settings.face_provider == "http":
         if not settings.face_provider_url:
             raise ValueError("SIGNING_FACE_PROVIDER_URL is required for the http face provider")
-        return HttpFaceCheck(
+        if settings.face_callback_secret is None:
+            raise ValueError(
+                "SIGNING_FACE_CALLBACK_SECRET is required for the http face provider: its"
+                " callbacks are accepted only when signed with it"
+            )
+        return HttpFaceSessions(
             url=settings.face_provider_url,
+            secret=settings.face_callback_secret.get_secret_value().encode(),
             token=settings.provider_token,
             timeout=settings.provider_timeout,
         )
-    return SandboxFaceCheck()
+    secret = hashlib.sha256(b"lexseal-sandbox-face-callback:" + passphrase).digest()
+    return SandboxFaceSessions(public_base_url=settings.public_base_url, secret=secret)
 
 
 def _bank(settings: Settings) -> BankTransferProvider:
@@ -241,7 +249,8 @@ def build_keyring(settings: Settings) -> Keyring:
         url=settings.tsa_url, credential=tsa_credential, timeout=settings.tsa_timeout
     )
     seals = SealRenderer()
-    firm_seal_png, face, bank = _firm_seal(settings, seals), _face(settings), _bank(settings)
+    firm_seal_png, bank = _firm_seal(settings, seals), _bank(settings)
+    face = _face(settings, passphrase)
     firm_key = _firm_key(settings, ca, passphrase)  # last: nothing after it can fail
     if isinstance(firm_key, GeneratedFirmKey):
         # Issue (or renew) the firm certificate now, under the deployment's key lock,

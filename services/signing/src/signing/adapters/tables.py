@@ -68,6 +68,9 @@ class EnvelopeSigner(SQLModel, table=True):
     id_number: str = Field(default="", max_length=32)
     legal_representative: str | None = Field(default=None, max_length=100)
     bank_account_number: str | None = Field(default=None, max_length=64)
+    # the mobile the lawyer entered (the individual's, or the enterprise operator's): the
+    # three-element check compares against it and the signing-intent code goes to it
+    mobile: str | None = Field(default=None, max_length=20)
     status: str = Field(default="pending", max_length=16)
     method: str | None = Field(default=None, max_length=16)  # face | micro_deposit | firm_key
     sandbox: bool = False
@@ -90,9 +93,14 @@ class Invitation(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     url: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=64)
+    # the sending lawyer's name, shown on the signer's landing page
+    created_by_name: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     expires_at: datetime = Field(sa_column=_ts(False))
     voided_at: datetime | None = Field(default=None, sa_column=_ts())
+    # reminders re-send the notice of this same link (never a new token)
+    reminders: int = 0
+    last_reminded_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class DepositChallenge(SQLModel, table=True):
@@ -112,6 +120,45 @@ class DepositChallenge(SQLModel, table=True):
     sandbox: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     expires_at: datetime = Field(sa_column=_ts(False))
+
+
+class IntentChallenge(SQLModel, table=True):
+    """A one-time SMS code that confirms the signer's intent to sign (意愿认证)."""
+
+    __tablename__ = "intent_challenges"
+    __table_args__ = (Index("ix_intent_signer_created", "signer_row_id", "created_at"),)
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    signer_row_id: str = Field(foreign_key="envelope_signers.id", max_length=36)
+    code_hash: str = Field(max_length=64)  # sha256(id + code): the code itself is never kept
+    mobile_masked: str = Field(max_length=20)
+    # open | confirmed | used | voided | failed
+    status: str = Field(default="open", max_length=16)
+    attempts: int = 0
+    sandbox: bool = False
+    # sandbox SMS only: the code, to show on the signer's page (never set for a real SMS)
+    sandbox_code: str | None = Field(default=None, max_length=6)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class FaceSession(SQLModel, table=True):
+    """An H5 face-check session at the provider, waiting for its signed callback."""
+
+    __tablename__ = "face_sessions"
+
+    id: str = Field(default_factory=_id, primary_key=True, max_length=36)
+    signer_row_id: str = Field(foreign_key="envelope_signers.id", max_length=36, index=True)
+    invitation_id: str = Field(foreign_key="invitations.id", max_length=36)
+    provider_ref: str = Field(max_length=128, unique=True)
+    # open | passed | failed
+    status: str = Field(default="open", max_length=16)
+    sandbox: bool = False
+    reason: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    expires_at: datetime = Field(sa_column=_ts(False))
+    completed_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class StoredDocument(SQLModel, table=True):

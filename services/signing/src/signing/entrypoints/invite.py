@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from cnid import mask_mobile
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from servicekit.app import UowDep
@@ -12,8 +14,9 @@ from servicekit.app import UowDep
 from ..adapters import render
 from ..adapters.repository import SigningRepository
 from ..domain import errors
-from ..service_layer import deposits, envelopes, identity, invitations, signing
-from .deps import KeyringDep, SignerActor
+from ..service_layer import deposits, envelopes, face, identity, intent, invitations, signing
+from ..service_layer.signer_view import signer_view
+from .deps import KeyringDep, SettingsDep, SignerActor
 from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
@@ -22,11 +25,8 @@ router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
 class IndividualIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=15, max_length=18)
-
-
-class FaceIn(BaseModel):
-    # sandbox only: "fail" makes the sandbox face check fail (documented test flag)
-    test_flag: str | None = None
+    # the third element: required when the lawyer entered the signer's mobile (always, today)
+    mobile: str | None = Field(default=None, max_length=20)
 
 
 class EnterpriseIn(BaseModel):
@@ -38,6 +38,10 @@ class EnterpriseIn(BaseModel):
 
 class AmountIn(BaseModel):
     amount: str = Field(min_length=1, max_length=8, description="yuan, e.g. 0.37")
+
+
+class IntentCodeIn(BaseModel):
+    code: str = Field(pattern=r"^\s*[0-9]{6}\s*$", description="the 6-digit SMS code")
 
 
 class DeclineIn(BaseModel):
@@ -57,35 +61,89 @@ class InviteSignerPublic(BaseModel):
     name: str
     status: str
     method: str | None
+    mobile_masked: str | None = None
+    signed_at: datetime | None = None
+
+
+class DepositPublic(BaseModel):
+    """The enterprise's micro-deposit; `sandbox_amount` only from the sandbox bank."""
+
+    status: str
+    sent_at: datetime | None
+    expires_at: datetime | None
+    attempts_left: int
+    sent_today: int
+    daily_limit: int
+    remaining_today: int
+    sandbox_amount: str | None
+
+
+class IntentPublic(BaseModel):
+    """The signing-intent SMS code; `sandbox_code` only from the sandbox SMS."""
+
+    status: str
+    mobile_masked: str | None
+    expires_at: datetime | None
+    attempts_left: int
+    resend_at: datetime | None
+    sandbox_code: str | None
 
 
 class InviteStatePublic(BaseModel):
     """What the signer's page needs: the document's pages, the signer and their progress."""
 
     sandbox: bool
+    sms_sandbox: bool
+    firm_name: str
+    sender_name: str | None
     envelope: InviteEnvelopePublic
     signer: InviteSignerPublic
     expires_at: datetime
     pages: list[PagePublic]
+    deposit: DepositPublic | None
+    intent: IntentPublic | None
+    face_status: str | None
+    can_decline: bool
+    signed_document_ready: bool
 
 
 @router.get("", response_model=InviteStatePublic)
 async def state(
-    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, settings: SettingsDep
 ) -> InviteStatePublic:
     """Return what the signer's page needs: document pages, the signer and their progress."""
     s = await invitations.open_session(
         uow, token=token, actor=actor, action="view", allow_closed=True
     )
     pages = await envelopes.page_geometry(uow, s.envelope)
+    view = await signer_view(uow, s)
     await uow.commit()
     sandbox = keyring.face.sandbox if s.signer.kind == "individual" else keyring.bank.sandbox
+    d = view.deposit
     return InviteStatePublic(
         sandbox=sandbox,
+        sms_sandbox=settings.sms_provider == "sandbox",
+        firm_name=settings.firm_name,
+        sender_name=s.invitation.created_by_name,
         envelope=InviteEnvelopePublic.model_validate(s.envelope, from_attributes=True),
-        signer=InviteSignerPublic.model_validate(s.signer, from_attributes=True),
+        signer=InviteSignerPublic(
+            signer_id=s.signer.signer_id,
+            kind=s.signer.kind,
+            name=s.signer.name,
+            status=s.signer.status,
+            method=s.signer.method,
+            mobile_masked=mask_mobile(s.signer.mobile) if s.signer.mobile else None,
+            signed_at=s.signer.signed_at,
+        ),
         expires_at=s.invitation.expires_at,
         pages=[PagePublic.of(p) for p in pages],
+        deposit=None
+        if d is None
+        else DepositPublic(**asdict(d), remaining_today=max(d.daily_limit - d.sent_today, 0)),
+        intent=None if view.intent is None else IntentPublic(**asdict(view.intent)),
+        face_status=view.face_status,
+        can_decline=view.can_decline,
+        signed_document_ready=s.envelope.status == "completed",
     )
 
 
@@ -95,20 +153,45 @@ async def verify_individual(
 ) -> dict[str, Any]:
     """Check the individual's name and resident ID number."""
     signer = await identity.verify_individual(
-        uow, token=token, actor=actor, name=body.name, id_number=body.id_number
+        uow,
+        token=token,
+        actor=actor,
+        name=body.name,
+        id_number=body.id_number,
+        mobile=body.mobile,
     )
     return {"status": signer.status, "next": "face", "sandbox": keyring.face.sandbox}
 
 
-@router.post("/verify/face")
-async def verify_face(
-    token: str, body: FaceIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
+@router.post("/face/session")
+async def face_session(
+    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Run the face check (开始刷脸); on success the signer is verified."""
-    signer = await identity.verify_face(
-        uow, token=token, actor=actor, keyring=keyring, test_flag=body.test_flag
+    """Open a hosted (H5) face-check session; the page sends the signer to `redirect_url`."""
+    url = await face.start_session(
+        uow, token=token, actor=actor, keyring=keyring, settings=settings
     )
-    return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
+    return {"redirect_url": url}
+
+
+@router.post("/intent/request")
+async def intent_request(
+    token: str, uow: UowDep, actor: SignerActor, settings: SettingsDep
+) -> dict[str, Any]:
+    """Send a 6-digit SMS code to the signer's verified mobile (valid 5 minutes)."""
+    c = await intent.request_code(
+        uow, token=token, actor=actor, sandbox=settings.sms_provider == "sandbox"
+    )
+    return {"sent": True, "mobile_masked": c.mobile_masked, "expires_at": c.expires_at}
+
+
+@router.post("/intent/confirm")
+async def intent_confirm(
+    token: str, body: IntentCodeIn, uow: UowDep, actor: SignerActor
+) -> dict[str, Any]:
+    """Confirm the intent to sign with the SMS code (five wrong entries void the code)."""
+    c = await intent.confirm_code(uow, token=token, actor=actor, code=body.code)
+    return {"confirmed": True, "confirmed_at": c.confirmed_at}
 
 
 @router.post("/verify/enterprise")

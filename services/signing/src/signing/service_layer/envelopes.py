@@ -97,6 +97,7 @@ async def prepare_envelope(
             id_number=s.id_number,
             legal_representative=s.legal_representative,
             bank_account_number=s.bank_account_number,
+            mobile=s.mobile or s.operator_mobile,
         )
         for i, s in enumerate(ordered)
     ]

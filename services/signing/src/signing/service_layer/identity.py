@@ -12,7 +12,6 @@ from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.keyring import Keyring
-from ..adapters.providers import ProviderUnavailable
 from ..adapters.tables import EnvelopeSigner
 from ..domain import errors, model
 from . import certificates
@@ -31,6 +30,25 @@ def _mismatch() -> Exception:
     )
 
 
+def _mobile_matches(entered: str | None, expected: str) -> bool:
+    if not entered:
+        raise errors.invalid(
+            "mobile_required",
+            "Enter your mobile number",
+            "请填写手机号",
+            details={"field": "mobile"},
+        )
+    try:
+        return cnid.validate_mobile(entered) == cnid.validate_mobile(expected)
+    except cnid.InvalidIdentifier as exc:
+        raise errors.invalid(
+            "mobile_invalid",
+            "The mobile number is not valid: 11 digits starting with 1",
+            "手机号无效：应为 1 开头的 11 位数字",
+            details={"field": "mobile"},
+        ) from exc
+
+
 def require_kind(signer: EnvelopeSigner, kind: str) -> None:
     if signer.kind != kind:
         raise errors.conflict(
@@ -41,9 +59,15 @@ def require_kind(signer: EnvelopeSigner, kind: str) -> None:
 
 
 async def verify_individual(
-    uow: UnitOfWork, *, token: str, actor: Actor, name: str, id_number: str
+    uow: UnitOfWork,
+    *,
+    token: str,
+    actor: Actor,
+    name: str,
+    id_number: str,
+    mobile: str | None = None,
 ) -> EnvelopeSigner:
-    """Check an individual's name and resident ID against the lawyer's entry."""
+    """Check an individual's name, resident ID and mobile (three elements) against the entry."""
     s = await open_session(uow, token=token, actor=actor, action="verify_individual", lock=True)
     require_kind(s.signer, model.INDIVIDUAL)
     try:
@@ -55,6 +79,8 @@ async def verify_individual(
             "身份证号码无效，请核对后重新输入",
         ) from exc
     ok = model.names_match(name, s.signer.name) and model.ids_match(entered, s.signer.id_number)
+    if s.signer.mobile:  # signers registered before mobiles were kept are checked on two
+        ok = ok and _mobile_matches(mobile, s.signer.mobile)
     uow.audit(
         actor=actor,
         action="verify.individual",
@@ -67,54 +93,6 @@ async def verify_individual(
         raise _mismatch()
     s.signer.status = ID_CHECKED
     await uow.commit()
-    return s.signer
-
-
-async def verify_face(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, test_flag: str | None
-) -> EnvelopeSigner:
-    """Run the face check for an individual whose ID matched; on success issue their certificate."""
-    s = await open_session(uow, token=token, actor=actor, action="verify_face", lock=True)
-    require_kind(s.signer, model.INDIVIDUAL)
-    if s.signer.status != ID_CHECKED:
-        raise errors.conflict(
-            "id_check_first", "Enter your name and ID number first", "请先填写姓名和身份证号码"
-        )
-    if keyring.face.sandbox:
-        log.warning(
-            "SANDBOX face provider in use: no real face check for envelope %s", s.envelope.id
-        )
-    try:
-        result = await keyring.face.check(
-            name=s.signer.name, id_number=s.signer.id_number, test_flag=test_flag
-        )
-    except ProviderUnavailable as exc:
-        raise errors.unavailable(
-            "face_check_unavailable",
-            "The face check service is unavailable; try again shortly",
-            "人脸识别服务暂不可用，请稍后重试",
-        ) from exc
-    uow.audit(
-        actor=actor,
-        action="verify.face",
-        object_type="envelope",
-        object_id=s.envelope.id,
-        after={
-            "signer_id": s.signer.signer_id,
-            "passed": result.passed,
-            "reference": result.reference,
-            "sandbox": keyring.face.sandbox,
-        },
-    )
-    if not result.passed:
-        await uow.commit()
-        raise errors.invalid(
-            "face_check_failed",
-            "The face check failed; try again in good light, facing the camera",
-            "人脸识别未通过，请在光线充足处正对镜头重试",
-            details={"sandbox": keyring.face.sandbox},
-        )
-    await mark_verified(uow, s, keyring=keyring, method="face", sandbox=keyring.face.sandbox)
     return s.signer
 
 

@@ -64,6 +64,7 @@ async def create_invitation(
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
         url=keyring.encrypt(invitation_url(settings, token)),
         created_by=user.id,
+        created_by_name=user.display_name or user.username,
         expires_at=min(now + timedelta(hours=settings.invitation_ttl_hours), envelope.expires_at),
     )
     repo.add(invitation)

@@ -31,7 +31,7 @@ from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
-from . import archive, certificates
+from . import archive, certificates, intent
 from .envelopes import page_geometry, verify_url, visible_envelope
 from .invitations import open_session
 
@@ -236,6 +236,7 @@ async def sign_as_counterparty(
         raise errors.forbidden(
             "identity_not_verified", "Verify your identity before signing", "请先完成身份认证再签署"
         )
+    confirmed = await intent.consume(uow, s)
     signer = keyring.signer_for(_credential(sig, keyring))
     await apply_signature(
         uow,
@@ -261,6 +262,7 @@ async def sign_as_counterparty(
             "page": placement.page,
             "box": placement.box,
             "remaining_counterparties": remaining,
+            "intent_challenge_id": confirmed.id,
         },
     )
     uow.publish(

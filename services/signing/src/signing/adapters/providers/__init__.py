@@ -1,18 +1,29 @@
 """External identity services behind small interfaces: face check and bank transfer."""
 
-from .base import BankTransferProvider, FaceCheckProvider, FaceResult, ProviderUnavailable, Transfer
-from .http import HttpBankTransfer, HttpFaceCheck
-from .sandbox import SANDBOX_FAIL_FLAG, SandboxBankTransfer, SandboxFaceCheck
+from .base import BankTransferProvider, ProviderUnavailable, Transfer
+from .face_h5 import (
+    SIGNATURE_HEADER,
+    CallbackRejected,
+    FaceCallback,
+    FaceSessionProvider,
+    FaceStart,
+    HttpFaceSessions,
+    SandboxFaceSessions,
+)
+from .http import HttpBankTransfer
+from .sandbox import SandboxBankTransfer
 
 __all__ = [
-    "SANDBOX_FAIL_FLAG",
+    "SIGNATURE_HEADER",
     "BankTransferProvider",
-    "FaceCheckProvider",
-    "FaceResult",
+    "CallbackRejected",
+    "FaceCallback",
+    "FaceSessionProvider",
+    "FaceStart",
     "HttpBankTransfer",
-    "HttpFaceCheck",
+    "HttpFaceSessions",
     "ProviderUnavailable",
     "SandboxBankTransfer",
-    "SandboxFaceCheck",
+    "SandboxFaceSessions",
     "Transfer",
 ]

@@ -1,4 +1,4 @@
-"""The provider interfaces the service layer talks to."""
+"""The bank-transfer interface (the face check's is in face_h5)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,6 @@ class ProviderUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class FaceResult:
-    """What a face check said about one person."""
-
-    passed: bool
-    reference: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
 class Transfer:
     """One micro-deposit the provider made."""
 
@@ -29,16 +20,6 @@ class Transfer:
     account_number: str
     amount_fen: int
     at: datetime
-
-
-class FaceCheckProvider(Protocol):
-    """Checks that a live face belongs to the holder of a resident ID number."""
-
-    sandbox: bool
-
-    async def check(self, *, name: str, id_number: str, test_flag: str | None = None) -> FaceResult:
-        """Run one face check."""
-        ...
 
 
 class BankTransferProvider(Protocol):

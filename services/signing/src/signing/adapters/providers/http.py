@@ -1,4 +1,4 @@
-"""HTTP providers: JSON calls to a configured face-check / bank-transfer endpoint."""
+"""HTTP providers: JSON calls to a configured bank-transfer (or face-session) endpoint."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from servicekit.db import utcnow
 
-from .base import FaceResult, ProviderUnavailable, Transfer
+from .base import ProviderUnavailable, Transfer
 
 
 async def _post(
@@ -28,29 +28,6 @@ async def _post(
     if not isinstance(data, dict):
         raise ProviderUnavailable(f"{url} answered an unexpected shape")
     return data
-
-
-class HttpFaceCheck:
-    """POST {name, id_number} to the endpoint; expects {passed, reference, reason?}."""
-
-    sandbox = False
-
-    def __init__(self, *, url: str, token: str | None = None, timeout: float = 10.0) -> None:
-        self.url, self.token, self.timeout = url, token, timeout
-
-    async def check(self, *, name: str, id_number: str, test_flag: str | None = None) -> FaceResult:
-        """Ask the real provider to check the person's face."""
-        data = await _post(
-            self.url,
-            token=self.token,
-            limit_s=self.timeout,
-            body={"name": name, "id_number": id_number},
-        )
-        return FaceResult(
-            passed=bool(data.get("passed")),
-            reference=str(data.get("reference", "")),
-            reason=data.get("reason"),
-        )
 
 
 class HttpBankTransfer:

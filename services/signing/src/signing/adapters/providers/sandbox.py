@@ -1,4 +1,4 @@
-"""Sandbox providers: no real face check, no real money; clearly labelled, deterministic."""
+"""The sandbox bank: no real money; clearly labelled (the sandbox face check is in face_h5)."""
 
 from __future__ import annotations
 
@@ -12,28 +12,11 @@ from datetime import datetime
 from servicekit.blobs import BlobStore
 from servicekit.db import utcnow
 
-from .base import FaceResult, Transfer
+from .base import Transfer
 
 log = logging.getLogger("signing.sandbox")
 
-# A face check request whose `test_flag` is this value fails (to exercise the failure path).
-SANDBOX_FAIL_FLAG = "fail"
 _TRANSFERS = "sandbox/transfers/"
-
-
-class SandboxFaceCheck:
-    """Pass every face check unless the request carries `test_flag="fail"`."""
-
-    sandbox = True
-
-    async def check(self, *, name: str, id_number: str, test_flag: str | None = None) -> FaceResult:
-        """Answer as a face check would, without any camera."""
-        passed = test_flag != SANDBOX_FAIL_FLAG
-        log.warning("SANDBOX face check (no real verification): %s", "pass" if passed else "fail")
-        ref = f"sandbox-face-{uuid.uuid4().hex[:12]}"
-        return FaceResult(
-            passed=passed, reference=ref, reason=None if passed else "sandbox test flag"
-        )
 
 
 class SandboxBankTransfer:

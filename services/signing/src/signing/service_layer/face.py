@@ -1,0 +1,149 @@
+"""Use cases of the hosted (H5) face check: open a session, accept the signed callback."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from servicekit.db import utcnow
+from servicekit.uow import SYSTEM, Actor, UnitOfWork
+
+from ..adapters.identity_repository import IdentityRepository
+from ..adapters.keyring import Keyring
+from ..adapters.providers import (
+    CallbackRejected,
+    FaceSessionProvider,
+    ProviderUnavailable,
+    SandboxFaceSessions,
+)
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import FaceSession
+from ..config import Settings
+from ..domain import errors, model
+from .identity import ID_CHECKED, mark_verified, require_kind
+from .invitations import SignerSession, invitation_url, open_session
+
+log = logging.getLogger("signing.face")
+
+SESSION_TTL = timedelta(minutes=30)
+CALLBACK_PATH = "/sign/face/callback"
+
+
+def sessions_of(keyring: Keyring) -> FaceSessionProvider:
+    """Return the keyring's face-check provider."""
+    return keyring.face
+
+
+async def start_session(
+    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, settings: Settings
+) -> str:
+    """Open a face-check session at the provider; return where to send the signer."""
+    s = await open_session(uow, token=token, actor=actor, action="face_start", lock=True)
+    require_kind(s.signer, model.INDIVIDUAL)
+    if s.signer.status != ID_CHECKED:
+        raise errors.conflict(
+            "id_check_first",
+            "Enter your name, ID number and mobile number first",
+            "请先填写姓名、身份证号码和手机号",
+        )
+    provider = sessions_of(keyring)
+    base = settings.public_base_url.rstrip("/")
+    try:
+        started = await provider.start(
+            name=s.signer.name,
+            id_number=s.signer.id_number,
+            return_url=invitation_url(settings, token),
+            callback_url=base + CALLBACK_PATH,
+        )
+    except ProviderUnavailable as exc:
+        raise errors.unavailable(
+            "face_check_unavailable",
+            "The face check service is unavailable; try again shortly",
+            "人脸识别服务暂不可用，请稍后重试",
+        ) from exc
+    now = utcnow()
+    IdentityRepository(uow.session).add(
+        FaceSession(
+            signer_row_id=s.signer.id,
+            invitation_id=s.invitation.id,
+            provider_ref=started.reference,
+            sandbox=provider.sandbox,
+            created_at=now,
+            expires_at=now + SESSION_TTL,
+        )
+    )
+    uow.audit(
+        actor=actor,
+        action="face.session_started",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "reference": started.reference,
+            "sandbox": provider.sandbox,
+        },
+    )
+    await uow.commit()
+    return started.redirect_url
+
+
+async def accept_callback(
+    uow: UnitOfWork, *, keyring: Keyring, body: bytes, signature: str | None
+) -> FaceSession:
+    """Check the provider's signed callback and apply its result (once)."""
+    try:
+        result = sessions_of(keyring).check(body=body, signature=signature)
+    except CallbackRejected as exc:
+        log.warning("face callback refused: %s", exc)
+        raise errors.forbidden(
+            "face_callback_rejected",
+            "The callback's signature does not check",
+            "人脸识别回调签名无效",
+        ) from exc
+    ids = IdentityRepository(uow.session)
+    face = await ids.face_session(result.reference, lock=True)
+    if face is None:
+        raise errors.not_found("face_session")
+    if face.status != "open":
+        return face  # a provider may call back twice: the first answer stands
+    repo = SigningRepository(uow.session)
+    invitation = await repo.invitation(face.invitation_id)
+    signer = await repo.signer(face.signer_row_id)
+    envelope = await repo.envelope(signer.envelope_id, lock=True) if signer else None
+    if invitation is None or signer is None or envelope is None:
+        raise errors.not_found("face_session")
+    face.status = "passed" if result.passed else "failed"
+    face.reason, face.completed_at = result.reason, utcnow()
+    uow.audit(
+        actor=SYSTEM,
+        action="verify.face",
+        object_type="envelope",
+        object_id=envelope.id,
+        after={
+            "signer_id": signer.signer_id,
+            "passed": result.passed,
+            "reference": result.reference,
+            "sandbox": face.sandbox,
+            "flow": "h5_callback",
+        },
+    )
+    usable = (
+        result.passed
+        and signer.status == ID_CHECKED
+        and envelope.status == model.PREPARED
+        and face.expires_at > utcnow()
+    )
+    if not usable:
+        await uow.commit()
+        return face
+    session = SignerSession(invitation=invitation, envelope=envelope, signer=signer)
+    await mark_verified(uow, session, keyring=keyring, method="face", sandbox=face.sandbox)
+    return face
+
+
+def sandbox_of(keyring: Keyring) -> SandboxFaceSessions:
+    """Return the sandbox face provider, or answer 404 when a real one is configured."""
+    provider = keyring.face
+    if not isinstance(provider, SandboxFaceSessions):
+        raise errors.not_found("sandbox")
+    return provider

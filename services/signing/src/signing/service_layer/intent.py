@@ -1,0 +1,213 @@
+"""Use cases of signing intent (意愿认证): an SMS one-time code confirmed just before signing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cnid import mask_mobile
+from lexseal_events import SmsRequested, SmsRequestedData
+from servicekit.db import utcnow
+from servicekit.uow import Actor, UnitOfWork
+
+from ..adapters.identity_repository import IdentityRepository
+from ..adapters.tables import EnvelopeSigner, IntentChallenge
+from ..domain import errors, intent, model
+from .invitations import SignerSession, open_session
+
+
+@dataclass(frozen=True)
+class IntentState:
+    """What the signer's page shows of the current code."""
+
+    status: str  # none | open | confirmed | voided | failed | expired | used
+    mobile_masked: str | None
+    expires_at: datetime | None
+    attempts_left: int
+    resend_at: datetime | None
+    sandbox_code: str | None
+
+
+def _masked(signer: EnvelopeSigner) -> str:
+    return mask_mobile(signer.mobile) if signer.mobile else ""
+
+
+def _ready(s: SignerSession) -> None:
+    if s.signer.status == model.SIGNED:
+        raise errors.conflict("signer_already_signed", "You have already signed", "您已签章")
+    if s.signer.status != model.VERIFIED:
+        raise errors.forbidden(
+            "identity_not_verified", "Verify your identity before signing", "请先完成身份认证再签署"
+        )
+    if not s.signer.mobile:
+        raise errors.conflict(
+            "mobile_missing",
+            "No mobile number is on file for this signer; ask the lawyer to add it",
+            "律师未登记该签章人的手机号，无法发送验证码，请联系律师",
+        )
+
+
+async def request_code(
+    uow: UnitOfWork, *, token: str, actor: Actor, sandbox: bool
+) -> IntentChallenge:
+    """Send a new 6-digit code to the signer's verified mobile (voids any earlier code)."""
+    s = await open_session(uow, token=token, actor=actor, action="intent_request", lock=True)
+    _ready(s)
+    repo = IdentityRepository(uow.session)
+    now = utcnow()
+    last = await repo.latest_intent(s.signer.id)
+    intent.ensure_can_send(
+        last_sent=last.created_at if last else None,
+        sent_24h=await repo.intents_since(s.signer.id, now - timedelta(hours=24)),
+        now=now,
+    )
+    await repo.void_open_intents(s.signer.id)
+    code = f"{secrets.randbelow(10**intent.CODE_DIGITS):0{intent.CODE_DIGITS}d}"
+    challenge = IntentChallenge(
+        signer_row_id=s.signer.id,
+        code_hash="",
+        mobile_masked=_masked(s.signer),
+        sandbox=sandbox,
+        sandbox_code=code if sandbox else None,
+        created_at=now,
+        expires_at=now + intent.CODE_TTL,
+    )
+    challenge.code_hash = intent.code_hash(challenge.id, code)
+    repo.add(challenge)
+    uow.audit(
+        actor=actor,
+        action="intent_code_sent",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "method": intent.METHOD,
+            "mobile": challenge.mobile_masked,
+            "sandbox": sandbox,
+        },
+    )
+    uow.publish(
+        SmsRequested(
+            source=uow.source,
+            subject=s.envelope.id,
+            data=SmsRequestedData(
+                envelope_id=s.envelope.id,
+                to=s.signer.mobile or "",
+                text=intent.sms_text(code=code, title=s.envelope.title),
+                purpose="intent_code",
+            ),
+        )
+    )
+    await uow.commit()
+    return challenge
+
+
+async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) -> IntentChallenge:
+    """Check the code the signer typed; five wrong entries void it."""
+    s = await open_session(uow, token=token, actor=actor, action="intent_confirm", lock=True)
+    _ready(s)
+    challenge = await IdentityRepository(uow.session).latest_intent(s.signer.id)
+    now = utcnow()
+    if challenge is None or challenge.status in ("voided", "used"):
+        raise errors.conflict(
+            "intent_code_not_requested", "Request a code first", "请先获取短信验证码"
+        )
+    if challenge.status == "failed":
+        raise errors.conflict(
+            "intent_code_voided",
+            "Too many wrong entries: this code is void; request a new one",
+            "验证码输错次数过多，已失效，请重新获取",
+            details={"attempts_left": 0},
+        )
+    if challenge.status == "confirmed":
+        if not intent.code_matches(challenge.id, code, challenge.code_hash):
+            raise errors.invalid("intent_code_wrong", "Wrong code", "验证码不正确")
+        return challenge  # the same code again (a seal moved after a refusal): still confirmed
+    if challenge.expires_at < now:
+        challenge.status = "voided"
+        await uow.commit()
+        raise errors.conflict(
+            "intent_code_expired",
+            "The code has expired (5 minutes); request a new one",
+            "验证码已过期（5 分钟），请重新获取",
+        )
+    if not intent.code_matches(challenge.id, code, challenge.code_hash):
+        challenge.attempts += 1
+        left = intent.MAX_ATTEMPTS - challenge.attempts
+        if left <= 0:
+            challenge.status = "failed"
+        uow.audit(
+            actor=actor,
+            action="intent_code_wrong",
+            object_type="envelope",
+            object_id=s.envelope.id,
+            after={"signer_id": s.signer.signer_id, "attempts_left": max(left, 0)},
+        )
+        await uow.commit()
+        if left <= 0:
+            raise errors.conflict(
+                "intent_code_voided",
+                "Five wrong entries: this code is void; request a new one",
+                "验证码输错 5 次，已失效，请重新获取",
+                details={"attempts_left": 0},
+            )
+        raise errors.invalid(
+            "intent_code_wrong",
+            f"Wrong code; {left} attempt(s) left",
+            f"验证码不正确，还可输入 {left} 次",
+            details={"attempts_left": left},
+        )
+    challenge.status, challenge.confirmed_at = "confirmed", now
+    uow.audit(
+        actor=actor,
+        action="intent_confirmed",
+        object_type="envelope",
+        object_id=s.envelope.id,
+        after={
+            "signer_id": s.signer.signer_id,
+            "method": intent.METHOD,
+            "mobile": challenge.mobile_masked,
+            "challenge_id": challenge.id,
+            "sandbox": challenge.sandbox,
+        },
+    )
+    await uow.commit()
+    return challenge
+
+
+async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
+    """Use the signer's confirmed code for the signature being applied (once)."""
+    challenge = await IdentityRepository(uow.session).latest_intent(s.signer.id)
+    now = utcnow()
+    if (
+        challenge is None
+        or challenge.status != "confirmed"
+        or challenge.confirmed_at is None
+        or now - challenge.confirmed_at > intent.CONFIRMED_VALID
+    ):
+        raise errors.forbidden(
+            "intent_not_confirmed",
+            "Confirm your intent to sign with the SMS code first",
+            "请先输入短信验证码完成意愿认证",
+        )
+    challenge.status = "used"
+    return challenge
+
+
+async def state(uow: UnitOfWork, signer: EnvelopeSigner) -> IntentState:
+    """Return the signer's current code as the page shows it (never the code of a real SMS)."""
+    c = await IdentityRepository(uow.session).latest_intent(signer.id)
+    if c is None:
+        return IntentState("none", _masked(signer) or None, None, intent.MAX_ATTEMPTS, None, None)
+    status = c.status
+    if status == "open" and c.expires_at < utcnow():
+        status = "expired"
+    return IntentState(
+        status=status,
+        mobile_masked=c.mobile_masked or None,
+        expires_at=c.expires_at,
+        attempts_left=max(intent.MAX_ATTEMPTS - c.attempts, 0),
+        resend_at=c.created_at + intent.RESEND_AFTER,
+        sandbox_code=c.sandbox_code if status == "open" else None,
+    )
