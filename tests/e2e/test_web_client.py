@@ -1,7 +1,8 @@
 """The web client in a real browser, as the firm's users and their counterparties use it.
 
-Everything is done through the screens; the API is read only to check results and to learn the
-sandbox micro-deposit amount, which a real company would read on its bank statement.
+Everything is done through the screens; the API is read only to check results. The sandbox
+micro-deposit amount, which a real company reads on its bank statement, is shown on the signer's
+page as a labelled sandbox bank notice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cnid.credit_code import ALPHABET, make_credit_code
 
@@ -194,46 +194,53 @@ def _invitation(web: Any, lawyer: Any, contract_url: str, company: str) -> str:
     return link
 
 
-def _counterparty_signs(web: Any, link: str, company: dict[str, str], risk_token: str) -> None:
-    """The company opens the link (no account), verifies by micro-deposit, drags its seal."""
+def _counterparty_signs(web: Any, link: str, company: dict[str, str]) -> None:
+    """The company opens the link (no account), verifies by micro-deposit, places its seal.
+
+    On a desktop: the amount comes from the page's sandbox bank notice, the seal is placed by a
+    click and moved with the mouse, and the signature is confirmed with the sandbox SMS code.
+    """
     signer = web.page()
     signer.goto(link)
-    signer.wait_for_selector("#sandbox")  # the sandbox is labelled as such
+    signer.wait_for_selector("#sandbox:visible")  # the sandbox is labelled as such
+    signer.wait_for_selector("#ent:visible")
     signer.fill("#cname", company["name"])
     signer.fill("#ccode", company["id_number"])
     signer.fill("#legal", company["legal_representative"])
     signer.fill("#acct", company["bank_account_number"])
     web.shot(signer, "signer-enterprise")
     signer.click("#entBtn")
-    signer.wait_for_selector("#amt")
-
-    # The amount "arrives at the bank": an operator reads it from the sandbox provider.
-    transfers = httpx.get(
-        web.base + "/api/signing/sandbox/transfers",
-        headers={"Authorization": f"Bearer {risk_token}"},
-        timeout=30,
-    ).json()["data"]
-    mine = [t for t in transfers if t["account_number"] == company["bank_account_number"]]
-    assert mine, transfers
-    signer.fill("#amount", mine[0]["amount"])
+    signer.wait_for_selector("#amt:visible")
+    signer.fill("#amount", signer.inner_text("#bankAmount"))
     signer.click("#amtBtn")
-    signer.wait_for_selector("#sealStep")
-    web.images_loaded(signer, "#pageImg, #seal")
+    signer.wait_for_selector("#sealStep:visible")
+    web.images_loaded(signer, ".page img.doc")
 
-    # A seal dropped on the verification QR is refused, and the signer is told why.
-    seal = signer.locator("#seal")
-    web.drag(signer, seal, signer.locator("#qrZone"))
+    # A seal put on the verification QR is refused, and the signer is told why.
+    last = signer.locator(".page").last
+    # in the middle of the window: the action bar stays fixed at its bottom
+    last.locator(".qr-zone").evaluate("z => z.scrollIntoView({block: 'center'})")
+    zone = last.locator(".qr-zone").bounding_box()
+    signer.mouse.click(zone["x"] + zone["width"] / 2, zone["y"] + zone["height"] / 2)
+    signer.wait_for_selector(".page #seal")
+    signer.click("#signBtn")
+    signer.check("#consent")
+    signer.click("#codeBtn")
+    code = signer.wait_for_selector("#smsCode:not(:empty)").inner_text()
+    signer.fill("#code", code)
     with web.provoking(r"HTTP 422 POST /api/signing/invite/[^/]+/sign"):
-        signer.click("#signBtn")
+        signer.click("#confirmBtn")
         signer.wait_for_selector("#err:has-text('二维码')")
         web.shot(signer, "signer-seal-on-qr")
     assert signer.locator("#sealStep").is_visible()
 
-    web.drag(signer, seal, signer.locator("#pageImg"), 0.3, 0.45)
+    web.drag(signer, signer.locator("#seal"), last.locator("img.doc"), 0.3, 0.45)
     assert signer.inner_text("#err") == ""  # moving the seal clears the refusal
     web.shot(signer, "signer-seal-placed")
     signer.click("#signBtn")
-    signer.wait_for_selector("#done")
+    signer.check("#consent")
+    signer.click("#confirmBtn")  # the code confirmed a moment ago still stands
+    signer.wait_for_selector("#done:visible")
     assert signer.inner_text("#err") == ""
     web.shot(signer, "signer-done")
 
@@ -281,7 +288,7 @@ def test_contract_from_application_to_verified_signatures(web: Any, tmp_path: Pa
     )
     _review(web, title)
     link = _invitation(web, lawyer, contract_url, company["name"])
-    _counterparty_signs(web, link, company, web.token("risk1"))
+    _counterparty_signs(web, link, company)
     _firm_signs(web, title)
 
     # The lawyer was told along the way; the notification leads back to the contract ...
@@ -313,10 +320,11 @@ def test_contract_from_application_to_verified_signatures(web: Any, tmp_path: Pa
     visitor = web.page()
     visitor.goto(verify_url)
     visitor.wait_for_selector("text=文件完整，签名有效")
-    signers = visitor.inner_text("table >> nth=0")
-    assert company["name"] in signers and FIRM in signers
+    cards = visitor.locator("section.card.sig")
+    assert cards.count() == 2
+    assert company["name"] in cards.nth(0).inner_text() and FIRM in cards.nth(1).inner_text()
     # two signatures, each intact, trusted and unmodified since
-    assert visitor.locator("b.ok").count() == 6 and visitor.locator("b.bad").count() == 0
+    assert visitor.locator(".badge.ok").count() == 6 and visitor.locator(".badge.bad").count() == 0
     web.shot(visitor, "verify-valid")
 
 

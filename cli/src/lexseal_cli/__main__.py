@@ -1,4 +1,4 @@
-"""`lexseal demo --gateway URL --out DIR`, `lexseal evidence verify evidence.zip`."""
+"""`lexseal demo --gateway URL --out DIR [--until invited|verified]`, `lexseal evidence verify`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run one complete lifecycle through the gateway")
     demo.add_argument("--gateway", default="http://127.0.0.1:8000")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.add_argument(
+        "--until",
+        choices=("invited", "verified"),
+        help="stop once the signer is invited (or also verified, in the sandbox) and write the"
+        " signer's invitation_url to summary.json, to walk the signer's part by hand",
+    )
     evidence = sub.add_parser("evidence", help="evidence packages (出证)")
     evidence_sub = evidence.add_subparsers(dest="action", required=True)
     verify = evidence_sub.add_parser(
@@ -40,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from .demo import run_demo
 
     try:
-        run_demo(gateway=args.gateway, out=args.out)
+        run_demo(gateway=args.gateway, out=args.out, until=args.until)
     except (ApiError, TimeoutError, RuntimeError) as exc:
         print(f"lexseal demo failed: {exc}", file=sys.stderr)
         return 1

@@ -44,8 +44,15 @@ class Demo:
             g.close()
 
 
-def run_contract(d: Demo) -> None:
-    """Upload → review → invite → enterprise verification → counterparty signs → firm signs."""
+UNTIL = ("invited", "verified")
+
+
+def run_contract(d: Demo, *, until: str | None = None) -> None:
+    """Upload → review → invite → enterprise verification → counterparty signs → firm signs.
+
+    `until="invited"` stops once the signer's invitation exists; `until="verified"` once the
+    signer's identity is also verified (in the sandbox), so the link opens at reading and sealing.
+    """
     credit_code = make_credit_code(body="91310115MA1K" + f"{secrets.randbelow(10**5):05d}")
     account = "3100" + f"{secrets.randbelow(10**12):012d}"
     d.step("lawyer1 creates a contract application and uploads the PDF")
@@ -85,6 +92,13 @@ def run_contract(d: Demo) -> None:
             "bank_name": "招商银行上海分行",
         },
     )
+    # what the signer types in on their page (sandbox demo data), for walking it by hand
+    d.summary["company"] = {
+        "company_name": COMPANY,
+        "credit_code": credit_code,
+        "legal_representative": "王五",
+        "bank_account_number": account,
+    }
     d.lawyer.call("POST", f"/api/contract/contracts/{cid}/submit")
     d.step("risk1 finds it in the review queue, claims it, confirms the checklist and approves")
 
@@ -119,6 +133,18 @@ def run_contract(d: Demo) -> None:
     )
     (d.out / "invitation-qr.png").write_bytes(qr.content)
     base = f"/api/signing/invite/{token}"
+    d.summary["invitation_url"] = inv["url"]
+    d.summary["contract"] = {
+        "contract_id": cid,
+        "signer_id": signer["id"],
+        "review_item_id": item["id"],
+        "envelope_id": eid,
+        "invitation_id": inv["invitation_id"],
+        "verification_url": f"{d.base_url}/verify/{env['verify_code']}",
+    }
+    if until == "invited":
+        d.step(f"stopped after the invitation: open {inv['url']} to walk the signer's part")
+        return
     d.step("the signer opens the link, enters the real-name details and requests a micro-deposit")
     state = d.public.call("GET", base)
     d.public.call(
@@ -132,12 +158,18 @@ def run_contract(d: Demo) -> None:
         },
     )
     d.public.call("POST", f"{base}/deposit/request")
-    transfers = d.risk.call("GET", "/api/signing/sandbox/transfers")["data"]
-    amount = next(t["amount"] for t in reversed(transfers) if t["account_number"] == account)
+    # the sandbox bank notice on the signer's own page: no staff token needed
+    amount = d.public.call("GET", base)["deposit"]["sandbox_amount"]
     d.step(f"the sandbox bank 'sent' {amount} yuan; the signer enters it back and is verified")
     d.public.call("POST", f"{base}/deposit/confirm", json={"amount": amount})
+    if until == "verified":
+        d.step(f"stopped after verification: open {inv['url']} to read, seal and sign")
+        return
     last = len(state["pages"]) - 1
-    d.step("the signer drags the company seal onto the last page and confirms signing")
+    d.step("the signer places the company seal, consents and confirms with the SMS code")
+    d.public.call("POST", f"{base}/intent/request")
+    code = d.public.call("GET", base)["intent"]["sandbox_code"]  # the sandbox SMS
+    d.public.call("POST", f"{base}/intent/confirm", json={"code": code})
     d.public.call(
         "POST", f"{base}/sign", json={"page": last, "x": 300, "y": 250, "width": 120, "height": 120}
     )
@@ -159,16 +191,10 @@ def run_contract(d: Demo) -> None:
     )
     evidence = d.lawyer.request("GET", f"/api/signing/envelopes/{eid}/evidence.zip").content
     (d.out / "evidence.zip").write_bytes(evidence)
-    d.summary["contract"] = {
-        "contract_id": cid,
+    d.summary["contract"] |= {
         "status": done["status"],
-        "signer_id": signer["id"],
-        "review_item_id": item["id"],
-        "envelope_id": eid,
-        "invitation_id": inv["invitation_id"],
         "signed_pdf": str(d.out / "signed.pdf"),
         "evidence": str(d.out / "evidence.zip"),
-        "verification_url": f"{d.base_url}/verify/{env['verify_code']}",
         "verification": {"valid": check["valid"], "signatures": len(check["signatures"])},
     }
 
@@ -265,24 +291,36 @@ def run_letters(d: Demo) -> None:
     }
 
 
-def run_demo(*, gateway: str, out: Path) -> dict[str, Any]:
-    """Run the whole demo and write DIR/summary.json, DIR/signed.pdf and DIR/letter.pdf."""
+def run_demo(*, gateway: str, out: Path, until: str | None = None) -> dict[str, Any]:
+    """Run the whole demo and write DIR/summary.json, DIR/signed.pdf and DIR/letter.pdf.
+
+    With `until` ("invited" or "verified") stop early, before the signer signs, and write
+    summary.json with the signer's `invitation_url`, so a person can walk the rest by hand.
+    """
+    if until is not None and until not in UNTIL:
+        raise ValueError(f"--until is one of {', '.join(UNTIL)}, not {until!r}")
     out.mkdir(parents=True, exist_ok=True)
     d = Demo(base_url=gateway, out=out)
     try:
-        run_contract(d)
-        run_letters(d)
+        run_contract(d, until=until)
+        if until is None:
+            run_letters(d)
     finally:
         d.close()
     c = d.summary["contract"]
     summary = {
         "gateway": gateway,
         "contract_id": c["contract_id"],
-        "signed_pdf": c["signed_pdf"],
+        "invitation_url": d.summary["invitation_url"],
+        "until": until,
+        "signed_pdf": c.get("signed_pdf"),
         "verification_url": c["verification_url"],
         "ids": d.summary,
         "steps": d.log,
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
-    print(f"wrote {out / 'summary.json'}, {out / 'signed.pdf'}, {out / 'letter.pdf'}")
+    if until is None:
+        print(f"wrote {out / 'summary.json'}, {out / 'signed.pdf'}, {out / 'letter.pdf'}")
+    else:
+        print(f"wrote {out / 'summary.json'}; the signer's link: {summary['invitation_url']}")
     return summary

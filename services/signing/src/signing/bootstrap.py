@@ -18,7 +18,7 @@ from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import Keyring, build_keyring
 from .adapters.providers import SandboxBankTransfer
 from .config import Settings, get_settings
-from .entrypoints import api, ca, internal, invite, public
+from .entrypoints import api, ca, internal, invite, public, signer_assets
 from .entrypoints.consumers import Wiring, consumer
 from .service_layer import archive, certificates
 from .service_layer.envelopes import expire_due
@@ -103,7 +103,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings,
         title="lexseal signing",
         description="Envelopes, invitations, identity checks, PAdES signatures, verification.",
-        routers=[api.router, ca.router, invite.router, public.router, internal.router],
+        routers=[
+            api.router,
+            ca.router,
+            invite.router,
+            signer_assets.router,
+            public.router,
+            internal.router,
+        ],
         consumer=consumer,
         migrations_dir=MIGRATIONS,
         extra_lifespan=_lifespan(settings),

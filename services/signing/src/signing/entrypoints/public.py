@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import html
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Cookie, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from servicekit.app import UowDep
 from servicekit.errors import AppError, NotFound
 
 from ..adapters.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH
+from ..adapters.verify import Problem, VerificationReport
 from ..service_layer import certificates, invitations, verification
-from . import pages
+from . import pages, verify_render
 from .deps import KeyringDep, SettingsDep, SignerActor
 
 router = APIRouter(tags=["verify"])
@@ -107,26 +109,59 @@ async def verify_upload(
     return verification.report_json(report)
 
 
+LangCookie = Annotated[str | None, Cookie(alias="lexseal_lang")]
+
+
 @router.get("/verify/{code}", response_class=HTMLResponse)
-async def verify_page(code: str, uow: UowDep, keyring: KeyringDep) -> HTMLResponse:
-    """Show the verification result of the document a QR code names (Chinese, English subtitles)."""
+async def verify_page(
+    code: str, uow: UowDep, keyring: KeyringDep, lexseal_lang: LangCookie = None
+) -> HTMLResponse:
+    """Show the verification result of the document a QR code names (Chinese unless chosen)."""
+    lang = verify_render.language(lexseal_lang)
     try:
         verdict = await verification.verify_code(uow, code=code, keyring=keyring)
     except NotFound:
-        return HTMLResponse(pages.not_found_page(), status_code=404)
-    return HTMLResponse(pages.verify_page(verdict))
+        return HTMLResponse(pages.not_found_page(lang), status_code=404)
+    return HTMLResponse(pages.verify_page(verdict, lang=lang))
+
+
+@router.post("/verify/upload", response_class=HTMLResponse)
+async def verify_upload_page(
+    file: UploadFile,
+    uow: UowDep,
+    keyring: KeyringDep,
+    settings: SettingsDep,
+    lexseal_lang: LangCookie = None,
+) -> HTMLResponse:
+    """Verify an uploaded PDF and show the result as the same page as a QR code's."""
+    lang = verify_render.language(lexseal_lang)
+    data = await file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        report = VerificationReport(False, Problem("payload_too_large", "file too large"))
+    else:
+        report = await verification.verify_upload(uow, data=data, keyring=keyring)
+    page = pages.verify_upload_page(
+        report,
+        filename=file.filename or "document.pdf",
+        sha256=hashlib.sha256(data).hexdigest(),
+        lang=lang,
+    )
+    return HTMLResponse(page, status_code=413 if len(data) > settings.max_upload_bytes else 200)
 
 
 @router.get("/sign/{token}", response_class=HTMLResponse)
-async def sign_page(token: str, uow: UowDep, actor: SignerActor) -> HTMLResponse:
+async def sign_page(
+    token: str, uow: UowDep, actor: SignerActor, lexseal_lang: LangCookie = None
+) -> HTMLResponse:
     """Serve the signer's page (phone or desktop, no build step)."""
     try:
         s = await invitations.open_session(
             uow, token=token, actor=actor, action="open_page", allow_closed=True
         )
     except AppError as exc:
+        lang = verify_render.language(lexseal_lang)
         return HTMLResponse(
-            pages.message_page(exc.message("zh"), exc.message("en")), status_code=exc.status_code
+            pages.message_page(exc.message(lang), lang=lang), status_code=exc.status_code
         )
     await uow.commit()
     return HTMLResponse(pages.sign_page(title=html.escape(s.envelope.title)))
