@@ -18,24 +18,29 @@ from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import Keyring, build_keyring
 from .adapters.providers import SandboxBankTransfer
 from .config import Settings, get_settings
-from .entrypoints import api, ca, internal, invite, public, signer_assets
+from .entrypoints import api, ca, internal, invite, public, reminders_api, signer_assets
 from .entrypoints.consumers import Wiring, consumer
 from .service_layer import archive, certificates
 from .service_layer.envelopes import expire_due
+from .service_layer.reminders import remind_due
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("signing")
 
 
-async def _expire_loop(kit: ServiceKit, interval: float) -> None:
+async def _expire_loop(kit: ServiceKit, interval: float, settings: Settings) -> None:
     while True:
         try:
             async with kit.uow() as uow:
                 n = await expire_due(uow)
             if n:
                 log.info("expired %d envelope(s)", n)
+            async with kit.uow() as uow:
+                n = await remind_due(uow, settings=settings, keyring=kit.extras["keyring"])
+            if n:
+                log.info("reminded %d signer(s) before their link expires", n)
         except Exception:
-            log.exception("expiry sweep failed; retrying")
+            log.exception("expiry and reminder sweep failed; retrying")
         await asyncio.sleep(interval)
 
 
@@ -78,7 +83,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         kit.extras["keyring"] = keyring
         Wiring.settings, Wiring.keyring = settings, keyring
         tasks = [
-            asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval)),
+            asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval, settings)),
             asyncio.create_task(_ca_loop(kit, keyring, settings)),
         ]
         try:
@@ -106,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             api.router,
             ca.router,
+            reminders_api.router,
             invite.router,
             signer_assets.router,
             public.router,
