@@ -109,6 +109,8 @@ class CompletedData(EnvelopeRef):
     verify_code: str
     verify_url: str
     firm_signer_id: str
+    # who sealed for the firm, by name (the contract's timeline shows the person); additive
+    firm_signer_name: str | None = None
 
 
 class Completed(CloudEvent):

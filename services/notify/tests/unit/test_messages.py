@@ -115,7 +115,8 @@ def test_signing_progress_goes_to_the_contract_owner() -> None:
         [m] = messages_for(event)
         assert (m.user_id, m.subject_id, m.kind) == ("lawyer-1", "c-1", event.type)
         bodies.append(m.body)
-    assert "2026-12-01 08:00" in bodies[0]
+    # Beijing time (UTC+8), never UTC; and a new invitation voids the old link
+    assert "2026-12-01 16:00（北京时间）" in bodies[0] and "作废" in bodies[0]
     assert "小额打款" in bodies[1] and "沙箱" in bodies[1]
     assert "改签" in bodies[2]
 

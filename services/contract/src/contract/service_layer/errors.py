@@ -88,6 +88,21 @@ def state_conflict(exc: TransitionRefused) -> Conflict:
     )
 
 
+# the names the lawyer sees on the form, for the message that lists the fields to fix
+_FIELD_ZH = {
+    "kind": "签署方类型",
+    "name": "姓名/名称",
+    "id_number": "证件号码",
+    "mobile": "手机号",
+    "legal_representative": "法定代表人",
+    "operator_name": "经办人",
+    "operator_mobile": "经办人手机号",
+    "bank_account_name": "开户名",
+    "bank_account_number": "对公账号",
+    "bank_name": "开户银行",
+}
+
+
 def signer_invalid(exc: SignerInvalid) -> Invalid:
     """Return the error invalid signer details answer with, one entry per field."""
     details: list[dict[str, Any]] = [
@@ -95,7 +110,7 @@ def signer_invalid(exc: SignerInvalid) -> Invalid:
     ]
     return Invalid(
         "Signer details are incomplete or invalid: " + ", ".join(e.field for e in exc.errors),
-        "签章人信息不完整或有误：" + "、".join(e.field for e in exc.errors),
+        "签章人信息不完整或有误：" + "、".join(_FIELD_ZH.get(e.field, e.field) for e in exc.errors),
         code="signer_invalid",
         details=details,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from lexseal_events import (
     Completed,
@@ -23,6 +24,7 @@ from ..adapters.tables import Contract
 from ..domain.status import Action, Status, allowed, next_status
 from .access import move, snapshot
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("contract.events")
 SIGNING = Actor(id="service:signing", name="signing")
 
@@ -160,7 +162,8 @@ async def _envelope_step(
 async def invitation_created(uow: UnitOfWork, event: InvitationCreated) -> None:
     """Show the application as waiting for the counterparty (待对方签章)."""
     d = event.data
-    note = f"{d.signer_name} 邀请有效期至 {d.expires_at.isoformat()}"
+    until = d.expires_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    note = f"{d.signer_name} 邀请链接有效期至 {until}（北京时间）"
     await _envelope_step(uow, event, action=Action.INVITE, actor=SIGNING, note=note)
 
 
@@ -214,4 +217,6 @@ async def completed(
         len(data),
         d.verify_url,
     )
-    _apply(uow, contract, action=Action.COMPLETE, event_type=event.type, actor=SIGNING)
+    # the person who sealed for the firm, not the service that carried it out
+    firm = Actor(id=d.firm_signer_id, name=d.firm_signer_name) if d.firm_signer_name else SIGNING
+    _apply(uow, contract, action=Action.COMPLETE, event_type=event.type, actor=firm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from lexseal_events import (
     CloudEvent,
@@ -21,6 +22,8 @@ from lexseal_events import (
 from servicekit.auth import RISK_CONTROL
 
 from .letter_messages import letter_messages
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def messages_for(event: CloudEvent) -> list[Message]:
             return [_to_owner(event, "合同审核未通过", body, d.contract_id, d.owner_id)]
         case InvitationCreated(data=d):
             body = (
-                f"已为 {d.signer_name} 生成签章邀请，有效期至 {d.expires_at:%Y-%m-%d %H:%M} (UTC)"
+                f"已为 {d.signer_name} 生成签章邀请（新邀请使旧链接作废），"
+                f"有效期至 {d.expires_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间）"
             )
             return [_to_owner(event, "签章邀请已生成", body, d.contract_id, d.owner_id)]
         case SignerVerified(data=d):

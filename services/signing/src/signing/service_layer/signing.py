@@ -370,6 +370,7 @@ async def firm_sign(
                 verify_code=envelope.verify_code,
                 verify_url=verify_url(settings, envelope.verify_code),
                 firm_signer_id=user.id,
+                firm_signer_name=user.display_name or user.username,
             ),
         )
     )
