@@ -3,9 +3,9 @@
 import { api, blobUrl, download, get, patch, post, upload } from "./api.js";
 import {
   CONTRACT_STATUS, REVIEW_STATE, badge, busy, confirmDialog, errorBox, field, fill, fmtAmount, fmtSize, fmtTime,
-  go, h, loading, markInvalid, modal, pagedTable, readForm, reload, showError, toast,
+  go, h, loading, markInvalid, modal, pagedTable, readForm, reload, showError, toast, watch,
 } from "./ui.js";
-import { envelopeSection } from "./envelope.js";
+import { envelopeOf, envelopeSection } from "./envelope.js";
 
 const EDITABLE = new Set(["draft", "rejected"]);
 const WITHDRAWABLE = new Set(["draft", "submitted", "rejected", "approved", "signing"]);
@@ -43,6 +43,26 @@ const ACTIONS = {
 
 // ---- list -----------------------------------------------------------------------------------
 
+const IN_SIGNING = new Set(["approved", "signing", "counterparty_signed"]);
+
+/** The list's signing columns: who has yet to sign (and until when their link works), the deadline. */
+function signingCells(c) {
+  const pending = h("td.small", "—");
+  const deadline = h("td", "—");
+  if (IN_SIGNING.has(c.status)) {
+    envelopeOf(c.id).then(async (env) => {
+      if (!env || env.status !== "prepared") return;
+      deadline.textContent = fmtTime(env.expires_at);
+      const links = await get(`/api/signing/envelopes/${env.id}/invitations`).then((r) => r.data).catch(() => []);
+      const byId = Object.fromEntries(links.map((i) => [i.signer_id, i]));
+      const waiting = env.signers.filter((s) => s.status !== "signed");
+      fill(pending, waiting.length ? waiting.map((s) => h("div", s.kind === "firm" ? "律所签章" : s.name,
+        s.kind === "firm" ? null : h("small.muted", byId[s.signer_id] ? ` · 至 ${fmtTime(byId[s.signer_id].expires_at)}` : " · 未邀请"))) : "—");
+    }).catch(() => {});
+  }
+  return [pending, deadline];
+}
+
 export async function list(params) {
   const status = params.query.get("status") || "";
   const q = params.query.get("q") || "";
@@ -63,7 +83,7 @@ export async function list(params) {
     go(`contracts${p.toString() ? `?${p}` : ""}`);
   };
   const table = pagedTable(
-    ["合同名称 Title", "委托人 Client", "金额 Amount", "状态 Status", "更新 Updated", ""],
+    ["合同名称 Title", "委托人 Client", "金额 Amount", "状态 Status", "待签署方 · 链接有效期 Pending signers", "签署截止 Deadline", "更新 Updated", ""],
     (cursor) => {
       const p = new URLSearchParams({ limit: "20" });
       if (status) p.set("status", status);
@@ -77,6 +97,7 @@ export async function list(params) {
         h("td", c.client_name),
         h("td.num", fmtAmount(c.amount)),
         h("td", badge(CONTRACT_STATUS, c.status)),
+        ...signingCells(c),
         h("td", fmtTime(c.updated_at)),
         h("td", c.status === "approved" ? h("a.button.small", { href: `#/contracts/${c.id}` }, "电子签章 E-seal") : null)),
     "暂无合同申请 No applications",
@@ -304,6 +325,8 @@ async function reasonLabels(codes) {
   return codes.map((code) => reasonCache[code] || code);
 }
 
+const WAITING = new Set(["submitted", "approved", "signing", "counterparty_signed"]);
+
 export async function detail({ id }, me) {
   const c = await get(`/api/contract/contracts/${id}`);
   const owner = me.roles.includes("lawyer") && c.owner_id === me.id;
@@ -330,6 +353,11 @@ export async function detail({ id }, me) {
   const parts = [
     h("div.page-head", h("div", h("a.back", { href: owner ? "#/contracts" : "#/review" }, "← 返回 Back"), h("h2", c.title, " ", badge(CONTRACT_STATUS, c.status))), actions),
   ];
+  if (WAITING.has(c.status)) {
+    // review, envelope, counterparties and the firm's seal happen elsewhere: follow them live
+    const state = (x) => `${x.status}|${x.has_signed_document}`;
+    watch(async () => state(await get(`/api/contract/contracts/${c.id}`)), state(c));
+  }
   if (c.status === "rejected" || c.review_comment || (c.review_reasons && c.review_reasons.length)) {
     const labels = await reasonLabels(c.review_reasons);
     parts.push(h(`div.alert.${c.status === "rejected" ? "error" : "info"}`,

@@ -70,6 +70,7 @@ export async function screen({ contract }) {
       Object.assign(placed.style, { left: `${st.place.left * 100}%`, top: `${st.place.top * 100}%`, width: `${st.place.width * 100}%` });
     } else placed.hidden = true;
     confirm.disabled = !st.place;
+    confirm.title = st.place ? "" : "请先将印章拖到页面上的签章位置 Place the seal first";
     if (st.place) {
       const p = toPlacement(st.place.geom, st.place);
       where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（以所见页面左下角为原点 origin: bottom-left of the page as shown）`;

@@ -4,7 +4,7 @@ import { api, blobUrl, download, get, patch, post, put } from "./api.js";
 import { adminActions } from "./letteradmin.js";
 import {
   LETTER_STATUS, badge, busy, confirmDialog, errorBox, field, fill, fmtTime, go, h, loading,
-  markInvalid, modal, pagedTable, readForm, reload, toast,
+  markInvalid, modal, pagedTable, readForm, reload, toast, watch,
 } from "./ui.js";
 
 const KIND = { electronic: "电子所函", paper: "纸质所函" };
@@ -82,7 +82,7 @@ function lawyerRow(l = {}) {
   return row;
 }
 
-async function deliveryFields(letter) {
+async function deliveryFields(letter, me) {
   let book = [];
   try {
     book = (await get("/api/letters/addresses")).data;
@@ -100,12 +100,15 @@ async function deliveryFields(letter) {
   const def = book.find((a) => a.is_default) || book[0];
   if (def) source.value = def.id;
   const fresh = h("div.stack.new-address",
-    h("div.row", field("addr_name", "收件人", "Name", { maxlength: 64, hint: "邮寄仅限申请律师本人 Mail goes only to you" }), field("addr_phone", "联系电话", "Phone", { maxlength: 32, pattern: "[0-9+\\- ]{5,32}", inputmode: "tel" })),
+    h("div.row", field("addr_name", "收件人（申请律师本人）", "Recipient: you", { maxlength: 64, value: me?.display_name, readonly: !!me?.display_name, hint: "邮寄仅限申请律师本人 Mail goes only to you" }), field("addr_phone", "联系电话", "Phone", { maxlength: 32, pattern: "[0-9+\\- ]{5,32}", inputmode: "tel" })),
     h("div.row", field("addr_province", "省", "Province", { maxlength: 32 }), field("addr_city", "市", "City", { maxlength: 32 }), field("addr_district", "区/县", "District", { maxlength: 32 })),
     field("addr_street", "详细地址", "Street", { maxlength: 200 }),
     h("label.inline", h("input", { type: "checkbox", name: "save_to_book", checked: true }), " 保存到地址簿 Save to address book"),
     h("label.inline", h("input", { type: "checkbox", name: "make_default" }), " 设为默认地址 Make default"));
-  const mail = h("div.stack.mail", field("_src", "邮寄地址", "Address", { type: "select", options: [] }), fresh);
+  const rule = h("p.alert.info.mail-rule",
+    "纸质所函只邮寄给申请律师本人：请选择或填写您本人的收件地址（地址簿中保存的是您本人的地址），不要填写致函单位的地址。",
+    h("br"), h("small", "A paper letter is mailed only to you, the applying lawyer: use your own address, never the recipient organisation's."));
+  const mail = h("div.stack.mail", rule, field("_src", "邮寄地址（本人）", "Your address", { type: "select", options: [] }), fresh);
   mail.querySelector("select[name=_src]").replaceWith(source);
   const sync = () => {
     const m = wrap.querySelector("input[name=method]:checked").value;
@@ -133,12 +136,16 @@ function readDelivery(v) {
   };
 }
 
-async function letterForm(letter, kindFromQuery) {
+const licenceKey = (me) => `lexseal.licence.${me?.id}`;
+
+async function letterForm(letter, kindFromQuery, me) {
   const types = await letterTypes();
   const kind = letter?.kind || kindFromQuery || "electronic";
   const isNew = !letter;
   const content = letter || {};
-  const lawyers = h("div.lawyers", (content.lawyers?.length ? content.lawyers : [{}]).map(lawyerRow));
+  // a new letter starts with the applying lawyer: their name, and the licence they used last
+  const self = { name: me?.display_name || "", licence_no: localStorage.getItem(licenceKey(me)) || "" };
+  const lawyers = h("div.lawyers", (content.lawyers?.length ? content.lawyers : [self]).map(lawyerRow));
   const deliverySlot = h("div");
   const form = h("form.card.stack",
     h("h3", "基本信息 ", h("small", "Application")),
@@ -166,7 +173,7 @@ async function letterForm(letter, kindFromQuery) {
       h("button.primary", { type: "submit", value: "submit" }, "保存并提交 Save & submit")));
   const drawDelivery = async () => {
     const k = isNew ? form.querySelector("input[name=kind]:checked").value : kind;
-    fill(deliverySlot, k === "paper" ? await deliveryFields(letter) : null);
+    fill(deliverySlot, k === "paper" ? await deliveryFields(letter, me) : null);
   };
   if (isNew) form.querySelector(".kind").onchange = drawDelivery;
   await drawDelivery();
@@ -207,6 +214,8 @@ async function letterForm(letter, kindFromQuery) {
         throw exc;
       }
       typesCache = null;
+      const mine = names.indexOf(me?.display_name);
+      if (mine >= 0 && /^\d{17}$/.test(licences[mine])) localStorage.setItem(licenceKey(me), licences[mine]);
       if (submitAfter) {
         try {
           saved = await post(`/api/letters/letters/${saved.id}/submit`);
@@ -221,15 +230,15 @@ async function letterForm(letter, kindFromQuery) {
   return form;
 }
 
-export async function create(params) {
-  const form = await letterForm(null, params.query.get("kind"));
+export async function create(params, me) {
+  const form = await letterForm(null, params.query.get("kind"), me);
   return h("section", h("div.page-head", h("h2", "新建函件申请 ", h("small", "New letter"))), form);
 }
 
-export async function edit({ id }) {
+export async function edit({ id }, me) {
   const letter = await get(`/api/letters/letters/${id}`);
   if (!EDITABLE.has(letter.status)) return errorBox(new Error("此函件当前不能修改 This letter cannot be edited now"));
-  return h("section", h("div.page-head", h("h2", "修改函件 ", h("small", "Edit letter"))), await letterForm(letter));
+  return h("section", h("div.page-head", h("h2", "修改函件 ", h("small", "Edit letter"))), await letterForm(letter, null, me));
 }
 
 // ---- detail ---------------------------------------------------------------------------------
@@ -317,6 +326,9 @@ function paperProgress(l) {
   return h("ol.steps", steps.map((s, i) => h(`li${at >= 0 && i <= at ? ".done" : ""}${i === at ? ".current" : ""}`, LETTER_STATUS[s][0])));
 }
 
+// statuses in which the letter waits on someone else: approval, or the firm's seal
+const WAITING = new Set(["submitted", "approved"]);
+
 export async function detail({ id }, me) {
   const [l, types] = await Promise.all([get(`/api/letters/letters/${id}`), letterTypes().catch(() => [])]);
   const type = types.find((t) => t.code === l.letter_type);
@@ -334,6 +346,10 @@ export async function detail({ id }, me) {
   }
   if (staff) actions.append(...adminActions(l));
   const back = staff && !owner ? "#/letter-queue" : `#/letters?kind=${l.kind}`;
+  const state = (x) => `${x.status}|${x.sealed}|${x.seal_error || ""}|${x.sealed_page_count || ""}`;
+  if (WAITING.has(l.status) && !(l.status === "approved" && (l.sealed || l.seal_error || l.kind !== "electronic"))) {
+    watch(async () => state(await get(`/api/letters/letters/${l.id}`)), state(l));
+  }
   return h("section.detail",
     h("div.page-head",
       h("div", h("a.back", { href: back }, "← 返回 Back"), h("h2", KIND[l.kind], " ", l.number ? h("span.mono", l.number) : h("span.muted", "（审批后编号）"), " ", badge(LETTER_STATUS, l.status))),

@@ -77,8 +77,17 @@ export async function item({ id }, me) {
   const comment = h("textarea", { rows: 2, maxlength: 2000, placeholder: "审核意见（选填） Comment", disabled: !canDecide });
   const approve = h("button.primary", { type: "button", disabled: true }, "审核通过 Approve");
   const reject = h("button.danger", { type: "button", disabled: !canDecide }, "驳回 Reject");
+  const why = h("small.muted.why");
   const update = () => {
-    approve.disabled = !canDecide || boxes.some((b) => !b.querySelector("input").checked);
+    const left = boxes.filter((b) => !b.querySelector("input").checked).length;
+    approve.disabled = !canDecide || left > 0;
+    // a greyed-out button says why
+    why.textContent = !isReviewer ? "仅风控人员可审核"
+      : r.state === "pending" ? "请先领取审核"
+      : r.state === "claimed" && !mine ? "该轮审核已由他人领取"
+      : !canDecide ? ""
+      : left ? `还有 ${left} 项核对未勾选，全部勾选后才能审核通过` : "";
+    approve.title = why.textContent;
   };
   boxes.forEach((b) => b.querySelector("input").addEventListener("change", update));
   update();
@@ -121,7 +130,7 @@ export async function item({ id }, me) {
         !canDecide && !decided ? h("p.muted", r.state === "claimed" ? `由 ${r.claimed_by_name} 审核中 Claimed by another reviewer` : "领取后可审核 Claim to review") : null,
         h("div.checklist", boxes),
         canDecide ? comment : null,
-        canDecide ? h("div.actions", reject, approve) : null),
+        canDecide ? [h("div.actions", reject, approve), why] : null),
       r.history.length > 1 ? h("section.card", h("h3", "历次审核 ", h("small", "History")),
         h("ul.history", r.history.map((x) => h("li", h("a", { href: `#/review/${x.id}` }, `第 ${x.round} 轮`), " ", badge(REVIEW_STATE, x.state), " ", x.decided_by_name || "", " ", fmtTime(x.closed_at || x.queued_at),
           x.reasons.length ? h("small.block.muted", x.reasons.join("、")) : null, x.comment ? h("small.block.muted", x.comment) : null)))) : null)));

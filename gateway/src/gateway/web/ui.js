@@ -42,7 +42,12 @@ export function fill(el, ...children) {
 // ---- messages -------------------------------------------------------------------------------
 
 export function toast(message, kind = "ok") {
-  const box = document.getElementById("toasts");
+  // over an open dialog the toast goes into it: the page underneath sits behind its backdrop
+  const dlg = document.querySelector("dialog[open]");
+  let box = document.getElementById("toasts");
+  if (dlg) {
+    box = dlg.querySelector(".dialog-toasts") || dlg.appendChild(h("div.dialog-toasts"));
+  }
   const t = h(`div.toast.${kind}`, { role: kind === "error" ? "alert" : "status" }, message);
   box.append(t);
   setTimeout(() => t.remove(), kind === "error" ? 8000 : 3500);
@@ -168,12 +173,18 @@ export function label(map, status) {
   return (map[status] || [status])[0];
 }
 
+const SHANGHAI = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
+/** A moment in Asia/Shanghai (the firm's time), to the minute: 2026-12-07 10:22. */
 export function fmtTime(value) {
   if (!value) return "—";
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const p = Object.fromEntries(SHANGHAI.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 export function fmtAmount(value) {
@@ -240,16 +251,24 @@ export function readForm(form) {
   return out;
 }
 
-/** Mark fields named in a 422 error's details, if the service gave them. */
+/** Mark the fields a 422 error names (pydantic `loc`, or a service's `field`) and focus the first. */
 export function markInvalid(form, exc) {
   for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
-  const errs = exc?.details?.errors || (Array.isArray(exc?.details) ? exc.details : null);
+  let errs = exc?.details?.errors || (Array.isArray(exc?.details) ? exc.details : null);
+  if (!errs && exc?.details?.field) errs = [exc.details];
   if (!errs) return;
+  let first = null;
   for (const e of errs) {
-    const name = (e.loc || []).filter((x) => typeof x === "string" && x !== "body").pop();
+    const name = e.field || (e.loc || []).filter((x) => typeof x === "string" && x !== "body").pop();
     const el = name && form.elements[name];
-    if (el && el.classList) el.classList.add("invalid");
+    if (el && el.classList) {
+      el.classList.add("invalid");
+      el.setAttribute("aria-invalid", "true");
+      el.addEventListener("input", () => { el.classList.remove("invalid"); el.removeAttribute("aria-invalid"); }, { once: true });
+      first ??= el;
+    }
   }
+  first?.focus();
 }
 
 // ---- dialog ---------------------------------------------------------------------------------
@@ -339,6 +358,34 @@ export function go(path) {
 export function reload() {
   window.dispatchEvent(new Event("lexseal:refresh"));
   window.dispatchEvent(new Event("lexseal:bell"));
+}
+
+let watching = null;
+
+/**
+ * Short polling for a screen that waits on another service (sealing, signing, approval):
+ * every few seconds ask `key()`; once it differs from `current`, show the screen afresh.
+ * Stops when the user leaves the screen; pauses while the tab is hidden or a dialog is open.
+ */
+export function watch(key, current, everyMs = 3000) {
+  clearInterval(watching);
+  const screen = location.hash;
+  let ticks = 0;
+  watching = setInterval(async () => {
+    if (location.hash !== screen || ++ticks > 400) {
+      clearInterval(watching);
+      return;
+    }
+    if (document.hidden || document.querySelector("dialog[open]")) return;
+    try {
+      if ((await key()) !== current) {
+        clearInterval(watching);
+        reload();
+      }
+    } catch {
+      /* the next tick asks again */
+    }
+  }, everyMs);
 }
 
 const BELL = "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
