@@ -363,6 +363,8 @@ def test_electronic_letter_is_approved_sealed_and_shared(web: Any) -> None:
     web.open(lawyer, "letters")
     lawyer.click("text=新建函件")
     lawyer.wait_for_selector("input[name=kind][value=electronic]:checked")
+    # a new letter starts with the applying lawyer's own name
+    assert lawyer.input_value("input[name=lawyer_name]") == "张律师"
     _fill_letter(lawyer, run=run, recipient=recipient)
     web.shot(lawyer, "letter-form")
     lawyer.click("button:has-text('保存并提交')")
@@ -423,8 +425,10 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     # The lawyer keeps a default mailing address in the address book.
     web.open(lawyer, "addresses")
     lawyer.click("button:has-text('新增')")
+    # the book holds the lawyer's own addresses: the recipient is the lawyer, filled in
+    assert lawyer.input_value("dialog input[name=name]") == "张律师"
+    assert lawyer.get_attribute("dialog input[name=name]", "readonly") is not None
     for name, value in {
-        "name": "张律师",
         "phone": "13900139000",
         "province": "北京市",
         "city": "北京市",
@@ -445,6 +449,7 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     _fill_letter(lawyer, run=run, recipient=recipient)
     lawyer.click("fieldset.delivery label:has-text('邮寄 Mail')")
     lawyer.wait_for_selector("select[name=address_id]:enabled")
+    assert "只邮寄给申请律师本人" in lawyer.inner_text("fieldset.delivery")  # the rule, stated
     chosen = lawyer.locator("select[name=address_id] option:checked").inner_text()
     assert chosen.startswith("【默认】") and street in chosen, chosen
     web.shot(lawyer, "paper-letter-form")

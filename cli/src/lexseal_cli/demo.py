@@ -248,10 +248,12 @@ def run_letters(d: Demo) -> None:
     d.step(f"letter {approved['number']} sealed (valid={check['valid']}); share link created")
     d.step("lawyer1 applies for a paper letter by mail; clerk1 approves, prints and mails it")
     paper_in = letter_body("paper")
+    # mail goes only to the applicant: the address is the lawyer's own, under their own name
+    me = d.lawyer.call("GET", "/api/auth/me")
     paper_in["delivery"] = {
         "method": "mail",
         "address": {
-            "name": "张三",
+            "name": me["display_name"],
             "phone": "13800138000",
             "province": "上海市",
             "city": "上海市",

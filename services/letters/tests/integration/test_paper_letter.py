@@ -171,3 +171,24 @@ async def test_mail_without_any_address_is_refused(client: Any, auth: Any, helpe
     assert r.status_code == 201 and r.json()["mail_address"]["street"] == "东长安街1号"
     book = (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"]
     assert [(a["street"], a["is_default"]) for a in book] == [("东长安街1号", True)]
+
+
+async def test_the_address_book_and_a_new_mail_address_hold_only_the_applicants_own(
+    client: Any, auth: Any, helpers: Any
+) -> None:
+    lawyer = auth(helpers.lawyer)
+    court = {**HOME, "name": "上海市某区人民法院"}
+    r = await client.post("/api/letters/addresses", json=court, headers=lawyer)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "mail_recipient_not_applicant"
+    assert r.json()["error"]["details"]["field"] == "name"
+    inline = helpers.payload(
+        kind="paper", delivery={"method": "mail", "address": court, "save_to_book": True}
+    )
+    r = await client.post("/api/letters/letters", json=inline, headers=lawyer)
+    assert r.json()["error"]["code"] == "mail_recipient_not_applicant"
+    assert (await client.get("/api/letters/addresses", headers=lawyer)).json()["data"] == []
+    mine = (await client.post("/api/letters/addresses", json=HOME, headers=lawyer)).json()
+    r = await client.patch(
+        f"/api/letters/addresses/{mine['id']}", json={"name": "上海市某区人民法院"}, headers=lawyer
+    )
+    assert r.status_code == 403

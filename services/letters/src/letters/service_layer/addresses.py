@@ -10,7 +10,7 @@ from servicekit.uow import UnitOfWork
 from ..adapters.address_repository import AddressRepository
 from ..adapters.tables import Address
 from .commands import AddressCreate, AddressUpdate
-from .delivery import ADDRESS_FIELDS, address_snapshot
+from .delivery import ADDRESS_FIELDS, address_snapshot, ensure_own_address
 
 
 class AddressNotFound(NotFound):
@@ -26,6 +26,7 @@ async def list_addresses(uow: UnitOfWork, *, user: Principal) -> list[Address]:
 
 async def add_address(uow: UnitOfWork, *, user: Principal, data: AddressCreate) -> Address:
     """Add an address; the first one, or one marked default, becomes the default."""
+    ensure_own_address(data.name, user)
     book = AddressRepository(uow.session)
     current = await book.default(user.id)
     make_default = data.is_default or current is None
@@ -50,6 +51,7 @@ async def update_address(
     uow: UnitOfWork, *, user: Principal, address_id: str, data: AddressUpdate
 ) -> Address:
     """Edit an address or make it the default (letters keep the copy they were mailed with)."""
+    ensure_own_address(data.name, user)
     book = AddressRepository(uow.session)
     address = await book.get(owner_id=user.id, address_id=address_id)
     if address is None:

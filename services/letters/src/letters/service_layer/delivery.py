@@ -23,6 +23,14 @@ def address_snapshot(address: Address | AddressIn) -> dict[str, str]:
     return {f: str(getattr(address, f)) for f in ADDRESS_FIELDS}
 
 
+def ensure_own_address(name: str | None, user: Principal) -> None:
+    """Refuse an address for anyone but the applicant: the book holds the lawyer's own addresses."""
+    if name is not None and name.strip() not in (user.display_name, user.username):
+        raise MailRecipientNotApplicant(
+            details={"field": "name", "applicant_name": user.display_name or user.username}
+        )
+
+
 def _refuse_other_recipient(data: DeliveryIn, user: Principal) -> None:
     others = [v for v in (data.recipient_id,) if v is not None and v != user.id]
     if data.recipient_name is not None and data.recipient_name not in (
@@ -42,6 +50,7 @@ async def _mail_address(uow: UnitOfWork, *, user: Principal, data: DeliveryIn) -
             raise MailAddressRequired(details={"address_id": data.address_id})
         return address_snapshot(chosen)
     if data.address is not None:
+        ensure_own_address(data.address.name, user)
         if data.save_to_book or data.make_default:
             has_default = await book.default(user.id) is not None
             make_default = data.make_default or not has_default
