@@ -244,3 +244,90 @@ def test_the_counterparty_signs_on_a_phone(web: Any, tmp_path: Path) -> None:
     web.shot(verify, "phone-english")
     verify.tap("#lang")
     verify.wait_for_selector("#done h2:has-text('签署完成')")
+
+
+def _individual_invited(base: str) -> tuple[str, str]:
+    """Through the gateway, as the demo does: a contract with one individual, approved, invited."""
+    from cnid import make_resident_id
+    from lexseal_cli.client import Gateway, wait_for
+    from lexseal_cli.sample import contract_pdf
+
+    lawyer = Gateway(base).login("lawyer1", "demo-password")
+    risk = Gateway(base).login("risk1", "demo-password")
+    try:
+        c = lawyer.call(
+            "POST",
+            "/api/contract/contracts",
+            json={
+                "title": "个人委托合同",
+                "contract_type": "service",
+                "client_name": "李四",
+                "amount": "8000.00",
+            },
+        )
+        pdf = contract_pdf(title="个人委托合同", parties=("李四", "示例律师事务所"))
+        lawyer.call(
+            "PUT",
+            f"/api/contract/contracts/{c['id']}/document",
+            files={"file": ("c.pdf", pdf, "application/pdf")},
+        )
+        signer = lawyer.call(
+            "POST",
+            f"/api/contract/contracts/{c['id']}/signers",
+            json={**PERSON, "kind": "individual", "id_number": make_resident_id(seq=31)},
+        )
+        lawyer.call("POST", f"/api/contract/contracts/{c['id']}/submit")
+
+        def queued() -> Any:
+            items = risk.call("GET", "/api/review/queue", params={"state": "pending"})["data"]
+            return next((i for i in items if i["contract_id"] == c["id"]), None)
+
+        item = wait_for("the review item", queued)
+        risk.call("POST", f"/api/review/items/{item['id']}/claim")
+        keys = [x["key"] for x in risk.call("GET", f"/api/review/items/{item['id']}")["checklist"]]
+        risk.call("POST", f"/api/review/items/{item['id']}/approve", json={"confirmations": keys})
+
+        def envelope() -> Any:
+            env = lawyer.call("GET", "/api/signing/envelopes", params={"contract_id": c["id"]})
+            return env["data"][0] if env["data"] else None
+
+        env = wait_for("the envelope", envelope)
+        inv = lawyer.call(
+            "POST",
+            f"/api/signing/envelopes/{env['id']}/invitations",
+            json={"signer_id": signer["id"]},
+        )
+        return str(inv["url"]), make_resident_id(seq=31)
+    finally:
+        lawyer.close()
+        risk.close()
+
+
+PERSON = {"name": "李四", "mobile": "13700137000"}
+
+
+def test_an_individual_passes_three_elements_and_the_hosted_face_check(web: Any) -> None:
+    link, id_number = _individual_invited(web.base)
+    page = _phone(web)
+    page.goto(link)
+    page.wait_for_selector("#ind:visible")
+    page.fill("#name", PERSON["name"])
+    page.fill("#idno", id_number)
+    page.fill("#mobile", "13700137001")  # not the number the lawyer entered
+    with web.provoking(r"HTTP 422 POST /api/signing/invite/[^/]+/verify/individual"):
+        page.tap("#indBtn")
+        page.wait_for_selector("#err:has-text('不一致')")
+    page.fill("#mobile", PERSON["mobile"])
+    page.tap("#indBtn")
+    page.wait_for_selector("#face:visible")
+    web.shot(page, "phone-face-start")
+    # the provider's hosted page (the sandbox's own, labelled), then back with a signed callback
+    page.tap("#faceBtn")
+    page.wait_for_url(re.compile(r".*/sign/face-sandbox/sandbox-h5-[0-9a-f]+\?return=.*"))
+    page.wait_for_selector(".sandbox:has-text('沙箱')")
+    web.shot(page, "phone-face-sandbox")
+    page.tap("#pass")
+    page.wait_for_url(link)
+    page.wait_for_selector("#sealStep:visible")
+    assert page.locator(".page").count() >= 2
+    _no_horizontal_overflow(page)

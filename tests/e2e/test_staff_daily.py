@@ -34,6 +34,8 @@ def test_the_lawyer_reminds_a_pending_signer_without_voiding_the_link(
     assert lawyer.locator(".page-head .badge").first.inner_text() in lawyer.inner_text(
         "section.card:has-text('签署状态')"
     )
+    # actors by name: the invitation was sent by the lawyer, not by "signing"
+    assert "· 张律师" in lawyer.inner_text("li:has-text('发出签章邀请')")
     web.shot(lawyer, "remind-before")
     lawyer.click("button:has-text('提醒签署')")
     lawyer.wait_for_selector(".toast:has-text('再次发送签署链接')")

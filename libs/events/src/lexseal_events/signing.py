@@ -32,6 +32,8 @@ class InvitationCreatedData(EnvelopeRef):
     signer_id: str
     signer_name: str
     expires_at: datetime
+    # the lawyer who sent it, by name (timelines show the person); additive
+    invited_by_name: str | None = None
 
 
 class InvitationCreated(CloudEvent):

@@ -295,9 +295,9 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</dd>", page.text)
             assert "证书签发机构" in page.text and "+00:00" not in page.text
             assert "人脸识别（沙箱认证" in page.text  # how each party was verified, and how real
-            english = await client.get(
-                f"/verify/{env['verify_code']}", cookies={"lexseal_lang": "en"}
-            )
+            client.cookies.set("lexseal_lang", "en")  # the remembered switch
+            english = await client.get(f"/verify/{env['verify_code']}")
+            client.cookies.delete("lexseal_lang")
             assert "The file is intact and every signature is valid" in english.text
             assert "文件完整" not in english.text
             # an uploaded file's result is the same page, never raw JSON

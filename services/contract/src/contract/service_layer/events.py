@@ -164,7 +164,8 @@ async def invitation_created(uow: UnitOfWork, event: InvitationCreated) -> None:
     d = event.data
     until = d.expires_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     note = f"{d.signer_name} 邀请链接有效期至 {until}（北京时间）"
-    await _envelope_step(uow, event, action=Action.INVITE, actor=SIGNING, note=note)
+    actor = Actor(id=d.owner_id, name=d.invited_by_name) if d.invited_by_name else SIGNING
+    await _envelope_step(uow, event, action=Action.INVITE, actor=actor, note=note)
 
 
 async def counterparty_signed(uow: UnitOfWork, event: CounterpartySigned) -> None:

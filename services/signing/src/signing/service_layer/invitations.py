@@ -92,6 +92,7 @@ async def create_invitation(
                 signer_id=signer.signer_id,
                 signer_name=signer.name,
                 expires_at=invitation.expires_at,
+                invited_by_name=invitation.created_by_name,
             ),
         )
     )

@@ -120,7 +120,8 @@ function render() {
   const closed = !open && st !== 'signed';
   show('closed', closed);
   if (closed) {
-    el('closedTitle').textContent = t('closed.' + (st === 'declined' ? 'declined' : env.status));
+    const why = st === 'declined' ? 'declined' : env.status === 'declined' ? 'declined_other' : env.status;
+    el('closedTitle').textContent = t('closed.' + why);
     el('closedText').textContent = t('closed.text');
   }
   const identity = open && !['verified', 'signed', 'declined'].includes(st);
