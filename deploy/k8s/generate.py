@@ -90,6 +90,10 @@ def env(name: str, *, migrate: bool) -> list[dict[str, Any]]:
         out += [_value(p + "MIGRATE_ON_START", "false"), _value(p + "SCHEMA_WAIT_SECONDS", "600")]
     if name == "signing":
         out.append(_secret(p + "KEY_PASSPHRASE", "signing-key-passphrase"))
+        # face check, bank transfer and SMS run on their labelled sandboxes until real providers
+        # are configured (SIGNING_FACE_PROVIDER=http ..., SIGNING_SMS_PROVIDER=notify): then
+        # remove this, and production refuses any sandbox left
+        out.append(_value(p + "ALLOW_SANDBOX_PROVIDERS", "true"))
     if name == "gateway":
         out += [
             _value(p + "JWT_PRIVATE_KEY_FILE", "/keys/jwt-ed25519.pem"),
