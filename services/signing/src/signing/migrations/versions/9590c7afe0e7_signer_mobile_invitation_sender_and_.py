@@ -4,7 +4,7 @@ Existing signers get no mobile (the three-element check and the SMS code need it
 lawyer re-sends the contract); existing invitations start with no reminders.
 
 Revision ID: 9590c7afe0e7
-Revises: 3f8a1c6e2d57
+Revises: a3fb3e31878d
 Create Date: 2026-12-07 02:07:55.641222
 
 """
@@ -17,7 +17,7 @@ import sqlmodel  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision: str = '9590c7afe0e7'
-down_revision: Union[str, Sequence[str], None] = '3f8a1c6e2d57'
+down_revision: Union[str, Sequence[str], None] = 'a3fb3e31878d'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
