@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import COUNTERPARTY_SPOT, ONE_SIGNER, started
+from helpers import COUNTERPARTY_SPOT, ONE_SIGNER, firm_signs, started
 from servicekit.db import utcnow
 from servicekit.tables import AuditEntry
 from servicekit.testing import TestIdentity
@@ -76,3 +78,15 @@ async def test_five_wrong_codes_void_it_a_new_one_waits_and_an_old_one_expires(
         after = json.loads(rows[0] or "{}")
         assert after["method"] == "sms_otp" and after["mobile"] == "139****9000"
         assert after["signer_id"] == "p1" and "13900139000" not in str(after)
+
+        # the evidence package names it for the counterparty's signature, even after a retry
+        r = await s.client.post(f"{tp}/intent/confirm", json={"code": "000000"})
+        assert r.status_code in (403, 409, 422)  # after signing: nothing to confirm
+        r = await firm_signs(s)
+        assert r.status_code == 200, r.text
+        z = await s.client.get(f"/api/signing/envelopes/{s.eid}/evidence.zip", headers=s.lawyer)
+        with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
+            facts = json.loads(zf.read("evidence.json"))
+        mine = next(x for x in facts["signatures"] if x["signer_id"] == "p1")
+        assert mine["intent_confirmation"]["action"] == "intent_confirmed"
+        assert mine["intent_confirmation"]["detail"]["method"] == "sms_otp"

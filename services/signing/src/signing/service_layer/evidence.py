@@ -169,7 +169,8 @@ def _signer_of(field: str, signers: Iterable[EnvelopeSigner]) -> EnvelopeSigner 
 def _intent(rows: list[AuditEntry], signer_id: str) -> dict[str, Any] | None:
     """Return a signer's confirmation of intent (e.g. an SMS code) from the audit trail, if any."""
     for row in reversed(rows):
-        if "intent" not in row.action:
+        # the confirmation itself, not a code sent, a wrong entry or a page's request
+        if row.action != "intent_confirmed":
             continue
         try:
             after = json.loads(row.after or "{}")
