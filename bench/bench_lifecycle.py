@@ -25,7 +25,9 @@ import asyncio
 import json
 import os
 import re
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -166,6 +168,55 @@ def ideal_cpu(b: Baselines, *, per: dict[str, float]) -> tuple[float, dict[str, 
     return sum(parts.values()), parts
 
 
+def _start_profile(
+    pids: dict[str, int], process: str, root: Path
+) -> tuple[subprocess.Popen[bytes], Path, str]:
+    """Start py-spy on one process; it samples until stopped."""
+    out = root / f"profile-{process}.txt"
+    options = ["--rate", "100", "--format", "raw", "--output", str(out), "--nonblocking"]
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(pids[process]),
+            *options,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return spy, out, process
+
+
+def _print_profile(spy: subprocess.Popen[bytes], out: Path, process: str) -> None:
+    """Stop py-spy and print where the sampled process spent its time (self and total)."""
+    spy.send_signal(signal.SIGINT)
+    spy.wait(30)
+    if not out.exists():
+        print(f"py-spy wrote no profile for {process}", file=sys.stderr)
+        return
+    own: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    samples = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1] for f in stack.split(";")]
+        samples += n
+        own[frames[-1]] += n
+        for frame in set(frames):
+            total[frame] += n
+    print(f"py-spy {process}: {samples} samples; most time in (self %, total %):")
+    for frame, n in sorted(own.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {100 * n / samples:5.1f}% {100 * total[frame] / samples:5.1f}%  {frame}")
+    lexseal = [(f, n) for f, n in total.items() if "/src/" in f and "site-packages" not in f]
+    print(f"py-spy {process}: lexseal frames by total %:")
+    for frame, n in sorted(lexseal, key=lambda kv: -kv[1])[:12]:
+        print(f"  {100 * n / samples:5.1f}%  {frame}")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -179,6 +230,11 @@ def main() -> int:
     parser.add_argument("--cluster", action="store_true", help="make cluster's shape")
     parser.add_argument("--replicas", type=int, default=2, help="replicas per service (cluster)")
     parser.add_argument("--baseline-n", type=int, default=40)
+    parser.add_argument(
+        "--profile",
+        metavar="PROCESS",
+        help="sample this process (e.g. signing, gateway-1) with py-spy during the run",
+    )
     args = parser.parse_args()
 
     print("measuring the raw baselines …", flush=True)
@@ -245,9 +301,12 @@ def main() -> int:
             print(
                 f"running {args.lifecycles} lifecycles on {args.concurrency} threads …", flush=True
             )
+            spy = _start_profile(pids, args.profile, root) if args.profile else None
             done, errors, steps, wall = run_lifecycles(
                 base_url, total=args.lifecycles, concurrency=args.concurrency, out=out
             )
+            if spy is not None:
+                _print_profile(*spy)
             cpu = {name: _cpu(pid) - cpu_before[name] for name, pid in pids.items()}
             # events land in the outbox a moment after the last answer; let them settle
             time.sleep(2)
