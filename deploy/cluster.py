@@ -334,6 +334,9 @@ class Cluster:
         p = name.upper() + "_"
         env[p + "PORT"] = str(self.ports[process])
         env[p + "DATA_DIR"] = str(self.root / process)
+        # twelve replicas share one PostgreSQL server with whatever else runs on it
+        env.setdefault(p + "DB_POOL_SIZE", "3")
+        env.setdefault(p + "DB_MAX_OVERFLOW", "3")
         if name == "gateway":
             env["GATEWAY_TRUSTED_PROXIES"] = '["127.0.0.1"]'
             env["GATEWAY_PUBLIC_BASE_URL"] = self.url

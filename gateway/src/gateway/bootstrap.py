@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
             migrate=cfg.migrate_on_start,
             wait=cfg.schema_wait_seconds,
         )
-        engine = create_engine(cfg.database_url)
+        engine = create_engine(
+            cfg.database_url, pool_size=cfg.db_pool_size, max_overflow=cfg.db_max_overflow
+        )
         upstreams = Upstreams(
             urls=cfg.service_urls(),
             connect_timeout=cfg.upstream_connect_timeout,

@@ -112,7 +112,11 @@ def create_service_app(
                 migrate=settings.migrate_on_start,
                 wait=settings.schema_wait_seconds,
             )
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         kit = ServiceKit(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine))
         app.state.kit = kit
         async with AsyncExitStack() as stack:

@@ -50,6 +50,10 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True
+    # connections per replica (PostgreSQL): replicas x (size + overflow) must fit the
+    # server's max_connections
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
     relay_batch: int = 500
     relay_poll_interval: float = 0.5
     # where documents and key files live (servicekit.blobs): auto = postgres when the

@@ -64,7 +64,12 @@ IDLE_PING_AFTER = 2.0  # seconds a pooled connection may rest before it is check
 
 
 def create_engine(
-    url: str, *, echo: bool = False, idle_ping_after: float = IDLE_PING_AFTER
+    url: str,
+    *,
+    echo: bool = False,
+    idle_ping_after: float = IDLE_PING_AFTER,
+    pool_size: int = 10,
+    max_overflow: int = 10,
 ) -> AsyncEngine:
     """Create the async engine for `url`, tuned per backend.
 
@@ -89,7 +94,7 @@ def create_engine(
             cur.close()
 
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
     _ping_when_idle(engine, after=idle_ping_after)
     return engine
 
