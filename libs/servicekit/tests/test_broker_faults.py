@@ -304,6 +304,28 @@ async def test_readyz_names_the_broker_while_it_is_away(
         await eventually(ready_again)
 
 
+async def test_a_hung_handler_is_given_up_on_and_its_delivery_comes_back(
+    settings: ServiceSettings, amqp_url: str
+) -> None:
+    calls: list[str] = []
+
+    async def hangs_once(event: ContractWithdrawn) -> None:
+        calls.append(event.data.contract_id)
+        if event.data.contract_id == "hang" and calls.count("hang") == 1:
+            await asyncio.Event().wait()  # e.g. a peer that accepted and never answers
+
+    settings.consumer_stall_seconds = 0.5
+    async with serving(build(settings, hangs_once)) as (kit, client):
+        await publish(amqp_url, settings.exchange, withdrawn("hang"), withdrawn("behind"))
+
+        async def both_applied() -> bool:
+            return await applied_count(client) == 2
+
+        await eventually(both_applied)
+        assert kit.consumer is not None and kit.consumer.abandoned >= 1
+        assert calls.count("hang") == 2  # given back to the broker, applied the second time
+
+
 # D2 ------------------------------------------------------------------------------------
 
 

@@ -79,6 +79,8 @@ class QueueConsumer:
         self._connection: AmqpConnection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self.abandoned = 0  # batches given up on after hanging twice the stall limit
         self.connected_once = asyncio.Event()
         self.first_attempt = asyncio.Event()  # set once the first connection attempt is over
         self.worker_restarts = 0
@@ -90,6 +92,7 @@ class QueueConsumer:
         self._stopping = False
         self._start_worker()
         self._supervisor = asyncio.create_task(self._supervise(), name=f"{self.queue_name}-amqp")
+        self._watchdog = asyncio.create_task(self._watch(), name=f"{self.queue_name}-watchdog")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking deliveries, let the batch in hand finish, close the connection."""
@@ -99,7 +102,7 @@ class QueueConsumer:
         while self._in_hand and time.monotonic() < deadline:  # noqa: ASYNC110 - short, bounded
             await asyncio.sleep(0.02)
         self._live = None
-        for task in (self._worker, self._supervisor):
+        for task in (self._watchdog, self._worker, self._supervisor):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -250,6 +253,32 @@ class QueueConsumer:
 
     # -- the worker ---------------------------------------------------------------------
 
+    async def _watch(self) -> None:
+        """Break a hang: work in hand with no progress for twice the stall limit is given up.
+
+        /readyz says 'stalled' after `stall_after`; after twice that the worker is cancelled
+        (its transaction rolls back), what it held goes back to the broker and a new worker
+        starts. A handler stuck on something that never answers cannot hold the queue forever.
+        """
+        while True:
+            await asyncio.sleep(max(0.2, min(5.0, self._stall_after / 2)))
+            idle = time.monotonic() - self._last_progress
+            worker = self._worker
+            if not self._in_hand or idle <= 2 * self._stall_after or worker is None:
+                continue
+            held = ", ".join(f"{d.event.type} {d.event.id}" for d in self._in_hand[:5])
+            log.error(
+                "consumer of %s made no progress for %.0fs applying %d events (%s); giving "
+                "them back to the broker and restarting the worker",
+                self.queue_name,
+                idle,
+                len(self._in_hand),
+                held,
+            )
+            self.abandoned += 1
+            self._last_progress = time.monotonic()
+            worker.cancel()
+
     def _start_worker(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"{self.queue_name}-worker")
         self._worker.add_done_callback(self._worker_ended)
@@ -302,7 +331,9 @@ class QueueConsumer:
         try:
             outcomes = await self._consumer.apply_batch([d.event for d in batch], self._uow_factory)
         except Exception:
-            log.warning("a batch of %d events failed; applying them one by one", len(batch))
+            log.warning(
+                "a batch of %d events failed; applying them one by one", len(batch), exc_info=True
+            )
             return False
         for delivery, outcome in zip(batch, outcomes, strict=True):
             EVENTS_CONSUMED.labels(type=delivery.event.type, outcome=outcome).inc()
