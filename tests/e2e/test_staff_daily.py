@@ -43,6 +43,19 @@ def test_the_lawyer_reminds_a_pending_signer_without_voiding_the_link(
     assert again.is_disabled() and "后可再次提醒" in (again.get_attribute("title") or "")
     web.shot(lawyer, "remind-after")
 
+    # the list shows who has yet to sign, until when their link works, and the deadline
+    web.open(lawyer, "contracts")
+    row = lawyer.locator(f"table.list tbody tr:has(a[href='#/contracts/{cid}'])")
+    lawyer.wait_for_function(
+        "(cid) => [...document.querySelectorAll('table.list tbody tr')].some((r) =>"
+        " r.querySelector(`a[href='#/contracts/${cid}']`) && r.textContent.includes(' · 至 '))",
+        arg=cid,
+    )
+    cells = row.locator("td")
+    assert "上海示例科技有限公司" in cells.nth(4).inner_text()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells.nth(5).inner_text().strip())
+    web.shot(lawyer, "contract-list-columns")
+
     # the SMS went out through notify's SMS port, with the same link; the link still works
     admin = {"Authorization": f"Bearer {web.token('admin')}"}
 
