@@ -38,6 +38,18 @@ from .uow import UowFactory
 log = logging.getLogger("servicekit.consumer")
 
 
+def _awaiting(task: asyncio.Task[None]) -> str:
+    """Return the chain of awaits a task is suspended in, innermost last."""
+    lines: list[str] = []
+    coro: Any = task.get_coro()
+    while coro is not None and len(lines) < 60:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return "\n".join(lines)
+
+
 class QueueConsumer:
     """Consume a service's queue into its EventConsumer; supervised and safe to lose the broker."""
 
@@ -267,13 +279,15 @@ class QueueConsumer:
             if not self._in_hand or idle <= 2 * self._stall_after or worker is None:
                 continue
             held = ", ".join(f"{d.event.type} {d.event.id}" for d in self._in_hand[:5])
+            stack = _awaiting(worker)  # where it waits: the cause of the hang
             log.error(
                 "consumer of %s made no progress for %.0fs applying %d events (%s); giving "
-                "them back to the broker and restarting the worker",
+                "them back to the broker and restarting the worker. It was waiting in:\n%s",
                 self.queue_name,
                 idle,
                 len(self._in_hand),
                 held,
+                stack,
             )
             self.abandoned += 1
             self._last_progress = time.monotonic()
