@@ -70,10 +70,16 @@ def fake_service(*, public_key_pem: str, ready: bool = True) -> FastAPI:
     @app.get("/verify/{code}")
     async def echo(request: Request) -> dict[str, Any]:
         auth = request.headers.get("authorization", "")
-        principal = None
+        principal: dict[str, Any] | None = None
         if auth:
             p = verifier.verify(auth.removeprefix("Bearer "))
-            principal = {"id": p.id, "username": p.username, "roles": sorted(p.roles)}
+            principal = {
+                "id": p.id,
+                "username": p.username,
+                "roles": sorted(p.roles),
+            }
+            if p.scopes:
+                principal["scopes"] = sorted(p.scopes)
         return {
             "path": request.url.path,
             "query": request.url.query,

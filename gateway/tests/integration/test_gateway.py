@@ -107,6 +107,34 @@ async def test_bad_tokens_are_refused_except_on_public_routes(
     assert public.json()["principal"] is None and "authorization" not in public.json()["headers"]
 
 
+async def test_api_keys_carry_the_scopes_chosen_at_creation(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    admin = {"Authorization": f"Bearer {await _login(client, 'admin')}", "Accept-Language": "en"}
+    made = await client.post(
+        "/api/auth/api-keys",
+        json={"name": "crm", "scopes": ["documents:read", "letters:read"]},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["scopes"] == ["documents:read", "letters:read"]
+    echo = await client.get("/api/contract/echo", headers={"X-API-Key": made.json()["key"]})
+    principal = echo.json()["principal"]
+    assert principal["roles"] == ["partner"]
+    assert principal["scopes"] == ["documents:read", "letters:read"]
+    # a key made without naming scopes may do what partner keys always did: manage webhooks
+    plain = await client.post("/api/auth/api-keys", json={"name": "hooks"}, headers=admin)
+    assert plain.json()["scopes"] == ["webhooks:manage"]
+    bad = await client.post(
+        "/api/auth/api-keys", json={"name": "x", "scopes": ["documents:write"]}, headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_scope"
+    assert bad.json()["error"]["details"]["unknown"] == ["documents:write"]
+    listed = (await client.get("/api/auth/api-keys", headers=admin)).json()["data"]
+    assert {k["name"]: k["scopes"] for k in listed}["crm"] == ["documents:read", "letters:read"]
+
+
 async def test_internal_routes_are_never_routed(stack: tuple[str, httpx.AsyncClient]) -> None:
     _, client = stack
     resp = await client.get("/internal/documents/1")

@@ -37,6 +37,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, index=True)
     key_hash: str = Field(max_length=64, unique=True)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # what the key may do (servicekit.auth.SCOPES), chosen at creation; carried in its tokens
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=64)
     active: bool = True
     created_at: datetime = Field(

@@ -43,6 +43,13 @@ class InvalidApiKey(Unauthorized):
     message_en = "Invalid API key"
 
 
+class UnknownScope(AppError):
+    status_code = 422
+    code = "unknown_scope"
+    message_zh = "API 密钥的授权范围无效"
+    message_en = "Unknown API key scope"
+
+
 class ServiceUnavailable(Unavailable):
     code = "service_unavailable"
     message_zh = "服务暂不可用，请稍后重试"

@@ -40,6 +40,7 @@ class TokenIssuer:
         roles: list[str],
         ttl: int,
         now: int | None = None,
+        scopes: list[str] | None = None,
     ) -> IssuedToken:
         """Return a token naming the principal, valid for `ttl` seconds."""
         iat = int(time.time()) if now is None else now
@@ -53,4 +54,6 @@ class TokenIssuer:
             "iat": iat,
             "exp": iat + ttl,
         }
+        if scopes:
+            claims["scopes"] = sorted(scopes)
         return IssuedToken(jwt.encode(claims, self._key, algorithm="EdDSA"), ttl)

@@ -63,6 +63,11 @@ class UserUpdate(BaseModel):
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     roles: list[str] = Field(default_factory=lambda: ["partner"])
+    scopes: list[str] | None = Field(
+        default=None,
+        description="contracts:read, documents:read, letters:read, webhooks:manage; "
+        "omitted: webhooks:manage only",
+    )
 
 
 class ApiKeyPublic(BaseModel):
@@ -70,6 +75,7 @@ class ApiKeyPublic(BaseModel):
     name: str
     prefix: str
     roles: list[str]
+    scopes: list[str] = Field(default_factory=list)
     active: bool
     created_at: datetime
     last_used_at: datetime | None
@@ -146,7 +152,9 @@ async def deactivate_user(user_id: str, uow: UowDep, admin: AdminUser) -> UserPu
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
 async def create_api_key(body: ApiKeyCreate, uow: UowDep, admin: AdminUser) -> ApiKeyCreated:
     """Create a partner API key; the key is shown only in this answer."""
-    key, raw = await api_keys.create_api_key(uow, actor=admin, name=body.name, roles=body.roles)
+    key, raw = await api_keys.create_api_key(
+        uow, actor=admin, name=body.name, roles=body.roles, scopes=body.scopes
+    )
     public = ApiKeyPublic.model_validate(key, from_attributes=True)
     return ApiKeyCreated(**public.model_dump(), key=raw)
 

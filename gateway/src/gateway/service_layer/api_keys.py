@@ -6,18 +6,20 @@ import hashlib
 import secrets
 import time
 
-from servicekit.auth import PARTNER, Principal
+from servicekit.auth import PARTNER, SCOPES, WEBHOOKS_MANAGE, Principal
 from servicekit.db import utcnow
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.repository import ApiKeyRepository
 from ..adapters.tables import ApiKey
-from ..domain.errors import InvalidApiKey
+from ..domain.errors import InvalidApiKey, UnknownScope
 from ..domain.tokens import TokenIssuer
 from .users import check_roles
 
 KEY_PREFIX = "lsk_"
+# a key created without naming scopes may do what partner keys always could: manage webhooks
+DEFAULT_SCOPES = (WEBHOOKS_MANAGE,)
 # a minted partner token is reused for this long at most (a revoked key stops within it)
 CACHE_SECONDS = 30.0
 
@@ -27,16 +29,32 @@ def key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def check_scopes(scopes: list[str] | None) -> list[str]:
+    """Return `scopes` sorted and deduplicated (the default when None); refuse unknown ones."""
+    chosen = list(DEFAULT_SCOPES) if scopes is None else scopes
+    unknown = sorted(set(chosen) - set(SCOPES))
+    if unknown:
+        raise UnknownScope(details={"unknown": unknown, "allowed": list(SCOPES)})
+    return sorted(set(chosen))
+
+
 async def create_api_key(
-    uow: UnitOfWork, *, actor: Principal, name: str, roles: list[str]
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    name: str,
+    roles: list[str],
+    scopes: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key for a partner system; return the row and the raw key (shown once)."""
+    chosen = check_scopes(scopes)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
         prefix=raw[:10],
         key_hash=key_hash(raw),
         roles=check_roles(roles or [PARTNER]),
+        scopes=chosen,
         created_by=actor.id,
     )
     ApiKeyRepository(uow.session).add(key)
@@ -45,7 +63,7 @@ async def create_api_key(
         action="api_key.created",
         object_type="api_key",
         object_id=str(key.id),
-        after={"name": name, "roles": key.roles},
+        after={"name": name, "roles": key.roles, "scopes": key.scopes},
     )
     await uow.commit()
     return key, raw
@@ -95,6 +113,7 @@ async def partner_token(
         display_name=key.name,
         roles=list(key.roles),
         ttl=ttl,
+        scopes=list(key.scopes or []),
     ).access_token
     if len(cache) > 10_000:
         cache.clear()

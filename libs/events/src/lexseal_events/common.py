@@ -18,6 +18,9 @@ class DocumentRef(BaseModel):
     filename: str = "document.pdf"
     content_type: str = "application/pdf"
     page_count: int | None = None
+    # the public gateway route a partner key with `documents:read` downloads it from; `url`
+    # stays the internal claim-check that services use (partners never see it). Additive.
+    public_url: str | None = None
 
 
 SignerKind = Literal["individual", "enterprise"]

@@ -113,6 +113,8 @@ class CompletedData(EnvelopeRef):
     firm_signer_id: str
     # who sealed for the firm, by name (the contract's timeline shows the person); additive
     firm_signer_name: str | None = None
+    # the public gateway route of the evidence package (API key with `documents:read`); additive
+    evidence_url: str | None = None
 
 
 class Completed(CloudEvent):

@@ -19,6 +19,12 @@ LETTER_ADMIN = "letter_admin"
 ADMIN = "admin"
 PARTNER = "partner"
 ROLES = (LAWYER, RISK_CONTROL, LETTER_ADMIN, ADMIN, PARTNER)
+# what a partner API key may do, chosen when the key is created (the JWT's `scopes` claim)
+CONTRACTS_READ = "contracts:read"
+DOCUMENTS_READ = "documents:read"
+LETTERS_READ = "letters:read"
+WEBHOOKS_MANAGE = "webhooks:manage"
+SCOPES = (CONTRACTS_READ, DOCUMENTS_READ, LETTERS_READ, WEBHOOKS_MANAGE)
 JWT_ALGORITHMS = ["EdDSA"]
 
 
@@ -31,11 +37,16 @@ class Principal:
     display_name: str
     roles: frozenset[str] = field(default_factory=frozenset)
     ip: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
     user_agent: str | None = None
 
     def has(self, *roles: str) -> bool:
         """Tell whether the caller holds any of `roles`."""
         return bool(self.roles.intersection(roles))
+
+    def can(self, scope: str) -> bool:
+        """Tell whether the caller's token grants `scope` (partner API keys carry scopes)."""
+        return scope in self.scopes
 
     @property
     def actor(self) -> Actor:
@@ -76,6 +87,7 @@ class TokenVerifier:
             username=str(claims.get("name", "")),
             display_name=str(claims.get("display_name", claims.get("name", ""))),
             roles=frozenset(str(r) for r in claims.get("roles", [])),
+            scopes=frozenset(str(s) for s in claims.get("scopes", [])),
         )
 
 
@@ -99,6 +111,7 @@ def _principal_from(request: Request) -> Principal | None:
         username=p.username,
         display_name=p.display_name,
         roles=p.roles,
+        scopes=p.scopes,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
@@ -124,6 +137,25 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
         principal = await current_user(request)
         if not principal.has(*roles):
             raise Forbidden(details={"required_roles": list(roles)})
+        return principal
+
+    return dependency
+
+
+def require_scope(
+    scope: str, *, or_roles: tuple[str, ...] = ()
+) -> Callable[[Request], Awaitable[Principal]]:
+    """Return a dependency that answers 403 unless the token grants `scope` or holds `or_roles`."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await current_user(request)
+        if not principal.can(scope) and not principal.has(*or_roles):
+            raise Forbidden(
+                "This API key lacks the scope this route needs",
+                "该 API 密钥未获授权访问此接口",
+                code="insufficient_scope",
+                details={"required_scope": scope},
+            )
         return principal
 
     return dependency

@@ -134,8 +134,9 @@ class TestIdentity:
         username: str = "",
         roles: list[str] | tuple[str, ...] = (),
         ttl: int = 600,
+        scopes: list[str] | tuple[str, ...] = (),
     ) -> str:
-        """Return a bearer token for a user with `roles`."""
+        """Return a bearer token for a user with `roles` (a partner key's also `scopes`)."""
         import time
 
         import jwt
@@ -151,6 +152,8 @@ class TestIdentity:
             "iat": now,
             "exp": now + ttl,
         }
+        if scopes:
+            claims["scopes"] = list(scopes)
         return jwt.encode(claims, self._key, algorithm="EdDSA")
 
     def headers(self, **kw: object) -> dict[str, str]:

@@ -24,6 +24,7 @@ from .test_inbox import submitted
 
 pytestmark = pytest.mark.integration
 
+HOOKS = ["webhooks:manage"]  # the scope a partner key needs to manage its webhooks
 SECRET = "whsec_" + base64.b64encode(b"partner-key-0123456789abcdef").decode()
 
 
@@ -111,8 +112,8 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
 ) -> None:
     admin = identity.headers(user_id="admin-1", roles=["admin"])
-    partner_a = identity.headers(user_id="partner-a", roles=["partner"])
-    partner_b = identity.headers(user_id="partner-b", roles=["partner"])
+    partner_a = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
+    partner_b = identity.headers(user_id="partner-b", roles=["partner"], scopes=HOOKS)
     lawyer = identity.headers(user_id="lawyer-1", roles=["lawyer"])
     app = create_app(settings_for(pg_url, amqp_url, bus, identity))
     async with partner_server() as (partner, base), running(app) as client:
@@ -136,6 +137,13 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
                 json={"url": f"{base}/x", "event_types": ["*"]},
             )
         ).status_code == 403
+        # a partner key created without `webhooks:manage` (say, documents:read only) is refused
+        reader = identity.headers(user_id="p-r", roles=["partner"], scopes=["documents:read"])
+        refused = await client.post(
+            "/api/notify/webhooks", headers=reader, json={"url": f"{base}/x", "event_types": ["*"]}
+        )
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "insufficient_scope"
         bad = await client.post(
             "/api/notify/webhooks",
             headers=partner_a,
@@ -268,7 +276,7 @@ async def test_webhooks_into_the_private_network_are_refused_by_default(
     settings = settings_for(pg_url, amqp_url, bus, identity).model_copy(
         update={"webhook_allow_private_targets": False}
     )
-    partner = identity.headers(user_id="partner-a", roles=["partner"])
+    partner = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
     async with running(create_app(settings)) as client:
         for url in (
             "http://127.0.0.1:8101/internal/x",
@@ -289,7 +297,7 @@ async def test_a_counterpartys_sms_goes_through_the_sms_port_and_never_to_partne
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
 ) -> None:
     admin = identity.headers(user_id="admin-1", roles=["admin"])
-    partner = identity.headers(user_id="partner-a", roles=["partner"])
+    partner = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
     async with running(create_app(settings_for(pg_url, amqp_url, bus, identity))) as client:
         sub = await client.post(
             "/api/notify/webhooks",

@@ -18,7 +18,16 @@ from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import Keyring, build_keyring
 from .adapters.providers import SandboxBankTransfer
 from .config import Settings, get_settings
-from .entrypoints import api, ca, internal, invite, public, reminders_api, signer_assets
+from .entrypoints import (
+    api,
+    ca,
+    internal,
+    invite,
+    partner,
+    public,
+    reminders_api,
+    signer_assets,
+)
 from .entrypoints.consumers import Wiring, consumer
 from .service_layer import archive, certificates
 from .service_layer.envelopes import expire_due
@@ -110,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Envelopes, invitations, identity checks, PAdES signatures, verification.",
         routers=[
             api.router,
+            partner.router,
             ca.router,
             reminders_api.router,
             invite.router,

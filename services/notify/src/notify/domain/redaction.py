@@ -31,9 +31,20 @@ def _mask_signer(signer: dict[str, Any]) -> dict[str, Any]:
 
 
 def partner_payload(event: CloudEvent) -> str:
-    """Return the event as partners receive it: signers' ID, phone and account numbers masked."""
+    """Return the event as partners receive it: identifiers masked, documents by public URL."""
     body = json.loads(event.model_dump_json())
     data = body.get("data")
     if isinstance(data, dict) and isinstance(data.get("signers"), list):
         data["signers"] = [_mask_signer(s) if isinstance(s, dict) else s for s in data["signers"]]
+    if isinstance(data, dict) and isinstance(data.get("document"), dict):
+        data["document"] = _public_document(data["document"])
     return json.dumps(body, ensure_ascii=False)
+
+
+def _public_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Name the document by its public gateway route; the internal claim-check never leaves."""
+    out = {k: v for k, v in document.items() if k not in ("url", "public_url")}
+    public = document.get("public_url")
+    if isinstance(public, str) and public:
+        out["url"] = out["public_url"] = public
+    return out

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
-from servicekit.auth import ADMIN, PARTNER, Principal, require_roles
+from servicekit.auth import ADMIN, WEBHOOKS_MANAGE, Principal, require_scope
 from servicekit.idempotency import Idempotent
 
 from ..adapters.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -17,7 +17,8 @@ from ..service_layer import webhooks
 
 router = APIRouter(prefix="/api/notify/webhooks", tags=["webhooks"])
 
-Manager = Annotated[Principal, Depends(require_roles(ADMIN, PARTNER))]
+# an admin, or a partner key created with `webhooks:manage`
+Manager = Annotated[Principal, Depends(require_scope(WEBHOOKS_MANAGE, or_roles=(ADMIN,)))]
 Patterns = Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=50)]
 
 

@@ -42,6 +42,19 @@ def verify_url(settings: Settings, code: str) -> str:
     return f"{settings.public_base_url}/verify/{code}"
 
 
+PARTNER_PREFIX = "/api/signing/partner/envelopes"
+
+
+def signed_pdf_url(settings: Settings, envelope_id: str) -> str:
+    """Return the public route a partner downloads the signed PDF from."""
+    return f"{settings.public_base_url.rstrip('/')}{PARTNER_PREFIX}/{envelope_id}/signed.pdf"
+
+
+def evidence_url(settings: Settings, envelope_id: str) -> str:
+    """Return the public route a partner downloads the evidence package from."""
+    return f"{settings.public_base_url.rstrip('/')}{PARTNER_PREFIX}/{envelope_id}/evidence.zip"
+
+
 def _stamp(original: bytes, url: str) -> tuple[bytes, list[PageGeometry]]:
     prepared = pdf.prepare(original, url)
     return prepared, pdf.document_geometry(prepared)

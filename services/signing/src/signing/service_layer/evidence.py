@@ -40,6 +40,13 @@ async def evidence_zip(
 ) -> bytes:
     """Return the zip of a completed envelope's evidence, the audit trail signed by the platform."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
+    return await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+
+
+async def envelope_evidence_zip(
+    uow: UnitOfWork, *, settings: Settings, keyring: Keyring, envelope: Envelope
+) -> bytes:
+    """Return the evidence zip of `envelope`, which the caller was already allowed to read."""
     if envelope.status != model.COMPLETED:
         raise errors.conflict(
             "envelope_not_completed",

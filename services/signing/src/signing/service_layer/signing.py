@@ -32,7 +32,13 @@ from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
 from . import archive, certificates, intent
-from .envelopes import page_geometry, verify_url, visible_envelope
+from .envelopes import (
+    evidence_url,
+    page_geometry,
+    signed_pdf_url,
+    verify_url,
+    visible_envelope,
+)
 from .invitations import open_session
 
 log = logging.getLogger("signing.sign")
@@ -366,11 +372,12 @@ async def firm_sign(
                     envelope,
                     size=size,
                     filename=f"{envelope.title or 'contract'}-signed.pdf",
-                ),
+                ).model_copy(update={"public_url": signed_pdf_url(settings, envelope.id)}),
                 verify_code=envelope.verify_code,
                 verify_url=verify_url(settings, envelope.verify_code),
                 firm_signer_id=user.id,
                 firm_signer_name=user.display_name or user.username,
+                evidence_url=evidence_url(settings, envelope.id),
             ),
         )
     )

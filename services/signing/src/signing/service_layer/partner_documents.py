@@ -1,0 +1,69 @@
+"""Use cases: a partner system with `documents:read` fetches a completed envelope's files.
+
+The routes are public (through the gateway, under /api/signing/partner) and named in the
+`signing.completed` event's `document.public_url` and `evidence_url`; every download is
+written to the audit log with the key that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from servicekit.auth import Principal
+from servicekit.uow import UnitOfWork
+
+from ..adapters.keyring import Keyring
+from ..adapters.repository import SigningRepository
+from ..adapters.tables import Envelope
+from ..config import Settings
+from ..domain import errors, model
+from .evidence import envelope_evidence_zip
+
+
+async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
+    envelope = await SigningRepository(uow.session).envelope(envelope_id)
+    if envelope is None:
+        raise errors.not_found()
+    if envelope.status != model.COMPLETED:
+        raise errors.conflict(
+            "envelope_not_completed",
+            "The signed document is available once every signature is in",
+            "全部签章完成后方可下载已签署文件",
+        )
+    return envelope
+
+
+def _audit(uow: UnitOfWork, *, user: Principal, envelope: Envelope, what: str, sha: str) -> None:
+    # keyed by the file's hash, not the envelope: the evidence package's audit trail lists the
+    # envelope's own rows, and a download must not change what a later package proves
+    uow.audit(
+        actor=user.actor,
+        action="document.downloaded",
+        object_type="document",
+        object_id=sha,
+        after={"file": what, "envelope_id": envelope.id, "contract_id": envelope.contract_id},
+    )
+
+
+async def signed_pdf(uow: UnitOfWork, *, user: Principal, envelope_id: str) -> bytes:
+    """Return a completed envelope's signed PDF and audit the download."""
+    envelope = await _completed(uow, envelope_id)
+    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    if doc is None:
+        raise errors.not_found("document")
+    _audit(uow, user=user, envelope=envelope, what="signed.pdf", sha=envelope.current_sha256)
+    await uow.commit()
+    return doc.data
+
+
+async def evidence_package(
+    uow: UnitOfWork, *, user: Principal, settings: Settings, keyring: Keyring, envelope_id: str
+) -> bytes:
+    """Return a completed envelope's evidence package and audit the download."""
+    envelope = await _completed(uow, envelope_id)
+    data = await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+    _audit(
+        uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
+    )
+    await uow.commit()
+    return data
