@@ -9,7 +9,7 @@ from servicekit.app import create_service_app
 
 from .adapters.page_cache import PageImageCache
 from .config import Settings, get_settings
-from .entrypoints import api, api_addresses, api_admin, api_shares, internal
+from .entrypoints import api, api_addresses, api_admin, api_partner, api_shares, internal
 from .entrypoints.consumers import build_consumer
 from .entrypoints.errors import install_letter_errors
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "rendering, sealing, share links, pick-up and mailing.",
         routers=[
             api.router,
+            api_partner.router,
             api_admin.router,
             api_shares.router,
             api_addresses.router,

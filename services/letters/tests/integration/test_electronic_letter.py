@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from servicekit.internal import INTERNAL_HEADER, internal_token
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
 
@@ -93,6 +95,28 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     sealed_events = await observer.wait_for("letter.sealed", count=2, timeout=2)
     assert len(sealed_events) == 1
     assert sealed_events[0]["data"]["verify_code"] == "VC-123456"
+
+    # a partner key with documents:read fetches it through the public route the event names
+    document = sealed_events[0]["data"]["document"]
+    assert "/internal/" in document["url"] and "/internal/" not in document["public_url"]
+    route = "/" + document["public_url"].split("/", 3)[3]
+    assert route == f"/api/letters/partner/letters/{lid}/sealed.pdf"
+    reader = {"user_id": "apikey:k1", "roles": ["partner"], "scopes": ["documents:read"]}
+    hooks_only = {"user_id": "apikey:k2", "roles": ["partner"], "scopes": ["webhooks:manage"]}
+    refused = await client.get(route, headers=auth(hooks_only))
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+    fetched = await client.get(route, headers=auth(reader))
+    assert fetched.status_code == 200 and fetched.content == SEALED
+    engine = create_async_engine(settings.database_url)
+    async with engine.connect() as conn:
+        downloads = (
+            await conn.execute(
+                text("SELECT actor_id, object_id FROM audit_log WHERE action = :a"),
+                {"a": "document.downloaded"},
+            )
+        ).all()
+    await engine.dispose()
+    assert [tuple(r) for r in downloads] == [("apikey:k1", lid)]
 
     # sharing
     assert (

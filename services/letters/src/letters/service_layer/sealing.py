@@ -21,6 +21,7 @@ from ..config import Settings
 from ..domain import letters as rules
 from ..domain.letters import Kind
 from .common import internal_document_url, snapshot, status_of, touch
+from .partner_documents import sealed_letter_url
 
 log = logging.getLogger("letters.sealing")
 
@@ -70,6 +71,7 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
                     url=internal_document_url(settings, data.document.sha256),
                     filename=f"letter-{letter.id}-sealed.pdf",
                     page_count=page_count,
+                    public_url=sealed_letter_url(settings, letter.id),
                 ),
                 verify_code=data.verify_code,
                 verify_url=data.verify_url,

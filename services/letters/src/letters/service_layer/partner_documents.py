@@ -1,0 +1,44 @@
+"""Use case: a partner system with `documents:read` fetches a sealed letter.
+
+The route is public (through the gateway) and named in `letter.sealed`'s
+`document.public_url`; every download is written to the audit log with the key that made it.
+"""
+
+from __future__ import annotations
+
+from servicekit.auth import Principal
+from servicekit.errors import NotFound
+from servicekit.uow import UnitOfWork
+
+from ..adapters.repository import DocumentRepository, LetterRepository
+from ..config import Settings
+from ..domain.errors import NotSealed
+from .common import LetterNotFound
+
+PARTNER_PREFIX = "/api/letters/partner/letters"
+
+
+def sealed_letter_url(settings: Settings, letter_id: str) -> str:
+    """Return the public route a partner downloads a sealed letter from."""
+    return f"{settings.public_base_url.rstrip('/')}{PARTNER_PREFIX}/{letter_id}/sealed.pdf"
+
+
+async def sealed_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -> bytes:
+    """Return a sealed letter's PDF and audit the download."""
+    letter = await LetterRepository(uow.session).get(letter_id)
+    if letter is None:
+        raise LetterNotFound()
+    if letter.sealed_sha256 is None:
+        raise NotSealed()
+    doc = await DocumentRepository(uow.session).get(letter.sealed_sha256)
+    if doc is None:
+        raise NotFound(code="document_not_found")
+    uow.audit(
+        actor=user.actor,
+        action="document.downloaded",
+        object_type="letter",
+        object_id=letter.id,
+        after={"file": "sealed.pdf", "sha256": letter.sealed_sha256},
+    )
+    await uow.commit()
+    return doc.content
