@@ -35,6 +35,10 @@ class Settings(ServiceSettings):
 
     service_name: str = "signing"
     port: int = 8103
+    # Each event here costs a signature (~0.1-2 s), not a commit: batching saves nothing, and
+    # one failing event in a batch (a letter whose PDF cannot be fetched) would roll back and
+    # redo every signature applied with it. Apply events one at a time.
+    consumer_max_batch: int = 1
     key_passphrase: str = DEV_KEY_PASSPHRASE
     firm_name: str = "北京某某律师事务所"
     firm_credit_code: str | None = None
