@@ -332,3 +332,20 @@ def test_the_ocsp_answer_signatures_embed_is_reused_until_the_status_changes(
 
     after = ocsp.load_der_ocsp_response(ca.ocsp_for(cert))
     assert after.certificate_status == ocsp.OCSPCertStatus.REVOKED
+
+
+def test_a_token_certificate_from_before_a_rollover_keeps_its_own_chain(
+    ca: CertificateAuthority, server: _Server, tmp_path: Path
+) -> None:
+    from signing.adapters.firm_keys_pkcs11 import _issuers_of
+
+    on_token = ca.issue_firm(firm_name="某律师事务所").certificate
+    CertificateAuthority.rollover(tmp_path / "ca", passphrase=PASSPHRASE, base_url=_base(server))
+    rolled = CertificateAuthority.open(tmp_path / "ca", passphrase=PASSPHRASE)
+    chain = (*(g.certificate for g in reversed(rolled.generations)), rolled.root)
+
+    assert _issuers_of(on_token, chain) == (ca.issuing, rolled.root)
+    newer = rolled.issue_firm(firm_name="某律师事务所").certificate
+    assert _issuers_of(newer, chain) == (rolled.issuing, rolled.root)
+    stranger = CertificateAuthority.open(tmp_path / "other", passphrase=PASSPHRASE)
+    assert _issuers_of(stranger.issue_firm(firm_name="x").certificate, chain) == ()

@@ -204,11 +204,16 @@ def _registry(ders: tuple[bytes, ...]) -> SimpleCertificateStore:
 def _issuers_of(
     certificate: x509.Certificate, chain: tuple[x509.Certificate, ...]
 ) -> tuple[x509.Certificate, ...]:
-    """Return ``chain`` when its first certificate issued ``certificate``, else nothing."""
-    if not chain:
-        return ()
-    try:
-        certificate.verify_directly_issued_by(chain[0])
-    except (ValueError, TypeError, InvalidSignature):
-        return ()
-    return chain
+    """Return the CA certificate in ``chain`` that issued ``certificate``, with the one above it.
+
+    ``chain`` may list several issuing CAs (every generation of the internal CA, then its
+    root): a token certificate from before a key rollover still gets its own chain.
+    """
+    for issuer in chain:
+        try:
+            certificate.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        above = tuple(c for c in chain if c is not issuer and c.subject == issuer.issuer)
+        return (issuer, *above[:1])
+    return ()

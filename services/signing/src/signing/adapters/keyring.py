@@ -177,7 +177,9 @@ def _pkcs11_firm_key(settings: Settings, ca: CertificateAuthority) -> Pkcs11Firm
         token=firm_token(settings),
         cert_label=settings.firm_pkcs11_cert_label,
         other_cert_labels=settings.firm_pkcs11_chain_labels,
-        issuer_chain=ca.chain,
+        # every issuing CA, newest first, then the root: the token's certificate may predate
+        # a key rollover
+        issuer_chain=(*(g.certificate for g in reversed(ca.generations)), ca.root),
     )
     # Log in and sign a probe now: a wrong PIN, label or certificate stops the start-up
     # instead of surfacing at the first firm signature.
