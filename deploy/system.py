@@ -160,6 +160,9 @@ class System:
             env.setdefault(
                 "SIGNING_KEY_PASSPHRASE", ensure_secret(d / "secrets/signing-key.secret")
             )
+        if name == "notify" and env[p + "ENVIRONMENT"] != "production":
+            # `lexseal demo` plays a partner whose webhook receiver listens on 127.0.0.1
+            env.setdefault("NOTIFY_WEBHOOK_ALLOW_LOOPBACK_TARGETS", "true")
         if name == "gateway":
             env["GATEWAY_JWT_PRIVATE_KEY_FILE"] = str(d / "gateway/keys/jwt-ed25519.pem")
             for svc in SERVICES:

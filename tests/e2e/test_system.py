@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -57,6 +59,12 @@ def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> 
     assert letters["paper"]["status"] == "mailed"
     signed = (tmp_path / "signed.pdf").read_bytes()
     assert signed.startswith(b"%PDF") and (tmp_path / "letter.pdf").exists()
+    # the demo's partner got signing.completed by a verified webhook and fetched the same bytes
+    # with its API key through the public URL the payload named
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert set(written["partner"]) == {"events", "signed_pdf_sha256"}
+    assert "signing.completed" in written["partner"]["events"]
+    assert written["partner"]["signed_pdf_sha256"] == hashlib.sha256(signed).hexdigest()
 
     # The demo's contract asked for a cross-page seal: the option travelled from the application
     # through review to signing, and the firm's field carries its seal plus one slice per page.

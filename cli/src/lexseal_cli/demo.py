@@ -12,6 +12,8 @@ from typing import Any
 from cnid import make_credit_code
 
 from .client import Gateway, wait_for
+from .partner import Partner, Receiver
+from .partner import summary as partner_summary
 from .sample import contract_pdf
 
 PASSWORD = "demo-password"  # noqa: S105 - the development run's demo users
@@ -303,8 +305,27 @@ def run_demo(*, gateway: str, out: Path, until: str | None = None) -> dict[str, 
         raise ValueError(f"--until is one of {', '.join(UNTIL)}, not {until!r}")
     out.mkdir(parents=True, exist_ok=True)
     d = Demo(base_url=gateway, out=out)
+    partner_entry: dict[str, Any] | None = None
     try:
-        run_contract(d, until=until)
+        with Receiver() as receiver:
+            partner = None
+            if until is None:
+                d.step("admin creates a partner API key (documents:read); the partner subscribes")
+                admin = Gateway(gateway).login("admin", PASSWORD)
+                try:
+                    partner = Partner(base_url=gateway, admin=admin, receiver=receiver)
+                finally:
+                    admin.close()
+            try:
+                run_contract(d, until=until)
+                if partner is not None:
+                    eid = d.summary["contract"]["envelope_id"]
+                    pdf, url = partner.signed_pdf(eid)
+                    partner_entry = partner_summary(receiver, pdf)
+                    d.step(f"the partner got signing.completed (verified) and fetched {url}")
+            finally:
+                if partner is not None:
+                    partner.close()
         if until is None:
             run_letters(d)
     finally:
@@ -320,6 +341,8 @@ def run_demo(*, gateway: str, out: Path, until: str | None = None) -> dict[str, 
         "ids": d.summary,
         "steps": d.log,
     }
+    if partner_entry is not None:
+        summary["partner"] = partner_entry
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     if until is None:
         print(f"wrote {out / 'summary.json'}, {out / 'signed.pdf'}, {out / 'letter.pdf'}")

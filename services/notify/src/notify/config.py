@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 from servicekit.config import ServiceSettings
 
@@ -27,8 +28,12 @@ class Settings(ServiceSettings):
     webhook_max_attempts: int = 8
     webhook_backoff_base: float = 30.0
     webhook_backoff_max: float = 6 * 3600.0
-    # partner endpoints may not resolve to loopback/private addresses unless this is set
+    # partner endpoints may not resolve to private (RFC 1918, link-local, reserved) addresses
+    # unless this is set (a partner inside the firm's network); loopback is never among them
     webhook_allow_private_targets: bool = False
+    # development only (production refuses it): endpoints on this machine (127.0.0.1, ::1),
+    # such as the receiver `lexseal demo` listens on
+    webhook_allow_loopback_targets: bool = False
 
     # e-mail: "sandbox" records what would be sent; "smtp" sends through the relay below
     email_provider: Literal["sandbox", "smtp"] = "sandbox"
@@ -40,6 +45,15 @@ class Settings(ServiceSettings):
     smtp_password: str = ""
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_sender: str = "lexseal <no-reply@localhost>"
+
+    @model_validator(mode="after")
+    def _refuse_loopback_in_production(self) -> Settings:
+        if self.environment == "production" and self.webhook_allow_loopback_targets:
+            raise ValueError(
+                "production refuses NOTIFY_WEBHOOK_ALLOW_LOOPBACK_TARGETS: partner webhooks may"
+                " not reach this machine"
+            )
+        return self
 
 
 @lru_cache

@@ -91,7 +91,7 @@ def settings_for(
         webhook_backoff_max=0.5,
         webhook_max_attempts=3,
         webhook_timeout=5,
-        webhook_allow_private_targets=True,
+        webhook_allow_loopback_targets=True,  # the partner's test endpoint is on 127.0.0.1
     )
     bus["queues"] = settings.queue_name
     return settings
@@ -274,7 +274,7 @@ async def test_webhooks_into_the_private_network_are_refused_by_default(
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
 ) -> None:
     settings = settings_for(pg_url, amqp_url, bus, identity).model_copy(
-        update={"webhook_allow_private_targets": False}
+        update={"webhook_allow_loopback_targets": False}
     )
     partner = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
     async with running(create_app(settings)) as client:
@@ -291,6 +291,14 @@ async def test_webhooks_into_the_private_network_are_refused_by_default(
             assert resp.status_code == 422, url
             assert resp.json()["error"]["code"] == "webhook_url_private"
         assert (await client.get("/api/notify/webhooks", headers=partner)).json()["count"] == 0
+    # a partner inside the firm's network may be allowed; this machine's loopback still is not
+    inside = settings.model_copy(update={"webhook_allow_private_targets": True})
+    async with running(create_app(inside)) as client:
+        for url, status in (("http://10.0.0.8/hook", 201), ("http://127.0.0.1:8101/x", 422)):
+            resp = await client.post(
+                "/api/notify/webhooks", headers=partner, json={"url": url, "event_types": ["*"]}
+            )
+            assert resp.status_code == status, (url, resp.text)
 
 
 async def test_a_counterpartys_sms_goes_through_the_sms_port_and_never_to_partners(

@@ -125,6 +125,10 @@ def _allow_private(request: Request) -> bool:
     return bool(request.app.state.settings.webhook_allow_private_targets)
 
 
+def _allow_loopback(request: Request) -> bool:
+    return bool(request.app.state.settings.webhook_allow_loopback_targets)
+
+
 @router.post("", response_model=WebhookCreated, status_code=201)
 async def create_webhook(
     body: WebhookCreate, request: Request, uow: UowDep, user: Manager, once: Idempotent
@@ -141,6 +145,7 @@ async def create_webhook(
             description=body.description,
             https_only=_https_only(request),
             allow_private=_allow_private(request),
+            allow_loopback=_allow_loopback(request),
         )
         return WebhookCreated(**WebhookPublic.of(row).model_dump(), secret=row.secret)
 
@@ -176,6 +181,7 @@ async def update_webhook(
         active=body.active,
         https_only=_https_only(request),
         allow_private=_allow_private(request),
+        allow_loopback=_allow_loopback(request),
     )
     return WebhookPublic.of(row)
 

@@ -58,9 +58,11 @@ def _check(
         )
 
 
-async def _check_target(url: str | None, *, allow_private: bool) -> None:
+async def _check_target(url: str | None, *, allow_private: bool, allow_loopback: bool) -> None:
     host = urlsplit(url).hostname if url else None
-    if host and not allow_private and await resolves_to_private(host):
+    if host and await resolves_to_private(
+        host, allow_private=allow_private, allow_loopback=allow_loopback
+    ):
         raise Invalid(
             "The URL points into a private network",
             "回调地址不能指向内网地址",
@@ -85,10 +87,11 @@ async def create(
     description: str,
     https_only: bool,
     allow_private: bool,
+    allow_loopback: bool = False,
 ) -> WebhookSubscription:
     """Register an endpoint for the events matching `event_types`; generate a secret if none."""
     _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
-    await _check_target(url, allow_private=allow_private)
+    await _check_target(url, allow_private=allow_private, allow_loopback=allow_loopback)
     row = WebhookSubscription(
         owner_id=user.id,
         url=url,
@@ -131,11 +134,12 @@ async def update(
     active: bool | None,
     https_only: bool,
     allow_private: bool,
+    allow_loopback: bool = False,
 ) -> WebhookSubscription:
     """Change a subscription's endpoint, event types, secret, description or pause it."""
     row = await _own(uow, user=user, subscription_id=subscription_id)
     _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
-    await _check_target(url, allow_private=allow_private)
+    await _check_target(url, allow_private=allow_private, allow_loopback=allow_loopback)
     before = _snapshot(row)
     if url is not None:
         row.url = url
