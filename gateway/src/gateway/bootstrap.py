@@ -19,11 +19,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from .adapters.keys import load_or_generate, public_pem
+from .adapters.limits import MemoryAttemptStore, MemoryTokenVersions
 from .adapters.redis_state import RedisTokenBucket, connect
+from .adapters.repository import UserRepository
 from .adapters.upstream import Upstreams
 from .config import Settings, get_settings
 from .domain.client_address import parse_networks
-from .domain.ratelimit import FailureWindow, TokenBucket
+from .domain.ratelimit import TokenBucket
 from .domain.tokens import TokenIssuer
 from .domain.verify import CachedVerifier
 from .entrypoints.api import router as auth_router
@@ -60,6 +62,12 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
         engine = create_engine(
             cfg.database_url, pool_size=cfg.db_pool_size, max_overflow=cfg.db_max_overflow
         )
+        sessionmaker = make_sessionmaker(engine)
+
+        async def load_version(user_id: str) -> int | None:
+            async with sessionmaker() as session:
+                return await UserRepository(session).token_version(user_id)
+
         upstreams = Upstreams(
             urls=cfg.service_urls(),
             connect_timeout=cfg.upstream_connect_timeout,
@@ -69,7 +77,7 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
         state = GatewayState(
             settings=cfg,
             engine=engine,
-            sessionmaker=make_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             issuer=TokenIssuer(private_key=key, issuer=cfg.jwt_issuer, audience=cfg.jwt_audience),
             verifier=TokenVerifier(
                 public_key_pem=public_pem(key), issuer=cfg.jwt_issuer, audience=cfg.jwt_audience
@@ -79,8 +87,11 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
             ),
             upstreams=upstreams,
             client_limit=TokenBucket(rate=cfg.rate_limit_per_second, burst=cfg.rate_limit_burst),
-            login_failures=FailureWindow(
+            login_attempts=MemoryAttemptStore(
                 limit=cfg.login_max_failures, window=cfg.login_window_seconds
+            ),
+            token_versions=MemoryTokenVersions(
+                load=load_version, ttl=cfg.token_version_ttl_seconds
             ),
         )
         redis = connect(cfg.redis_url) if cfg.redis_url else None

@@ -32,6 +32,9 @@ class Settings(ServiceSettings):
     partner_token_ttl_seconds: int = 120
     login_max_failures: int = 10
     login_window_seconds: int = 900
+    # how long a user's token version is trusted before it is read again (other replicas'
+    # revocations apply within this; this gateway's own apply at once)
+    token_version_ttl_seconds: float = 2.0
     # per-client token bucket (requests per second, burst); 0 disables it
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200

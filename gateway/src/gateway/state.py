@@ -9,11 +9,12 @@ from servicekit.auth import TokenVerifier
 from servicekit.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from .adapters.limits import AttemptStore, TokenVersionStore
 from .adapters.redis_state import RedisTokenBucket
 from .adapters.upstream import Upstreams
 from .config import Settings
 from .domain.client_address import Network
-from .domain.ratelimit import FailureWindow, TokenBucket
+from .domain.ratelimit import TokenBucket
 from .domain.tokens import TokenIssuer
 from .domain.verify import CachedVerifier
 
@@ -30,7 +31,8 @@ class GatewayState:
     fast_verifier: CachedVerifier
     upstreams: Upstreams
     client_limit: TokenBucket
-    login_failures: FailureWindow
+    login_attempts: AttemptStore
+    token_versions: TokenVersionStore
     # api-key sha256 -> (minted bearer token, valid until monotonic time)
     partner_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     openapi_cache: tuple[float, dict[str, Any]] | None = None

@@ -312,3 +312,152 @@ async def test_a_request_the_service_took_and_dropped_is_not_called_safe_to_retr
             read = await client.get("/api/contract/contracts", headers=auth)
             assert read.status_code == 503
             assert read.json()["error"]["code"] == "service_unavailable"
+
+
+async def test_login_lockout_is_keyed_on_the_account_not_x_forwarded_for(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    """Each wrong password from a 'new address' still counts against the same account."""
+    _, client = stack
+    wrong = {"username": "lawyer2", "password": "nope"}
+    codes = [
+        (
+            await client.post(
+                "/api/auth/login", json=wrong, headers={"X-Forwarded-For": f"10.0.0.{i}"}
+            )
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [401, 401, 401, 429, 429]
+    right = await client.post(
+        "/api/auth/login",
+        json={"username": "lawyer2", "password": "demo-password"},
+        headers={"X-Forwarded-For": "10.9.9.9"},
+    )
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+    # and a victim's address in the header locks nobody else out
+    assert (
+        await client.post(
+            "/api/auth/login",
+            json={"username": "risk1", "password": "x"},
+            headers={"X-Forwarded-For": "127.0.0.1"},
+        )
+    ).status_code == 401
+    await _login(client, "lawyer1")
+
+
+async def _admin(client: httpx.AsyncClient) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await _login(client, 'admin')}"}
+
+
+async def _user_id(client: httpx.AsyncClient, admin: dict[str, str], username: str) -> str:
+    users = (await client.get("/api/auth/users", headers=admin)).json()["data"]
+    return str(next(u["id"] for u in users if u["username"] == username))
+
+
+async def test_role_change_deactivation_and_logout_revoke_tokens_on_the_next_request(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    admin = await _admin(client)
+    lawyer = {"Authorization": f"Bearer {await _login(client, 'lawyer1')}"}
+    assert (await client.get("/api/contract/echo", headers=lawyer)).status_code == 200
+    uid = await _user_id(client, admin, "lawyer1")
+    patched = await client.patch(f"/api/auth/users/{uid}", json={"roles": []}, headers=admin)
+    assert patched.status_code == 200 and patched.json()["roles"] == []
+    for path in ("/api/contract/echo", "/api/auth/me"):
+        resp = await client.get(path, headers=lawyer)
+        assert resp.status_code == 401 and resp.json()["error"]["code"] == "token_revoked", path
+    # a fresh login carries the new roles and works
+    fresh = {"Authorization": f"Bearer {await _login(client, 'lawyer1')}"}
+    me = (await client.get("/api/auth/me", headers=fresh)).json()
+    assert me["roles"] == []
+    # deactivation: the token dies and the password no longer logs in
+    risk = {"Authorization": f"Bearer {await _login(client, 'risk1')}"}
+    rid = await _user_id(client, admin, "risk1")
+    assert (await client.post(f"/api/auth/users/{rid}/deactivate", headers=admin)).json()[
+        "active"
+    ] is False
+    assert (await client.get("/api/contract/echo", headers=risk)).status_code == 401
+    bad = await client.post(
+        "/api/auth/login", json={"username": "risk1", "password": "demo-password"}
+    )
+    assert bad.status_code == 401
+    # logout ends the caller's sessions
+    clerk = {"Authorization": f"Bearer {await _login(client, 'clerk1')}"}
+    assert (await client.post("/api/auth/logout", headers=clerk)).status_code == 204
+    assert (await client.get("/api/contract/echo", headers=clerk)).status_code == 401
+    # an unchanged save keeps sessions alive
+    lid = await _user_id(client, admin, "lawyer2")
+    keep = {"Authorization": f"Bearer {await _login(client, 'lawyer2')}"}
+    await client.patch(f"/api/auth/users/{lid}", json={"roles": ["lawyer"]}, headers=admin)
+    assert (await client.get("/api/contract/echo", headers=keep)).status_code == 200
+
+
+async def test_users_and_api_keys_routes_and_the_x_api_key_path(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    admin = await _admin(client)
+    lawyer = {"Authorization": f"Bearer {await _login(client, 'lawyer1')}"}
+    # users: only an admin lists and creates
+    assert (await client.get("/api/auth/users", headers=lawyer)).status_code == 403
+    created = await client.post(
+        "/api/auth/users",
+        json={
+            "username": "new.user",
+            "display_name": "新用户",
+            "password": "long-enough-pw",
+            "roles": ["lawyer"],
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201 and created.json()["roles"] == ["lawyer"]
+    again = await client.post(
+        "/api/auth/users",
+        json={"username": "new.user", "display_name": "x", "password": "long-enough-pw"},
+        headers=admin,
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "username_taken"
+    odd = await client.post(
+        "/api/auth/users",
+        json={
+            "username": "x.y",
+            "display_name": "x",
+            "password": "long-enough-pw",
+            "roles": ["root"],
+        },
+        headers=admin,
+    )
+    assert odd.status_code == 422 and odd.json()["error"]["code"] == "unknown_role"
+    assert (
+        await client.post(
+            "/api/auth/login", json={"username": "new.user", "password": "long-enough-pw"}
+        )
+    ).status_code == 200
+    # API keys: admin role refused, partner key works through X-API-Key, revocation stops it
+    refused = await client.post(
+        "/api/auth/api-keys", json={"name": "evil", "roles": ["admin"]}, headers=admin
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "api_key_role_refused"
+    assert (
+        await client.post("/api/auth/api-keys", json={"name": "p"}, headers=lawyer)
+    ).status_code == 403
+    made = await client.post("/api/auth/api-keys", json={"name": "partner-crm"}, headers=admin)
+    assert made.status_code == 201
+    key = made.json()
+    assert key["roles"] == ["partner"] and key["key"].startswith("lsk_")
+    listed = (await client.get("/api/auth/api-keys", headers=admin)).json()
+    assert listed["count"] == 1 and "key" not in listed["data"][0]
+    seen = (await client.get("/api/contract/echo", headers={"X-API-Key": key["key"]})).json()
+    assert seen["principal"]["username"] == "partner:partner-crm"
+    assert seen["principal"]["roles"] == ["partner"]
+    assert "x-api-key" not in seen["headers"]
+    wrong = await client.get("/api/contract/echo", headers={"X-API-Key": "lsk_wrong"})
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_api_key"
+    # on a public route a bad key is ignored, not refused
+    assert (await client.get("/verify/x", headers={"X-API-Key": "lsk_wrong"})).status_code == 200
+    revoked = await client.delete(f"/api/auth/api-keys/{key['id']}", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["active"] is False
+    gone = await client.get("/api/contract/echo", headers={"X-API-Key": key["key"]})
+    assert gone.status_code == 401

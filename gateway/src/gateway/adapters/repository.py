@@ -33,6 +33,16 @@ class UserRepository:
         except ValueError:
             return None
 
+    async def token_version(self, user_id: str) -> int | None:
+        """Return the user's token version, or None when they are unknown or deactivated."""
+        try:
+            uid = uuid.UUID(user_id)
+        except ValueError:
+            return None
+        stmt = select(col(User.token_version), col(User.active)).where(col(User.id) == uid)
+        row = (await self.session.execute(stmt)).first()
+        return int(row[0]) if row is not None and row[1] else None
+
     async def all(self) -> list[User]:
         """Return every user, by username."""
         stmt = select(User).order_by(User.username)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Integer
 from sqlmodel import Field, SQLModel
 
 
@@ -22,6 +22,10 @@ class User(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str = Field(max_length=256)
     active: bool = True
+    # raised on every role change, deactivation and logout: tokens carrying an older one die
+    token_version: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )

@@ -11,6 +11,12 @@ class InvalidCredentials(Unauthorized):
     message_en = "Wrong username or password"
 
 
+class TokenRevoked(Unauthorized):
+    code = "token_revoked"
+    message_zh = "登录已失效，请重新登录"
+    message_en = "This session has ended; please log in again"
+
+
 class TooManyLoginAttempts(AppError):
     status_code = 429
     code = "too_many_login_attempts"
@@ -35,6 +41,12 @@ class UnknownRole(Invalid):
     code = "unknown_role"
     message_zh = "角色不存在"
     message_en = "Unknown role"
+
+
+class ApiKeyRoleRefused(Invalid):
+    code = "api_key_role_refused"
+    message_zh = "API 密钥不能拥有管理员角色"
+    message_en = "An API key cannot carry the admin role"
 
 
 class InvalidApiKey(Unauthorized):

@@ -39,6 +39,7 @@ class TokenIssuer:
         display_name: str,
         roles: list[str],
         ttl: int,
+        version: int = 0,
         now: int | None = None,
         scopes: list[str] | None = None,
     ) -> IssuedToken:
@@ -53,6 +54,8 @@ class TokenIssuer:
             "aud": self.audience,
             "iat": iat,
             "exp": iat + ttl,
+            # the user's token version: raising it (role change, deactivation, logout) revokes
+            "ver": version,
         }
         if scopes:
             claims["scopes"] = sorted(scopes)

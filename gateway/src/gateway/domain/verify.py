@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from servicekit.errors import Unauthorized
+
+
+class Verified(NamedTuple):
+    """What the hot path needs of a good token: whose it is and which token version it has."""
+
+    subject: str
+    version: int
+
+
+def token_version(claims: dict[str, object]) -> int:
+    """Return a token's `ver` claim (0 for tokens minted before versions existed)."""
+    ver = claims.get("ver", 0)
+    return ver if isinstance(ver, int) and not isinstance(ver, bool) else -1
 
 
 class CachedVerifier:
@@ -21,15 +35,15 @@ class CachedVerifier:
         self._issuer = issuer
         self._audience = audience
         self._max = max_entries
-        self._good: OrderedDict[str, float] = OrderedDict()
+        self._good: OrderedDict[str, tuple[float, Verified]] = OrderedDict()
 
-    def check(self, token: str, *, now: float | None = None) -> None:
-        """Return when `token` is valid now; raise Unauthorized (token_invalid/expired) if not."""
+    def check(self, token: str, *, now: float | None = None) -> Verified:
+        """Return whose `token` is; raise Unauthorized (token_invalid/expired) if not valid now."""
         t = time.time() if now is None else now
-        exp = self._good.get(token)
-        if exp is not None:
-            if exp > t:
-                return
+        hit = self._good.get(token)
+        if hit is not None:
+            if hit[0] > t:
+                return hit[1]
             del self._good[token]
             raise Unauthorized("Token expired", "登录已过期", code="token_expired")
         try:
@@ -45,6 +59,8 @@ class CachedVerifier:
             raise Unauthorized("Token expired", "登录已过期", code="token_expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("Invalid token", "令牌无效", code="token_invalid") from exc
-        self._good[token] = float(claims["exp"])
+        verified = Verified(str(claims["sub"]), token_version(claims))
+        self._good[token] = (float(claims["exp"]), verified)
         if len(self._good) > self._max:
             self._good.popitem(last=False)
+        return verified

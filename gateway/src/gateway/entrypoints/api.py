@@ -6,9 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
-from servicekit.auth import client_ip
 
 from ..service_layer import api_keys, users
 from .deps import AdminUser, CurrentUser, StateDep, UowDep
@@ -91,17 +90,24 @@ class ApiKeyCreated(ApiKeyPublic):
 
 
 @router.post("/login", response_model=TokenPublic)
-async def login(body: LoginRequest, request: Request, uow: UowDep, state: StateDep) -> TokenPublic:
+async def login(body: LoginRequest, uow: UowDep, state: StateDep) -> TokenPublic:
     """Exchange a username and password for a short-lived access token."""
     issued = await users.login(
         uow,
         username=body.username,
         password=body.password,
-        limits=users.LoginLimits(failures=state.login_failures, ip=client_ip(request) or "unknown"),
+        attempts=state.login_attempts,
         issuer=state.issuer,
         ttl=state.settings.jwt_ttl_seconds,
     )
     return TokenPublic(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post("/logout", status_code=204)
+async def logout(uow: UowDep, state: StateDep, user: CurrentUser) -> Response:
+    """End every session of the caller: their tokens stop working on the next request."""
+    await users.logout(uow, actor=user, versions=state.token_versions)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MePublic)
@@ -134,18 +140,29 @@ async def create_user(body: UserCreate, uow: UowDep, admin: AdminUser) -> UserPu
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-async def update_user(user_id: str, body: UserUpdate, uow: UowDep, admin: AdminUser) -> UserPublic:
-    """Set a user's roles or (de)activate them (admin)."""
+async def update_user(
+    user_id: str, body: UserUpdate, uow: UowDep, state: StateDep, admin: AdminUser
+) -> UserPublic:
+    """Set a user's roles or (de)activate them (admin); their tokens stop working."""
     user = await users.update_user(
-        uow, actor=admin, user_id=user_id, roles=body.roles, active=body.active
+        uow,
+        actor=admin,
+        user_id=user_id,
+        versions=state.token_versions,
+        roles=body.roles,
+        active=body.active,
     )
     return UserPublic.model_validate(user, from_attributes=True)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
-async def deactivate_user(user_id: str, uow: UowDep, admin: AdminUser) -> UserPublic:
-    """Stop a user from logging in (admin)."""
-    user = await users.update_user(uow, actor=admin, user_id=user_id, active=False)
+async def deactivate_user(
+    user_id: str, uow: UowDep, state: StateDep, admin: AdminUser
+) -> UserPublic:
+    """Stop a user from logging in and end their sessions (admin)."""
+    user = await users.update_user(
+        uow, actor=admin, user_id=user_id, versions=state.token_versions, active=False
+    )
     return UserPublic.model_validate(user, from_attributes=True)
 
 

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from servicekit.auth import ADMIN, Principal, client_ip
+from servicekit.auth import ADMIN, Principal
 from servicekit.errors import Forbidden, Unauthorized
 from servicekit.uow import UnitOfWork
 
+from ..service_layer.users import check_not_revoked
 from ..state import GatewayState
 
 
@@ -25,18 +26,25 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
+def peer_ip(request: Request) -> str | None:
+    """Return the address the connection comes from (the gateway is the edge: headers lie)."""
+    return request.client.host if request.client else None
+
+
 async def current_user(request: Request) -> Principal:
     """Return the caller named by a valid bearer token, or answer 401."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
-    p = get_state(request).verifier.verify(token.strip())
+    state = get_state(request)
+    p = state.verifier.verify(token.strip())
+    await check_not_revoked(state.token_versions, state.fast_verifier.check(token.strip()))
     return Principal(
         id=p.id,
         username=p.username,
         display_name=p.display_name,
         roles=p.roles,
-        ip=client_ip(request),
+        ip=peer_ip(request),
         user_agent=request.headers.get("user-agent"),
     )
 

@@ -23,6 +23,7 @@ from ..domain.errors import (
 )
 from ..domain.routing import is_internal, route_for
 from ..service_layer.api_keys import partner_token
+from ..service_layer.users import check_not_revoked
 from ..state import GatewayState
 
 # headers a caller must never be able to set on a service: identity is only the signed token
@@ -180,7 +181,7 @@ class GatewayMiddleware:
             try:
                 if scheme.lower() != "bearer" or not token:
                     raise Unauthorized("Invalid token", "令牌无效", code="token_invalid")
-                state.fast_verifier.check(token)
+                await check_not_revoked(state.token_versions, state.fast_verifier.check(token))
                 return token
             except AppError:
                 if not public:

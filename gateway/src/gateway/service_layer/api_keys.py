@@ -6,14 +6,14 @@ import hashlib
 import secrets
 import time
 
-from servicekit.auth import PARTNER, SCOPES, WEBHOOKS_MANAGE, Principal
+from servicekit.auth import ADMIN, PARTNER, SCOPES, WEBHOOKS_MANAGE, Principal
 from servicekit.db import utcnow
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.repository import ApiKeyRepository
 from ..adapters.tables import ApiKey
-from ..domain.errors import InvalidApiKey, UnknownScope
+from ..domain.errors import ApiKeyRoleRefused, InvalidApiKey, UnknownScope
 from ..domain.tokens import TokenIssuer
 from .users import check_roles
 
@@ -47,6 +47,9 @@ async def create_api_key(
     scopes: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key for a partner system; return the row and the raw key (shown once)."""
+    if ADMIN in roles:
+        # a key never expires and is typed into other systems: it must not carry user admin
+        raise ApiKeyRoleRefused(details={"refused": [ADMIN]})
     chosen = check_scopes(scopes)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from servicekit.auth import ROLES, Principal
 from servicekit.errors import NotFound
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
+from ..adapters.limits import AttemptStore, TokenVersionStore
 from ..adapters.repository import UserRepository
 from ..adapters.tables import User
-from ..domain.errors import InvalidCredentials, TooManyLoginAttempts, UnknownRole, UsernameTaken
+from ..domain.errors import (
+    InvalidCredentials,
+    TokenRevoked,
+    TooManyLoginAttempts,
+    UnknownRole,
+    UsernameTaken,
+)
 from ..domain.passwords import dummy_hash, hash_password, verify_password
-from ..domain.ratelimit import FailureWindow
 from ..domain.tokens import IssuedToken, TokenIssuer
+from ..domain.verify import Verified
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - development data, refused in production
 DEMO_USERS = (
@@ -26,12 +32,12 @@ DEMO_USERS = (
 )
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    """The failure window and the caller's address a login is counted under."""
+PARTNER_SUBJECT = "apikey:"  # minted for an API key by the gateway, never held by a client
 
-    failures: FailureWindow
-    ip: str
+
+def login_key(username: str) -> str:
+    """Return the attempt key of a login: the account, never the caller's address."""
+    return f"login:{username.strip().lower()}"
 
 
 def check_roles(roles: list[str]) -> list[str]:
@@ -51,29 +57,50 @@ async def login(
     *,
     username: str,
     password: str,
-    limits: LoginLimits,
+    attempts: AttemptStore,
     issuer: TokenIssuer,
     ttl: int,
 ) -> IssuedToken:
-    """Check the password and return an access token; count and limit failures."""
-    key = f"{username.lower()}|{limits.ip}"
-    if limits.failures.blocked(key):
-        wait = limits.failures.retry_after(key)
+    """Check the password and return an access token; count and limit failures per account."""
+    key = login_key(username)
+    wait = await attempts.retry_after(key)
+    if wait:
         raise TooManyLoginAttempts(details={"retry_after": wait}, retry_after=wait)
     user = await UserRepository(uow.session).by_username(username)
     stored = user.password_hash if user else dummy_hash()
     ok = await asyncio.to_thread(verify_password, password_hash=stored, password=password)
     if not ok or user is None or not user.active:
-        limits.failures.fail(key)
+        await attempts.fail(key)
         raise InvalidCredentials()
-    limits.failures.reset(key)
+    await attempts.reset(key)
     return issuer.issue(
         subject=str(user.id),
         username=user.username,
         display_name=user.display_name,
         roles=list(user.roles),
         ttl=ttl,
+        version=user.token_version,
     )
+
+
+async def check_not_revoked(versions: TokenVersionStore, verified: Verified) -> None:
+    """Refuse a token whose user was deactivated, changed roles or logged out since."""
+    if verified.subject.startswith(PARTNER_SUBJECT):
+        return  # partner tokens live minutes and die with their key (see api_keys)
+    current = await versions.current(verified.subject)
+    if current is None or current != verified.version:
+        raise TokenRevoked()
+
+
+async def logout(uow: UnitOfWork, *, actor: Principal, versions: TokenVersionStore) -> None:
+    """End every session of the caller: their tokens stop working on the next request."""
+    user = await get_user(uow, user_id=actor.id)
+    user.token_version += 1
+    uow.audit(
+        actor=actor.actor, action="user.logged_out", object_type="user", object_id=str(user.id)
+    )
+    await uow.commit()
+    await versions.changed(str(user.id), user.token_version)
 
 
 async def get_user(uow: UnitOfWork, *, user_id: str) -> User:
@@ -126,16 +153,19 @@ async def update_user(
     *,
     actor: Principal,
     user_id: str,
+    versions: TokenVersionStore,
     roles: list[str] | None = None,
     active: bool | None = None,
 ) -> User:
-    """Set a user's roles and/or (de)activate them."""
+    """Set a user's roles and/or (de)activate them; their existing tokens stop working."""
     user = await get_user(uow, user_id=user_id)
     before = snapshot(user)
     if roles is not None:
         user.roles = check_roles(roles)
     if active is not None:
         user.active = active
+    if snapshot(user) != before:
+        user.token_version += 1
     uow.audit(
         actor=actor.actor,
         action="user.updated",
@@ -145,6 +175,7 @@ async def update_user(
         after=snapshot(user),
     )
     await uow.commit()
+    await versions.changed(str(user.id), user.token_version if user.active else None)
     return user
 
 

@@ -1,0 +1,110 @@
+"""Where the gateway keeps attempt counters and users' token versions.
+
+Both sit behind a small async interface so a store shared by every gateway replica (Redis)
+can replace the in-memory one without touching the use cases. Keys name an account
+(`login:<username>`), never anything the client sends in a header.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from ..domain.ratelimit import Clock, FailureWindow
+
+
+class AttemptStore(Protocol):
+    """Counts failed attempts per key and says how long a key stays locked."""
+
+    async def retry_after(self, key: str) -> int:
+        """Return the seconds `key` stays locked, 0 when it may try now."""
+        ...
+
+    async def fail(self, key: str) -> None:
+        """Record one failed attempt for `key`."""
+        ...
+
+    async def reset(self, key: str) -> None:
+        """Forget `key`'s failures (after a success)."""
+        ...
+
+
+class MemoryAttemptStore:
+    """An AttemptStore for one gateway process: a sliding failure window per key."""
+
+    def __init__(self, *, limit: int, window: float, clock: Clock = time.monotonic) -> None:
+        self.window = FailureWindow(limit=limit, window=window, clock=clock)
+
+    async def retry_after(self, key: str) -> int:
+        """Return the seconds `key` stays locked, 0 when it may try now."""
+        return self.window.retry_after(key) if self.window.blocked(key) else 0
+
+    async def fail(self, key: str) -> None:
+        """Record one failed attempt for `key`."""
+        self.window.fail(key)
+
+    async def reset(self, key: str) -> None:
+        """Forget `key`'s failures."""
+        self.window.reset(key)
+
+
+# Reads a user's current token version from the database: None when the user is gone or
+# deactivated, so every token naming them is refused.
+VersionLoader = Callable[[str], Awaitable[int | None]]
+
+
+class TokenVersionStore(Protocol):
+    """The current token version of each user; a token carrying an older one is revoked."""
+
+    async def current(self, user_id: str) -> int | None:
+        """Return the user's token version (None: no token of theirs is valid)."""
+        ...
+
+    async def changed(self, user_id: str, version: int | None) -> None:
+        """Record that the user's version changed (role change, deactivation, logout)."""
+        ...
+
+
+class MemoryTokenVersions:
+    """Token versions cached for `ttl` seconds per user, loaded from the database on a miss.
+
+    A change made through this gateway applies at once (`changed`); one made elsewhere (another
+    replica) applies within `ttl`, which bounds what revocation costs on the hot path: one
+    database read per active user per `ttl`.
+    """
+
+    def __init__(
+        self,
+        *,
+        load: VersionLoader,
+        ttl: float = 2.0,
+        max_users: int = 100_000,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._load = load
+        self._ttl = ttl
+        self._max = max_users
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[int | None, float]] = OrderedDict()
+
+    async def current(self, user_id: str) -> int | None:
+        """Return the user's token version (None: no token of theirs is valid)."""
+        hit = self._cache.get(user_id)
+        now = self._clock()
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        version = await self._load(user_id)
+        self._remember(user_id, version, now)
+        return version
+
+    async def changed(self, user_id: str, version: int | None) -> None:
+        """Record the user's new version at once."""
+        self._remember(user_id, version, self._clock())
+
+    def _remember(self, user_id: str, version: int | None, now: float) -> None:
+        self._cache.pop(user_id, None)
+        self._cache[user_id] = (version, now + self._ttl)
+        if len(self._cache) > self._max:
+            self._cache.popitem(last=False)
