@@ -12,9 +12,10 @@ from gateway.adapters.h1 import H1Pool, UpstreamError
 class Upstream:
     """A tiny HTTP/1.1 server on a real socket that counts connections and echoes bodies."""
 
-    def __init__(self, *, close_after: int | None = None) -> None:
+    def __init__(self, *, close_after: int | None = None, fail_path: bytes | None = None) -> None:
         self.connections = 0
         self.close_after = close_after
+        self.fail_path = fail_path
         self.server: asyncio.Server | None = None
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -38,6 +39,16 @@ class Upstream:
                 elif int(headers.get("content-length", "0")):
                     body = await reader.readexactly(int(headers["content-length"]))
                 reply = body or lines[0].encode()
+                if self.fail_path is not None and self.fail_path in lines[0].encode():
+                    # like uvicorn after an unhandled exception: a complete 500 (keep-alive as
+                    # far as its headers go), then the connection closes a moment later
+                    writer.write(
+                        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 5\r\n\r\nerror"
+                    )
+                    await writer.drain()
+                    await asyncio.sleep(0.05)
+                    writer.close()
+                    return
                 writer.write(
                     b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(reply), reply)
                 )
@@ -104,3 +115,23 @@ async def test_nothing_listening_is_an_upstream_error() -> None:
     pool = H1Pool(host="127.0.0.1", port=1, size=1, connect_timeout=1, read_timeout=1)
     with pytest.raises(UpstreamError):
         await fetch(pool, "/")
+
+
+async def test_a_500_does_not_hand_its_closing_connection_to_the_next_request() -> None:
+    """A POST after a crashed request must not land on the connection the service closes."""
+    upstream = Upstream(fail_path=b"/crash")
+
+    async def once() -> AsyncIterator[bytes]:
+        yield b"payload"
+
+    async with upstream as port:
+        pool = H1Pool(host="127.0.0.1", port=port, size=1, connect_timeout=2, read_timeout=5)
+        for _ in range(3):
+            resp = await pool.request(
+                method="GET", target="/crash", headers=[], body=None, content_length=None
+            )
+            async with resp:
+                assert resp.status == 500
+                assert b"".join([c async for c in resp.iter_chunks()]) == b"error"
+            assert await fetch(pool, "/next", once()) == b"payload"
+        await pool.close()

@@ -78,3 +78,52 @@ async def test_a_query_that_is_wrong_stays_a_server_error(pg_url: str) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         resp = await client.get("/x")
     assert resp.status_code == 500
+
+
+async def test_a_crash_answers_the_error_shape_without_its_text_and_keeps_the_connection() -> None:
+    """Two requests on one kept-alive socket: a crash in the first leaves the second served."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/boom")
+    async def boom() -> None:
+        raise OverflowError("cannot convert Infinity to integer")
+
+    @app.get("/ok")
+    async def ok() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /boom HTTP/1.1\r\nhost: t\r\naccept-language: en\r\ncontent-length: 0\r\n\r\n"
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 500")
+        length = int(
+            next(
+                ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")
+            ).split(b":")[1]
+        )
+        body = await reader.readexactly(length)
+        assert b'"internal_error"' in body and b"Infinity" not in body
+        await asyncio.sleep(0.1)  # time enough for a server that closes to have closed
+        writer.write(b"GET /ok HTTP/1.1\r\nhost: t\r\n\r\n")
+        second = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert second.startswith(b"HTTP/1.1 200")
+        writer.close()
+    finally:
+        server.should_exit = True
+        await task

@@ -159,7 +159,9 @@ class Response:
         tb: TracebackType | None,
     ) -> None:
         conn = self._conn
-        reusable = conn.complete and conn.error is None and conn.keep_alive
+        # A Python service answers an unhandled exception with a 500 and then closes the
+        # connection (uvicorn does), so a 500's connection is never handed to the next request.
+        reusable = conn.complete and conn.error is None and conn.keep_alive and self.status != 500
         self._pool.release(conn, reusable=reusable and exc is None)
 
 

@@ -173,8 +173,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
+    install_error_handlers(app)  # its guard sits inside CorrelationMiddleware: logs keep the id
     app.add_middleware(CorrelationMiddleware)
-    install_error_handlers(app)
     for router in routers:
         app.include_router(router)
     app.include_router(_ops_router(), include_in_schema=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("servicekit.errors")
 # SQLSTATE classes of database errors that pass by themselves, so a retry is the answer:
@@ -127,8 +129,50 @@ _HTTP_CODES = {
 }
 
 
+class ServerErrorGuard:
+    """Answer an unhandled exception with the error shape and keep the connection open.
+
+    Starlette's ServerErrorMiddleware re-raises after its 500, and uvicorn then closes the
+    connection: a proxy that had already pooled it sent the next, unrelated request into a
+    closing socket ("connection closed by the service"). Here the exception is logged and the
+    500 is a complete, ordinary response, without the exception's text.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise  # half a response is out: only closing the connection can tell
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            lang = preferred_language(Request(scope))
+            message = "Internal error" if lang == "en" else "服务内部错误"
+            body = json.dumps(error_body("internal_error", message), ensure_ascii=False).encode()
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Render AppError, validation errors and HTTP errors as `{"error": {...}}`."""
+    """Render AppError, validation errors, HTTP errors and crashes as `{"error": {...}}`."""
+    app.add_middleware(ServerErrorGuard)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:

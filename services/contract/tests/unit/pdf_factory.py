@@ -382,3 +382,14 @@ def _bytes(writer: PdfWriter) -> bytes:
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def huge_page_pdf(*, side: float = 14_400, user_unit: float | None = 10.0) -> bytes:
+    """Return a tiny PDF whose one page is `side` points square, scaled by /UserUnit."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=side, height=side)
+    if user_unit is not None:
+        page[NameObject("/UserUnit")] = FloatObject(user_unit)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()

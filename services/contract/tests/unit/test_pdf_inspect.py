@@ -133,6 +133,9 @@ def test_accepts_an_empty_signature_field_waiting_to_be_signed() -> None:
         (lambda: pdfs.embedded_file_pdf(how="names"), "pdf_embedded_files"),
         (lambda: pdfs.embedded_file_pdf(how="annotation"), "pdf_embedded_files"),
         (lambda: pdfs.many_pages_pdf(201), "pdf_too_many_pages"),
+        (pdfs.huge_page_pdf, "pdf_page_too_large"),
+        (lambda: pdfs.huge_page_pdf(side=14_400, user_unit=None), "pdf_page_too_large"),
+        (lambda: pdfs.huge_page_pdf(side=600, user_unit=10.0), "pdf_page_too_large"),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import started
+from helpers import ACCOUNT, COMPANY_CODE, started
 from servicekit.db import utcnow
 from servicekit.testing import TestIdentity
 from signing.adapters.tables import DepositChallenge
@@ -34,6 +34,7 @@ async def test_five_amounts_a_day_and_each_new_amount_voids_the_previous(
         r = await s.client.post(f"{te}/deposit/request")
         assert r.status_code == 429 and r.json()["error"]["code"] == "deposit_daily_limit"
         assert "明天" in r.json()["error"]["message"]
+        assert 0 < int(r.headers["retry-after"]) <= 86_400  # until the next Shanghai day
         assert await _deposit_statuses(s.app) == ["voided"] * 4 + ["open"]
         # the limit is per enterprise, whichever envelope or link asks: a new link does not reset it
         te2 = await s.invite("e1")
@@ -82,3 +83,44 @@ async def test_three_wrong_entries_void_the_amount_and_an_old_amount_expires(
             f"{te}/sign", json={"page": 0, "x": 72, "y": 100, "width": 90, "height": 90}
         )
         assert r.json()["error"]["code"] == "identity_not_verified"
+
+
+@pytest.mark.parametrize("amount", ["inf", "-inf", "Infinity", "NaN", "1e9"])
+async def test_an_infinite_or_odd_amount_is_a_format_error_even_with_an_unknown_token(
+    pg_url: str,
+    amqp_url: str,
+    bus: dict[str, str],
+    identity: TestIdentity,
+    tmp_path: Path,
+    amount: str,
+) -> None:
+    async with started(pg_url, amqp_url, bus, identity, tmp_path) as s:
+        r = await s.client.post(
+            "/api/signing/invite/" + "x" * 43 + "/deposit/confirm", json={"amount": amount}
+        )
+        assert r.status_code == 422 and r.json()["error"]["code"] == "deposit_amount_format"
+
+
+async def test_identity_checks_lock_per_signer_after_five_wrong_entries(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    async with started(pg_url, amqp_url, bus, identity, tmp_path) as s:
+        te = await s.invite("e1")
+        right = {
+            "company_name": "北京星河科技有限公司",
+            "credit_code": COMPANY_CODE,
+            "legal_representative": "李四",
+            "bank_account_number": ACCOUNT,
+        }
+        wrong = {**right, "company_name": "别的公司"}
+        codes = []
+        for i in range(6):
+            r = await s.client.post(
+                f"{te}/verify/enterprise", json=wrong, headers={"X-Forwarded-For": f"10.0.0.{i}"}
+            )
+            codes.append(r.json()["error"]["code"])
+        assert codes == ["identity_mismatch"] * 5 + ["identity_attempts_exceeded"]
+        assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+        # even the right details wait now: the lock is on the signer, whatever the address
+        r = await s.client.post(f"{te}/verify/enterprise", json=right)
+        assert r.status_code == 429 and r.json()["error"]["code"] == "identity_attempts_exceeded"

@@ -73,6 +73,12 @@ async def test_the_pages_tell_where_a_seal_may_go_and_the_server_agrees(
 
         tp = await s.invite("p1")
         assert (await s.client.get(tp)).json()["pages"] == s.envelope["pages"]
+        # past either end is "no such page", for the lawyer and the public invitation alike
+        for base, headers in ((f"/api/signing/envelopes/{s.eid}", s.lawyer), (tp, {})):
+            for n in (0, -1, 3, 999999, 10**30):
+                r = await s.client.get(f"{base}/pages/{n}.png", headers=headers)
+                assert r.status_code == 404, (base, n, r.text)
+                assert r.json()["error"]["code"] == "page_not_found"
         await s.verify_person(tp)
         await s.confirm_intent(tp)
         for page in (flat, turned):  # one point into the QR box: refused, nothing signed

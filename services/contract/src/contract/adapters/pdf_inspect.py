@@ -44,6 +44,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The PDF contains embedded file attachments; remove them and upload again.",
     ),
     "pdf_too_many_pages": ("PDF 页数超过上限。", "The PDF has more pages than allowed."),
+    "pdf_page_too_large": (
+        "PDF 页面尺寸超过上限（或设置了 /UserUnit 放大）。",
+        "A page of the PDF is larger than allowed (or scaled up by /UserUnit).",
+    ),
     "pdf_timeout": (
         "PDF 结构过于复杂，无法在限定时间内完成检查。",
         "The PDF is too complex to check in the time allowed.",

@@ -6,15 +6,15 @@ Only `pdf_inspect` should start it; it reports back over a pipe with plain tuple
 
 import io
 import logging
-import resource
 from collections.abc import Iterator
-from contextlib import suppress
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NullObject
+from servicekit.pdflimits import PDF_LIMITS, limit_this_process, page_too_large
 
 from contract.adapters.pdf_page_content import analyse_page
 
@@ -26,7 +26,8 @@ _NESTING_LIMIT = 64
 
 def run(conn: Connection, data: bytes, max_pages: int, memory_mb: int, cpu_s: int) -> None:
     """Inspect `data` under address-space and CPU limits and send one message back."""
-    _limit_resources(memory_mb=memory_mb, cpu_s=cpu_s)
+    # RLIMIT_CPU also ends the child should the parent die before it can kill it.
+    limit_this_process(replace(PDF_LIMITS, memory_bytes=memory_mb * 1024 * 1024, cpu_s=cpu_s))
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # broken input is expected here
     try:
         message = inspect(data, max_pages=max_pages)
@@ -64,6 +65,8 @@ def inspect(data: bytes, *, max_pages: int) -> Message:
         return ("reject", "pdf_too_many_pages", {"page_count": page_count, "max_pages": max_pages})
     sizes, has_text, scans = [], [], []
     for number, page in enumerate(reader.pages, start=1):
+        if too_large := _page_too_large(page):
+            return ("reject", "pdf_page_too_large", {"page": number, **too_large})
         box = page.cropbox
         width, height = abs(float(box.width)), abs(float(box.height))
         if page.rotation % 180 == 90:
@@ -83,14 +86,20 @@ def inspect(data: bytes, *, max_pages: int) -> Message:
     return ("ok", facts)
 
 
-def _limit_resources(*, memory_mb: int, cpu_s: int) -> None:
-    # RLIMIT_CPU also ends the child should the parent die before it can kill it.
-    limits = ((resource.RLIMIT_AS, memory_mb * 1024 * 1024), (resource.RLIMIT_CPU, cpu_s))
-    for limit, wanted in limits:
-        _soft, hard = resource.getrlimit(limit)
-        value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with suppress(ValueError, OSError):  # the parent's timeout is the backstop
-            resource.setrlimit(limit, (value, hard))
+def _page_too_large(page: Any) -> dict[str, Any]:
+    """Return why a page's boxes or /UserUnit are beyond the shared limits ({} when fine)."""
+    unit_raw = page.get("/UserUnit", 1)
+    try:
+        resolved: Any = unit_raw.get_object() if isinstance(unit_raw, IndirectObject) else unit_raw
+        unit = float(resolved)
+    except (TypeError, ValueError):
+        return {"reason": "user_unit"}
+    for name, box in (("media_box", page.mediabox), ("crop_box", page.cropbox)):
+        if page_too_large(float(box.width), float(box.height), unit):
+            size = [round(abs(float(box.width)), 2), round(abs(float(box.height)), 2)]
+            return {"box": name, "size_pt": size, "user_unit": unit,
+                    "max_side_pt": PDF_LIMITS.max_page_side_pt}  # fmt: skip
+    return {}
 
 
 def _declared_page_count(reader: PdfReader) -> int:

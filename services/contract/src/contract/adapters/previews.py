@@ -2,14 +2,14 @@
 
 import re
 import shutil
-import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from servicekit.pdflimits import PDF_LIMITS, PdfLimitExceeded, run_bounded_sync
+
 _OUTPUT_NAME = re.compile(r"page-(\d+)\.png")
-# pdftoppm is a C parser fed untrusted input: cap its address space, not only its time.
-_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 
 
 class PreviewFailed(Exception):
@@ -30,7 +30,7 @@ def render_previews(
     pages: list[int] | None = None,
     dpi: int = 72,
     max_pages: int = 50,
-    timeout_s: float = 30,
+    timeout_s: float = PDF_LIMITS.timeout_s,
 ) -> list[bytes]:
     """Return PNG images of the requested 1-based pages (default: the first `max_pages`)."""
     wanted = sorted(set(pages)) if pages is not None else None
@@ -77,15 +77,11 @@ def _run_pdftoppm(
         raise PreviewFailed("pdftoppm (poppler-utils) is not installed")
     command = [binary, "-png", "-r", str(dpi), "-f", str(first), "-l", str(last)]
     command += [str(source), str(prefix)]
-    prlimit = shutil.which("prlimit")
-    if prlimit is not None:
-        # prlimit sets the limit then execs pdftoppm: no preexec_fn, which is unsafe in threads.
-        command = [prlimit, f"--as={_MEMORY_LIMIT_BYTES}", "--", *command]
+    # pdftoppm is a C parser fed untrusted input: the shared PDF limits cap time and memory.
+    limits = replace(PDF_LIMITS, timeout_s=timeout_s)
     try:
-        # Arguments are fixed paths and integers, never user text, and no shell is involved.
-        subprocess.run(command, check=True, capture_output=True, timeout=timeout_s)
-    except subprocess.TimeoutExpired as exc:
+        code, _ = run_bounded_sync(command, limits=limits)
+    except PdfLimitExceeded as exc:
         raise PreviewFailed("rendering took too long", {"timeout_s": timeout_s}) from exc
-    except subprocess.CalledProcessError as exc:
-        stderr = exc.stderr.decode(errors="replace")[-500:]
-        raise PreviewFailed("pdftoppm failed", {"exit": exc.returncode, "stderr": stderr}) from exc
+    if code != 0:
+        raise PreviewFailed("pdftoppm failed", {"exit": code})

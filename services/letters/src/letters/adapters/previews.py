@@ -2,54 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import shutil
+from dataclasses import replace
 
 import qrcode
 from qrcode.image.pil import PilImage
+from servicekit.pdflimits import PDF_LIMITS, PdfLimitExceeded, run_bounded
 
-# pdftoppm is a C parser: cap its address space and its time, as the contract service does.
-_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
-MIN_DPI, MAX_DPI = 36, 300
+MIN_DPI, MAX_DPI = 36, PDF_LIMITS.max_dpi
 
 
 class PreviewUnavailable(RuntimeError):
     """pdftoppm is missing, failed, or took too long to render the page."""
 
 
-def _command(*, page: int, dpi: int) -> list[str]:
+async def page_png(
+    pdf: bytes, *, page: int, dpi: int, timeout_s: float = PDF_LIMITS.timeout_s
+) -> bytes:
+    """Render one page (1-based) of `pdf` as a PNG with pdftoppm, under the shared PDF limits."""
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise PreviewUnavailable(f"dpi must be between {MIN_DPI} and {MAX_DPI}")
     tool = shutil.which("pdftoppm")
     if tool is None:
         raise PreviewUnavailable("pdftoppm is not installed (Debian: poppler-utils)")
     # the PDF on stdin; without an output root the PNG goes to stdout
-    command = [tool, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-"]
-    prlimit = shutil.which("prlimit")
-    if prlimit is not None:
-        # prlimit sets the limit, then execs pdftoppm.
-        command = [prlimit, f"--as={_MEMORY_LIMIT_BYTES}", "--", *command]
-    return command
-
-
-async def page_png(pdf: bytes, *, page: int, dpi: int, timeout_s: float = 20) -> bytes:
-    """Render one page (1-based) of `pdf` as a PNG with pdftoppm, within time and memory caps."""
-    if not MIN_DPI <= dpi <= MAX_DPI:
-        raise PreviewUnavailable(f"dpi must be between {MIN_DPI} and {MAX_DPI}")
-    proc = await asyncio.create_subprocess_exec(
-        *_command(page=page, dpi=dpi),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    argv = [tool, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-"]
     try:
-        out, err = await asyncio.wait_for(proc.communicate(pdf), timeout_s)
-    except TimeoutError:
+        code, out, err = await run_bounded(
+            argv, stdin=pdf, limits=replace(PDF_LIMITS, timeout_s=timeout_s)
+        )
+    except PdfLimitExceeded:
         raise PreviewUnavailable(f"pdftoppm took longer than {timeout_s} s") from None
-    finally:
-        if proc.returncode is None:  # timed out, or the request went away while it ran
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0 or not out:
+    if code != 0 or not out:
         raise PreviewUnavailable(f"pdftoppm failed: {err.decode(errors='replace')[:200]}")
     return out
 

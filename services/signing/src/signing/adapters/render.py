@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import tempfile
-from pathlib import Path
+import shutil
 
 import qrcode
 import qrcode.image.svg
+from servicekit.pdflimits import run_bounded
 
 from .errors import PdfError
 
@@ -17,35 +16,20 @@ async def page_png(pdf_bytes: bytes, *, page: int, dpi: int = 96) -> bytes:
     """Render one 1-based page as a viewer shows it (CropBox, /Rotate) with poppler's pdftoppm.
 
     pdftoppm renders the MediaBox unless told `-cropbox`; viewers show the CropBox, and so does
-    every page image, in the frame of the API's placement coordinates.
+    every page image, in the frame of the API's placement coordinates. It runs under the shared
+    PDF limits (time, memory, CPU); callers refuse pages beyond them before asking.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "doc.pdf"
-        src.write_bytes(pdf_bytes)
-        proc = await asyncio.create_subprocess_exec(
-            "pdftoppm",
-            "-png",
-            "-cropbox",
-            "-r",
-            str(dpi),
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            "-singlefile",
-            str(src),
-            str(Path(tmp) / "out"),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise PdfError("pdftoppm (poppler-utils) is not installed", code="page_render_failed")
+    argv = [tool, "-png", "-cropbox", "-r", str(dpi), "-f", str(page), "-l", str(page)]
+    code, out, err = await run_bounded([*argv, "-singlefile", "-"], stdin=pdf_bytes)
+    if code != 0 or not out.startswith(b"\x89PNG"):
+        raise PdfError(
+            f"page {page} cannot be rendered: {err.decode(errors='replace')[:200]}",
+            code="page_render_failed",
         )
-        _, err = await proc.communicate()
-        out = Path(tmp) / "out.png"
-        if proc.returncode != 0 or not out.exists():
-            raise PdfError(
-                f"page {page} cannot be rendered: {err.decode(errors='replace')[:200]}",
-                code="page_out_of_range",
-            )
-        return out.read_bytes()
+    return out
 
 
 def qr_png(data: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 
 from servicekit.db import dialect_insert, utcnow
@@ -190,6 +191,23 @@ class SigningRepository:
         )
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
         return digest
+
+    async def identity_failures(
+        self, *, envelope_id: str, signer_id: str, action: str, since: datetime
+    ) -> list[datetime]:
+        """Return when this signer's identity check (`action`) recently failed (audit log)."""
+        stmt = select(col(AuditEntry.at), col(AuditEntry.after)).where(
+            col(AuditEntry.object_type) == "envelope",
+            col(AuditEntry.object_id) == envelope_id,
+            col(AuditEntry.action) == action,
+            col(AuditEntry.at) > since,
+        )
+        times = []
+        for at, after in (await self.session.execute(stmt)).all():
+            entry = json.loads(after or "{}")
+            if entry.get("signer_id") == signer_id and entry.get("result") != "ok":
+                times.append(at)
+        return times
 
     async def audit_trail(self, object_ids: list[str]) -> list[AuditEntry]:
         """Return the audit rows about the given objects, oldest first."""

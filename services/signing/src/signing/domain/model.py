@@ -30,6 +30,11 @@ ENTERPRISE = "enterprise"
 DEPOSIT_DAILY_LIMIT = 5
 DEPOSIT_MAX_ATTEMPTS = 3
 DEPOSIT_TTL = timedelta(days=7)
+# wrong name/ID (or company) entries per signer before the check locks for a while
+ID_CHECK_MAX_FAILURES = 5
+ID_CHECK_WINDOW = timedelta(minutes=15)
+# a deposit amount in yuan as typed: at most 6 integer digits and 2 decimals
+DEPOSIT_AMOUNT_MAX_FEN = 99_999_999
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,14 @@ def shanghai_day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def ensure_deposit_quota(sent_today: int) -> None:
+def seconds_to_next_shanghai_day(now: datetime) -> int:
+    """Return the whole seconds from `now` until the next midnight in Asia/Shanghai."""
+    local = now.astimezone(SHANGHAI)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    return max(1, int((midnight - local).total_seconds()) + 1)
+
+
+def ensure_deposit_quota(sent_today: int, *, now: datetime) -> None:
     """Refuse a sixth amount for the same enterprise on the same Shanghai day."""
     if sent_today >= DEPOSIT_DAILY_LIMIT:
         raise errors.TooManyRequests(
@@ -85,7 +97,40 @@ def ensure_deposit_quota(sent_today: int) -> None:
             f"同一企业每天最多打款 {DEPOSIT_DAILY_LIMIT} 次，请明天再试",
             code="deposit_daily_limit",
             details={"limit": DEPOSIT_DAILY_LIMIT},
+            retry_after=seconds_to_next_shanghai_day(now),
         )
+
+
+def ensure_id_check_allowed(failures: list[datetime], *, now: datetime) -> None:
+    """Refuse an identity check after ID_CHECK_MAX_FAILURES wrong entries in the window."""
+    recent = sorted(t for t in failures if t > now - ID_CHECK_WINDOW)
+    if len(recent) >= ID_CHECK_MAX_FAILURES:
+        wait = recent[-ID_CHECK_MAX_FAILURES] + ID_CHECK_WINDOW - now
+        raise errors.TooManyRequests(
+            "Too many wrong entries; try again later",
+            "信息输错次数过多，请稍后再试",
+            code="identity_attempts_exceeded",
+            details={"limit": ID_CHECK_MAX_FAILURES},
+            retry_after=max(1, int(wait.total_seconds()) + 1),
+        )
+
+
+def parse_deposit_amount(amount: str) -> int:
+    """Return a typed yuan amount (e.g. "0.37") in fen, or raise deposit_amount_format."""
+    text = amount.strip()
+    whole, dot, frac = text.partition(".")
+    if (
+        not whole.isascii()
+        or not whole.isdigit()
+        or len(whole) > 6
+        or (frac != "" and (not frac.isascii() or not frac.isdigit() or len(frac) > 2))
+    ):
+        raise errors.invalid(
+            "deposit_amount_format",
+            "Enter the amount in yuan, e.g. 0.37",
+            "请按元填写金额，例如 0.37",
+        )
+    return int(whole) * 100 + int(frac.ljust(2, "0") if dot else 0)
 
 
 def names_match(entered: str, expected: str) -> bool:

@@ -228,8 +228,9 @@ async def document(envelope_id: str, uow: UowDep, user: CurrentUser) -> Response
 @router.get("/envelopes/{envelope_id}/pages/{n}.png")
 async def page_image(envelope_id: str, n: int, uow: UowDep, user: CurrentUser) -> Response:
     """Return page `n` (1-based) of the current document as PNG."""
-    _, data = await _current_bytes(uow, user, envelope_id)
-    return Response(await render.page_png(data, page=n), media_type="image/png")
+    envelope, data = await _current_bytes(uow, user, envelope_id)
+    png = await envelopes.page_image(uow, envelope, number=n, data=data)
+    return Response(png, media_type="image/png")
 
 
 @router.get("/envelopes/{envelope_id}/firm-seal.png")

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from servicekit.app import UowDep
 
-from ..adapters import render
 from ..adapters.repository import SigningRepository
 from ..domain import errors
 from ..service_layer import deposits, envelopes, face, identity, intent, invitations, signing
@@ -281,7 +280,8 @@ async def page(token: str, n: int, uow: UowDep, actor: SignerActor) -> Response:
     await uow.commit()
     if doc is None:
         raise errors.not_found("document")
-    return Response(await render.page_png(doc.data, page=n), media_type="image/png")
+    png = await envelopes.page_image(uow, s.envelope, number=n, data=doc.data)
+    return Response(png, media_type="image/png")
 
 
 @router.get("/document.pdf")

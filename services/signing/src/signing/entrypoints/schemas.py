@@ -7,6 +7,9 @@ from pydantic import BaseModel, Field
 from ..domain.geometry import Box, PageGeometry
 from ..domain.model import Placement
 
+# no accepted page is larger than this in points (PDF's own limit is 14,400 units)
+MAX_COORDINATE = 14_400
+
 
 class PlacementIn(BaseModel):
     """Where a seal goes: 0-based page, lower-left corner and size in placement coordinates.
@@ -18,13 +21,13 @@ class PlacementIn(BaseModel):
     be turned or start at negative coordinates) and draws it upright there.
     """
 
-    page: int = Field(ge=0)
+    page: int = Field(ge=0, le=10_000)
     # The visible page spans 0..width x 0..height in this frame, so a negative corner is
     # always off the page, whatever user space the PDF uses.
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
-    width: float = Field(gt=0, le=600)
-    height: float = Field(gt=0, le=600)
+    x: float = Field(ge=0, le=MAX_COORDINATE, allow_inf_nan=False)
+    y: float = Field(ge=0, le=MAX_COORDINATE, allow_inf_nan=False)
+    width: float = Field(gt=0, le=600, allow_inf_nan=False)
+    height: float = Field(gt=0, le=600, allow_inf_nan=False)
 
     def to_domain(self) -> Placement:
         """Return the domain placement."""

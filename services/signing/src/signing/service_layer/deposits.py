@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
@@ -36,7 +35,7 @@ async def request_deposit(
     await repo.lock_credit_code(code)
     now = utcnow()
     day = model.shanghai_day(now).isoformat()
-    model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day))
+    model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day), now=now)
     await repo.void_open_deposits(credit_code=code)
     amount = secrets.randbelow(99) + 1
     if keyring.bank.sandbox:
@@ -78,29 +77,11 @@ async def request_deposit(
     return challenge
 
 
-def _parse_amount(amount: str) -> int:
-    try:
-        fen = Decimal(amount.strip()) * 100
-    except InvalidOperation as exc:
-        raise errors.invalid(
-            "deposit_amount_format",
-            "Enter the amount in yuan, e.g. 0.37",
-            "请按元填写金额，例如 0.37",
-        ) from exc
-    if fen != fen.to_integral_value():
-        raise errors.invalid(
-            "deposit_amount_format",
-            "Enter the amount in yuan, e.g. 0.37",
-            "请按元填写金额，例如 0.37",
-        )
-    return int(fen)
-
-
 async def confirm_deposit(
     uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
 ) -> EnvelopeSigner:
     """Check the amount the company received; on success issue its certificate."""
-    fen = _parse_amount(amount)
+    fen = model.parse_deposit_amount(amount)
     s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
     require_kind(s.signer, model.ENTERPRISE)
     repo = SigningRepository(uow.session)

@@ -20,9 +20,11 @@ from lexseal_events import (
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.internal import fetch_document
+from servicekit.pdflimits import PdfLimitExceeded, page_too_large
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
-from ..adapters import pdf
+from ..adapters import pdf, render
+from ..adapters.errors import PdfError
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
@@ -186,6 +188,23 @@ async def page_geometry(uow: UnitOfWork, envelope: Envelope) -> list[PageGeometr
     if doc is None:
         return []
     return await asyncio.to_thread(pdf.document_geometry, doc.data, legacy=True)
+
+
+async def page_image(uow: UnitOfWork, envelope: Envelope, *, number: int, data: bytes) -> bytes:
+    """Return page `number` (1-based) of `data` as PNG: 404 past either end, bounded render."""
+    pages = await page_geometry(uow, envelope)
+    if not 1 <= number <= len(pages):
+        raise errors.not_found("page")
+    x1, y1, x2, y2 = pages[number - 1].cropbox
+    if page_too_large(x2 - x1, y2 - y1):
+        raise errors.invalid("page_too_large", "This page is too large to show", "页面尺寸过大")
+    try:
+        return await render.page_png(data, page=number)
+    except (PdfError, PdfLimitExceeded) as exc:
+        log.warning("page %s of envelope %s not rendered: %s", number, envelope.id, exc)
+        raise errors.invalid(
+            "page_render_failed", "This page cannot be shown", "该页无法显示"
+        ) from None
 
 
 async def envelope_detail(

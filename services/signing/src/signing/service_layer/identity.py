@@ -12,6 +12,7 @@ from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.keyring import Keyring
+from ..adapters.repository import SigningRepository
 from ..adapters.tables import EnvelopeSigner
 from ..domain import errors, model
 from . import certificates
@@ -49,6 +50,18 @@ def _mobile_matches(entered: str | None, expected: str) -> bool:
         ) from exc
 
 
+async def _limit_attempts(uow: UnitOfWork, s: SignerSession, *, action: str) -> None:
+    """Lock the check after too many wrong entries for this signer (the account, not the IP)."""
+    now = utcnow()
+    failures = await SigningRepository(uow.session).identity_failures(
+        envelope_id=s.envelope.id,
+        signer_id=s.signer.signer_id,
+        action=action,
+        since=now - model.ID_CHECK_WINDOW,
+    )
+    model.ensure_id_check_allowed(failures, now=now)
+
+
 def require_kind(signer: EnvelopeSigner, kind: str) -> None:
     if signer.kind != kind:
         raise errors.conflict(
@@ -70,6 +83,7 @@ async def verify_individual(
     """Check an individual's name, resident ID and mobile (three elements) against the entry."""
     s = await open_session(uow, token=token, actor=actor, action="verify_individual", lock=True)
     require_kind(s.signer, model.INDIVIDUAL)
+    await _limit_attempts(uow, s, action="verify.individual")
     try:
         entered = cnid.validate_resident_id(id_number)
     except cnid.InvalidIdentifier as exc:
@@ -109,6 +123,7 @@ async def verify_enterprise(
     """Check an enterprise's real-name details against the lawyer's entry."""
     s = await open_session(uow, token=token, actor=actor, action="verify_enterprise", lock=True)
     require_kind(s.signer, model.ENTERPRISE)
+    await _limit_attempts(uow, s, action="verify.enterprise")
     try:
         code = cnid.validate_credit_code(credit_code)
     except cnid.InvalidIdentifier as exc:
