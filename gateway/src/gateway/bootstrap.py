@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from servicekit.auth import TokenVerifier
 from servicekit.db import create_engine, make_sessionmaker
+from servicekit.edge import NulGuard, SecurityHeaders
 from servicekit.errors import install_error_handlers
 from servicekit.heap import freeze_startup_heap
 from servicekit.migrations import prepare_schema
@@ -37,6 +38,11 @@ from .state import GatewayState
 MIGRATIONS = Path(__file__).parent / "migrations"
 WEB = Path(__file__).parent / "web"
 log = logging.getLogger("gateway")
+
+
+def _cache_control(path: str) -> str:
+    # the API answers carry personal data; the web client's files may be kept but revalidated
+    return "no-store" if path.startswith("/api/") else "no-cache"
 
 
 def create_asgi() -> ASGIApp:
@@ -133,7 +139,9 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(docs_router, include_in_schema=False)
+    app.add_middleware(NulGuard)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(SecurityHeaders, cache_control=_cache_control)
     if proxy:  # in-process use (tests); `serve` puts the proxy outside FastAPI instead
         app.add_middleware(GatewayMiddleware)
     web = cfg.web_dir or WEB

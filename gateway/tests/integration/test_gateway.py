@@ -461,3 +461,37 @@ async def test_users_and_api_keys_routes_and_the_x_api_key_path(
     assert revoked.status_code == 200 and revoked.json()["active"] is False
     gone = await client.get("/api/contract/echo", headers={"X-API-Key": key["key"]})
     assert gone.status_code == 401
+
+
+async def test_security_headers_single_server_headers_and_the_docs_routes(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    token = await _login(client)
+    page = await client.get("/")
+    assert page.status_code == 200 and "<script" in page.text
+    csp = page.headers["content-security-policy"]
+    script_src = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
+    assert "unsafe-inline" not in script_src and "frame-ancestors 'none'" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.headers["cache-control"] == "no-store"
+    proxied = await client.get("/api/contract/echo", headers={"Authorization": f"Bearer {token}"})
+    assert len(proxied.headers.get_list("server")) == 1
+    assert len(proxied.headers.get_list("date")) == 1
+    refused = await client.get("/api/contract/echo", headers={"Authorization": "Bearer x.y.z"})
+    assert refused.status_code == 401 and refused.headers["x-content-type-options"] == "nosniff"
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "'sha256-" in docs.headers["content-security-policy"]
+    assert "unsafe-inline" not in docs.headers["content-security-policy"]
+    asyncapi = await client.get("/asyncapi.json")
+    assert asyncapi.status_code == 200 and asyncapi.json()["asyncapi"].startswith("3.")
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"service": "gateway", "status": "ready"}
+    nul = await client.post(
+        "/api/auth/login",
+        content=b'{"username": "a\\u0000", "password": "x"}',
+        headers={"content-type": "application/json"},
+    )
+    assert nul.status_code == 422 and nul.json()["error"]["code"] == "control_character"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -41,8 +44,24 @@ async def openapi(request: Request, state: StateDep) -> JSONResponse:
 
 @router.get("/docs")
 async def docs() -> HTMLResponse:
-    """Serve Swagger UI for the merged document."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="lexseal API")
+    """Serve Swagger UI for the merged document, its one inline script allowed by hash."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="lexseal API")
+    page.headers["content-security-policy"] = _docs_csp(bytes(page.body).decode())
+    return page
+
+
+def _docs_csp(html: str) -> str:
+    """Return a CSP for Swagger UI: its CDN files and exactly its inline scripts (by hash)."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in re.findall(r"<script>(.*?)</script>", html, re.S)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    return (
+        f"default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn}; "
+        "img-src 'self' data: https://fastapi.tiangolo.com; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 @lru_cache(maxsize=4)

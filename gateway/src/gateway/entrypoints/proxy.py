@@ -56,7 +56,12 @@ async def send_error(
         {"error": {"code": exc.code, "message": exc.message(lang), "details": exc.details}},
         ensure_ascii=False,
     ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"cache-control", b"no-store"),
+    ]
     if exc.retry_after is not None and not any(name == b"retry-after" for name, _ in extra):
         headers.append((b"retry-after", str(exc.retry_after).encode()))
     await send(
@@ -214,8 +219,12 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
+# the gateway's own server adds these: the service's copies would be duplicates
+_SERVER_OWN = frozenset({b"server", b"date"})
+
+
 async def _stream_back(resp: Response, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
-    headers = [(k, v) for k, v in resp.raw_headers if k not in HOP_BY_HOP]
+    headers = [(k, v) for k, v in resp.raw_headers if k not in HOP_BY_HOP and k not in _SERVER_OWN]
     headers = [h for h in headers if h[0] not in (b"x-request-id", b"x-correlation-id")] + extra
     start: Message = {"type": "http.response.start", "status": resp.status, "headers": headers}
     await send(start)

@@ -19,6 +19,7 @@ from .auth import TokenVerifier
 from .config import ServiceSettings
 from .consumer import EventConsumer
 from .db import create_engine, is_postgres, make_sessionmaker
+from .edge import NulGuard, SecurityHeaders
 from .errors import install_error_handlers
 from .health import HealthMonitor, Snapshot
 from .heap import freeze_startup_heap
@@ -174,7 +175,9 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)  # its guard sits inside CorrelationMiddleware: logs keep the id
+    app.add_middleware(NulGuard)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
     for router in routers:
         app.include_router(router)
     app.include_router(_ops_router(), include_in_schema=False)

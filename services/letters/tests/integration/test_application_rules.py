@@ -70,6 +70,21 @@ async def test_nobody_approves_their_own_letter(client: Any, auth: Any, helpers:
     assert (r.status_code, r.json()["error"]["code"]) == (403, "self_approval_forbidden")
 
 
+async def test_nobody_grants_their_own_letter_the_past_date_exception(
+    client: Any, auth: Any, helpers: Any
+) -> None:
+    both = auth({"user_id": "clerk3", "username": "clerk3", "roles": ["lawyer", "letter_admin"]})
+    lid = (await client.post("/api/letters/letters", json=helpers.payload(), headers=both)).json()[
+        "id"
+    ]
+    r = await client.post(f"/api/letters/letters/{lid}/allow-past-date", headers=both)
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "self_approval_forbidden")
+    again = await client.patch(
+        f"/api/letters/letters/{lid}", json={"letter_date": yesterday()}, headers=both
+    )
+    assert again.status_code == 422
+
+
 async def test_letter_date_before_today_needs_the_administrator(
     client: Any, auth: Any, helpers: Any
 ) -> None:
@@ -97,6 +112,8 @@ async def test_letter_date_before_today_needs_the_administrator(
     await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
     approved = await client.post(f"/api/letters/letters/{lid}/approve", headers=admin)
     assert approved.json()["status"] == "approved"
+    late = await client.post(f"/api/letters/letters/{lid}/allow-past-date", headers=admin)
+    assert late.status_code == 409  # a decided letter's date can no longer change
 
 
 async def test_form_is_checked_in_chinese_and_english(client: Any, auth: Any, helpers: Any) -> None:

@@ -121,6 +121,14 @@ def check_decidable(*, status: Status, owner_id: str, approver_id: str) -> None:
         raise InvalidTransition(details={"status": status.value, "action": "decide"})
 
 
+def check_past_date_grantable(*, status: Status, owner_id: str, granter_id: str) -> None:
+    """Refuse the past-date exception on one's own letter, or once the letter is decided."""
+    if owner_id == granter_id:
+        raise SelfApprovalForbidden(details={"action": "allow_past_date"})
+    if status not in EDITABLE and status is not Status.SUBMITTED:
+        raise InvalidTransition(details={"status": status.value, "action": "allow_past_date"})
+
+
 def status_after_sealing(*, kind: Kind, status: Status) -> Status:
     """Return the status once the firm's seal is on the letter (electronic letters: sealed)."""
     if kind is Kind.ELECTRONIC and status is Status.APPROVED:

@@ -52,6 +52,9 @@ async def queue(
 async def allow_past_date(uow: UnitOfWork, *, user: Principal, letter_id: str) -> Letter:
     """Let a letter carry a letter date earlier than today."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
+    rules.check_past_date_grantable(
+        status=status_of(letter), owner_id=letter.owner_id, granter_id=user.id
+    )
     if not letter.past_date_allowed:
         letter.past_date_allowed = True
         touch(letter)
