@@ -71,7 +71,7 @@ class _Conn(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            self._fail(UpstreamError(f"bad response: {exc}"))
+            self._fail(UpstreamError(f"bad response ({type(exc).__name__})"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -150,3 +150,31 @@ def test_a_field_cannot_be_signed_twice(
             seal_png=party.seal_png,
         )
     assert err.value.code == "field_exists"
+
+
+def test_a_seal_cannot_cover_a_seal_already_signed(
+    signed_pdf: bytes, parties: list[Party], engine: PdfSigningEngine
+) -> None:
+    """The firm's seal exactly over (or overlapping) a counterparty's is refused."""
+    first = parties[0]
+    x1, y1, x2, y2 = first.box
+    for box in (first.box, (x1 + 10, y1 + 10, x2 + 10, y2 + 10)):
+        with pytest.raises(PlacementError) as err:
+            engine.sign(
+                signed_pdf,
+                signer=engine.signer_for(first.credential),
+                field_name="Another",
+                page=first.page,
+                box=box,
+                seal_png=first.seal_png,
+            )
+        assert err.value.code == "box_covers_seal"
+    # touching its edge is fine, like the QR's
+    engine.sign(
+        signed_pdf,
+        signer=engine.signer_for(first.credential),
+        field_name="Beside",
+        page=first.page,
+        box=(x1, y2, x2, y2 + (y2 - y1)),
+        seal_png=first.seal_png,
+    )

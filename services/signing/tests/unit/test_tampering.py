@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Party
 from factories import make_contract_pdf
+from signing.adapters.pdf import PdfSigningEngine
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.verify import verify_pdf
 from tampering import append_annotation, drop_last_signature, flip_byte, replace_qr_image
@@ -64,3 +66,55 @@ def test_truncated_signed_file_is_invalid(signed_pdf: bytes, ca: CertificateAuth
         "digest_mismatch",
         "signature_malformed",
     }
+
+
+@pytest.mark.parametrize("data", [b"", b"%PDF-1.7\ngarbage", make_contract_pdf()[:-200]])
+def test_an_unreadable_file_is_named_without_the_parsers_own_words(
+    data: bytes, ca: CertificateAuthority
+) -> None:
+    report = verify_pdf(data, [ca.root_pem()])
+    if report.reason is not None and report.reason.code == "not_a_pdf":
+        assert report.reason.message == "not a readable PDF"
+
+
+def _encrypt(pdf: bytes, *, user: bytes) -> bytes:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(pdf)))
+    writer.encrypt(owner_pass=b"owner-secret", user_pass=user)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_signed_pdf_encrypted_with_an_empty_user_password_is_verified(
+    prepared_pdf: bytes, parties: list[Party], engine: PdfSigningEngine, ca: CertificateAuthority
+) -> None:
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    party = parties[0]
+    writer = IncrementalPdfFileWriter(io.BytesIO(_encrypt(prepared_pdf, user=b"")))
+    writer.encrypt(b"owner-secret")
+    out = signers.sign_pdf(
+        writer,
+        signers.PdfSignatureMetadata(field_name="Sig1"),
+        signer=engine.signer_for(party.credential),
+    )
+    report = verify_pdf(out.getvalue(), [ca.root_pem()])
+    assert report.valid and len(report.signatures) == 1, report.reason
+    # a real user password is not something a verifier can know
+    closed = verify_pdf(_encrypt(prepared_pdf, user=b"secret"), [ca.root_pem()])
+    assert closed.reason is not None and closed.reason.code == "pdf_encrypted"
+
+
+def test_a_certificate_encrypted_pdf_is_pdf_encrypted(ca: CertificateAuthority) -> None:
+    from factories import make_pubkey_encrypted_pdf
+
+    report = verify_pdf(make_pubkey_encrypted_pdf(), [ca.root_pem()])
+    assert report.reason is not None and report.reason.code == "pdf_encrypted"

@@ -89,7 +89,7 @@ async def receive_file(
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:
-        raise UploadMalformed(f"malformed multipart body: {exc}") from exc
+        raise UploadMalformed("malformed multipart body") from exc
     if not state.found:
         raise UploadMalformed(f"no file in field {field_name!r}")
     return state.filename

@@ -22,7 +22,7 @@ from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 
-from ..domain.geometry import Box, PageGeometry, qr_box
+from ..domain.geometry import Box, PageGeometry, normal_box, overlaps, qr_box
 from ..domain.seam import SeamDoesNotFit, SeamSlice, seam_slices
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
 from .pdf_prepare import document_geometry, page_geometry, prepare
@@ -94,6 +94,8 @@ def check_placement(
         raise PlacementError("the seal box leaves the page", code="box_outside_page")
     if geometry.covers_qr(rect):
         raise PlacementError("the seal box covers the verification QR code", code="box_covers_qr")
+    if any(overlaps(rect, seal) for seal in _signature_rects(page_ref.get_object())):
+        raise PlacementError("the seal box covers a seal already signed", code="box_covers_seal")
     return CheckedPlacement(geometry, rect)
 
 
@@ -109,6 +111,17 @@ def _seam(
         return seam_slices(pages)
     except SeamDoesNotFit as exc:
         raise PlacementError(str(exc), code=exc.code) from exc
+
+
+def _signature_rects(page: Any) -> list[Box]:
+    """Return the /Rect (user space) of every signature widget already on `page`."""
+    rects = []
+    for ref in page.get("/Annots") or []:
+        annot = ref.get_object()
+        field = annot.get("/Parent").get_object() if "/Parent" in annot else annot
+        if field.get("/FT") == "/Sig" and "/Rect" in annot:
+            rects.append(normal_box([float(v) for v in annot["/Rect"]]))
+    return rects
 
 
 class PdfSigningEngine:
@@ -151,9 +164,7 @@ class PdfSigningEngine:
             image: Image.Image = Image.open(io.BytesIO(seal_png))
             image.load()
         except (OSError, ValueError) as exc:
-            raise SigningFailed(
-                f"the seal is not a readable image: {exc}", code="seal_invalid"
-            ) from exc
+            raise SigningFailed("the seal is not a readable image", code="seal_invalid") from exc
         if image.mode not in ("RGBA", "RGB", "L", "LA"):
             image = image.convert("RGBA")
         # Encoding the bitmap costs ~6 ms; a signer's seal is the same every time.
@@ -235,7 +246,7 @@ class PdfSigningEngine:
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
         except (HankoPdfError, ValueError, KeyError, IndexError) as exc:
-            raise PdfError(f"not a readable PDF: {exc}", code="not_a_pdf") from exc
+            raise PdfError("not a readable PDF", code="not_a_pdf") from exc
         if writer.security_handler is not None:
             raise PdfError("encrypted PDFs cannot be signed", code="pdf_encrypted")
         checked = check_placement(

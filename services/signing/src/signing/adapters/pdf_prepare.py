@@ -37,7 +37,7 @@ def _reader(pdf_bytes: bytes) -> PdfReader:
             raise PdfError("the PDF has no pages", code="pdf_empty")
         return reader
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise PdfError(f"not a readable PDF: {exc}", code="not_a_pdf") from exc
+        raise PdfError("not a readable PDF", code="not_a_pdf") from exc
 
 
 def _resolved(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -11,6 +12,7 @@ from typing import Any, TypeAlias
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
@@ -25,6 +27,8 @@ from .ltv import to_crypto
 from .pki import ORG_ID_PREFIX
 from .revocation import Revocation
 from .signer import to_asn1
+
+log = logging.getLogger("signing.verify")
 
 TrustRoot: TypeAlias = bytes | x509.Certificate | asn1_x509.Certificate
 # Tells whether the internal CA revoked a certificate (and when, why), from its register.
@@ -193,10 +197,22 @@ def _verify_one(
             name = sig.field_name
         except Exception:
             name = "?"
+        log.info("signature %s cannot be evaluated: %r", name, exc)
         return SignatureReport(
             field_name=name,
-            problem=Problem("signature_malformed", f"the signature cannot be evaluated: {exc}"),
+            problem=Problem("signature_malformed", "the signature cannot be evaluated"),
         )
+
+
+def _opened_with_empty_password(reader: PdfFileReader) -> bool:
+    """Open a password-encrypted PDF whose user password is empty, as viewers do silently.
+
+    Certificate-encrypted PDFs (public-key security handler) need a recipient's private key:
+    nobody verifying a file here has one, so they stay closed.
+    """
+    if not isinstance(reader.security_handler, StandardSecurityHandler):
+        return False
+    return reader.decrypt("").status != AuthStatus.FAILED
 
 
 def verify_pdf(
@@ -213,9 +229,14 @@ def verify_pdf(
     """
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        if reader.encrypted and not _opened_with_empty_password(reader):
+            return VerificationReport(
+                False, Problem("pdf_encrypted", "the PDF is encrypted and needs a password")
+            )
         signatures = list(reader.embedded_regular_signatures)
-    except Exception as exc:
-        return VerificationReport(False, Problem("not_a_pdf", f"not a readable PDF: {exc}"))
+    except Exception as exc:  # untrusted input: any parser failure means "not readable"
+        log.info("uploaded file is not a readable PDF: %r", exc)
+        return VerificationReport(False, Problem("not_a_pdf", "not a readable PDF"))
     if not signatures:
         return VerificationReport(False, Problem("no_signatures", "the PDF is not signed"))
     roots = _load_roots(trust_roots)

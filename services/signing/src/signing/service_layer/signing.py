@@ -63,17 +63,19 @@ def engine_error(exc: AdapterError) -> AppError:
         return errors.invalid(
             exc.code, f"The document cannot be signed: {exc.message}", "文件无法签署"
         )
-    details = {"reason": exc.message}
+    # the engine's own words (TSA URLs, pyHanko's and the token's messages) go to the log only
+    log.warning("signing engine failed (%s): %s", exc.code, exc.message)
+    details = None
     if exc.status_code == 503:
         # e.g. the firm's token was removed or its module fails: it may come back
         return Unavailable(
-            f"Signing is unavailable for now; nothing was signed, retry later: {exc.message}",
+            "Signing is unavailable for now; nothing was signed, retry later",
             "签章设备暂不可用，未做任何签署，请稍后重试",
             code=exc.code,
             details=details,
         )
     return AppError(
-        f"Signing failed: {exc.message}",
+        "Signing failed; nothing was signed",
         "签署失败",
         code=exc.code,
         status_code=exc.status_code,
