@@ -125,6 +125,7 @@ def test_accepts_an_empty_signature_field_waiting_to_be_signed() -> None:
         (pdfs.no_pages_pdf, "pdf_corrupt"),
         (pdfs.encrypted_pdf, "pdf_encrypted"),
         (lambda: pdfs.encrypted_pdf(user_password="secret"), "pdf_encrypted"),
+        (pdfs.certificate_encrypted_pdf, "pdf_encrypted"),
         (pdfs.signed_pdf, "pdf_already_signed"),
         (lambda: pdfs.javascript_pdf(where="open_action"), "pdf_javascript"),
         (lambda: pdfs.javascript_pdf(where="names"), "pdf_javascript"),

@@ -47,7 +47,12 @@ def run(conn: Connection, data: bytes, max_pages: int, memory_mb: int, cpu_s: in
 
 def inspect(data: bytes, *, max_pages: int) -> Message:
     """Return the inspection message for `data` (parsing in this process)."""
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+    except NotImplementedError:
+        # pypdf reads only the standard (password) handler: anything else is encryption too,
+        # e.g. a certificate-encrypted file (/Filter /Adobe.PubSec)
+        return ("reject", "pdf_encrypted", {"handler": "other"})
     if reader.is_encrypted:
         return ("reject", "pdf_encrypted", {})
     declared = _declared_page_count(reader)
