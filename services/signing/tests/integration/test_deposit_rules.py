@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from helpers import ACCOUNT, COMPANY_CODE, started
+from helpers import ACCOUNT, COMPANY_CODE, counterparty_signs, firm_signs, started
 from servicekit.db import utcnow
 from servicekit.testing import TestIdentity
 from signing.adapters.tables import DepositChallenge
@@ -124,3 +124,15 @@ async def test_identity_checks_lock_per_signer_after_five_wrong_entries(
         # even the right details wait now: the lock is on the signer, whatever the address
         r = await s.client.post(f"{te}/verify/enterprise", json=right)
         assert r.status_code == 429 and r.json()["error"]["code"] == "identity_attempts_exceeded"
+
+
+async def test_the_firm_waits_for_a_single_pending_enterprise_after_the_person_signed(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
+) -> None:
+    """One counterparty still pending, and an enterprise at that, keeps the firm waiting."""
+    async with started(pg_url, amqp_url, bus, identity, tmp_path) as s:
+        await counterparty_signs(s)  # the individual p1; the enterprise e1 has not signed
+        r = await firm_signs(s)
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "counterparties_pending"
+        assert r.json()["error"]["details"] == {"remaining_counterparties": 1}
