@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run cluster chaos bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean
+.PHONY: help run cluster chaos bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -72,6 +72,10 @@ unit-tests: install
 # JSON line last ({"requests_ok":..,"lost":0,"duplicated":0,"stuck":0,...}), fails unless clean.
 fault-suite: system-deps install
 	$(PY) tests/fault/fault_suite.py
+
+# Break the rule modules on purpose and print the mutants no test caught (bounded: MUTATION_BUDGET s).
+mutation: install
+	$(PY) tools/mutation.py
 
 bench: bench-gateway bench-outbox bench-signing
 

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from servicekit.testing import missing_tool
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "gateway" / "web"
 
@@ -46,7 +47,7 @@ def test_no_module_mirrors_the_signing_service_s_constants() -> None:
 def _run(tmp_path: Path, script: str) -> object:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("no node on PATH")
+        missing_tool("no node on PATH")
     # Node treats .js outside a "type": "module" package as CommonJS; .mjs is always a module.
     shutil.copy(WEB / "pagegeom.js", tmp_path / "pagegeom.mjs")
     (tmp_path / "run.mjs").write_text(script, encoding="utf-8")

@@ -135,7 +135,14 @@ async def test_event_is_published_once_and_applied_once(
             ex = await ch.get_exchange(names["exchange"])
             body = withdrawn("c-1").model_copy(update={"id": event_id}).to_json()
             await ex.publish(aio_pika.Message(body), routing_key="contract.withdrawn")
-        await asyncio.sleep(0.5)
+            # then a later event as the marker: applied in order, so the redelivery was too
+            marker = withdrawn("c-marker").to_json()
+            await ex.publish(aio_pika.Message(marker), routing_key="contract.withdrawn")
+
+        async def marker_applied() -> bool:
+            return await count_applied(kit, "c-marker") == 1
+
+        await wait_for(marker_applied)
         assert await count_applied(kit, "c-1") == 1
         async with kit.sessionmaker() as s:
             from servicekit.tables import AuditEntry, OutboxMessage

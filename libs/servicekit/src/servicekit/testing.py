@@ -37,6 +37,19 @@ def _skip(reason: str) -> None:
     pytest.skip(reason)
 
 
+def missing_tool(reason: str) -> None:
+    """Skip a test whose tool is missing, except in CI (CI=true), which must have them all.
+
+    deploy/system-deps.sh --test installs every tool the tests use; a skip there would hide a
+    check that never ran.
+    """
+    import pytest
+
+    if os.environ.get("CI") == "true" or os.environ.get("LEXSEAL_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (deploy/system-deps.sh --test installs it)")
+    pytest.skip(reason)
+
+
 def amqp_url_or_skip() -> str:
     """Return AMQP_URL (default: local RabbitMQ), skipping the test when nothing listens."""
     url = os.environ.get("AMQP_URL", DEFAULT_AMQP)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -115,6 +114,13 @@ async def submitted(h: Harness) -> str:
     return str(c["id"])
 
 
+async def marker_applied(h: Harness, marker: str) -> None:
+    """Approve the `marker` contract and wait for it: the consumer applies events in order, so
+    every event sent before this one has been applied (or ignored) by then."""
+    await h.send(approved(marker, round_=1))
+    await h.status_becomes(marker, "approved")
+
+
 async def test_rejection_returns_it_for_editing_and_a_stale_approval_is_ignored(h) -> None:  # type: ignore[no-untyped-def]
     cid = await submitted(h)
     await h.send(rejected(cid, round_=1))
@@ -132,8 +138,9 @@ async def test_rejection_returns_it_for_editing_and_a_stale_approval_is_ignored(
     assert (await h.post(f"/contracts/{cid}/submit")).json()["round"] == 2
     events = [await h.published("contract.submitted"), await h.published("contract.submitted")]
     assert [e["data"]["round"] for e in events] == [1, 2] and events[1]["data"]["amount"] == "1.00"
+    marker = await submitted(h)
     await h.send(approved(cid, round_=1))  # a late decision on the old round
-    await asyncio.sleep(0.5)
+    await marker_applied(h, marker)
     assert (await h.get(f"/contracts/{cid}")).json()["status"] == "submitted"
     await h.send(approved(cid, round_=2))
     body = await h.status_becomes(cid, "approved")
@@ -149,6 +156,7 @@ async def test_rejection_returns_it_for_editing_and_a_stale_approval_is_ignored(
 
 async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_server) -> None:  # type: ignore[no-untyped-def]
     url, signed = signed_server
+    marker = await submitted(h)
     cid = await submitted(h)
     await h.send(approved(cid, round_=1))
     await h.status_becomes(cid, "approved")
@@ -176,7 +184,7 @@ async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_
         ),
     )
     await h.send(stray)
-    await asyncio.sleep(0.5)
+    await marker_applied(h, marker)
     assert (await h.get(f"/contracts/{cid}")).json()["status"] == "signing"
     await h.send(
         CounterpartySigned(
@@ -210,6 +218,7 @@ async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_
 
 
 async def test_a_declined_signer_ends_the_application(h) -> None:  # type: ignore[no-untyped-def]
+    marker = await submitted(h)
     cid = await submitted(h)
     await h.send(
         Declined(
@@ -220,7 +229,7 @@ async def test_a_declined_signer_ends_the_application(h) -> None:  # type: ignor
             ),
         )
     )
-    await asyncio.sleep(0.5)
+    await marker_applied(h, marker)
     assert (await h.get(f"/contracts/{cid}")).json()["status"] == "submitted"  # not yet in signing
     await h.send(approved(cid, round_=1))
     await h.status_becomes(cid, "approved")

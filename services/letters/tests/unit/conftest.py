@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from letters.adapters.render import FirmInfo, LetterContent, render_letter
 from pypdf import PdfReader
+from servicekit.testing import missing_tool
 
 FONT_PATH = os.environ.get("LETTERS_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -54,14 +55,14 @@ def _make_letter(**overrides: Any) -> LetterContent:
 
 def _render(letter: LetterContent | None = None, firm: FirmInfo | None = None) -> bytes:
     if not Path(FONT_PATH).is_file():
-        pytest.skip(f"font not installed: {FONT_PATH} (Debian: fonts-wqy-microhei)")
+        missing_tool(f"font not installed: {FONT_PATH} (Debian: fonts-wqy-microhei)")
     return render_letter(letter or _make_letter(), firm or _make_firm(), font_path=FONT_PATH)
 
 
 def need_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} not installed (Debian: poppler-utils / qpdf)")
+        missing_tool(f"{name} not installed (Debian: poppler-utils / qpdf)")
     return path
 
 

@@ -16,6 +16,7 @@ from letters.adapters.previews import PreviewUnavailable, page_png
 from letters.adapters.tables import Letter
 from letters.config import Settings
 from letters.entrypoints.share_page import render_share_page
+from servicekit.testing import missing_tool
 
 SHA = "ab" * 32
 
@@ -65,7 +66,7 @@ async def test_pdftoppm_is_stopped_past_its_time_and_refuses_odd_resolutions(
     letter_pdf: bytes,
 ) -> None:
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm not installed (Debian: poppler-utils)")
+        missing_tool("pdftoppm not installed (Debian: poppler-utils)")
     png = await page_png(letter_pdf, page=1, dpi=50)
     assert png.startswith(b"\x89PNG")
     with pytest.raises(PreviewUnavailable, match="longer than"):

@@ -18,6 +18,7 @@ import pytest
 from letters.adapters.render import UnrenderableTextError
 from pypdf import PdfReader
 from servicekit.pdfa_check import pdffonts_unembedded, violations
+from servicekit.testing import missing_tool
 
 A4 = (595.28, 841.89)
 
@@ -25,7 +26,7 @@ A4 = (595.28, 841.89)
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed")
+        missing_tool(f"{name} is not installed")
     return path
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from servicekit.testing import missing_tool
 from signing.adapters.pki import CertificateAuthority
 from signing.config import DEV_KEY_PASSPHRASE, Settings
 
@@ -30,9 +30,9 @@ BLANK_TOKEN = "lexseal-blank"
 def need_softhsm() -> None:
     """Skip the calling test when SoftHSM2 or python-pkcs11 is missing."""
     if importlib.util.find_spec("pkcs11") is None:
-        pytest.skip("python-pkcs11 is not installed (uv sync installs it with lexseal-signing)")
+        missing_tool("python-pkcs11 is not installed (uv sync installs it with lexseal-signing)")
     if not SOFTHSM_MODULE.exists() or shutil.which("softhsm2-util") is None:
-        pytest.skip(f"SoftHSM2 is not installed ({SOFTHSM_MODULE}): apt-get install softhsm2")
+        missing_tool(f"SoftHSM2 is not installed ({SOFTHSM_MODULE}): apt-get install softhsm2")
 
 
 @dataclass(frozen=True)

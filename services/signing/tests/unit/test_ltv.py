@@ -35,6 +35,7 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
+from servicekit.testing import missing_tool
 from signing.adapters.errors import CaError, SigningFailed
 from signing.adapters.ltv import issued_by, validation_context
 from signing.adapters.pdf import PdfSigningEngine
@@ -268,7 +269,7 @@ def test_pyhanko_adesverify_trusts_every_signature_offline(
     signed_pdf: bytes, root_pem_file: Path, crl_server: Any, tmp_path: Path
 ) -> None:
     if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
+        missing_tool("pyhanko CLI not installed")
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed_pdf)
     hits = crl_server.hits

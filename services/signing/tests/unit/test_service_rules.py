@@ -155,3 +155,17 @@ def test_a_placement_with_an_infinite_or_huge_number_is_refused_at_the_edge(
     PlacementIn.model_validate(good)
     with pytest.raises(ValidationError):
         PlacementIn.model_validate({**good, field: value})
+
+
+def test_every_unsigned_counterparty_is_pending_whatever_its_kind() -> None:
+    from types import SimpleNamespace as S
+
+    rows = [
+        S(kind=model.INDIVIDUAL, status=model.SIGNED),
+        S(kind=model.ENTERPRISE, status=model.VERIFIED),
+        S(kind=model.ENTERPRISE, status=model.PENDING),
+        S(kind=model.FIRM, status=model.PENDING),
+    ]
+    assert model.pending_counterparties(rows) == 2
+    assert model.pending_counterparties(rows[:1] + rows[3:]) == 0
+    assert model.pending_counterparties([S(kind=model.INDIVIDUAL, status="id_checked")]) == 1

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME, Party
+from servicekit.testing import missing_tool
 from signing.adapters.errors import PlacementError
 from signing.adapters.pdf import PdfSigningEngine, document_geometry
 from signing.adapters.pki import CertificateAuthority
@@ -57,7 +58,7 @@ def test_pyhanko_cli_validates_the_file(
     signed_pdf: bytes, root_pem_file: Path, tmp_path: Path
 ) -> None:
     if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
+        missing_tool("pyhanko CLI not installed")
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed_pdf)
 

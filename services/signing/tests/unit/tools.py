@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from PIL import Image, ImageChops, ImageOps
+from servicekit.testing import missing_tool
 
 PYHANKO_CLI = Path(sys.executable).with_name("pyhanko")  # the CLI of the venv running the tests
 
@@ -17,7 +17,7 @@ def need(*tools: str) -> None:
     """Skip the calling test when a command-line tool is missing."""
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"missing tools: {', '.join(missing)}")
+        missing_tool(f"missing tools: {', '.join(missing)}")
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from . import errors
@@ -64,6 +66,18 @@ def ensure_open(status: str) -> None:
 
 
 _STATUS_ZH = {COMPLETED: "已完成", VOIDED: "已作废", DECLINED: "已拒签", EXPIRED: "已过期"}
+
+
+class SignerState(Protocol):
+    """What the signing-order rule reads of a signer."""
+
+    kind: str
+    status: str
+
+
+def pending_counterparties(signers: Iterable[SignerState]) -> int:
+    """Count the counterparties (individuals and enterprises alike) who have not signed."""
+    return sum(1 for s in signers if s.kind != FIRM and s.status != SIGNED)
 
 
 def ensure_counterparties_done(pending: int) -> None:

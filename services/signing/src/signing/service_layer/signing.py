@@ -22,7 +22,13 @@ from servicekit.db import utcnow
 from servicekit.errors import AppError, Unavailable
 from servicekit.uow import Actor, UnitOfWork
 
-from ..adapters.errors import AdapterError, PdfError, PlacementError, TimestampUnavailable
+from ..adapters.errors import (
+    AdapterError,
+    KeySourceError,
+    PdfError,
+    PlacementError,
+    TimestampUnavailable,
+)
 from ..adapters.keyring import Keyring
 from ..adapters.ltv import issued_by, to_crypto
 from ..adapters.pki import IssuedCredential, cert_pem
@@ -65,7 +71,8 @@ def engine_error(exc: AdapterError) -> AppError:
         )
     # the engine's own words (TSA URLs, pyHanko's and the token's messages) go to the log only
     log.warning("signing engine failed (%s): %s", exc.code, exc.message)
-    details = None
+    # a firm key source's reason names the token (operators act on it); nothing else leaves
+    details = {"reason": exc.message} if isinstance(exc, KeySourceError) else None
     if exc.status_code == 503:
         # e.g. the firm's token was removed or its module fails: it may come back
         return Unavailable(
@@ -322,9 +329,7 @@ async def firm_sign(
         )
     model.ensure_open(envelope.status)
     rows = await SigningRepository(uow.session).signers(envelope.id)
-    model.ensure_counterparties_done(
-        sum(1 for r in rows if r.kind != model.FIRM and r.status != model.SIGNED)
-    )
+    model.ensure_counterparties_done(model.pending_counterparties(rows))
     firm = next(r for r in rows if r.kind == model.FIRM)
     await apply_signature(
         uow,
