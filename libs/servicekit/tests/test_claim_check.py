@@ -79,3 +79,5 @@ def test_internal_tokens_name_their_path_and_expire() -> None:
     old = internal_token(secret=SECRET, path="/p", ttl=-10)
     assert not check_internal_token(secret=SECRET, path="/p", token=old)
     assert not check_internal_token(secret=SECRET, path="/p", token="nonsense")
+    assert not check_internal_token(secret=SECRET, path="/p", token="9" * 5000 + ".x")
+    assert not check_internal_token(secret=SECRET, path="/p", token="١٢٣٤٥٦٧٨٩٠١٢.x")

@@ -40,8 +40,11 @@ async def _upload(
     async def receive(spool: Spool) -> str | None:
         # Refuse a declared oversize body before reading it; the stream cap catches the rest.
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limits.max_bytes + MULTIPART_OVERHEAD:
-            raise TooLarge(int(declared))
+        # ASCII digits only, and few of them: int() of thousands of digits raises ValueError
+        if declared.isascii() and declared.isdigit():
+            size = int(declared) if len(declared) <= 18 else 10**18
+            if size > limits.max_bytes + MULTIPART_OVERHEAD:
+                raise TooLarge(size)
         filename = await receive_file(
             content_type=request.headers.get("content-type", ""),
             body=request.stream(),
