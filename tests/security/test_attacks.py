@@ -562,6 +562,7 @@ def test_schemathesis_finds_no_server_error(world: World, tmp_path: Path) -> Non
         text=True,
         timeout=900,
         check=False,
+        cwd=tmp_path,  # its cache directory goes there, not into the checkout
     )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
