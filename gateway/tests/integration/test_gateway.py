@@ -495,3 +495,50 @@ async def test_security_headers_single_server_headers_and_the_docs_routes(
         headers={"content-type": "application/json"},
     )
     assert nul.status_code == 422 and nul.json()["error"]["code"] == "control_character"
+
+
+async def test_the_per_client_rate_limit_answers_429_with_retry_after(
+    tmp_path: Path, pg_url: str
+) -> None:
+    pem = _public_key(tmp_path)
+    async with serve(fake_service(public_key_pem=pem)) as up:
+        settings = _settings(
+            tmp_path,
+            pg_url,
+            {s: up for s in SERVICES},
+            rate_limit_per_second=0.2,
+            rate_limit_burst=3,
+        )
+        app = create_app(settings)
+        async with serve(app) as gw, httpx.AsyncClient(base_url=gw) as client:
+            codes = [(await client.get("/verify/x")).status_code for _ in range(5)]
+            assert codes == [200, 200, 200, 429, 429]
+            last = await client.get("/api/contract/echo")
+            assert last.status_code == 429 and last.json()["error"]["code"] == "rate_limited"
+            assert int(last.headers["retry-after"]) >= 1
+            assert (await client.get("/readyz")).status_code == 200  # health is never limited
+
+
+async def test_production_refuses_to_start_with_demo_users(tmp_path: Path, pg_url: str) -> None:
+    from gateway.adapters.keys import load_or_generate
+
+    key_file = tmp_path / "keys" / "jwt-ed25519.pem"
+    load_or_generate(key_file, generate=True)
+    urls = {s: "http://127.0.0.1:9" for s in SERVICES}
+    dev = create_app(_settings(tmp_path, pg_url, urls))
+    async with dev.router.lifespan_context(dev), dev.state.gateway.uow() as uow:
+        await seed_demo(uow)
+    production = Settings(
+        environment="production",
+        data_dir=tmp_path,
+        database_url=pg_url,
+        log_json=False,
+        jwt_private_key_file=key_file,
+        internal_secret="p" * 48,
+        public_base_url="https://sign.example-firm.cn",
+        **{f"{s}_url": u for s, u in urls.items()},  # type: ignore[arg-type]
+    )
+    app = create_app(production)
+    with pytest.raises(RuntimeError, match="demo users"):
+        async with app.router.lifespan_context(app):
+            pass

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pdf_factory as pdfs
 import pytest
-from harness import LAWYER, OTHER_LAWYER, RISK, harness, individual
+from harness import LAWYER, OTHER_LAWYER, RISK, harness, individual, pdf_upload
 from servicekit.internal import INTERNAL_HEADER, internal_token
 from servicekit.testing import TestIdentity
 
@@ -88,6 +88,18 @@ async def test_a_refused_replacement_keeps_the_accepted_document(h, tmp_path) ->
     assert stored_files(tmp_path) == before
     download = await h.get(f"/contracts/{c['id']}/document")
     assert download.status_code == 200 and download.content == good
+
+
+async def test_post_uploads_like_put_and_another_lawyer_cannot(h) -> None:  # type: ignore[no-untyped-def]
+    """POST .../document is the same upload as PUT (forms post); only the owner may use it."""
+    c = await h.create()
+    good = pdfs.text_pdf(pages=2)
+    url = f"/api/contract/contracts/{c['id']}/document"
+    refused = await h.client.post(url, headers=h.as_(OTHER_LAWYER), **pdf_upload(good))
+    assert refused.status_code == 404
+    posted = await h.client.post(url, headers=h.as_(LAWYER), **pdf_upload(good))
+    assert posted.status_code == 200 and posted.json()["document"]["page_count"] == 2
+    assert (await h.get(f"/contracts/{c['id']}/document")).content == good
 
 
 async def test_upload_is_not_multipart_or_lacks_the_file_field(h) -> None:  # type: ignore[no-untyped-def]

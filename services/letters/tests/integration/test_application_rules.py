@@ -226,3 +226,23 @@ async def test_seal_failure_is_recorded_and_changes_are_audited(
         ("letter.approved", "clerk1"),
         ("letter.seal_failed", "system"),
     ]
+
+
+async def test_the_content_is_replaced_by_its_owner_while_editable(
+    client: Any, auth: Any, helpers: Any
+) -> None:
+    lawyer, other = auth(helpers.lawyer), auth(helpers.other)
+    lid = (
+        await client.post("/api/letters/letters", json=helpers.payload(), headers=lawyer)
+    ).json()["id"]
+    content = {**helpers.payload()["content"], "matter": "二审诉讼代理", "body": "请予接洽。"}
+    url = f"/api/letters/letters/{lid}/content"
+    assert (await client.put(url, json=content, headers=other)).status_code == 404
+    replaced = await client.put(url, json=content, headers=lawyer)
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["matter"] == "二审诉讼代理" and replaced.json()["body"] == "请予接洽。"
+    bad = await client.put(url, json={**content, "lawyers": []}, headers=lawyer)
+    assert bad.status_code == 422
+    await client.post(f"/api/letters/letters/{lid}/submit", headers=lawyer)
+    late = await client.put(url, json=content, headers=lawyer)
+    assert late.status_code == 409  # submitted: no longer editable
