@@ -34,7 +34,26 @@ VIEWPORT = {"width": 1280, "height": 900}
 ACTION_TIMEOUT_MS = 45_000  # one click or one wait on a screen; the 2-core machine can be slow
 NAVIGATION_TIMEOUT_MS = 90_000
 BUS_TIMEOUT_S = 120.0  # what another service learns over the bus
+
+
 # no screen still loading, no paged list still fetching its first page
+def wait_js(page: Any, expression: str, arg: Any = None, *, timeout_s: float = 30.0) -> Any:
+    """Poll a JavaScript function from here until it returns something truthy.
+
+    Playwright's `wait_for_function` compiles its predicate inside the page, which the pages'
+    Content-Security-Policy (no 'unsafe-eval') rightly forbids; `evaluate` runs through the
+    debugging protocol, outside the page's policy.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {expression}")
+        time.sleep(0.05)
+
+
 SETTLED = """() => !document.querySelector('#main .loading')
   && ![...document.querySelectorAll('#main .paged > p.muted')]
        .some((p) => p.textContent.includes('加载中'))"""
@@ -196,9 +215,14 @@ class Web:
 
     # ---- waiting and moving ----
 
+    @staticmethod
+    def wait_js(page: Any, expression: str, arg: Any = None, *, timeout_s: float = 30.0) -> Any:
+        """Poll a JavaScript function until it returns something truthy (see `wait_js`)."""
+        return wait_js(page, expression, arg, timeout_s=timeout_s)
+
     def settle(self, page: Any) -> None:
         """Wait until the current screen has finished loading its data."""
-        page.wait_for_function(SETTLED)
+        wait_js(page, SETTLED)
 
     def eventually(
         self,
@@ -262,13 +286,14 @@ class Web:
     @staticmethod
     def images_loaded(page: Any, selector: str, count: int | None = None) -> int:
         """Wait until every image matching `selector` has loaded (at least one, or `count`)."""
-        page.wait_for_function(
+        wait_js(
+            page,
             """([sel, count]) => {
                 const imgs = [...document.querySelectorAll(sel)];
                 return imgs.length > 0 && (count === null || imgs.length === count)
                     && imgs.every((i) => i.complete && i.naturalWidth > 0);
             }""",
-            arg=[selector, count],
+            [selector, count],
         )
         return int(page.locator(selector).count())
 

@@ -186,7 +186,7 @@ def _invitation(web: Any, lawyer: Any, contract_url: str, company: str) -> str:
     web.eventually(lawyer, "button:has-text('邀请签章')", what="signing envelope")
     assert lawyer.locator(".page-head .badge[data-status=approved]").count() == 1
     lawyer.click(f"tr:has-text('{company}') button:has-text('邀请签章')")
-    lawyer.wait_for_function("document.querySelector('dialog img.qr')?.naturalWidth > 0")
+    web.wait_js(lawyer, "() => document.querySelector('dialog img.qr')?.naturalWidth > 0")
     link = str(lawyer.input_value("dialog input.link"))
     assert re.fullmatch(rf"{re.escape(web.base)}/sign/[\w-]+", link), link
     web.shot(lawyer, "contract-invitation")
@@ -252,10 +252,11 @@ def _firm_signs(web: Any, title: str) -> None:
     row = web.eventually(risk, f"table.list tbody tr:has-text('{title}')", what="contract to seal")
     row.click()
     risk.wait_for_selector(".firm-layout")
-    risk.wait_for_function(
+    web.wait_js(
+        risk,
         "() => { const i = document.querySelector('img.page-img');"
         " return i && i.complete && i.naturalWidth > 0"
-        " && !document.querySelector('.stage.loading-page'); }"
+        " && !document.querySelector('.stage.loading-page'); }",
     )
     web.images_loaded(risk, "img.tray-seal")
     confirm = risk.locator("button:has-text('确认签章')")
