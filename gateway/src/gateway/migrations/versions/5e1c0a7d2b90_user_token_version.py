@@ -1,7 +1,7 @@
 """user token version
 
 Revision ID: 5e1c0a7d2b90
-Revises: 0e333c7106f5
+Revises: 5a7c3e9d1b20
 Create Date: 2026-12-07 02:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '5e1c0a7d2b90'
-down_revision: Union[str, Sequence[str], None] = '0e333c7106f5'
+down_revision: Union[str, Sequence[str], None] = '5a7c3e9d1b20'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
