@@ -70,8 +70,11 @@ async def test_the_evidence_package_lists_each_signature_and_verifies_on_its_own
         assert sig["certificate_serial"] and "Signing CA" in sig["certificate_issuer"]
         assert sig["signing_time"] and sig["timestamp"]
         assert sig["revocation_at_signing"] == {"status": "good", "revocation": None}
-        assert sig["intent_confirmation"] is None  # no intent step in this flow
         assert sig["signed_revision_sha256"] in {r["sha256"] for r in facts["revisions"]}
+    # the counterparty confirmed their intent by SMS code; the firm signs with its own key
+    assert person["intent_confirmation"]["action"] == "intent_confirmed"
+    assert person["intent_confirmation"]["detail"]["method"] == "sms_otp"
+    assert firm["intent_confirmation"] is None
     assert [t["field"] for t in facts["document_timestamps"]] == ["archive_ts_1"]
     assert facts["revisions"][-1]["sha256"] == facts["signed_sha256"]
 
