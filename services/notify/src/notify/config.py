@@ -25,7 +25,9 @@ class Settings(ServiceSettings):
     dispatch_lease_seconds: float = 120.0
 
     webhook_timeout: float = 10.0
-    webhook_max_attempts: int = 8
+    # 30 s doubling to 6 h, 22 tries: a delivery is retried for about 3 days (74.5 h), then it
+    # fails, the subscription is marked failing and its owner is notified
+    webhook_max_attempts: int = 22
     webhook_backoff_base: float = 30.0
     webhook_backoff_max: float = 6 * 3600.0
     # partner endpoints may not resolve to private (RFC 1918, link-local, reserved) addresses

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +17,7 @@ from notify.bootstrap import create_app
 from notify.config import Settings
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from .test_inbox import submitted
 
@@ -36,14 +35,12 @@ class Partner:
         self.calls: dict[str, int] = {}
 
     def verify(self, request: web.Request, body: bytes) -> bool:
-        msg_id = request.headers["webhook-id"]
-        ts = request.headers["webhook-timestamp"]
-        key = base64.b64decode(SECRET.removeprefix("whsec_"))
-        mac = hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
-        expected = "v1," + base64.b64encode(mac).decode()
-        return any(
-            hmac.compare_digest(expected, s) for s in request.headers["webhook-signature"].split()
-        )
+        """Check the delivery with the official Standard Webhooks verifier."""
+        try:
+            Webhook(SECRET).verify(body, {k.lower(): v for k, v in request.headers.items()})
+        except WebhookVerificationError:
+            return False
+        return True
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -204,6 +201,12 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
         assert failed["data"][0]["attempts"] == 3 and failed["data"][0]["last_status"] == 503
         assert failed["data"][0]["next_attempt_at"] is None
         assert partner.calls["/down"] == 3
+        # out of retries: the subscription is marked failing and its owner is told
+        sub = (await client.get(f"/api/notify/webhooks/{down}", headers=admin)).json()
+        assert sub["failing_since"] is not None
+        told = (await client.get("/api/notify/notifications", headers=admin)).json()["data"]
+        failing = [n for n in told if n["kind"] == "webhook.failing"]
+        assert len(failing) == 1 and "/down" in failing[0]["body"]
         assert (
             await client.get(f"/api/notify/webhooks/{letters}/deliveries", headers=partner_b)
         ).json()["count"] == 0
@@ -345,3 +348,35 @@ async def test_a_counterpartys_sms_goes_through_the_sms_port_and_never_to_partne
         assert deliveries.json()["count"] == 0  # a one-time code never leaves the firm
         notes = await client.get("/api/notify/notifications", headers=admin)
         assert notes.json()["count"] == 0
+
+
+async def test_the_destination_is_checked_again_at_every_delivery(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    """An address accepted at registration that now resolves into a refused range (DNS
+    rebinding; here: the operator withdrew the loopback allowance) is never POSTed to."""
+    partner_h = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
+    allowed = settings_for(pg_url, amqp_url, bus, identity)
+    refused = allowed.model_copy(update={"webhook_allow_loopback_targets": False})
+    async with partner_server() as (partner, base):
+        async with running(create_app(allowed)) as client:
+            made = await client.post(
+                "/api/notify/webhooks",
+                headers=partner_h,
+                json={"url": f"{base}/ok", "event_types": ["contract.*"], "secret": SECRET},
+            )
+            assert made.status_code == 201, made.text
+            sub = made.json()["id"]
+        async with running(create_app(refused)) as client:
+            event = submitted()
+            await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+            log = await until(
+                client,
+                f"/api/notify/webhooks/{sub}/deliveries",
+                partner_h,
+                lambda b: b["count"] == 1 and b["data"][0]["attempts"] >= 1,
+            )
+        attempt = log["data"][0]["log"][0]
+        assert attempt["status_code"] is None
+        assert attempt["error"].startswith("webhook_url_private")
+        assert partner.calls == {}

@@ -17,3 +17,14 @@ def test_production_refuses_loopback_webhook_targets() -> None:
         Settings(**PRODUCTION, webhook_allow_loopback_targets=True)  # type: ignore[arg-type]
     assert not Settings(**PRODUCTION).webhook_allow_loopback_targets  # type: ignore[arg-type]
     assert Settings(environment="development", webhook_allow_loopback_targets=True)
+
+
+def test_a_delivery_is_retried_for_at_least_three_days_by_default() -> None:
+    from notify.domain.webhooks import retry_window
+
+    s = Settings()
+    window = retry_window(
+        max_attempts=s.webhook_max_attempts, base=s.webhook_backoff_base, cap=s.webhook_backoff_max
+    )
+    assert window >= 3 * 24 * 3600
+    assert window < 4 * 24 * 3600  # and then it fails: the owner hears within a day more

@@ -91,6 +91,8 @@ class WebhookSubscription(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
+    # set when a delivery ran out of retries (the owner was told); cleared by the next success
+    failing_since: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     deleted_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .tables import Notification, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 _S = WebhookSubscription.__table__.c  # type: ignore[attr-defined]
 _D = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
@@ -25,7 +25,9 @@ class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, row: WebhookSubscription | WebhookDelivery | WebhookAttempt) -> None:
+    def add(
+        self, row: WebhookSubscription | WebhookDelivery | WebhookAttempt | Notification
+    ) -> None:
         """Stage a new row."""
         self.session.add(row)
 

@@ -53,6 +53,11 @@ def retry_delay(*, attempts: int, base: float, cap: float) -> float:
     return float(min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def retry_window(*, max_attempts: int, base: float, cap: float) -> float:
+    """Return how many seconds pass between a delivery's first try and its last."""
+    return sum(retry_delay(attempts=n, base=base, cap=cap) for n in range(1, max_attempts))
+
+
 def next_state(*, ok: bool, attempts: int, max_attempts: int) -> str:
     """Return a delivery's state after an attempt: delivered, pending (retry) or failed."""
     if ok:

@@ -49,6 +49,7 @@ class WebhookPublic(BaseModel):
     description: str
     active: bool
     created_at: datetime
+    failing_since: datetime | None = None
 
     @classmethod
     def of(cls, row: WebhookSubscription) -> WebhookPublic:
@@ -61,6 +62,7 @@ class WebhookPublic(BaseModel):
             description=row.description,
             active=row.active,
             created_at=row.created_at,
+            failing_since=row.failing_since,
         )
 
 

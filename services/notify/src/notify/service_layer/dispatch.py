@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from servicekit.db import utcnow
@@ -12,11 +13,14 @@ from servicekit.uow import UnitOfWork, UowFactory
 
 from ..adapters.channels import Channel, ChannelError, Outgoing
 from ..adapters.message_repository import MessageRepository
-from ..adapters.tables import WebhookAttempt
+from ..adapters.net import resolves_to_private
+from ..adapters.tables import Notification, WebhookAttempt, WebhookDelivery
 from ..adapters.webhook_client import PostResult, post_event
 from ..adapters.webhook_repository import WebhookRepository
 from ..config import Settings
 from ..domain.webhooks import next_state, retry_delay
+
+PRIVATE_TARGET = "webhook_url_private"
 
 
 async def deliver_due_webhooks(
@@ -34,7 +38,7 @@ async def deliver_due_webhooks(
     jobs = [(d.id, s.url, s.secret, d.event_id, d.payload.encode()) for d, s in claimed]
     results = await asyncio.gather(
         *(
-            post_event(client, url=url, secret=secret, msg_id=eid, body=body)
+            _post(client, settings=settings, url=url, secret=secret, msg_id=eid, body=body)
             for _, url, secret, eid, body in jobs
         )
     )
@@ -47,6 +51,26 @@ async def deliver_due_webhooks(
                 )
             await uow.commit()
     return len(jobs)
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    *,
+    settings: Settings,
+    url: str,
+    secret: str,
+    msg_id: str,
+    body: bytes,
+) -> PostResult:
+    """POST one delivery unless its host now resolves into a refused range (DNS rebinding)."""
+    host = urlsplit(url).hostname
+    if host and await resolves_to_private(
+        host,
+        allow_private=settings.webhook_allow_private_targets,
+        allow_loopback=settings.webhook_allow_loopback_targets,
+    ):
+        return PostResult(False, None, f"{PRIVATE_TARGET}: {host} resolves into a refused range", 0)
+    return await post_event(client, url=url, secret=secret, msg_id=msg_id, body=body)
 
 
 async def _record_webhook(
@@ -64,6 +88,11 @@ async def _record_webhook(
     now = utcnow()
     if d.state == "delivered":
         d.delivered_at = now
+        sub = await repo.subscription(d.subscription_id)
+        if sub is not None:
+            sub.failing_since = None
+    elif d.state == "failed":
+        await _mark_failing(repo, delivery=d, now=now)
     elif d.state == "pending":
         wait = retry_delay(
             attempts=d.attempts,
@@ -78,6 +107,30 @@ async def _record_webhook(
             status_code=result.status_code,
             error=result.error,
             duration_ms=result.duration_ms,
+        )
+    )
+
+
+async def _mark_failing(
+    repo: WebhookRepository, *, delivery: WebhookDelivery, now: datetime
+) -> None:
+    """Mark the subscription failing and tell its owner, once per failing spell."""
+    sub = await repo.subscription(delivery.subscription_id)
+    if sub is None or sub.failing_since is not None:
+        return
+    sub.failing_since = now
+    repo.add(
+        Notification(
+            recipient_user_id=sub.owner_id,
+            kind="webhook.failing",
+            title="Webhook 投递失败 / webhook failing",
+            body=(
+                f"{sub.url} did not accept {delivery.event_type} ({delivery.event_id}) after "
+                f"{delivery.attempts} attempts: {delivery.last_error or '-'}"
+            )[:2000],
+            subject_type="webhook",
+            subject_id=sub.id,
+            event_id=delivery.event_id,
         )
     )
 
