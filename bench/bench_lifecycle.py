@@ -81,6 +81,24 @@ def _cpu(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / ticks
 
 
+def _cpu_tree(pid: int) -> float:
+    """Return the CPU seconds of a process and all its live descendants (a broker's beam)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, IndexError, ValueError):
+                continue
+            children[ppid].append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _cpu(current)
+        todo += children.get(current, [])
+    return total
+
+
 def _label(text: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "N", text)
 
@@ -297,7 +315,7 @@ def main() -> int:
                 print(f"warm-up failed: {warm_errors[0]}", file=sys.stderr)
             rows_before = asyncio.run(_count(urls))
             req_before = (counters.requests, counters.writes)
-            cpu_before = {name: _cpu(pid) for name, pid in pids.items()}
+            cpu_before = {name: _cpu_tree(pid) for name, pid in pids.items()}
             print(
                 f"running {args.lifecycles} lifecycles on {args.concurrency} threads …", flush=True
             )
@@ -307,7 +325,7 @@ def main() -> int:
             )
             if spy is not None:
                 _print_profile(*spy)
-            cpu = {name: _cpu(pid) - cpu_before[name] for name, pid in pids.items()}
+            cpu = {name: _cpu_tree(pid) - cpu_before[name] for name, pid in pids.items()}
             # events land in the outbox a moment after the last answer; let them settle
             time.sleep(2)
             rows = asyncio.run(_count(urls))
