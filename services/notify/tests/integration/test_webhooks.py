@@ -211,7 +211,7 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
             await client.get(f"/api/notify/webhooks/{letters}/deliveries", headers=partner_b)
         ).json()["count"] == 0
 
-        # Paused and deleted subscriptions receive nothing more.
+        # A paused subscription queues; a deleted one receives nothing more.
         paused = await client.patch(
             f"/api/notify/webhooks/{flaky}", headers=partner_a, json={"active": False}
         )
@@ -231,13 +231,32 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
             lambda b: b["count"] == 2,
         )
         # that notification and any delivery come from one handler transaction: once it shows,
-        # the paused subscription's (absent) delivery has been decided too
-        assert (
-            await client.get(f"/api/notify/webhooks/{flaky}/deliveries", headers=partner_a)
-        ).json()["count"] == 1
+        # the paused subscription's queued delivery has been written too
+        third = submitted()
+        await publish_raw(amqp_url, bus["exchange"], third.to_json(), third.type)
+        queued = await until(
+            client,
+            f"/api/notify/webhooks/{flaky}/deliveries",
+            partner_a,
+            lambda b: b["count"] == 3,
+        )
+        assert sorted(d["state"] for d in queued["data"]) == ["delivered", "pending", "pending"]
+        await asyncio.sleep(0.5)  # several dispatch rounds: nothing leaves while paused
+        assert [r["id"] for r in partner.received] == [event.id]
         assert (
             await client.get(f"/api/notify/webhooks/{down}/deliveries", headers=admin)
         ).status_code == 404
+        resumed = await client.patch(
+            f"/api/notify/webhooks/{flaky}", headers=partner_a, json={"active": True}
+        )
+        assert resumed.status_code == 200
+        await until(
+            client,
+            f"/api/notify/webhooks/{flaky}/deliveries",
+            partner_a,
+            lambda b: all(d["state"] == "delivered" for d in b["data"]),
+        )
+        assert [r["id"] for r in partner.received] == [event.id, again.id, third.id]
 
 
 async def test_copies_of_notifications_are_recorded_by_the_sandbox_for_admins_to_see(

@@ -66,7 +66,7 @@ class WebhookRepository:
             .join(WebhookSubscription, _S.id == _D.subscription_id)
             .where(_D.state == "pending", _D.next_attempt_at <= now)
             .where(_S.active.is_(True), _S.deleted_at.is_(None))
-            .order_by(_D.next_attempt_at)
+            .order_by(_D.next_attempt_at, _D.created_at, _D.id)
             .limit(limit)
             .with_for_update(of=WebhookDelivery, skip_locked=_skip_locked(self.session))
         )

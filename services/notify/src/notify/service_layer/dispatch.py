@@ -36,16 +36,27 @@ async def deliver_due_webhooks(
         )
         await uow.commit()
     jobs = [(d.id, s.url, s.secret, d.event_id, d.payload.encode()) for d, s in claimed]
-    results = await asyncio.gather(
-        *(
-            _post(client, settings=settings, url=url, secret=secret, msg_id=eid, body=body)
-            for _, url, secret, eid, body in jobs
-        )
-    )
+    # one subscription's deliveries go one after another, oldest first (a resumed queue
+    # arrives in order); different subscriptions' go side by side
+    lanes: dict[str, list[int]] = {}
+    for i, (_, s) in enumerate(claimed):
+        lanes.setdefault(s.id, []).append(i)
+    results: list[PostResult | None] = [None] * len(jobs)
+
+    async def lane(indexes: list[int]) -> None:
+        for i in indexes:
+            _, url, secret, eid, body = jobs[i]
+            results[i] = await _post(
+                client, settings=settings, url=url, secret=secret, msg_id=eid, body=body
+            )
+
+    await asyncio.gather(*(lane(ix) for ix in lanes.values()))
     if jobs:
         # One transaction records the whole batch: a commit per delivery would halve throughput.
         async with uow_factory() as uow:
             for (delivery_id, *_), result in zip(jobs, results, strict=True):
+                if result is None:  # pragma: no cover - every lane runs to its end
+                    continue
                 await _record_webhook(
                     uow, delivery_id=delivery_id, result=result, settings=settings
                 )

@@ -83,7 +83,8 @@ async def _queue_webhooks(uow: UnitOfWork, event: CloudEvent) -> None:
     repo = WebhookRepository(uow.session)
     # Partners are outside the firm: they never receive full ID or account numbers.
     payload = partner_payload(event)
-    for sub in await repo.active_subscriptions():
+    # a paused subscription queues its deliveries: resuming sends them, oldest first
+    for sub in await repo.subscriptions(owner_id=None):
         if matches(json.loads(sub.event_types), event.type):
             repo.add(
                 WebhookDelivery(
