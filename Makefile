@@ -58,8 +58,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy $(SRC_DIRS)
 
+# tools/check_imports.py also covers tests/ and bench/; lint-imports the layer contracts in pyproject.toml
 boundaries: install
 	$(PY) tools/check_imports.py
+	$(VENV)/bin/lint-imports --no-cache
 
 # Each service's tests run in their own process: each owns its tables and settings.
 unit-tests: install
