@@ -399,3 +399,68 @@ async def test_the_destination_is_checked_again_at_every_delivery(
         assert attempt["status_code"] is None
         assert attempt["error"].startswith("webhook_url_private")
         assert partner.calls == {}
+
+
+async def test_test_send_resend_and_replay_since_a_time(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    partner_h = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
+    other_h = identity.headers(user_id="partner-b", roles=["partner"], scopes=HOOKS)
+    app = create_app(settings_for(pg_url, amqp_url, bus, identity))
+    async with partner_server() as (partner, base), running(app) as client:
+        made = await client.post(
+            "/api/notify/webhooks",
+            headers=partner_h,
+            json={"url": f"{base}/ok", "event_types": ["contract.*"], "secret": SECRET},
+        )
+        sub = made.json()["id"]
+        deliveries = f"/api/notify/webhooks/{sub}/deliveries"
+
+        test = await client.post(f"/api/notify/webhooks/{sub}/test", headers=partner_h)
+        assert test.status_code == 202 and test.json()["event_type"] == "webhook.test"
+        await until(client, deliveries, partner_h, lambda b: b["data"][0]["state"] == "delivered")
+        assert partner.received[-1]["body"]["type"] == "webhook.test"  # verified, signed
+        refused = await client.post(f"/api/notify/webhooks/{sub}/test", headers=other_h)
+        assert refused.status_code == 404
+
+        first, second = submitted(), submitted()
+        for e in (first, second):
+            await publish_raw(amqp_url, bus["exchange"], e.to_json(), e.type)
+            await until(
+                client,
+                deliveries,
+                partner_h,
+                lambda b, e=e: any(
+                    d["event_id"] == e.id and d["state"] == "delivered" for d in b["data"]
+                ),
+            )
+        log = (await client.get(deliveries, headers=partner_h)).json()["data"]
+        one = next(d for d in log if d["event_id"] == first.id)
+
+        again = await client.post(
+            f"/api/notify/webhooks/{sub}/deliveries/{one['id']}/resend", headers=partner_h
+        )
+        assert again.status_code == 202 and again.json()["event_id"] == first.id
+        assert again.json()["id"] != one["id"]
+        await until(client, deliveries, partner_h, lambda b: b["count"] == 4)
+        missing = await client.post(
+            f"/api/notify/webhooks/{sub}/deliveries/nope/resend", headers=partner_h
+        )
+        assert missing.json()["error"]["code"] == "webhook_delivery_not_found"
+
+        since = next(d for d in log if d["event_id"] == second.id)["created_at"]
+        replayed = await client.post(
+            f"/api/notify/webhooks/{sub}/replay", headers=partner_h, json={"since": since}
+        )
+        assert replayed.status_code == 202, replayed.text
+        # every event the subscription was owed since then, once each, oldest first: `second`,
+        # then `first` (its resend was queued after `second`)
+        assert [d["event_id"] for d in replayed.json()["data"]] == [second.id, first.id]
+        await until(
+            client,
+            deliveries,
+            partner_h,
+            lambda b: b["count"] == 6 and all(d["state"] == "delivered" for d in b["data"]),
+        )
+        ids = [r["id"] for r in partner.received]
+        assert ids.count(first.id) == 3 and ids.count(second.id) == 2

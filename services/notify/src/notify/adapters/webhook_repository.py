@@ -89,6 +89,18 @@ class WebhookRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def deliveries_since(
+        self, *, subscription_id: str, since: datetime, limit: int
+    ) -> list[WebhookDelivery]:
+        """Return a subscription's deliveries created at or after `since`, oldest first."""
+        stmt = (
+            select(WebhookDelivery)
+            .where(_D.subscription_id == subscription_id, _D.created_at >= since)
+            .order_by(_D.created_at, _D.id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
     async def attempts(self, delivery_ids: Sequence[str]) -> list[WebhookAttempt]:
         """Return the attempts of these deliveries, oldest first."""
         if not delivery_ids:
