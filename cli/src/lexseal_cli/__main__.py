@@ -1,4 +1,5 @@
-"""`lexseal demo --gateway URL --out DIR [--until invited|verified]`, `lexseal evidence verify`."""
+"""`lexseal demo --gateway URL --out DIR [--until invited|verified]`, `lexseal evidence verify`,
+`lexseal dlq list|show|replay`."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         "evidence.json against the PDF. Exit status: 0 verified, 1 not verified, 2 unreadable.",
     )
     verify.add_argument("package", type=Path)
+    from .dlq import add_parser as add_dlq
+
+    add_dlq(sub)
     verify.add_argument(
         "--root",
         type=Path,
@@ -39,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         "/api/verify/ca.pem); by default the package's own root.pem, whose fingerprint is printed",
     )
     args = parser.parse_args(argv)
+    if args.command == "dlq":
+        from .dlq import run_dlq
+
+        return run_dlq(args, out=sys.stdout, err=sys.stderr)
     if args.command == "evidence":
         from .evidence import run_verify
 

@@ -1,0 +1,197 @@
+"""`servicekit.dlq` against the real broker: list, show, replay one or all, safely."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import aiormq
+import pytest
+from aiormq import spec
+from lexseal_events import ContractWithdrawn
+from servicekit.config import ServiceSettings
+from servicekit.delivery import ATTEMPT_HEADER
+from servicekit.dlq import REPLAYED_HEADER, DlqError, depths, peek, replay
+from servicekit.messaging import connect, declare_service_queue
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests import with importlib: no package
+from test_broker_faults import (  # the kit service those tests run
+    applied_count,
+    build,
+    eventually,
+    publish,
+    queue_depth,
+    serving,
+    settings,  # noqa: F401  (a fixture)
+    withdrawn,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def _dead_letter(amqp_url: str, exchange: str, queue: str, ids: list[str]) -> None:
+    """Publish events as the relay does, then reject them as a consumer's last attempt does."""
+    conn = await connect(amqp_url)
+    try:
+        ch = await conn.channel()
+        await declare_service_queue(
+            ch, exchange=exchange, queue=queue, routing_keys=["contract.#"], max_deliveries=5
+        )
+        for event_id in ids:
+            body = json.dumps({"id": event_id, "type": "contract.withdrawn", "data": {}})
+            await ch.basic_publish(
+                body.encode(),
+                exchange=exchange,
+                routing_key="contract.withdrawn",
+                properties=spec.Basic.Properties(
+                    message_id=event_id,
+                    message_type="contract.withdrawn",
+                    delivery_mode=2,
+                    headers={ATTEMPT_HEADER: 5},
+                ),
+            )
+        for _ in ids:
+            got = await ch.basic_get(queue, no_ack=False)
+            assert got.delivery_tag is not None
+            await ch.basic_reject(got.delivery_tag, requeue=False)
+    finally:
+        await conn.close()
+
+
+async def _drain(amqp_url: str, queue: str) -> list[aiormq.abc.DeliveredMessage]:
+    conn = await connect(amqp_url)
+    out = []
+    try:
+        ch = await conn.channel()
+        while True:
+            got = await ch.basic_get(queue, no_ack=True)
+            if isinstance(got.delivery, spec.Basic.GetEmpty):
+                return out
+            out.append(got)
+    finally:
+        await conn.close()
+
+
+async def _wait_dlq(amqp_url: str, queue: str, n: int, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == n:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{queue}.dlq never held {n}")
+
+
+async def test_list_show_replay_one_then_all(
+    amqp_url: str, names: dict[str, str], cleanup_topology: list[str]
+) -> None:
+    queue = f"{names['queue_prefix']}.contract"
+    cleanup_topology.append(queue)
+    await _dead_letter(amqp_url, names["exchange"], queue, ["e1", "e2", "e3"])
+    await _wait_dlq(amqp_url, queue, 3)
+    missing = f"{names['queue_prefix']}.nosuch"
+    assert await depths(amqp_url, [queue, missing]) == {f"{queue}.dlq": 3, f"{missing}.dlq": None}
+
+    letters = await peek(amqp_url, queue)
+    assert [x.event_id for x in letters] == ["e1", "e2", "e3"]
+    assert letters[0].routing_key == "contract.withdrawn"
+    assert letters[0].reason == "rejected" and letters[0].deaths == 1
+    assert letters[0].to_json(with_body=True)["body"]["id"] == "e1"
+    # looking takes nothing away
+    assert (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 3
+
+    with pytest.raises(DlqError, match="no message nope"):
+        await replay(amqp_url, queue, exchange=names["exchange"], event_id="nope")
+    assert (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 3
+
+    one = await replay(amqp_url, queue, exchange=names["exchange"], event_id="e2")
+    assert [x.event_id for x in one] == ["e2"]
+    back = await _drain(amqp_url, queue)
+    assert [m.header.properties.message_id for m in back] == ["e2"]
+    headers = back[0].header.properties.headers or {}
+    assert ATTEMPT_HEADER not in headers and "x-death" not in headers  # starts afresh
+    assert headers[REPLAYED_HEADER] == 1
+    assert sorted(x.event_id for x in await peek(amqp_url, queue)) == ["e1", "e3"]
+
+    rest = await replay(amqp_url, queue, exchange=names["exchange"])
+    assert sorted(x.event_id for x in rest) == ["e1", "e3"]
+    assert sorted(m.header.properties.message_id for m in await _drain(amqp_url, queue)) == [
+        "e1",
+        "e3",
+    ]
+    assert (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 0
+
+
+async def test_replay_routed_nowhere_stays_in_the_dlq(
+    amqp_url: str, names: dict[str, str], cleanup_topology: list[str]
+) -> None:
+    queue = f"{names['queue_prefix']}.contract"
+    cleanup_topology.append(queue)
+    await _dead_letter(amqp_url, names["exchange"], queue, ["e1"])
+    await _wait_dlq(amqp_url, queue, 1)
+    other = names["exchange"] + ".unbound"
+    conn = await connect(amqp_url)
+    try:
+        ch = await conn.channel()
+        await ch.exchange_declare(
+            exchange=other, exchange_type="topic", durable=False, auto_delete=False
+        )
+        with pytest.raises(DlqError, match="stays in the DLQ"):
+            await replay(amqp_url, queue, exchange=other)
+        await ch.exchange_delete(other)
+    finally:
+        await conn.close()
+    await _wait_dlq(amqp_url, queue, 1)
+    with pytest.raises(DlqError, match="no queue"):
+        await peek(amqp_url, f"{names['queue_prefix']}.nosuch")
+
+
+async def test_a_service_replay_fails_back_to_the_dlq_then_applies_once(
+    settings: ServiceSettings,  # noqa: F811  (the fixture imported above)
+    amqp_url: str,
+) -> None:
+    """A real consumer: dead-lettered, replayed while still failing (back in the DLQ, counted
+    as replayed), replayed once fixed (applied), replayed twice over (the inbox applies once)."""
+    settings = settings.model_copy(update={"retry_delays": (0.1,), "max_deliveries": 2})
+    broken = True
+
+    async def flaky(event: ContractWithdrawn) -> None:
+        if broken:
+            raise RuntimeError("a bug, fixed by the next release")
+
+    queue = settings.queue_name
+    async with serving(build(settings, flaky)) as (_kit, client):
+        event = withdrawn("dlq-1")
+        await publish(amqp_url, settings.exchange, event)
+        await _wait_dlq(amqp_url, queue, 1, timeout=30)
+        assert await applied_count(client) == 0
+        [letter] = await peek(amqp_url, queue)
+        assert (letter.event_id, letter.reason, letter.attempt) == (event.id, "rejected", 2)
+        await replay(amqp_url, queue, exchange=settings.exchange, event_id=event.id)
+        await eventually(lambda: _replayed_in_dlq(amqp_url, queue, 1))
+
+        broken = False
+        [letter] = await peek(amqp_url, queue)
+        raw = letter.body
+        await replay(amqp_url, queue, exchange=settings.exchange, event_id=event.id)
+
+        async def applied() -> bool:
+            return await applied_count(client) == 1
+
+        await eventually(applied)
+        # the same event again (a replay repeated after a crash before its ack): applied once
+        await publish(amqp_url, settings.exchange, raw=raw)
+        await publish(amqp_url, settings.exchange, event)
+
+        async def drained() -> bool:
+            return (await queue_depth(amqp_url, queue))[0] == 0
+
+        await eventually(drained)
+        await asyncio.sleep(0.5)
+        assert await applied_count(client) == 1
+        assert (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 0
+
+
+async def _replayed_in_dlq(amqp_url: str, queue: str, times: int) -> bool:
+    letters = await peek(amqp_url, queue)
+    return [x.replayed for x in letters] == [times]
