@@ -33,6 +33,8 @@ class Settings(ServiceSettings):
     # partner endpoints may not resolve to private (RFC 1918, link-local, reserved) addresses
     # unless this is set (a partner inside the firm's network); loopback is never among them
     webhook_allow_private_targets: bool = False
+    # after a secret rotation deliveries are signed with both secrets for this long
+    webhook_secret_overlap_seconds: float = 24 * 3600.0
     # development only (production refuses it): endpoints on this machine (127.0.0.1, ::1),
     # such as the receiver `lexseal demo` listens on
     webhook_allow_loopback_targets: bool = False

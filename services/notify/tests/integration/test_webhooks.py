@@ -50,8 +50,16 @@ class Partner:
             return web.Response(status=401, text="bad signature")
         if path == "/down" or (path == "/flaky" and self.calls[path] == 1):
             return web.Response(status=503, text="try later")
+        headers = {k.lower(): v for k, v in request.headers.items()}
         self.received.append(
-            {"path": path, "id": request.headers["webhook-id"], "body": json.loads(body)}
+            {
+                "path": path,
+                "id": request.headers["webhook-id"],
+                "body": json.loads(body),
+                "raw": body,
+                "headers": headers,
+                "signature": headers["webhook-signature"],
+            }
         )
         return web.Response(status=204)
 
@@ -464,3 +472,54 @@ async def test_test_send_resend_and_replay_since_a_time(
         )
         ids = [r["id"] for r in partner.received]
         assert ids.count(first.id) == 3 and ids.count(second.id) == 2
+
+
+async def test_a_rotated_secret_overlaps_the_old_one_then_replaces_it(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    new = "whsec_" + base64.b64encode(b"partner-key-rotated-0123456789").decode()
+    partner_h = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
+    settings = settings_for(pg_url, amqp_url, bus, identity)
+    async with partner_server() as (partner, base):  # verifies with the old SECRET
+        async with running(create_app(settings)) as client:
+            made = await client.post(
+                "/api/notify/webhooks",
+                headers=partner_h,
+                json={"url": f"{base}/ok", "event_types": ["contract.*"], "secret": SECRET},
+            )
+            sub = made.json()["id"]
+            rotated = await client.patch(
+                f"/api/notify/webhooks/{sub}", headers=partner_h, json={"secret": new}
+            )
+            assert rotated.status_code == 200
+            during = submitted()
+            await publish_raw(amqp_url, bus["exchange"], during.to_json(), during.type)
+            await until(
+                client,
+                f"/api/notify/webhooks/{sub}/deliveries",
+                partner_h,
+                lambda b: b["count"] == 1 and b["data"][0]["state"] == "delivered",
+            )
+        got = partner.received[-1]
+        assert got["id"] == during.id  # the old secret still verifies during the overlap
+        # ... and so does the new one: the delivery carries both signatures
+        assert len(got["signature"].split()) == 2
+        Webhook(new).verify(got["raw"], got["headers"])
+
+        # rotating again with no overlap: only the newest secret signs from now on
+        no_overlap = settings.model_copy(update={"webhook_secret_overlap_seconds": 0.0})
+        async with running(create_app(no_overlap)) as client:
+            newest = "whsec_" + base64.b64encode(b"partner-key-newest-0123456789a").decode()
+            await client.patch(
+                f"/api/notify/webhooks/{sub}", headers=partner_h, json={"secret": newest}
+            )
+            after = submitted()
+            await publish_raw(amqp_url, bus["exchange"], after.to_json(), after.type)
+            log = await until(
+                client,
+                f"/api/notify/webhooks/{sub}/deliveries",
+                partner_h,
+                lambda b: b["count"] == 2 and b["data"][0]["attempts"] >= 1,
+            )
+        assert log["data"][0]["last_status"] == 401  # the partner's old secret no longer verifies
+        assert [r["id"] for r in partner.received] == [during.id]

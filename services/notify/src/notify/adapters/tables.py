@@ -86,6 +86,9 @@ class WebhookSubscription(SQLModel, table=True):
     url: str = Field(max_length=2000)
     event_types: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of patterns
     secret: str = Field(max_length=200)
+    # after a rotation the old secret also signs until `previous_secret_until` (overlap)
+    previous_secret: str | None = Field(default=None, max_length=200)
+    previous_secret_until: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     description: str = Field(default="", max_length=300)
     active: bool = True
     created_at: datetime = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -21,16 +22,18 @@ class PostResult:
 
 
 async def post_event(
-    client: httpx.AsyncClient, *, url: str, secret: str, msg_id: str, body: bytes
+    client: httpx.AsyncClient, *, url: str, secrets: Sequence[str], msg_id: str, body: bytes
 ) -> PostResult:
-    """Send one signed webhook; any 2xx answer is success."""
+    """Send one webhook signed with each of `secrets` (space-separated); any 2xx is success."""
     ts = int(time.time())
     headers = {
         "content-type": "application/cloudevents+json; charset=utf-8",
         "user-agent": "lexseal-webhooks/1",
         "webhook-id": msg_id,
         "webhook-timestamp": str(ts),
-        "webhook-signature": sign(secret=secret, msg_id=msg_id, timestamp=ts, body=body),
+        "webhook-signature": " ".join(
+            sign(secret=s, msg_id=msg_id, timestamp=ts, body=body) for s in secrets
+        ),
     }
     started = time.monotonic()
     try:

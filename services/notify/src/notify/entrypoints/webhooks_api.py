@@ -184,6 +184,7 @@ async def update_webhook(
         https_only=_https_only(request),
         allow_private=_allow_private(request),
         allow_loopback=_allow_loopback(request),
+        secret_overlap_seconds=request.app.state.settings.webhook_secret_overlap_seconds,
     )
     return WebhookPublic.of(row)
 

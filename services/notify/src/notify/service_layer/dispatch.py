@@ -14,7 +14,7 @@ from servicekit.uow import UnitOfWork, UowFactory
 from ..adapters.channels import Channel, ChannelError, Outgoing
 from ..adapters.message_repository import MessageRepository
 from ..adapters.net import resolves_to_private
-from ..adapters.tables import Notification, WebhookAttempt, WebhookDelivery
+from ..adapters.tables import Notification, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..adapters.webhook_client import PostResult, post_event
 from ..adapters.webhook_repository import WebhookRepository
 from ..config import Settings
@@ -35,7 +35,7 @@ async def deliver_due_webhooks(
             limit=settings.dispatch_batch,
         )
         await uow.commit()
-    jobs = [(d.id, s.url, s.secret, d.event_id, d.payload.encode()) for d, s in claimed]
+    jobs = [(d.id, s.url, _secrets(s, now), d.event_id, d.payload.encode()) for d, s in claimed]
     # one subscription's deliveries go one after another, oldest first (a resumed queue
     # arrives in order); different subscriptions' go side by side
     lanes: dict[str, list[int]] = {}
@@ -45,9 +45,9 @@ async def deliver_due_webhooks(
 
     async def lane(indexes: list[int]) -> None:
         for i in indexes:
-            _, url, secret, eid, body = jobs[i]
+            _, url, secrets, eid, body = jobs[i]
             results[i] = await _post(
-                client, settings=settings, url=url, secret=secret, msg_id=eid, body=body
+                client, settings=settings, url=url, secrets=secrets, msg_id=eid, body=body
             )
 
     await asyncio.gather(*(lane(ix) for ix in lanes.values()))
@@ -64,12 +64,19 @@ async def deliver_due_webhooks(
     return len(jobs)
 
 
+def _secrets(sub: WebhookSubscription, now: datetime) -> list[str]:
+    """Return the secrets a delivery is signed with: the current one, and the old one in overlap."""
+    if sub.previous_secret and sub.previous_secret_until and sub.previous_secret_until > now:
+        return [sub.secret, sub.previous_secret]
+    return [sub.secret]
+
+
 async def _post(
     client: httpx.AsyncClient,
     *,
     settings: Settings,
     url: str,
-    secret: str,
+    secrets: list[str],
     msg_id: str,
     body: bytes,
 ) -> PostResult:
@@ -81,7 +88,7 @@ async def _post(
         allow_loopback=settings.webhook_allow_loopback_targets,
     ):
         return PostResult(False, None, f"{PRIVATE_TARGET}: {host} resolves into a refused range", 0)
-    return await post_event(client, url=url, secret=secret, msg_id=msg_id, body=body)
+    return await post_event(client, url=url, secrets=secrets, msg_id=msg_id, body=body)
 
 
 async def _record_webhook(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,8 +136,13 @@ async def update(
     https_only: bool,
     allow_private: bool,
     allow_loopback: bool = False,
+    secret_overlap_seconds: float = 0.0,
 ) -> WebhookSubscription:
-    """Change a subscription's endpoint, event types, secret, description or pause it."""
+    """Change a subscription's endpoint, event types, secret, description or pause it.
+
+    A new secret signs at once; the old one also signs for `secret_overlap_seconds`, so the
+    partner can switch its verifier over without losing a delivery.
+    """
     row = await _own(uow, user=user, subscription_id=subscription_id)
     _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
     await _check_target(url, allow_private=allow_private, allow_loopback=allow_loopback)
@@ -145,7 +151,9 @@ async def update(
         row.url = url
     if event_types is not None:
         row.event_types = json.dumps(sorted(set(event_types)))
-    if secret is not None:
+    if secret is not None and secret != row.secret:
+        row.previous_secret = row.secret
+        row.previous_secret_until = utcnow() + timedelta(seconds=secret_overlap_seconds)
         row.secret = secret
     if description is not None:
         row.description = description
