@@ -489,6 +489,9 @@ async def test_security_headers_single_server_headers_and_the_docs_routes(
     assert asyncapi.status_code == 200 and asyncapi.json()["asyncapi"].startswith("3.")
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {"service": "gateway", "status": "ready"}
+    scraped = await client.get("/metrics")
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    assert 'lexseal_http_request_seconds_count{method="GET",route="/readyz"}' in scraped.text
     nul = await client.post(
         "/api/auth/login",
         content=b'{"username": "a\\u0000", "password": "x"}',

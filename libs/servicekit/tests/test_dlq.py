@@ -4,31 +4,108 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
+import aio_pika
 import aiormq
 import pytest
 from aiormq import spec
-from lexseal_events import ContractWithdrawn
+from fastapi import FastAPI
+from lexseal_events import ContractWithdrawn, ContractWithdrawnData
+from servicekit.app import create_service_app
 from servicekit.config import ServiceSettings
+from servicekit.consumer import EventConsumer
+from servicekit.db import create_engine
 from servicekit.delivery import ATTEMPT_HEADER
 from servicekit.dlq import REPLAYED_HEADER, DlqError, depths, peek, replay
 from servicekit.messaging import connect, declare_service_queue
-
-sys.path.insert(0, str(Path(__file__).parent))  # tests import with importlib: no package
-from test_broker_faults import (  # the kit service those tests run
-    applied_count,
-    build,
-    eventually,
-    publish,
-    queue_depth,
-    serving,
-    settings,  # noqa: F401  (a fixture)
-    withdrawn,
-)
+from servicekit.uow import UnitOfWork
+from sqlalchemy import func, select
+from sqlmodel import Field, SQLModel
 
 pytestmark = pytest.mark.integration
+
+
+class DlqApplied(SQLModel, table=True):
+    __tablename__ = "kit_dlq_applied"
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str
+
+
+def withdrawn(contract_id: str) -> ContractWithdrawn:
+    return ContractWithdrawn(
+        source="lexseal/test",
+        subject=contract_id,
+        data=ContractWithdrawnData(contract_id=contract_id, round=1, owner_id="o", actor_id="o"),
+    )
+
+
+def build(settings: ServiceSettings, behaviour: Callable[[], None]) -> FastAPI:
+    consumer = EventConsumer()
+
+    @consumer.on(ContractWithdrawn)
+    async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn) -> None:
+        behaviour()
+        uow.session.add(DlqApplied(contract_id=event.data.contract_id))
+
+    return create_service_app(
+        settings=settings, title="kit-dlq", description="test", routers=[], consumer=consumer
+    )
+
+
+@pytest.fixture
+async def settings(
+    pg_url: str, amqp_url: str, names: dict[str, str], cleanup_topology: list[str]
+) -> ServiceSettings:
+    s = ServiceSettings(
+        service_name="kitdlq",
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=names["exchange"],
+        queue_prefix=names["queue_prefix"],
+        max_deliveries=2,
+        retry_delays=(0.1,),
+        log_json=False,
+    )
+    cleanup_topology.append(s.queue_name)
+    engine = create_engine(pg_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+    await engine.dispose()
+    return s
+
+
+async def applied_count(settings: ServiceSettings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            q = select(func.count()).select_from(DlqApplied.__table__)  # type: ignore[arg-type]
+            return int((await conn.execute(q)).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def publish(amqp_url: str, exchange: str, body: bytes) -> None:
+    conn = await aio_pika.connect(amqp_url)
+    async with conn:
+        ch = await conn.channel()
+        ex = await ch.get_exchange(exchange)
+        await ex.publish(
+            aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key="contract.withdrawn",
+        )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Wait until `check()` holds (a bound against hanging, not a timing assertion)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"still not true after {timeout}s")
 
 
 async def _dead_letter(amqp_url: str, exchange: str, queue: str, ids: list[str]) -> None:
@@ -147,49 +224,59 @@ async def test_replay_routed_nowhere_stays_in_the_dlq(
 
 
 async def test_a_service_replay_fails_back_to_the_dlq_then_applies_once(
-    settings: ServiceSettings,  # noqa: F811  (the fixture imported above)
-    amqp_url: str,
+    settings: ServiceSettings, amqp_url: str
 ) -> None:
     """A real consumer: dead-lettered, replayed while still failing (back in the DLQ, counted
     as replayed), replayed once fixed (applied), replayed twice over (the inbox applies once)."""
-    settings = settings.model_copy(update={"retry_delays": (0.1,), "max_deliveries": 2})
     broken = True
 
-    async def flaky(event: ContractWithdrawn) -> None:
+    def flaky() -> None:
         if broken:
             raise RuntimeError("a bug, fixed by the next release")
 
     queue = settings.queue_name
-    async with serving(build(settings, flaky)) as (_kit, client):
+    app = build(settings, flaky)
+    async with app.router.lifespan_context(app):
         event = withdrawn("dlq-1")
-        await publish(amqp_url, settings.exchange, event)
+        await publish(amqp_url, settings.exchange, event.to_json())
         await _wait_dlq(amqp_url, queue, 1, timeout=30)
-        assert await applied_count(client) == 0
         [letter] = await peek(amqp_url, queue)
         assert (letter.event_id, letter.reason, letter.attempt) == (event.id, "rejected", 2)
+        assert await applied_count(settings) == 0
+
         await replay(amqp_url, queue, exchange=settings.exchange, event_id=event.id)
         await eventually(lambda: _replayed_in_dlq(amqp_url, queue, 1))
 
         broken = False
         [letter] = await peek(amqp_url, queue)
-        raw = letter.body
         await replay(amqp_url, queue, exchange=settings.exchange, event_id=event.id)
 
         async def applied() -> bool:
-            return await applied_count(client) == 1
+            return await applied_count(settings) == 1
 
         await eventually(applied)
         # the same event again (a replay repeated after a crash before its ack): applied once
-        await publish(amqp_url, settings.exchange, raw=raw)
-        await publish(amqp_url, settings.exchange, event)
+        await publish(amqp_url, settings.exchange, letter.body)
+        await publish(amqp_url, settings.exchange, event.to_json())
 
         async def drained() -> bool:
-            return (await queue_depth(amqp_url, queue))[0] == 0
+            return (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 0 and (
+                await _ready(amqp_url, queue)
+            ) == 0
 
         await eventually(drained)
         await asyncio.sleep(0.5)
-        assert await applied_count(client) == 1
+        assert await applied_count(settings) == 1
         assert (await depths(amqp_url, [queue]))[f"{queue}.dlq"] == 0
+
+
+async def _ready(amqp_url: str, queue: str) -> int:
+    conn = await connect(amqp_url)
+    try:
+        ok = await (await conn.channel()).queue_declare(queue, passive=True)
+        return int(ok.message_count or 0)
+    finally:
+        await conn.close()
 
 
 async def _replayed_in_dlq(amqp_url: str, queue: str, times: int) -> bool:

@@ -10,8 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from lexseal_events import ALL_EVENTS
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..domain.asyncapi import build_asyncapi
 from ..service_layer import discovery
@@ -33,6 +34,12 @@ async def readyz(state: StateDep) -> JSONResponse:
     ok = await discovery.database_ok(state)
     body = {"service": "gateway", "status": "ready" if ok else "not_ready"}
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    """Expose the gateway's Prometheus metrics (HTTP latency by route, ...)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/openapi.json")

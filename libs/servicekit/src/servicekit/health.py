@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .db import as_utc, utcnow
+from .metrics import OUTBOX_OLDEST_AGE, OUTBOX_UNPUBLISHED
 from .queue_consumer import QueueConsumer
 from .relay import OutboxRelay
 from .tables import OUTBOX
@@ -107,6 +108,9 @@ class HealthMonitor:
         self._db_ok_at = time.monotonic()
         self._oldest_unsent = as_utc(row[0]) if row[0] is not None else None
         self._unsent = int(row[1])
+        OUTBOX_UNPUBLISHED.set(self._unsent)
+        oldest = self._oldest_unsent
+        OUTBOX_OLDEST_AGE.set((utcnow() - oldest).total_seconds() if oldest is not None else 0.0)
 
     def snapshot(self) -> Snapshot:
         """Return each dependency's state as last seen; never waits."""
