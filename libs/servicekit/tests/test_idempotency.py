@@ -178,8 +178,9 @@ async def test_a_failed_request_leaves_its_key_unused(
     app = build_app(settings)
     async with running(app) as client:
         kit: ServiceKit = app.state.kit
-        with pytest.raises(RuntimeError):
-            await post(client, caller(identity, key="k-3"), name="boom")
+        failed = await post(client, caller(identity, key="k-3"), name="boom")
+        assert failed.status_code == 500, failed.text
+        assert failed.json()["error"]["code"] == "internal_error", failed.text
         assert await counts(kit) == (0, 0)
         # nothing was stored: the key is free, even for another body
         resp = await post(client, caller(identity, key="k-3"), name="c")
