@@ -72,3 +72,26 @@ def test_asyncapi_has_a_channel_and_payload_schema_for_every_event() -> None:
     assert "data" in submitted["properties"]
     text = str(doc)
     assert "#/$defs/" not in text  # every nested model is reachable under components
+
+
+def test_every_operation_declares_how_it_authenticates() -> None:
+    signing = _doc("/api/signing/partner/envelopes/{envelope_id}/signed.pdf", "Sig", {})
+    signing["paths"]["/verify/{code}"] = {"get": {}}  # type: ignore[index]
+    signing["paths"]["/api/signing/invite/{token}"] = {"get": {}, "post": {}}  # type: ignore[index]
+    base = {"paths": {"/api/auth/login": {"post": {}}, "/api/auth/me": {"get": {}}}}
+    merged = merge_openapi(base=base, services={"signing": signing}, missing=[])
+    schemes = merged["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert (schemes["apiKey"]["in"], schemes["apiKey"]["name"]) == ("header", "X-API-Key")
+    both = [{"bearerAuth": []}, {"apiKey": []}]
+    paths = merged["paths"]
+    assert (
+        paths["/api/signing/partner/envelopes/{envelope_id}/signed.pdf"]["get"]["security"] == both
+    )
+    assert paths["/api/auth/me"]["get"]["security"] == both
+    assert paths["/api/auth/login"]["post"]["security"] == []
+    assert paths["/verify/{code}"]["get"]["security"] == []
+    assert paths["/api/signing/invite/{token}"]["post"]["security"] == []
+    for item in paths.values():
+        for op in item.values():
+            assert "security" in op

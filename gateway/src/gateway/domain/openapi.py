@@ -6,7 +6,58 @@ import copy
 import json
 from typing import Any
 
+from .routing import route_for
+
 REF_PREFIX = "#/components/"
+_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+# how callers authenticate through the gateway (generated clients carry these)
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A user's access token from POST /api/auth/login (EdDSA JWT).",
+    },
+    "apiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "A partner system's API key (scopes chosen at creation).",
+    },
+}
+AUTHENTICATED: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKey": []}]
+# the gateway's own routes that need no credentials
+_OPEN_GATEWAY_PATHS = frozenset(
+    {
+        "/api/auth/login",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/asyncapi.json",
+    }
+)
+
+
+def _open(path: str) -> bool:
+    """Tell whether `path` is answered without credentials (public pages, token links)."""
+    if path in _OPEN_GATEWAY_PATHS:
+        return True
+    routed = route_for(path.replace("{", "x").replace("}", "x"))
+    return routed is not None and routed[1]
+
+
+def declare_security(doc: dict[str, Any]) -> None:
+    """Declare the security schemes and give every operation its requirement (none if open)."""
+    doc.setdefault("components", {})["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
+    for path, item in doc.get("paths", {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in _METHODS:
+            op = item.get(method)
+            if isinstance(op, dict) and "security" not in op:
+                op["security"] = [] if _open(path) else copy.deepcopy(AUTHENTICATED)
 
 
 def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -64,6 +115,7 @@ def merge_openapi(
             if tag.get("name") not in known_tags:
                 tags.append(tag)
                 known_tags.add(tag.get("name"))
+    declare_security(merged)
     if missing:
         merged["x-lexseal-missing"] = sorted(missing)
     result: dict[str, Any] = json.loads(json.dumps(merged))
