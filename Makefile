@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run cluster chaos bench-deps test check lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
+.PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -49,11 +49,22 @@ demo: install
 
 test: system-deps-test install check unit-tests
 
-check: lint typecheck boundaries
+check: lint typecheck boundaries js-lint
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Biome (pinned in package.json + package-lock.json, config biome.jsonc) lints and format-checks
+# the web client and the signing pages' scripts/styles; `node_modules/.bin/biome check --write` fixes.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "need node + npm (bash deploy/system-deps.sh --test)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+js-lint: $(NODE_STAMP)
+	node_modules/.bin/biome check --error-on-warnings
 
 typecheck: install
 	$(VENV)/bin/mypy $(SRC_DIRS)
@@ -106,4 +117,4 @@ bench-signing: bench-deps
 	$(PY) services/signing/bench/bench_service_signing.py
 
 clean:
-	rm -rf var out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var out .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -7,7 +7,7 @@
 #                                 tools (pdfsig's trust store), SoftHSM2 (the PKCS#11 token the
 #                                 firm-key tests sign with), Chromium (the web client's tests),
 #                                 Redis (the gateway's shared limits and revocations) and Node
-#                                 (the web client's modules run under it)
+#                                 + npm (the web client's modules run under it; Biome lints them)
 #   deploy/system-deps.sh --cluster  HAProxy (make cluster's load balancer; --test has it too)
 #   deploy/system-deps.sh --bench    the load tools the benchmarks drive (wrk)
 set -euo pipefail
@@ -29,6 +29,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${missing[*]}"

@@ -36,7 +36,7 @@ async function failure(resp) {
   let details = null;
   try {
     const body = await resp.json();
-    if (body && body.error) {
+    if (body?.error) {
       code = body.error.code || code;
       message = body.error.message || message;
       details = body.error.details ?? null;
@@ -46,7 +46,7 @@ async function failure(resp) {
           .map((d) => `${(d.loc || []).filter((x) => x !== "body").join(".")}: ${d.msg}`);
         message = `${message} — ${where.join("; ")}`;
       }
-    } else if (body && body.detail) {
+    } else if (body?.detail) {
       // FastAPI's own validation shape, in case a route answers it unwrapped
       message = Array.isArray(body.detail)
         ? body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ")
@@ -72,7 +72,9 @@ const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // Answers after which the same request, sent again with the same key, is applied at most
 // once: the service was not reached, or the gateway lost its answer to a keyed request.
 function retrySafe(err) {
-  return err.status === 0 || (err.status === 503 && ["service_unavailable", "upstream_outcome_unknown"].includes(err.code));
+  return (
+    err.status === 0 || (err.status === 503 && ["service_unavailable", "upstream_outcome_unknown"].includes(err.code))
+  );
 }
 
 /** Call the API; JSON in, JSON out. `body` may be an object, FormData or undefined.

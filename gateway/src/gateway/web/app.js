@@ -1,13 +1,13 @@
 // lexseal web client: login, role-based navigation, hash routing, notifications.
 
-import { api, get, post, hooks, revokeBlobUrls, setToken, token } from "./api.js";
-import { bellIcon, busy, errorBox, fill, fmtTime, go, h, loading, showError } from "./ui.js";
-import * as contracts from "./contracts.js";
-import * as review from "./review.js";
-import * as firm from "./firmsign.js";
-import * as letters from "./letters.js";
-import * as letteradmin from "./letteradmin.js";
 import * as addressBook from "./addresses.js";
+import { api, get, hooks, post, revokeBlobUrls, setToken, token } from "./api.js";
+import * as contracts from "./contracts.js";
+import * as firm from "./firmsign.js";
+import * as letteradmin from "./letteradmin.js";
+import * as letters from "./letters.js";
+import * as review from "./review.js";
+import { bellIcon, busy, errorBox, fill, fmtTime, go, h, loading, showError } from "./ui.js";
 
 const state = { me: null };
 const main = () => document.getElementById("main");
@@ -85,7 +85,8 @@ async function route() {
   for (const a of document.querySelectorAll("#nav a")) {
     a.classList.toggle("active", path === a.dataset.path || path.startsWith(`${a.dataset.path}/`));
   }
-  const seq = (state.seq = (state.seq || 0) + 1);
+  state.seq = (state.seq || 0) + 1;
+  const seq = state.seq;
   const el = fill(main(), loading());
   if (!m) {
     fill(el, errorBox(new Error("页面不存在 Page not found")));
@@ -116,8 +117,16 @@ function loginScreen(message) {
   const form = h(
     "form.login.card",
     h("h2", "登录 ", h("small", "Sign in")),
-    h("label.field", h("span.lbl", "用户名 ", h("small", "Username")), h("input", { name: "username", autocomplete: "username", required: true, autofocus: true })),
-    h("label.field", h("span.lbl", "密码 ", h("small", "Password")), h("input", { name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h(
+      "label.field",
+      h("span.lbl", "用户名 ", h("small", "Username")),
+      h("input", { name: "username", autocomplete: "username", required: true, autofocus: true }),
+    ),
+    h(
+      "label.field",
+      h("span.lbl", "密码 ", h("small", "Password")),
+      h("input", { name: "password", type: "password", autocomplete: "current-password", required: true }),
+    ),
     err,
     h("button.primary", { type: "submit" }, "登录 Sign in"),
   );
@@ -173,7 +182,17 @@ async function start() {
       h("a", { href: `#/${path}`, dataset: { path } }, zh, h("small", en)),
     ),
   );
-  const bell = h("button.bell.ghost", { type: "button", title: "通知 Notifications", "aria-label": "通知 Notifications", onclick: () => toggleNotifications(bell) }, bellIcon(), h("span.count", { hidden: true }));
+  const bell = h(
+    "button.bell.ghost",
+    {
+      type: "button",
+      title: "通知 Notifications",
+      "aria-label": "通知 Notifications",
+      onclick: () => toggleNotifications(bell),
+    },
+    bellIcon(),
+    h("span.count", { hidden: true }),
+  );
   fill(
     document.getElementById("user"),
     bell,
@@ -247,7 +266,11 @@ function toggleNotifications(bell) {
   const list = h("ul.notes", loading());
   const panel = h(
     "div#note-panel.popover",
-    h("header", h("b", "通知 Notifications"), h("a", { href: "#/notifications", onclick: () => panel.remove() }, "全部 All")),
+    h(
+      "header",
+      h("b", "通知 Notifications"),
+      h("a", { href: "#/notifications", onclick: () => panel.remove() }, "全部 All"),
+    ),
     list,
   );
   bell.after(panel);
@@ -260,7 +283,12 @@ function toggleNotifications(bell) {
   document.addEventListener("click", close, true);
   get("/api/notify/notifications?limit=20")
     .then((res) => {
-      fill(list, res.data.length ? res.data.map((n) => notificationRow(n, () => panel.remove())) : h("li.muted", "暂无通知 No notifications"));
+      fill(
+        list,
+        res.data.length
+          ? res.data.map((n) => notificationRow(n, () => panel.remove()))
+          : h("li.muted", "暂无通知 No notifications"),
+      );
     })
     .catch((exc) => fill(list, h("li", errorBox(exc))));
 }
@@ -278,7 +306,10 @@ async function notificationsScreen() {
   return h(
     "section",
     h("div.page-head", h("h2", "通知 ", h("small", "Notifications")), markAll),
-    h("ul.notes.card", res.data.length ? res.data.map((n) => notificationRow(n)) : h("li.muted", "暂无通知 No notifications")),
+    h(
+      "ul.notes.card",
+      res.data.length ? res.data.map((n) => notificationRow(n)) : h("li.muted", "暂无通知 No notifications"),
+    ),
   );
 }
 

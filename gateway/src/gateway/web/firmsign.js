@@ -1,29 +1,38 @@
 // Risk control: contracts waiting for the firm's seal, and the screen that places it.
 
 import { blobUrl, get, post } from "./api.js";
-import { CONTRACT_STATUS, badge, busy, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
 import { envelopeOf } from "./envelope.js";
 import { toImage, toPlacement } from "./pagegeom.js";
+import { badge, busy, CONTRACT_STATUS, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
 
 const SEAL_WIDTH_PT = 120; // about 42 mm, the size of a firm's round seal
 
 export async function list() {
   const table = pagedTable(
     ["合同名称 Title", "委托人 Client", "申请律师 Lawyer", "状态 Status", "更新 Updated", ""],
-    (cursor) => get(`/api/contract/contracts?status=counterparty_signed&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
-    (c) => h("tr.clickable", { onclick: () => go(`firm-sign/${c.id}`) },
-      h("td", h("a", { href: `#/firm-sign/${c.id}` }, c.title)),
-      h("td", c.client_name),
-      h("td", c.owner_name),
-      h("td", badge(CONTRACT_STATUS, c.status)),
-      h("td", fmtTime(c.updated_at)),
-      h("td", h("a.button.small.primary", { href: `#/firm-sign/${c.id}` }, "签章 Seal"))),
+    (cursor) =>
+      get(
+        `/api/contract/contracts?status=counterparty_signed&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      ),
+    (c) =>
+      h(
+        "tr.clickable",
+        { onclick: () => go(`firm-sign/${c.id}`) },
+        h("td", h("a", { href: `#/firm-sign/${c.id}` }, c.title)),
+        h("td", c.client_name),
+        h("td", c.owner_name),
+        h("td", badge(CONTRACT_STATUS, c.status)),
+        h("td", fmtTime(c.updated_at)),
+        h("td", h("a.button.small.primary", { href: `#/firm-sign/${c.id}` }, "签章 Seal")),
+      ),
     "暂无待律所签章的合同 Nothing to seal",
   );
-  return h("section",
+  return h(
+    "section",
     h("div.page-head", h("h2", "待律所签章 ", h("small", "Awaiting the firm's seal"))),
     h("p.muted", "对方已签章的合同。律所必须在对方签章之后签章。 Counterparties have signed; the firm signs last."),
-    table);
+    table,
+  );
 }
 
 /** The QR no-drop zone of a page (the API's qr_box), as fractions of the page image. */
@@ -53,7 +62,11 @@ export async function screen({ contract }) {
 
   const st = { page: 0, geom: null, place: null }; // place: fractions {left, top, width, height} of the image
   const pageImg = h("img.page-img", { alt: "合同页面 Page", draggable: false });
-  const zone = h("div.qr-zone", { title: "验签二维码区域，不可盖章 QR code: no seal here" }, h("span", "二维码区 禁止盖章"));
+  const zone = h(
+    "div.qr-zone",
+    { title: "验签二维码区域，不可盖章 QR code: no seal here" },
+    h("span", "二维码区 禁止盖章"),
+  );
   const placed = h("img.seal.placed", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false, hidden: true });
   const stage = h("div.stage", pageImg, zone, placed);
   const traySeal = h("img.seal.tray-seal", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false });
@@ -64,10 +77,19 @@ export async function screen({ contract }) {
   function layout() {
     if (!st.geom) return;
     const z = qrZone(st.geom);
-    Object.assign(zone.style, { left: `${z.left * 100}%`, top: `${z.top * 100}%`, width: `${z.width * 100}%`, height: `${z.height * 100}%` });
+    Object.assign(zone.style, {
+      left: `${z.left * 100}%`,
+      top: `${z.top * 100}%`,
+      width: `${z.width * 100}%`,
+      height: `${z.height * 100}%`,
+    });
     if (st.place && st.place.page === st.page) {
       placed.hidden = false;
-      Object.assign(placed.style, { left: `${st.place.left * 100}%`, top: `${st.place.top * 100}%`, width: `${st.place.width * 100}%` });
+      Object.assign(placed.style, {
+        left: `${st.place.left * 100}%`,
+        top: `${st.place.top * 100}%`,
+        width: `${st.place.width * 100}%`,
+      });
     } else placed.hidden = true;
     confirm.disabled = !st.place;
     confirm.title = st.place ? "" : "请先将印章拖到页面上的签章位置 Place the seal first";
@@ -116,7 +138,12 @@ export async function screen({ contract }) {
     // grab point relative to the seal, scaled to the on-page size
     const gx = ((e.clientX - r.left) / r.width) * width;
     const gy = ((e.clientY - r.top) / r.height) * height;
-    const ghost = h("img.seal.ghost", { src: sealUrl, alt: "", draggable: false, style: { width: `${width}px`, height: `${height}px` } });
+    const ghost = h("img.seal.ghost", {
+      src: sealUrl,
+      alt: "",
+      draggable: false,
+      style: { width: `${width}px`, height: `${height}px` },
+    });
     document.body.append(ghost);
     drag = { ghost, gx, gy, width, height, pointer: e.pointerId, from };
     from.setPointerCapture(e.pointerId);
@@ -167,7 +194,7 @@ export async function screen({ contract }) {
     el.addEventListener("pointerdown", (e) => startDrag(e, el));
     el.addEventListener("pointermove", moveDrag);
     el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", (e) => {
+    el.addEventListener("pointercancel", (_e) => {
       if (drag) {
         drag.ghost.remove();
         drag = null;
@@ -180,7 +207,13 @@ export async function screen({ contract }) {
     if (!st.place) return;
     const p = toPlacement(st.place.geom, st.place);
     const body = { page: p.page, x: round2(p.x), y: round2(p.y), width: round2(p.width), height: round2(p.height) };
-    if (!(await confirmDialog(`在第 ${p.page + 1} 页加盖律所印章并完成签署？此操作不可撤销。 Apply the firm seal? This cannot be undone.`, "确认签章 Seal"))) return;
+    if (
+      !(await confirmDialog(
+        `在第 ${p.page + 1} 页加盖律所印章并完成签署？此操作不可撤销。 Apply the firm seal? This cannot be undone.`,
+        "确认签章 Seal",
+      ))
+    )
+      return;
     busy(confirm, async () => {
       await post(`/api/signing/envelopes/${env.id}/firm-sign`, body);
       toast("律所签章完成，签署流程结束 Sealed — signing complete");
@@ -189,28 +222,71 @@ export async function screen({ contract }) {
   };
 
   const signed = env.signers.filter((s) => s.kind !== "firm");
-  const view = h("section.detail.firm",
-    h("div.page-head",
-      h("div", h("a.back", { href: "#/firm-sign" }, "← 返回 Back"), h("h2", "律所签章 ", h("small", "Firm seal"), " · ", c.title, " ", badge(CONTRACT_STATUS, c.status))),
-      h("div.actions", h("a.button", { href: `#/contracts/${c.id}` }, "合同详情 Details"))),
+  const view = h(
+    "section.detail.firm",
+    h(
+      "div.page-head",
+      h(
+        "div",
+        h("a.back", { href: "#/firm-sign" }, "← 返回 Back"),
+        h("h2", "律所签章 ", h("small", "Firm seal"), " · ", c.title, " ", badge(CONTRACT_STATUS, c.status)),
+      ),
+      h("div.actions", h("a.button", { href: `#/contracts/${c.id}` }, "合同详情 Details")),
+    ),
     env.status !== "prepared" || c.status !== "counterparty_signed"
-      ? h("div.alert.warn", "此合同当前不在「待律所签章」状态，签章可能被拒绝。 The contract is not awaiting the firm's seal.")
+      ? h(
+          "div.alert.warn",
+          "此合同当前不在「待律所签章」状态，签章可能被拒绝。 The contract is not awaiting the firm's seal.",
+        )
       : null,
-    h("div.firm-layout",
+    h(
+      "div.firm-layout",
       h("div.viewer", h("div.viewer-bar", h("span", "页 Page "), pager), stage),
-      h("aside.card.tray",
+      h(
+        "aside.card.tray",
         h("h3", "律所印章 ", h("small", "Firm seal")),
         h("div.tray-box", traySeal),
         h("p.small", "按住印章拖到页面上，可再次拖动调整位置；右下角红框为验签二维码区域，不能盖章。"),
-        h("p.small.muted", "Press and drag the seal onto the page; the red box bottom-right is the verification QR — no seal there."),
+        h(
+          "p.small.muted",
+          "Press and drag the seal onto the page; the red box bottom-right is the verification QR — no seal there.",
+        ),
         env.cross_page_seal
-          ? h("p.small.alert.info", "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 This contract takes a cross-page seal: signing also splits the seal across every page's right edge.")
+          ? h(
+              "p.small.alert.info",
+              "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 This contract takes a cross-page seal: signing also splits the seal across every page's right edge.",
+            )
           : null,
         where,
-        h("button", { type: "button", onclick: () => { st.place = null; layout(); where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page"; } }, "清除 Clear"),
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: () => {
+              st.place = null;
+              layout();
+              where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page";
+            },
+          },
+          "清除 Clear",
+        ),
         confirm,
         h("h4", "对方签章 Counterparties"),
-        h("ul.plain", signed.map((s) => h("li", s.name, " ", s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status), h("small.block.muted", fmtTime(s.signed_at))))))));
+        h(
+          "ul.plain",
+          signed.map((s) =>
+            h(
+              "li",
+              s.name,
+              " ",
+              s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status),
+              h("small.block.muted", fmtTime(s.signed_at)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
   showPage(0);
   return view;
 }
@@ -218,4 +294,3 @@ export async function screen({ contract }) {
 function round2(v) {
   return Math.round(v * 100) / 100;
 }
-

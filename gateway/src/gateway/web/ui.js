@@ -174,8 +174,13 @@ export function label(map, status) {
 }
 
 const SHANGHAI = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
 });
 
 /** A moment in Asia/Shanghai (the firm's time), to the minute: 2026-12-07 10:22. */
@@ -261,10 +266,17 @@ export function markInvalid(form, exc) {
   for (const e of errs) {
     const name = e.field || (e.loc || []).filter((x) => typeof x === "string" && x !== "body").pop();
     const el = name && form.elements[name];
-    if (el && el.classList) {
+    if (el?.classList) {
       el.classList.add("invalid");
       el.setAttribute("aria-invalid", "true");
-      el.addEventListener("input", () => { el.classList.remove("invalid"); el.removeAttribute("aria-invalid"); }, { once: true });
+      el.addEventListener(
+        "input",
+        () => {
+          el.classList.remove("invalid");
+          el.removeAttribute("aria-invalid");
+        },
+        { once: true },
+      );
       first ??= el;
     }
   }
@@ -275,7 +287,14 @@ export function markInvalid(form, exc) {
 
 /** Open a modal dialog; returns {close, body}. */
 export function modal(title, ...content) {
-  const dlg = h("dialog.modal", h("header", h("h3", title), h("button.ghost.x", { type: "button", "aria-label": "关闭", onclick: () => close() }, "×")));
+  const dlg = h(
+    "dialog.modal",
+    h(
+      "header",
+      h("h3", title),
+      h("button.ghost.x", { type: "button", "aria-label": "关闭", onclick: () => close() }, "×"),
+    ),
+  );
   const body = h("div.modal-body", content);
   dlg.append(body);
   document.body.append(dlg);
@@ -310,7 +329,25 @@ export function confirmDialog(message, okText = "确定 OK") {
 /** Ask for a line of text; resolves null on cancel. */
 export function promptDialog(title, fields) {
   return new Promise((resolve) => {
-    const form = h("form.stack", fields, h("div.actions", h("button", { type: "button", onclick: () => { m.close(); resolve(null); } }, "取消 Cancel"), h("button.primary", { type: "submit" }, "确定 OK")));
+    const form = h(
+      "form.stack",
+      fields,
+      h(
+        "div.actions",
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: () => {
+              m.close();
+              resolve(null);
+            },
+          },
+          "取消 Cancel",
+        ),
+        h("button.primary", { type: "submit" }, "确定 OK"),
+      ),
+    );
     form.onsubmit = (e) => {
       e.preventDefault();
       const values = readForm(form);
@@ -326,7 +363,17 @@ export function pagedTable(head, load, row, empty = "暂无记录 Nothing here")
   const tbody = h("tbody");
   const more = h("button.more", { type: "button" }, "加载更多 More");
   const status = h("p.muted");
-  const table = h("table.list", h("thead", h("tr", head.map((c) => h("th", c)))), tbody);
+  const table = h(
+    "table.list",
+    h(
+      "thead",
+      h(
+        "tr",
+        head.map((c) => h("th", c)),
+      ),
+    ),
+    tbody,
+  );
   let cursor = null;
   async function next() {
     more.disabled = true;
@@ -388,7 +435,8 @@ export function watch(key, current, everyMs = 3000) {
   }, everyMs);
 }
 
-const BELL = "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
+const BELL =
+  "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
 
 /** The bell icon as inline SVG (no emoji font needed). */
 export function bellIcon() {
