@@ -14,6 +14,7 @@ within the budget are not counted; the survivor count should only ever go down.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -209,9 +210,19 @@ def run_target(target: Target, work: Path, budget: float) -> tuple[str, int, lis
     finally:
         for path in target.paths:  # a stopped run may leave its last mutant applied
             shutil.copy2(ROOT / path, work / path)
-    results = subprocess.run(
-        [str(MUTMUT), "results"], cwd=work, env=env, capture_output=True, text=True, check=False
-    ).stdout
+    results = _results(work, env)
+    if state != "done":
+        # the mutant under test when the budget ran out may be recorded as surviving: check
+        # each survivor once more, on its own
+        for mutant in _ids(results, "Survived") + _ids(results, "Suspicious"):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run(
+                    [*cmd[:2], mutant, *cmd[2:]],
+                    cwd=work, env=env, timeout=120, capture_output=True, check=False,
+                )  # fmt: skip
+            for path in target.paths:
+                shutil.copy2(ROOT / path, work / path)
+        results = _results(work, env)
     killed = sum(int(n) for n in re.findall(r"Killed .*?\((\d+)\)", results))
     survivors = _ids(results, "Survived") + _ids(results, "Suspicious")
     diffs = []
@@ -222,6 +233,12 @@ def run_target(target: Target, work: Path, budget: float) -> tuple[str, int, lis
         ).stdout  # fmt: skip
         diffs.append(shown.strip())
     return state, killed, diffs
+
+
+def _results(work: Path, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [str(MUTMUT), "results"], cwd=work, env=env, capture_output=True, text=True, check=False
+    ).stdout
 
 
 def _ids(results: str, kind: str) -> list[str]:
