@@ -12,6 +12,7 @@ import pytest
 from aiormq import spec
 from fastapi import FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
+from prometheus_client import REGISTRY
 from servicekit.app import create_service_app
 from servicekit.config import ServiceSettings
 from servicekit.consumer import EventConsumer
@@ -19,6 +20,7 @@ from servicekit.db import create_engine
 from servicekit.delivery import ATTEMPT_HEADER
 from servicekit.dlq import REPLAYED_HEADER, DlqError, depths, peek, replay
 from servicekit.messaging import connect, declare_service_queue
+from servicekit.queue_metrics import QueueDepthProbe
 from servicekit.uow import UnitOfWork
 from sqlalchemy import func, select
 from sqlmodel import Field, SQLModel
@@ -169,6 +171,12 @@ async def test_list_show_replay_one_then_all(
     missing = f"{names['queue_prefix']}.nosuch"
     assert await depths(amqp_url, [queue, missing]) == {f"{queue}.dlq": 3, f"{missing}.dlq": None}
 
+    probe = QueueDepthProbe(amqp_url=amqp_url, queue=queue, interval=3600)
+    await probe.check_once()
+    await probe.stop()
+    assert REGISTRY.get_sample_value("lexseal_dlq_messages", {"queue": queue}) == 3
+    assert REGISTRY.get_sample_value("lexseal_queue_messages", {"queue": queue}) == 0
+
     letters = await peek(amqp_url, queue)
     assert [x.event_id for x in letters] == ["e1", "e2", "e3"]
     assert letters[0].routing_key == "contract.withdrawn"
@@ -243,6 +251,11 @@ async def test_a_service_replay_fails_back_to_the_dlq_then_applies_once(
         [letter] = await peek(amqp_url, queue)
         assert (letter.event_id, letter.reason, letter.attempt) == (event.id, "rejected", 2)
         assert await applied_count(settings) == 0
+
+        async def probed() -> bool:  # the service's own depth probe is running
+            return REGISTRY.get_sample_value("lexseal_queue_consumers", {"queue": queue}) == 1
+
+        await eventually(probed)
 
         await replay(amqp_url, queue, exchange=settings.exchange, event_id=event.id)
         await eventually(lambda: _replayed_in_dlq(amqp_url, queue, 1))

@@ -26,6 +26,7 @@ from .heap import freeze_startup_heap
 from .migrations import prepare_schema
 from .observability import CorrelationMiddleware, configure_logging
 from .queue_consumer import QueueConsumer
+from .queue_metrics import QueueDepthProbe
 from .relay import OutboxRelay
 from .uow import UnitOfWork
 
@@ -159,6 +160,9 @@ def create_service_app(
                 # published before its queue exists is dropped by the broker); without
                 # one, go on at once.
                 await kit.consumer.first_attempt.wait()
+                probe = QueueDepthProbe(amqp_url=settings.amqp_url, queue=settings.queue_name)
+                await probe.start()
+                stack.push_async_callback(probe.stop)
             health = HealthMonitor(
                 engine=engine,
                 relay=kit.relay,
