@@ -73,7 +73,8 @@ export async function addresses(_params, me) {
     ),
     h(
       "p.alert.info",
-      "纸质所函仅可邮寄给申请律师本人：这里只保存您本人的收件地址，不要保存致函单位的地址。 Paper letters are mailed only to the applying lawyer: keep only your own addresses here.",
+      "纸质所函仅可邮寄给申请律师本人：这里只保存您本人的收件地址，不要保存致函单位的地址。 " +
+        "Paper letters are mailed only to the applying lawyer: keep only your own addresses here.",
     ),
     res.data.length
       ? h(

@@ -12,7 +12,8 @@ export async function list() {
     ["合同名称 Title", "委托人 Client", "申请律师 Lawyer", "状态 Status", "更新 Updated", ""],
     (cursor) =>
       get(
-        `/api/contract/contracts?status=counterparty_signed&limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        "/api/contract/contracts?status=counterparty_signed&limit=20" +
+          (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""),
       ),
     (c) =>
       h(
@@ -95,7 +96,9 @@ export async function screen({ contract }) {
     confirm.title = st.place ? "" : "请先将印章拖到页面上的签章位置 Place the seal first";
     if (st.place) {
       const p = toPlacement(st.place.geom, st.place);
-      where.textContent = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${p.width.toFixed(0)}×${p.height.toFixed(0)} pt（以所见页面左下角为原点 origin: bottom-left of the page as shown）`;
+      const size = `${p.width.toFixed(0)}×${p.height.toFixed(0)} pt`;
+      const at = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${size}`;
+      where.textContent = `${at}（以所见页面左下角为原点 origin: bottom-left of the page as shown）`;
     }
   }
 
@@ -254,7 +257,8 @@ export async function screen({ contract }) {
         env.cross_page_seal
           ? h(
               "p.small.alert.info",
-              "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 This contract takes a cross-page seal: signing also splits the seal across every page's right edge.",
+              "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 " +
+                "This contract takes a cross-page seal: signing also splits the seal across every page's right edge.",
             )
           : null,
         where,

@@ -26,6 +26,7 @@ import {
 const KIND = { electronic: "电子所函", paper: "纸质所函" };
 const EDITABLE = new Set(["draft", "rejected", "withdrawn"]);
 const DELIVERY = { pickup: "自取 Pick-up", mail: "邮寄 Mail" };
+const openedWhat = (what) => (what === "document" ? "下载 PDF" : "打开页面");
 const PAPER_STEPS = {
   pickup: ["approved", "printed", "ready_for_pickup", "picked_up"],
   mail: ["approved", "printed", "mailed", "received"],
@@ -207,7 +208,8 @@ async function deliveryFields(letter, me) {
     h("br"),
     h(
       "small",
-      "A paper letter is mailed only to you, the applying lawyer: use your own address, never the recipient organisation's.",
+      "A paper letter is mailed only to you, the applying lawyer: " +
+        "use your own address, never the recipient organisation's.",
     ),
   );
   const mail = h(
@@ -574,7 +576,7 @@ function sharesSection(l) {
                                   o.data.map((x) =>
                                     h(
                                       "li",
-                                      `${fmtTime(x.opened_at)} · ${x.what === "document" ? "下载 PDF" : "打开页面"} · ${x.ip || "?"} · `,
+                                      `${fmtTime(x.opened_at)} · ${openedWhat(x.what)} · ${x.ip || "?"} · `,
                                       h("span.muted", (x.user_agent || "").slice(0, 80)),
                                     ),
                                   ),

@@ -20,6 +20,8 @@ import {
   toast,
 } from "./ui.js";
 
+const decidedLabel = (state) => (state === "approved" ? "审核通过" : state === "rejected" ? "已驳回" : "已关闭");
+
 const TABS = [
   ["pending", "待审核", "Pending"],
   ["in_review", "审核中", "In review"],
@@ -286,10 +288,7 @@ export async function item({ id }, me) {
     decided
       ? h(
           `div.alert.${r.state === "rejected" ? "error" : "info"}`,
-          h(
-            "b",
-            `${r.state === "approved" ? "审核通过" : r.state === "rejected" ? "已驳回" : "已关闭"} · ${r.decided_by_name || ""} ${fmtTime(r.closed_at)} `,
-          ),
+          h("b", `${decidedLabel(r.state)} · ${r.decided_by_name || ""} ${fmtTime(r.closed_at)} `),
           r.reasons.length ? `驳回理由 ${r.reasons.join("、")}` : "",
           r.comment ? ` — ${r.comment}` : "",
           r.close_reason ? ` (${r.close_reason})` : "",

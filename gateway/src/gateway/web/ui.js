@@ -436,7 +436,8 @@ export function watch(key, current, everyMs = 3000) {
 }
 
 const BELL =
-  "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6zm0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
+  "M12 2a6 6 0 0 0-6 6v3.6L4.3 15a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 11.6V8a6 6 0 0 0-6-6z" +
+  "m0 20a3 3 0 0 0 2.8-2H9.2A3 3 0 0 0 12 22z";
 
 /** The bell icon as inline SVG (no emoji font needed). */
 export function bellIcon() {
