@@ -11,6 +11,7 @@ from factories import make_marker_png, reshape
 from helpers import PERSON_ID, contract_pdf, started
 from lexseal_events import SignerInfo
 from PIL import Image
+from prometheus_client import REGISTRY
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject, RectangleObject
 from servicekit.testing import TestIdentity
@@ -107,6 +108,7 @@ async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
 ) -> None:
     need("pdftoppm", "pdfsig", "certutil")
+    made_before = REGISTRY.get_sample_value("lexseal_signatures_total") or 0.0
     async with started(
         pg_url, amqp_url, bus, identity, tmp_path, signers=PERSON, pdf=_turned_second_page()
     ) as s:
@@ -128,6 +130,8 @@ async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_
         png = await s.client.get(f"/api/signing/envelopes/{s.eid}/pages/2.png", headers=s.lawyer)
         pdf = await s.client.get(f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer)
         root = (await s.client.get("/api/verify/ca.pem")).content
+    # the person's signature and the firm's seal (the QR stamp is no signature)
+    assert REGISTRY.get_sample_value("lexseal_signatures_total") == made_before + 2
 
     image = Image.open(io.BytesIO(png.content)).convert("RGB")
     scale = 96 / 72  # the page images' dpi

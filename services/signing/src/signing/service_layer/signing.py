@@ -16,6 +16,7 @@ from lexseal_events import (
     DocumentRef,
 )
 from PIL import Image
+from prometheus_client import Counter
 from pyhanko.sign.signers import Signer
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
@@ -48,6 +49,9 @@ from .envelopes import (
 from .invitations import open_session
 
 log = logging.getLogger("signing.sign")
+
+# counted when a signature is made and stored in the request's transaction
+SIGNATURES = Counter("lexseal_signatures_total", "PDF signatures made (seals and signatures)")
 
 
 def engine_error(exc: AdapterError) -> AppError:
@@ -176,6 +180,7 @@ async def apply_signature(
     digest = await repo.store_document(signed)
     envelope.current_sha256 = digest
     envelope.version += 1
+    SIGNATURES.inc()
     return digest
 
 
