@@ -188,8 +188,8 @@ class Run:
     def inject_poison(self) -> None:
         """Messages no consumer can apply, straight onto the exchange.
 
-        Early in the run: the one whose handler keeps failing is dead-lettered only after its
-        attempts and their delays (about a minute), which then overlap the other faults.
+        First of all: the one whose handler keeps failing is dead-lettered only after its
+        attempts, each waiting its delay and then its turn behind signing's backlog.
         """
         p = poison(unreachable_url=f"http://127.0.0.1:{free_port()}/internal/letters/x.pdf")
         publish(self.fs.amqp_url, self.fs.exchange, p)
@@ -260,6 +260,14 @@ class Run:
                     v.add("stuck", f"{q} does not hold its poison messages yet")
         return v
 
+    def unapproved(self) -> list[str]:
+        """Say where each submitted contract still waiting for its approval stands."""
+        with self.load.lock:
+            ids = [c.id for c in self.load.contracts if c.submitted and not c.settled]
+        db = checks.snapshot(self.fs, self.fs.run)
+        rounds = {r["contract_id"]: r for r in db["review"]["rounds"]}
+        return [f"{i}: rounds {list(rounds[i]['states']) if i in rounds else []}" for i in ids[:5]]
+
     def settle(self) -> float:
         """Poll until every effect is there and the bus is quiet; return the seconds waited."""
         start = time.monotonic()
@@ -267,7 +275,7 @@ class Run:
         waiting: list[str] = []
         while time.monotonic() < deadline:
             pending = self.load.pending_work()
-            waiting = [f"{pending} approvals still to do"] if pending else []
+            waiting = [f"{pending} approvals still to do: {self.unapproved()}"] if pending else []
             if not pending:
                 v = self.verdict(final=False)
                 if v.clean:
@@ -297,8 +305,8 @@ def _faults_then_checks(r: Run) -> tuple[checks.Verdict, float]:
     load = r.load
     try:
         held = load.letters_held(BURST)  # steady load meanwhile
-        r.broker_cut(held, meanwhile=r.hold_letters, health=True)
         r.inject_poison()
+        r.broker_cut(held, meanwhile=r.hold_letters, health=True)
         r.shared_upload()
 
         def restart_meanwhile() -> None:

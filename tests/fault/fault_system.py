@@ -32,6 +32,9 @@ sys.path.insert(0, str(ROOT / "deploy"))
 from system import SERVICES, System, _die_with_parent, free_port  # noqa: E402
 
 PROCESSES = (*SERVICES, "gateway")
+# Waits between a failing message's attempts: shorter than production's (1, 5, 30 s) so the
+# poison message whose handler keeps failing reaches its DLQ within the run; same mechanism.
+RETRY_DELAYS = (1.0, 3.0, 10.0)
 __all__ = ["PROCESSES", "SERVICES", "FaultSystem", "free_port", "read_json"]
 
 
@@ -77,7 +80,10 @@ class FaultSystem:
             exchange=prefix,
             queue_prefix=prefix,
             database_urls=self.dbs,
-            extra_env={"LEXSEAL_LOG_JSON": "true"},
+            extra_env={
+                "LEXSEAL_LOG_JSON": "true",
+                **{f"{n.upper()}_RETRY_DELAYS": json.dumps(RETRY_DELAYS) for n in SERVICES},
+            },
         )
         self._stack.callback(self._delete_bus)
         self._stack.callback(self.system.stop)
@@ -234,7 +240,10 @@ class FaultSystem:
             try:
                 channel = await conn.channel()
                 await delete_topology(
-                    channel, exchange=self.exchange, queues=[self.queue(n) for n in SERVICES]
+                    channel,
+                    exchange=self.exchange,
+                    queues=[self.queue(n) for n in SERVICES],
+                    retry_delays=RETRY_DELAYS,
                 )
                 # and whatever else the kit declared under this system's prefix
                 with contextlib.suppress(subprocess.SubprocessError, OSError, ValueError):
