@@ -42,9 +42,9 @@ from lexseal_cli.sample import contract_pdf
 from servicekit.testing import DEFAULT_AMQP, DEFAULT_PG_ADMIN
 
 CUT_SECONDS = 15.0
-SETTLE_SECONDS = float(os.environ.get("FAULT_SUITE_SETTLE", "120"))
+SETTLE_SECONDS = float(os.environ.get("FAULT_SUITE_SETTLE", "180"))
 SHARED_UPLOADS = 8
-BURST = 20  # letters approved at once before a cut and before signing is killed
+BURST = 15  # letters approved at once before a cut and before signing is killed
 
 
 def say(text: str) -> None:
@@ -264,9 +264,11 @@ class Run:
         """Say where each submitted contract still waiting for its approval stands."""
         with self.load.lock:
             ids = [c.id for c in self.load.contracts if c.submitted and not c.settled]
+            letters = [x.id for x in self.load.letters if x.submitted and not x.settled]
         db = checks.snapshot(self.fs, self.fs.run)
         rounds = {r["contract_id"]: r for r in db["review"]["rounds"]}
-        return [f"{i}: rounds {list(rounds[i]['states']) if i in rounds else []}" for i in ids[:5]]
+        said = [f"{i}: rounds {list(rounds[i]['states']) if i in rounds else []}" for i in ids[:5]]
+        return said + [f"letter {i}" for i in letters[:5]]
 
     def settle(self) -> float:
         """Poll until every effect is there and the bus is quiet; return the seconds waited."""

@@ -1,0 +1,45 @@
+"""The fault suite as a test: nothing lost, nothing applied twice, nothing stuck (issue 9).
+
+Starts the whole system (about 4 minutes on two cores); see fault_suite.py for what it does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from fault_suite import run_suite
+from servicekit.testing import amqp_url_or_skip, postgres_admin_url_or_skip
+
+pytestmark = pytest.mark.e2e
+
+FAULTS = {
+    "broker_cut_15s",
+    "restart_without_broker:contract",
+    "kill9:contract",
+    "kill9:review",
+    "kill9:signing",
+    "kill9:letters",
+    "kill9:notify",
+    "kill9:gateway",
+}
+
+
+def test_nothing_is_lost_duplicated_or_stuck_under_faults(tmp_path: Path) -> None:
+    amqp_url_or_skip()
+    postgres_admin_url_or_skip()
+    if shutil.which("rabbitmqctl") is None:
+        pytest.fail("rabbitmqctl is needed to read the queues (it comes with rabbitmq-server)")
+    summary, verdict, _ = run_suite(tmp_path)
+    print(json.dumps(summary, separators=(",", ":"), ensure_ascii=False))
+    assert set(summary["faults"]) >= FAULTS, summary["faults"]
+    assert summary["faults"].count("broker_cut_15s") == 2
+    assert any(f.startswith("poison:") for f in summary["faults"])
+    assert any(f.startswith("duplicates:") for f in summary["faults"])
+    assert any(f.startswith("concurrent_upload:") for f in summary["faults"])
+    assert summary["requests_ok"] > 0
+    problems = "\n".join(verdict.problems[:60])
+    assert (summary["lost"], summary["duplicated"], summary["stuck"]) == (0, 0, 0), problems
+    assert summary["effects"] == summary["requests_ok"], problems
