@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from fault_suite import run_suite
-from servicekit.testing import amqp_url_or_skip, postgres_admin_url_or_skip
+from servicekit.testing import amqp_url_or_skip, missing_tool, postgres_admin_url_or_skip
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +28,19 @@ FAULTS = {
 }
 
 
-def test_nothing_is_lost_duplicated_or_stuck_under_faults(tmp_path: Path) -> None:
+def test_nothing_is_lost_duplicated_or_stuck_under_faults() -> None:
     amqp_url_or_skip()
     postgres_admin_url_or_skip()
     if shutil.which("rabbitmqctl") is None:
-        pytest.fail("rabbitmqctl is needed to read the queues (it comes with rabbitmq-server)")
-    summary, verdict, _ = run_suite(tmp_path)
+        missing_tool("rabbitmqctl reads the queues (it comes with rabbitmq-server)")
+    # not tmp_path: pytest rotates those away, and a failure's logs must outlive the session
+    data_dir = Path(tempfile.mkdtemp(prefix="lexseal-fault-"))
+    summary, verdict, _ = run_suite(data_dir)
     print(json.dumps(summary, separators=(",", ":"), ensure_ascii=False))
+    if verdict.clean:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    else:
+        verdict.problems.insert(0, f"the processes' logs: {data_dir}/log")
     assert set(summary["faults"]) >= FAULTS, summary["faults"]
     assert summary["faults"].count("broker_cut_15s") == 2
     assert any(f.startswith("poison:") for f in summary["faults"])
