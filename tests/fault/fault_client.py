@@ -131,7 +131,7 @@ class Api:
         what = what or f"{method} {path}"
         headers = dict(kw.pop("headers", {}) or {})
         deadline = time.monotonic() + self.deadline_s
-        maybe_applied = False
+        retried = False  # a state change found done on a retry was done by an earlier try
         delay = 0.2
         while True:
             if auth:
@@ -146,7 +146,7 @@ class Api:
             if resp is not None:
                 if resp.status_code < 300:
                     return resp
-                if resp.status_code == 409 and maybe_applied and reached is not None and reached():
+                if resp.status_code == 409 and retried and reached is not None and reached():
                     return resp  # the lost first attempt did it
                 if resp.status_code == 401 and auth and path != "/api/auth/login":
                     self.login()  # a gateway restart keeps its key; a token may still expire
@@ -155,15 +155,14 @@ class Api:
                     self.ledger.failed(f"{what}: {resp.status_code} {resp.text[:300]}")
                     raise Gone(what)
                 outcome_unknown = resp.status_code != 429 and "cannot connect" not in resp.text
-            if outcome_unknown:
-                maybe_applied = True
-                if creates and not self.idempotency():
-                    self.ledger.unknown(f"{what}: outcome unknown, not retried (no idempotency)")
-                    raise Gone(what)
+            if outcome_unknown and creates and not self.idempotency():
+                self.ledger.unknown(f"{what}: outcome unknown, not retried (no idempotency)")
+                raise Gone(what)
             if self.stop.is_set() or time.monotonic() > deadline:
                 self.ledger.failed(f"{what}: still failing after {self.deadline_s:.0f}s")
                 raise Gone(what)
             self.ledger.retried()
+            retried = True
             wait = delay
             if resp is not None and resp.headers.get("retry-after", "").isdigit():
                 wait = min(float(resp.headers["retry-after"]), RETRY_AFTER_CAP)

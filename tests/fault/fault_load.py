@@ -96,6 +96,10 @@ class Load:
         for t in self.threads:
             t.join(max(0.1, deadline - time.monotonic()))
 
+    def producing(self) -> bool:
+        """Tell whether a lawyer's thread may still submit something."""
+        return any(t.is_alive() for t in self.threads if t.name.startswith("lawyer"))
+
     def pending_work(self) -> int:
         """Return how many submitted contracts and letters still wait for their approval."""
         with self.lock:
@@ -201,7 +205,7 @@ class Load:
     def _review_loop(self) -> None:
         api = self.api("risk1")
         while not self.stop.is_set():
-            if self.stop_new.is_set() and self.pending_work() == 0:
+            if self.stop_new.is_set() and not self.producing() and self.pending_work() == 0:
                 break
             queue = api.get("/api/review/queue", params={"state": "pending", "limit": 200})
             with self.lock:
@@ -319,7 +323,7 @@ class Load:
     def _clerk_loop(self) -> None:
         api = self.api("clerk1")
         while not self.stop.is_set():
-            if self.stop_new.is_set() and self.pending_work() == 0:
+            if self.stop_new.is_set() and not self.producing() and self.pending_work() == 0:
                 break
             with self.lock:
                 todo = [x for x in self.letters if x.submitted and not x.settled and not x.held]
