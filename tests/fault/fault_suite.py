@@ -42,7 +42,7 @@ from lexseal_cli.sample import contract_pdf
 from servicekit.testing import DEFAULT_AMQP, DEFAULT_PG_ADMIN
 
 CUT_SECONDS = 15.0
-SETTLE_SECONDS = float(os.environ.get("FAULT_SUITE_SETTLE", "180"))
+SETTLE_SECONDS = float(os.environ.get("FAULT_SUITE_SETTLE", "240"))
 SHARED_UPLOADS = 8
 BURST = 15  # letters approved at once before a cut and before signing is killed
 
