@@ -33,6 +33,7 @@ class QueueDepthProbe:
         self._interval = interval
         self._conn: AmqpConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Probe in the background."""
@@ -40,21 +41,26 @@ class QueueDepthProbe:
 
     async def stop(self) -> None:
         """Stop probing and close the connection."""
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            # aiormq may turn the cancellation of an RPC in flight into an AMQP error: the
+            # loop then ends by the flag, and shutdown never waits longer than this bound.
+            await asyncio.wait({self._task}, timeout=5.0)
         if self._conn is not None and not self._conn.is_closed:
             with contextlib.suppress(Exception):
                 await self._conn.close()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.check_once()
             except (OSError, aiormq.exceptions.AMQPError, TimeoutError) as exc:
+                if self._stopping.is_set():
+                    return  # stop() cancelled a read in flight and aiormq reported it as an error
                 log.debug("queue depth of %s not read: %s", self._queue, exc)
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
 
     async def _depth(self, queue: str) -> tuple[int, int] | None:
         assert self._conn is not None
