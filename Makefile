@@ -79,7 +79,10 @@ unit-tests: install
 	@set -e; for dir in libs/events libs/cnid libs/servicekit services/contract services/review \
 	    services/signing services/letters services/notify gateway; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
-	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q
+	@# The browser tests in their own process: Playwright's sync API keeps an event loop running
+	@# in the main thread for the whole session, and later tests need asyncio.run().
+	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q --ignore=tests/e2e
+	@echo "== tests/e2e (whole system, browser)"; $(PYTEST) tests/e2e -q
 
 # The whole system under load while the broker is cut off and processes are killed; prints one
 # JSON line last ({"requests_ok":..,"lost":0,"duplicated":0,"stuck":0,...}), fails unless clean.
