@@ -8,7 +8,9 @@
 - two replicas of every service, each with its own data directory (nothing they need is
   on it: documents and keys are in each service's blob store, its database);
 - two gateways behind HAProxy, which also balances each service's replicas for the
-  gateways' calls and for claim-check fetches between services.
+  gateways' calls and for claim-check fetches between services; they share login
+  lockouts, rate buckets, token versions and revoked API keys in the machine's Redis
+  (``REDIS_URL``, default ``redis://127.0.0.1:6379/0``), under a key prefix of the cluster's.
 
 Used by `make cluster` (this file's main), the lifecycle benchmark (--cluster) and the chaos
 test. Every process is a child of the supervisor and dies with it.
@@ -163,6 +165,9 @@ class Cluster:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     haproxy: subprocess.Popen[bytes] | None = None
     base_env: dict[str, str] = field(default_factory=dict)
+    redis_url: str = field(
+        default_factory=lambda: os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -340,6 +345,9 @@ class Cluster:
         if name == "gateway":
             env["GATEWAY_TRUSTED_PROXIES"] = '["127.0.0.1"]'
             env["GATEWAY_PUBLIC_BASE_URL"] = self.url
+            # one store for both gateways: a lockout or revocation at one holds at the other
+            env["GATEWAY_REDIS_URL"] = self.redis_url
+            env["GATEWAY_REDIS_PREFIX"] = f"lexseal:{_node_safe(str(self.root))}:gw:"
         else:
             # claim-check URLs name the service, not a replica: HAProxy picks one
             env[p + "INTERNAL_BASE_URL"] = f"http://127.0.0.1:{self.ports[name + '-lb']}"
@@ -366,6 +374,11 @@ class Cluster:
     def start(self, *, seed_demo: bool = True) -> None:
         """Start brokers, HAProxy, migrate once, then every replica."""
         (self.root / "log").mkdir(parents=True, exist_ok=True)
+        if problem := redis_problem(self.redis_url):
+            raise SystemError_(
+                f"the gateways share their state in Redis at {self.redis_url}: {problem} "
+                "(install and start redis-server, or set REDIS_URL)"
+            )
         self.start_brokers()
         self.start_haproxy()
         deadline = time.monotonic() + 30
@@ -422,6 +435,25 @@ class Cluster:
             self.haproxy.wait(10)
         for node in self.nodes:
             node.stop()
+
+
+def redis_problem(url: str) -> str | None:
+    """Return why Redis at ``url`` does not answer PING, or None when it does."""
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=3
+        ) as sock:
+            sock.sendall(b"PING\r\n")
+            answer = sock.recv(64)
+    except OSError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if answer.startswith((b"+PONG", b"-NOAUTH")):
+        return None
+    return f"unexpected answer {answer[:40]!r}"
 
 
 def ensure_databases(admin_url: str, prefix: str) -> dict[str, str]:

@@ -21,7 +21,13 @@ from starlette.types import ASGIApp
 
 from .adapters.keys import load_or_generate, public_pem
 from .adapters.limits import MemoryAttemptStore, MemoryTokenVersions
-from .adapters.redis_state import RedisTokenBucket, connect
+from .adapters.redis_state import (
+    RedisAttemptStore,
+    RedisRevocations,
+    RedisTokenBucket,
+    RedisTokenVersions,
+    connect,
+)
 from .adapters.repository import UserRepository
 from .adapters.upstream import Upstreams
 from .config import Settings, get_settings
@@ -32,6 +38,7 @@ from .domain.verify import CachedVerifier
 from .entrypoints.api import router as auth_router
 from .entrypoints.docs import router as docs_router
 from .entrypoints.proxy import GatewayMiddleware
+from .service_layer.api_keys import CACHE_SECONDS
 from .service_layer.users import demo_users_present
 from .state import GatewayState
 
@@ -102,12 +109,20 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
         )
         redis = connect(cfg.redis_url) if cfg.redis_url else None
         if redis is not None:
+            # every replica shares lockouts, rate buckets, token versions and revoked keys
+            prefix = cfg.redis_prefix
             state.shared_limit = RedisTokenBucket(
-                redis,
-                rate=cfg.rate_limit_per_second,
-                burst=cfg.rate_limit_burst,
-                prefix=cfg.redis_prefix,
+                redis, rate=cfg.rate_limit_per_second, burst=cfg.rate_limit_burst, prefix=prefix
             )
+            state.login_attempts = RedisAttemptStore(
+                redis, limit=cfg.login_max_failures, window=cfg.login_window_seconds, prefix=prefix
+            )
+            state.token_versions = RedisTokenVersions(
+                redis, load=load_version, prefix=prefix, ttl=cfg.redis_token_version_ttl_seconds
+            )
+            # kept well past the longest a replica reuses a token minted for a key
+            state.revocations = RedisRevocations(redis, prefix=prefix, ttl=10 * CACHE_SECONDS)
+            log.info("gateway shared state in redis (prefix %s)", prefix)
         state.trusted_proxies = parse_networks(cfg.trusted_proxies)
         try:
             if cfg.environment == "production":

@@ -42,6 +42,9 @@ class Settings(ServiceSettings):
     # this process only, which is right for one replica (make run) and wrong for more
     redis_url: str = ""
     redis_prefix: str = "lexseal:gw:"
+    # with Redis, a token version read from the database is kept this long; every change
+    # made at any replica is written through at once, so this only bounds a failed write
+    redis_token_version_ttl_seconds: float = 300.0
     # load balancers whose X-Forwarded-For is believed (CIDRs or addresses, JSON list)
     trusted_proxies: tuple[str, ...] = ()
     upstream_connect_timeout: float = 3.0

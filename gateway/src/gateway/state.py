@@ -9,7 +9,7 @@ from servicekit.auth import TokenVerifier
 from servicekit.uow import UnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from .adapters.limits import AttemptStore, TokenVersionStore
+from .adapters.limits import AttemptStore, Revocations, TokenVersionStore
 from .adapters.redis_state import RedisTokenBucket
 from .adapters.upstream import Upstreams
 from .config import Settings
@@ -38,6 +38,8 @@ class GatewayState:
     openapi_cache: tuple[float, dict[str, Any]] | None = None
     # shared by every gateway replica when GATEWAY_REDIS_URL is set (adapters/redis_state.py)
     shared_limit: RedisTokenBucket | None = None
+    # API keys revoked at any replica (None: one replica, whose own cache is dropped at once)
+    revocations: Revocations | None = None
     # load balancers whose X-Forwarded-For names the client (GATEWAY_TRUSTED_PROXIES)
     trusted_proxies: tuple[Network, ...] = ()
 

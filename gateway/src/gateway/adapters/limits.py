@@ -1,6 +1,6 @@
 """Where the gateway keeps attempt counters and users' token versions.
 
-Both sit behind a small async interface so a store shared by every gateway replica (Redis)
+All sit behind a small async interface so a store shared by every gateway replica (Redis)
 can replace the in-memory one without touching the use cases. Keys name an account
 (`login:<username>`), never anything the client sends in a header.
 """
@@ -48,6 +48,18 @@ class MemoryAttemptStore:
     async def reset(self, key: str) -> None:
         """Forget `key`'s failures."""
         self.window.reset(key)
+
+
+class Revocations(Protocol):
+    """Revoked API keys (by their SHA-256), seen by every replica before its caches expire."""
+
+    async def revoke(self, credential_id: str) -> None:
+        """Mark ``credential_id`` revoked for every replica."""
+        ...
+
+    async def revoked(self, credential_id: str) -> bool:
+        """Tell whether ``credential_id`` was revoked."""
+        ...
 
 
 # Reads a user's current token version from the database: None when the user is gone or

@@ -21,6 +21,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from servicekit.errors import Unavailable
 
 log = logging.getLogger("gateway.redis")
 
@@ -63,8 +64,14 @@ return {allowed, retry}
 """
 
 
-class RedisUnavailable(RuntimeError):
-    """The shared store did not answer; the caller answers 503 rather than guess."""
+class RedisUnavailable(Unavailable):
+    """The shared store did not answer: the request is answered 503 rather than guessed."""
+
+    code = "shared_state_unavailable"
+
+
+def _down(exc: RedisError) -> RedisUnavailable:
+    return RedisUnavailable(details={"store": "redis", "error": type(exc).__name__})
 
 
 def connect(url: str) -> Redis:
@@ -84,7 +91,7 @@ class _Scripts:
         try:
             return await script(keys=[self.prefix + key], args=list(args))
         except RedisError as exc:
-            raise RedisUnavailable(f"redis: {type(exc).__name__}") from exc
+            raise _down(exc) from exc
 
 
 class RedisAttemptStore:
@@ -108,7 +115,7 @@ class RedisAttemptStore:
         try:
             await self._s.redis.delete(self._s.prefix + key)
         except RedisError as exc:
-            raise RedisUnavailable(f"redis: {type(exc).__name__}") from exc
+            raise _down(exc) from exc
 
 
 class RedisTokenBucket:
@@ -176,7 +183,7 @@ class RedisTokenVersions:
             await self.redis.set(self.prefix + user_id, value, px=self.ttl_ms, nx=only_new)
         except RedisError as exc:
             if not only_new:
-                raise RedisUnavailable(f"redis: {type(exc).__name__}") from exc
+                raise _down(exc) from exc
 
 
 class RedisRevocations:
@@ -193,11 +200,11 @@ class RedisRevocations:
         try:
             await self.redis.set(self.prefix + credential_id, b"1", px=self.ttl_ms)
         except RedisError as exc:
-            raise RedisUnavailable(f"redis: {type(exc).__name__}") from exc
+            raise _down(exc) from exc
 
     async def revoked(self, credential_id: str) -> bool:
         """Tell whether ``credential_id`` was revoked (fails closed without Redis)."""
         try:
             return bool(await self.redis.exists(self.prefix + credential_id))
         except RedisError as exc:
-            raise RedisUnavailable(f"redis: {type(exc).__name__}") from exc
+            raise _down(exc) from exc

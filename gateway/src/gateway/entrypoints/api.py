@@ -191,6 +191,11 @@ async def revoke_api_key(
     key_id: str, uow: UowDep, state: StateDep, admin: AdminUser
 ) -> ApiKeyPublic:
     """Revoke a partner API key (admin)."""
-    key = await api_keys.revoke_api_key(uow, actor=admin, key_id=key_id)
-    state.partner_tokens.pop(key.key_hash, None)
+    key = await api_keys.revoke_api_key(
+        uow,
+        actor=admin,
+        key_id=key_id,
+        cache=state.partner_tokens,
+        revocations=state.revocations,
+    )
     return ApiKeyPublic.model_validate(key, from_attributes=True)

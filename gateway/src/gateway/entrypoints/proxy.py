@@ -200,6 +200,7 @@ class GatewayMiddleware:
                         issuer=state.issuer,
                         ttl=state.settings.partner_token_ttl_seconds,
                         cache=state.partner_tokens,
+                        revocations=state.revocations,
                     )
             except InvalidApiKey:
                 if not public:

@@ -11,6 +11,7 @@ from servicekit.db import utcnow
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
+from ..adapters.limits import Revocations
 from ..adapters.repository import ApiKeyRepository
 from ..adapters.tables import ApiKey
 from ..domain.errors import ApiKeyRoleRefused, InvalidApiKey, UnknownScope
@@ -77,8 +78,15 @@ async def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
     return await ApiKeyRepository(uow.session).all()
 
 
-async def revoke_api_key(uow: UnitOfWork, *, actor: Principal, key_id: str) -> ApiKey:
-    """Deactivate a key."""
+async def revoke_api_key(
+    uow: UnitOfWork,
+    *,
+    actor: Principal,
+    key_id: str,
+    cache: dict[str, tuple[str, float]],
+    revocations: Revocations | None = None,
+) -> ApiKey:
+    """Deactivate a key: at once here and, through ``revocations``, at every other replica."""
     key = await ApiKeyRepository(uow.session).get(key_id)
     if key is None:
         raise NotFound()
@@ -87,6 +95,10 @@ async def revoke_api_key(uow: UnitOfWork, *, actor: Principal, key_id: str) -> A
         actor=actor.actor, action="api_key.revoked", object_type="api_key", object_id=str(key.id)
     )
     await uow.commit()
+    cache.pop(key.key_hash, None)
+    if revocations is not None:
+        # the database is the record; this stops the others' cached tokens before they expire
+        await revocations.revoke(key.key_hash)
     return key
 
 
@@ -97,13 +109,20 @@ async def partner_token(
     issuer: TokenIssuer,
     ttl: int,
     cache: dict[str, tuple[str, float]],
+    revocations: Revocations | None = None,
 ) -> str:
-    """Return a short-lived bearer token for the partner holding `raw_key`."""
+    """Return a short-lived bearer token for the partner holding `raw_key`.
+
+    A token minted here is reused for up to CACHE_SECONDS; with ``revocations`` (shared by
+    every replica) a key revoked at another replica stops at once instead of within that.
+    """
     digest = key_hash(raw_key)
     hit = cache.get(digest)
     now = time.monotonic()
     if hit is not None and hit[1] > now:
-        return hit[0]
+        if revocations is None or not await revocations.revoked(digest):
+            return hit[0]
+        cache.pop(digest, None)
     key = await ApiKeyRepository(uow.session).by_hash(digest)
     if key is None:
         cache.pop(digest, None)
