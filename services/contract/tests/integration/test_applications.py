@@ -250,3 +250,30 @@ async def test_withdraw_publishes_and_ends_the_application(h) -> None:  # type: 
     assert (await h.post(f"/contracts/{c['id']}/withdraw")).status_code == 409
     assert (await h.post(f"/contracts/{c['id']}/submit")).status_code == 409
     assert resp.json()["timeline"][-1]["note"] == "客户取消"
+
+
+async def test_a_partner_key_with_contracts_read_reads_applications_masked_and_changes_none(
+    h,
+) -> None:  # type: ignore[no-untyped-def]
+    c = await h.ready(signers=[individual()])
+    cid = c["id"]
+    reader = {
+        "user_id": "apikey:k1",
+        "username": "partner:crm",
+        "roles": ["partner"],
+        "scopes": ["contracts:read"],
+    }
+    documents_only = {"user_id": "apikey:k2", "roles": ["partner"], "scopes": ["documents:read"]}
+    detail = await h.get(f"/contracts/{cid}", reader)
+    assert detail.status_code == 200, detail.text
+    signer = detail.json()["signers"][0]
+    assert signer["masked"] is True and signer["id_number"] != RESIDENT_ID
+    listed = await h.get("/contracts", reader)
+    assert cid in [row["id"] for row in listed.json()["data"]]
+    for path in (f"/contracts/{cid}", "/contracts"):
+        refused = await h.get(path, documents_only)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "insufficient_scope"
+    # reading is all it grants: no document download, no change
+    assert (await h.get(f"/contracts/{cid}/document", reader)).status_code == 403
+    assert (await h.post(f"/contracts/{cid}/submit", reader)).status_code == 403

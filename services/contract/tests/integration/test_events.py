@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ from lexseal_events import (
     ReviewRejectedData,
 )
 from servicekit.testing import TestIdentity
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.integration
 SIGNING = "lexseal/signing"
@@ -215,6 +218,20 @@ async def test_signing_runs_to_completion_and_the_signed_copy_is_kept(h, signed_
     assert [t["to_status"] for t in body["timeline"]].count("signing") == 1
     download = await h.get(f"/contracts/{cid}/signed-document", RISK)
     assert download.status_code == 200 and download.content == signed
+    # a download of the signed contract is on the record, with who made it
+    engine = create_async_engine(h.settings.database_url)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT actor_id, object_id, after FROM audit_log"
+                    " WHERE action = 'document.downloaded' AND object_id = :cid"
+                ),
+                {"cid": cid},
+            )
+        ).all()
+    await engine.dispose()
+    assert [(r[0], r[1], json.loads(r[2])["file"]) for r in rows] == [("risk-1", cid, "signed.pdf")]
 
 
 async def test_a_declined_signer_ends_the_application(h) -> None:  # type: ignore[no-untyped-def]

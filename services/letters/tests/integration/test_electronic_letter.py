@@ -110,16 +110,29 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
     fetched = await client.get(route, headers=auth(reader))
     assert fetched.status_code == 200 and fetched.content == SEALED
+    # letters:read reads the letter itself (no mailing address); documents:read does not
+    letters_reader = {"user_id": "apikey:k3", "roles": ["partner"], "scopes": ["letters:read"]}
+    read_route = f"/api/letters/partner/letters/{lid}"
+    shown = await client.get(read_route, headers=auth(letters_reader))
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["id"], shown.json()["sealed"]) == (lid, True)
+    assert shown.json()["mail_address"] is None
+    no_scope = await client.get(read_route, headers=auth(reader))
+    assert no_scope.status_code == 403 and no_scope.json()["error"]["code"] == "insufficient_scope"
+    assert (await client.get(route, headers=auth(letters_reader))).status_code == 403
+    missing = await client.get(read_route + "x", headers=auth(letters_reader))
+    assert missing.status_code == 404
     engine = create_async_engine(settings.database_url)
     async with engine.connect() as conn:
         downloads = (
             await conn.execute(
-                text("SELECT actor_id, object_id FROM audit_log WHERE action = :a"),
+                text("SELECT actor_id, object_id FROM audit_log WHERE action = :a ORDER BY at"),
                 {"a": "document.downloaded"},
             )
         ).all()
     await engine.dispose()
-    assert [tuple(r) for r in downloads] == [("apikey:k1", lid)]
+    # the lawyer's download above and the partner's: every download is on the record
+    assert [tuple(r) for r in downloads] == [("lawyer-1", lid), ("apikey:k1", lid)]
 
     # sharing
     assert (

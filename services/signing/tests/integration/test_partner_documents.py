@@ -62,6 +62,16 @@ async def test_a_partner_downloads_the_signed_pdf_and_evidence_named_in_the_even
         with zipfile.ZipFile(io.BytesIO(ev.content)) as zf:
             assert zf.read("signed.pdf") == pdf.content
 
+        # staff downloads are on the record too: the owner's signed PDF and evidence package
+        staff_pdf = await s.client.get(
+            f"/api/signing/envelopes/{s.eid}/document.pdf", headers=s.lawyer
+        )
+        assert staff_pdf.content == pdf.content
+        staff_ev = await s.client.get(
+            f"/api/signing/envelopes/{s.eid}/evidence.zip", headers=s.lawyer
+        )
+        assert staff_ev.status_code == 200
+
         async with s.app.state.kit.uow() as uow:
             stmt = select(AuditEntry).where(col(AuditEntry.action) == "document.downloaded")
             rows = (await uow.session.execute(stmt)).scalars().all()
@@ -70,4 +80,6 @@ async def test_a_partner_downloads_the_signed_pdf_and_evidence_named_in_the_even
         assert seen == {
             ("apikey:k1", "signed.pdf", s.eid),
             ("apikey:k1", "evidence.zip", s.eid),
+            ("lawyer-1", "signed.pdf", s.eid),
+            ("lawyer-1", "evidence.zip", s.eid),
         }

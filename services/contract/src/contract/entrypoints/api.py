@@ -8,7 +8,7 @@ from servicekit.idempotency import Idempotent
 
 from ..domain.status import Status
 from ..service_layer import contracts, queries, signers
-from .deps import Lawyer, Reader, SettingsDep
+from .deps import ContractReader, Lawyer, Reader, SettingsDep
 from .schemas import (
     ContractCreate,
     ContractDetailPublic,
@@ -47,7 +47,7 @@ async def create_contract(
 @router.get("/contracts", response_model=ContractsPublic)
 async def list_contracts(
     uow: UowDep,
-    user: Reader,
+    user: ContractReader,
     status: Status | None = None,
     q: str | None = Query(None, max_length=100),
     cursor: str | None = Query(None, max_length=200),
@@ -62,7 +62,7 @@ async def list_contracts(
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractDetailPublic)
-async def get_contract(contract_id: str, uow: UowDep, user: Reader) -> ContractDetailPublic:
+async def get_contract(contract_id: str, uow: UowDep, user: ContractReader) -> ContractDetailPublic:
     """Show one application with its signers and status timeline."""
     return await detail_view(uow, user, contract_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.auth import ADMIN, RISK_CONTROL, Principal
+from servicekit.auth import ADMIN, CONTRACTS_READ, RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.uow import Actor
 
@@ -29,8 +29,9 @@ AUDITED_FIELDS = (
 
 
 def sees_all(user: Principal) -> bool:
-    """Tell whether the caller reads every application (risk control, admin)."""
-    return user.has(*READ_ALL_ROLES)
+    """Tell whether the caller reads every application (risk control, admin, and a partner
+    API key with `contracts:read`, which reads them masked and changes nothing)."""
+    return user.has(*READ_ALL_ROLES) or user.can(CONTRACTS_READ)
 
 
 async def load_visible(repo: ContractRepository, *, contract_id: str, user: Principal) -> Contract:

@@ -151,6 +151,16 @@ async def document_path(
     path = await store.local(sha256)
     if path is None:
         raise DocumentNotFound()
+    if signed:
+        # every download of a signed contract is on the record, whoever makes it
+        uow.audit(
+            actor=user.actor,
+            action="document.downloaded",
+            object_type="contract",
+            object_id=contract.id,
+            after={"file": "signed.pdf", "sha256": sha256},
+        )
+        await uow.commit()
     return path, name
 
 

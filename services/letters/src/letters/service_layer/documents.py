@@ -108,11 +108,20 @@ async def preview_page(
 
 
 async def sealed_pdf(uow: UnitOfWork, *, user: Principal, letter_id: str) -> bytes:
-    """Return the sealed PDF."""
+    """Return the sealed PDF and audit the download (as partners' downloads are)."""
     letter = await load_letter(uow, letter_id=letter_id, user=user)
     if letter.sealed_sha256 is None:
         raise NotSealed()
-    return await _stored(uow, letter.sealed_sha256)
+    pdf = await _stored(uow, letter.sealed_sha256)
+    uow.audit(
+        actor=user.actor,
+        action="document.downloaded",
+        object_type="letter",
+        object_id=letter.id,
+        after={"file": "sealed.pdf", "sha256": letter.sealed_sha256},
+    )
+    await uow.commit()
+    return pdf
 
 
 async def sealed_page_of(

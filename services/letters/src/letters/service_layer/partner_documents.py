@@ -1,4 +1,5 @@
-"""Use case: a partner system with `documents:read` fetches a sealed letter.
+"""Use cases: a partner system reads a letter (`letters:read`) or fetches it sealed
+(`documents:read`).
 
 The route is public (through the gateway) and named in `letter.sealed`'s
 `document.public_url`; every download is written to the audit log with the key that made it.
@@ -11,6 +12,7 @@ from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.repository import DocumentRepository, LetterRepository
+from ..adapters.tables import Letter
 from ..config import Settings
 from ..domain.errors import NotSealed
 from .common import LetterNotFound
@@ -42,3 +44,11 @@ async def sealed_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -> 
     )
     await uow.commit()
     return doc.content
+
+
+async def letter(uow: UnitOfWork, *, letter_id: str) -> Letter:
+    """Return any letter, for a partner key with `letters:read` (read only)."""
+    row = await LetterRepository(uow.session).get(letter_id)
+    if row is None:
+        raise LetterNotFound()
+    return row

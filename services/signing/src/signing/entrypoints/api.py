@@ -220,6 +220,12 @@ async def document(envelope_id: str, uow: UowDep, user: CurrentUser) -> Response
     """Return the envelope's current bytes (the signed PDF once complete)."""
     envelope, data = await _current_bytes(uow, user, envelope_id)
     name = "signed.pdf" if envelope.status == "completed" else "document.pdf"
+    if envelope.status == "completed":
+        # a signed PDF leaving the system is on the record, for staff as for partners
+        evidence.audit_download(
+            uow, user=user, envelope=envelope, what=name, sha=envelope.current_sha256
+        )
+        await uow.commit()
     return Response(
         data, media_type=PDF, headers={"content-disposition": f'attachment; filename="{name}"'}
     )

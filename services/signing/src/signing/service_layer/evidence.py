@@ -40,7 +40,27 @@ async def evidence_zip(
 ) -> bytes:
     """Return the zip of a completed envelope's evidence, the audit trail signed by the platform."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    return await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+    data = await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+    audit_download(
+        uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
+    )
+    await uow.commit()
+    return data
+
+
+def audit_download(
+    uow: UnitOfWork, *, user: Principal, envelope: Envelope, what: str, sha: str
+) -> None:
+    """Record a download of a completed envelope's file (staff or partner) in the audit log."""
+    # keyed by the file's hash, not the envelope: the evidence package's audit trail lists the
+    # envelope's own rows, and a download must not change what a later package proves
+    uow.audit(
+        actor=user.actor,
+        action="document.downloaded",
+        object_type="document",
+        object_id=sha,
+        after={"file": what, "envelope_id": envelope.id, "contract_id": envelope.contract_id},
+    )
 
 
 async def envelope_evidence_zip(

@@ -17,7 +17,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope
 from ..config import Settings
 from ..domain import errors, model
-from .evidence import envelope_evidence_zip
+from .evidence import audit_download, envelope_evidence_zip
 
 
 async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
@@ -33,25 +33,15 @@ async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
     return envelope
 
 
-def _audit(uow: UnitOfWork, *, user: Principal, envelope: Envelope, what: str, sha: str) -> None:
-    # keyed by the file's hash, not the envelope: the evidence package's audit trail lists the
-    # envelope's own rows, and a download must not change what a later package proves
-    uow.audit(
-        actor=user.actor,
-        action="document.downloaded",
-        object_type="document",
-        object_id=sha,
-        after={"file": what, "envelope_id": envelope.id, "contract_id": envelope.contract_id},
-    )
-
-
 async def signed_pdf(uow: UnitOfWork, *, user: Principal, envelope_id: str) -> bytes:
     """Return a completed envelope's signed PDF and audit the download."""
     envelope = await _completed(uow, envelope_id)
     doc = await SigningRepository(uow.session).document(envelope.current_sha256)
     if doc is None:
         raise errors.not_found("document")
-    _audit(uow, user=user, envelope=envelope, what="signed.pdf", sha=envelope.current_sha256)
+    audit_download(
+        uow, user=user, envelope=envelope, what="signed.pdf", sha=envelope.current_sha256
+    )
     await uow.commit()
     return doc.data
 
@@ -62,7 +52,7 @@ async def evidence_package(
     """Return a completed envelope's evidence package and audit the download."""
     envelope = await _completed(uow, envelope_id)
     data = await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
-    _audit(
+    audit_download(
         uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
     )
     await uow.commit()
