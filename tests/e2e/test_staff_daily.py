@@ -39,7 +39,7 @@ def test_the_lawyer_reminds_a_pending_signer_without_voiding_the_link(
     web.shot(lawyer, "remind-before")
     lawyer.click("button:has-text('提醒签署')")
     lawyer.wait_for_selector(".toast:has-text('再次发送签署链接')")
-    again = lawyer.wait_for_selector("button:has-text('提醒签署 Remind (1)')")
+    again = lawyer.wait_for_selector("button:has-text('提醒签署（1）')")
     assert again.is_disabled() and "后可再次提醒" in (again.get_attribute("title") or "")
     web.shot(lawyer, "remind-after")
 

@@ -1,6 +1,7 @@
 // The lawyer's mailing address book (paper letters are mailed only to the applicant).
 
 import { api, get, patch, post } from "./api.js";
+import { t } from "./i18n.js";
 import { busy, confirmDialog, field, h, markInvalid, modal, readForm, reload, toast } from "./ui.js";
 
 function addressForm(a = {}, me = null) {
@@ -8,14 +9,14 @@ function addressForm(a = {}, me = null) {
   return [
     h(
       "div.row",
-      field("name", "收件人（本人）", "Recipient: you", {
+      field("name", t("addr.recipient_you"), {
         required: true,
         maxlength: 64,
         value: a.name || me?.display_name,
         readonly: !!me?.display_name,
-        hint: "纸质所函只邮寄给申请律师本人 Mail goes only to you",
+        hint: t("addr.mail_goes_only_to_you"),
       }),
-      field("phone", "联系电话", "Phone", {
+      field("phone", t("addr.phone"), {
         required: true,
         maxlength: 32,
         pattern: "[0-9+\\- ]{5,32}",
@@ -24,16 +25,12 @@ function addressForm(a = {}, me = null) {
     ),
     h(
       "div.row",
-      field("province", "省", "Province", { required: true, maxlength: 32, value: a.province }),
-      field("city", "市", "City", { required: true, maxlength: 32, value: a.city }),
-      field("district", "区/县", "District", { required: true, maxlength: 32, value: a.district }),
+      field("province", t("addr.province"), { required: true, maxlength: 32, value: a.province }),
+      field("city", t("addr.city"), { required: true, maxlength: 32, value: a.city }),
+      field("district", t("addr.district"), { required: true, maxlength: 32, value: a.district }),
     ),
-    field("street", "详细地址", "Street", { required: true, maxlength: 200, value: a.street }),
-    h(
-      "label.inline",
-      h("input", { type: "checkbox", name: "is_default", checked: !!a.is_default }),
-      " 设为默认地址 Default",
-    ),
+    field("street", t("addr.street"), { required: true, maxlength: 200, value: a.street }),
+    h("label.inline", h("input", { type: "checkbox", name: "is_default", checked: !!a.is_default }), t("addr.default")),
   ];
 }
 
@@ -41,9 +38,9 @@ function addressDialog(a, me) {
   const form = h(
     "form.stack",
     addressForm(a, me),
-    h("div.actions", h("button.primary", { type: "submit" }, "保存 Save")),
+    h("div.actions", h("button.primary", { type: "submit" }, t("addr.save"))),
   );
-  const m = modal(a ? "修改地址 Edit address" : "新增地址 New address", form);
+  const m = modal(a ? t("addr.edit_address") : t("addr.new_address"), form);
   form.onsubmit = (e) => {
     e.preventDefault();
     busy(form.querySelector("button"), async () => {
@@ -56,7 +53,7 @@ function addressDialog(a, me) {
         throw exc;
       }
       m.close();
-      toast("地址已保存 Saved");
+      toast(t("addr.saved"));
       reload();
     });
   };
@@ -68,25 +65,28 @@ export async function addresses(_params, me) {
     "section",
     h(
       "div.page-head",
-      h("h2", "邮寄地址簿 ", h("small", "Address book")),
-      h("button.primary", { type: "button", onclick: () => addressDialog(undefined, me) }, "＋ 新增 New"),
+      h("h2", t("addr.address_book")),
+      h("button.primary", { type: "button", onclick: () => addressDialog(undefined, me) }, t("addr.new")),
     ),
-    h(
-      "p.alert.info",
-      "纸质所函仅可邮寄给申请律师本人：这里只保存您本人的收件地址，不要保存致函单位的地址。 " +
-        "Paper letters are mailed only to the applying lawyer: keep only your own addresses here.",
-    ),
+    h("p.alert.info", t("addr.paper_letters_are_mailed_only")),
     res.data.length
       ? h(
           "ul.cards",
           res.data.map((a) =>
             h(
               "li.card",
-              h("div", h("b", a.name), " ", a.phone, " ", a.is_default ? h("span.badge.green", "默认 Default") : null),
+              h(
+                "div",
+                h("b", a.name),
+                " ",
+                a.phone,
+                " ",
+                a.is_default ? h("span.badge.green", t("addr.default_2")) : null,
+              ),
               h("div", `${a.province} ${a.city} ${a.district} ${a.street}`),
               h(
                 "div.actions.left",
-                h("button.small", { type: "button", onclick: () => addressDialog(a, me) }, "修改 Edit"),
+                h("button.small", { type: "button", onclick: () => addressDialog(a, me) }, t("addr.edit")),
                 a.is_default
                   ? null
                   : h(
@@ -99,26 +99,26 @@ export async function addresses(_params, me) {
                             reload();
                           }),
                       },
-                      "设为默认 Make default",
+                      t("addr.make_default"),
                     ),
                 h(
                   "button.small.danger",
                   {
                     type: "button",
                     onclick: async (e) => {
-                      if (await confirmDialog("删除此地址？ Delete this address?", "删除 Delete"))
+                      if (await confirmDialog(t("addr.delete_this_address"), t("addr.delete")))
                         busy(e.target, async () => {
                           await api("DELETE", `/api/letters/addresses/${a.id}`);
                           reload();
                         });
                     },
                   },
-                  "删除 Delete",
+                  t("addr.delete"),
                 ),
               ),
             ),
           ),
         )
-      : h("p.card.muted", "地址簿为空 No addresses"),
+      : h("p.card.muted", t("addr.no_addresses")),
   );
 }

@@ -1,5 +1,7 @@
 // Same-origin calls to the gateway: bearer token from sessionStorage, lexseal error shape.
 
+import { acceptLanguage, t } from "./i18n.js";
+
 const TOKEN_KEY = "lexseal.token";
 
 export function token() {
@@ -24,15 +26,15 @@ export class ApiError extends Error {
 export const hooks = { onUnauthorized: () => {} };
 
 function headers(extra = {}) {
-  const h = { "Accept-Language": "zh-CN,zh;q=0.9", ...extra };
-  const t = token();
-  if (t) h.Authorization = `Bearer ${t}`;
+  const h = { "Accept-Language": acceptLanguage(), ...extra };
+  const bearer = token();
+  if (bearer) h.Authorization = `Bearer ${bearer}`;
   return h;
 }
 
 async function failure(resp) {
   let code = `http_${resp.status}`;
-  let message = `请求失败 (HTTP ${resp.status})`;
+  let message = t("api.failed", { status: resp.status });
   let details = null;
   try {
     const body = await resp.json();
@@ -97,7 +99,7 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
       resp = await fetch(path, init);
       if (!resp.ok) err = await failure(resp);
     } catch (exc) {
-      err = new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+      err = new ApiError(0, "network", t("api.network_error_detail", { error: exc.message }), null);
     }
     if (err) {
       if (key && attempt < ATTEMPTS && retrySafe(err)) {
@@ -124,7 +126,7 @@ export async function blob(path) {
   try {
     resp = await fetch(path, { headers: headers() });
   } catch (exc) {
-    throw new ApiError(0, "network", `网络错误 Network error: ${exc.message}`, null);
+    throw new ApiError(0, "network", t("api.network_error_detail", { error: exc.message }), null);
   }
   if (!resp.ok) throw await failure(resp);
   return resp.blob();
@@ -180,7 +182,7 @@ function uploadOnce(method, path, form, onProgress, key) {
     xhr.open(method, path);
     for (const [k, v] of Object.entries(headers({ "Idempotency-Key": key }))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
-    xhr.onerror = () => reject(new ApiError(0, "network", "网络错误 Network error", null));
+    xhr.onerror = () => reject(new ApiError(0, "network", t("api.network_error"), null));
     xhr.onload = async () => {
       const resp = new Response(xhr.response, {
         status: xhr.status,

@@ -4,6 +4,7 @@ import * as addressBook from "./addresses.js";
 import { api, get, hooks, post, revokeBlobUrls, setToken, token } from "./api.js";
 import * as contracts from "./contracts.js";
 import * as firm from "./firmsign.js";
+import { langSwitch, t } from "./i18n.js";
 import * as letteradmin from "./letteradmin.js";
 import * as letters from "./letters.js";
 import * as review from "./review.js";
@@ -31,20 +32,20 @@ const ROUTES = [
 ];
 
 const NAV = [
-  ["contracts", "合同申请", "Contracts", ["lawyer"]],
-  ["review", "风控审核", "Review", ["risk_control", "admin"]],
-  ["firm-sign", "待律所签章", "Firm seal", ["risk_control"]],
-  ["letters", "函件申请", "Letters", ["lawyer"]],
-  ["addresses", "地址簿", "Addresses", ["lawyer"]],
-  ["letter-queue", "函件审批", "Letter queue", ["letter_admin", "admin"]],
+  ["contracts", t("app.contracts"), ["lawyer"]],
+  ["review", t("app.review"), ["risk_control", "admin"]],
+  ["firm-sign", t("app.firm_seal"), ["risk_control"]],
+  ["letters", t("app.letters"), ["lawyer"]],
+  ["addresses", t("app.addresses"), ["lawyer"]],
+  ["letter-queue", t("app.letter_queue"), ["letter_admin", "admin"]],
 ];
 
 const ROLE_NAMES = {
-  lawyer: "律师",
-  risk_control: "风控",
-  letter_admin: "函件管理",
-  admin: "管理员",
-  partner: "合作方",
+  lawyer: t("app.lawyer"),
+  risk_control: t("app.risk_control"),
+  letter_admin: t("app.letter_admin"),
+  admin: t("app.administrator"),
+  partner: t("app.partner"),
 };
 
 function allowed(roles) {
@@ -52,7 +53,7 @@ function allowed(roles) {
 }
 
 function home() {
-  const first = NAV.find(([, , , roles]) => allowed(roles));
+  const first = NAV.find(([, , roles]) => allowed(roles));
   return first ? first[0] : "notifications";
 }
 
@@ -89,11 +90,11 @@ async function route() {
   const seq = state.seq;
   const el = fill(main(), loading());
   if (!m) {
-    fill(el, errorBox(new Error("页面不存在 Page not found")));
+    fill(el, errorBox(new Error(t("app.page_not_found"))));
     return;
   }
   if (!allowed(m.roles)) {
-    fill(el, errorBox(new Error("您的角色无权访问此页面 Your role cannot open this page")));
+    fill(el, errorBox(new Error(t("app.your_role_cannot_open_this"))));
     return;
   }
   try {
@@ -116,19 +117,19 @@ function loginScreen(message) {
   const err = h("p.alert.error", { hidden: !message }, message || "");
   const form = h(
     "form.login.card",
-    h("h2", "登录 ", h("small", "Sign in")),
+    h("h2", t("app.sign_in")),
     h(
       "label.field",
-      h("span.lbl", "用户名 ", h("small", "Username")),
+      h("span.lbl", t("app.username")),
       h("input", { name: "username", autocomplete: "username", required: true, autofocus: true }),
     ),
     h(
       "label.field",
-      h("span.lbl", "密码 ", h("small", "Password")),
+      h("span.lbl", t("app.password")),
       h("input", { name: "password", type: "password", autocomplete: "current-password", required: true }),
     ),
     err,
-    h("button.primary", { type: "submit" }, "登录 Sign in"),
+    h("button.primary", { type: "submit" }, t("app.sign_in")),
   );
   form.onsubmit = async (e) => {
     e.preventDefault();
@@ -171,23 +172,23 @@ async function start() {
     state.me = await get("/api/auth/me");
   } catch (exc) {
     setToken(null);
-    loginScreen(exc.status === 401 ? "登录已过期，请重新登录 Session expired" : exc.message);
+    loginScreen(exc.status === 401 ? t("app.session_expired") : exc.message);
     return;
   }
   document.body.classList.remove("logged-out");
   const me = state.me;
   fill(
     document.getElementById("nav"),
-    NAV.filter(([, , , roles]) => allowed(roles)).map(([path, zh, en]) =>
-      h("a", { href: `#/${path}`, dataset: { path } }, zh, h("small", en)),
+    NAV.filter(([, , roles]) => allowed(roles)).map(([path, text]) =>
+      h("a", { href: `#/${path}`, dataset: { path } }, text),
     ),
   );
   const bell = h(
     "button.bell.ghost",
     {
       type: "button",
-      title: "通知 Notifications",
-      "aria-label": "通知 Notifications",
+      title: t("app.notifications"),
+      "aria-label": t("app.notifications"),
       onclick: () => toggleNotifications(bell),
     },
     bellIcon(),
@@ -197,7 +198,7 @@ async function start() {
     document.getElementById("user"),
     bell,
     h("span.who", me.display_name || me.username, h("small", me.roles.map((r) => ROLE_NAMES[r] || r).join("·"))),
-    h("button.ghost", { type: "button", onclick: logout }, "退出 Logout"),
+    h("button.ghost", { type: "button", onclick: logout }, t("app.logout")),
   );
   refreshBell();
   clearInterval(state.poll);
@@ -268,8 +269,8 @@ function toggleNotifications(bell) {
     "div#note-panel.popover",
     h(
       "header",
-      h("b", "通知 Notifications"),
-      h("a", { href: "#/notifications", onclick: () => panel.remove() }, "全部 All"),
+      h("b", t("app.notifications")),
+      h("a", { href: "#/notifications", onclick: () => panel.remove() }, t("app.all")),
     ),
     list,
   );
@@ -287,7 +288,7 @@ function toggleNotifications(bell) {
         list,
         res.data.length
           ? res.data.map((n) => notificationRow(n, () => panel.remove()))
-          : h("li.muted", "暂无通知 No notifications"),
+          : h("li.muted", t("app.no_notifications")),
       );
     })
     .catch((exc) => fill(list, h("li", errorBox(exc))));
@@ -296,7 +297,7 @@ function toggleNotifications(bell) {
 async function notificationsScreen() {
   const res = await get("/api/notify/notifications?limit=200");
   const unread = res.data.filter((n) => !n.read_at);
-  const markAll = h("button", { type: "button", disabled: !unread.length }, "全部标为已读 Mark all read");
+  const markAll = h("button", { type: "button", disabled: !unread.length }, t("app.mark_all_read"));
   markAll.onclick = () =>
     busy(markAll, async () => {
       for (const n of unread) await api("POST", `/api/notify/notifications/${n.id}/read`);
@@ -305,22 +306,28 @@ async function notificationsScreen() {
     });
   return h(
     "section",
-    h("div.page-head", h("h2", "通知 ", h("small", "Notifications")), markAll),
+    h("div.page-head", h("h2", t("app.notifications")), markAll),
     h(
       "ul.notes.card",
-      res.data.length ? res.data.map((n) => notificationRow(n)) : h("li.muted", "暂无通知 No notifications"),
+      res.data.length ? res.data.map((n) => notificationRow(n)) : h("li.muted", t("app.no_notifications")),
     ),
   );
 }
 
 // ---- boot -----------------------------------------------------------------------------------
 
+// the page's fixed texts, and the language switch (always shown, signed in or not)
+document.title = t("app.title");
+document.querySelector("#top .brand small").textContent = t("app.tagline");
+document.getElementById("nav").setAttribute("aria-label", t("app.main_nav"));
+document.getElementById("top").append(langSwitch());
+
 hooks.onUnauthorized = () => {
   if (state.me) {
     state.me = null;
     setToken(null);
     clearInterval(state.poll);
-    loginScreen("登录已过期，请重新登录 Session expired, please sign in again");
+    loginScreen(t("app.session_expired_please_sign_in"));
   }
 };
 window.addEventListener("hashchange", route);

@@ -2,6 +2,7 @@
 
 import { api, blobUrl, download, get, patch, post, upload } from "./api.js";
 import { envelopeOf, envelopeSection } from "./envelope.js";
+import { pick, t } from "./i18n.js";
 import {
   badge,
   busy,
@@ -32,33 +33,39 @@ const WITHDRAWABLE = new Set(["draft", "submitted", "rejected", "approved", "sig
 const SIGNING = new Set(["approved", "signing", "counterparty_signed", "completed", "declined", "voided", "expired"]);
 
 // suggestions only: the type is free text (max 64)
-const CONTRACT_TYPES = ["委托代理合同", "常年法律顾问合同", "非诉专项服务合同", "和解协议", "其他"];
+const CONTRACT_TYPES = [
+  t("contract.type_agency"),
+  t("contract.type_retainer"),
+  t("contract.type_non_litigation"),
+  t("contract.type_settlement"),
+  t("contract.type_other"),
+];
 
 const ACTIONS = {
-  create: "创建申请",
-  submit: "提交审核",
-  resubmit: "重新提交",
-  withdraw: "撤回",
-  approve: "风控审核通过",
-  reject: "风控驳回",
-  invite: "发出签章邀请",
-  counterparty_sign: "对方签章",
-  all_counterparties_signed: "对方全部签章",
-  complete: "律所签章，签署完成",
-  decline: "对方拒签",
-  void: "作废",
-  expire: "过期",
-  "review.approved": "风控审核通过",
-  "review.rejected": "风控驳回",
-  "signing.envelope_prepared": "签署文件已准备",
-  "signing.invitation_created": "发出签章邀请",
-  "signing.signer_verified": "签署方完成身份验证",
-  "signing.counterparty_signed": "对方签章",
-  "signing.declined": "对方拒签",
-  "signing.voided": "签署作废",
-  "signing.expired": "签署过期",
-  "signing.completed": "律所签章，签署完成",
-  "signing.document_sealed": "文件已盖章",
+  create: t("contract.application_created"),
+  submit: t("contract.submitted_for_review"),
+  resubmit: t("contract.resubmitted"),
+  withdraw: t("contract.withdrawn_2"),
+  approve: t("contract.approved_by_risk_control"),
+  reject: t("contract.rejected_by_risk_control"),
+  invite: t("contract.invitation_sent"),
+  counterparty_sign: t("contract.counterparty_sealed"),
+  all_counterparties_signed: t("contract.all_counterparties_sealed"),
+  complete: t("contract.firm_sealed_signing_complete"),
+  decline: t("contract.counterparty_declined"),
+  void: t("contract.voided"),
+  expire: t("contract.expired"),
+  "review.approved": t("contract.approved_by_risk_control"),
+  "review.rejected": t("contract.rejected_by_risk_control"),
+  "signing.envelope_prepared": t("contract.signing_envelope_prepared"),
+  "signing.invitation_created": t("contract.invitation_sent"),
+  "signing.signer_verified": t("contract.signer_verified"),
+  "signing.counterparty_signed": t("contract.counterparty_sealed"),
+  "signing.declined": t("contract.counterparty_declined"),
+  "signing.voided": t("contract.signing_voided"),
+  "signing.expired": t("contract.signing_expired"),
+  "signing.completed": t("contract.firm_sealed_signing_complete"),
+  "signing.document_sealed": t("contract.document_sealed"),
 };
 
 // ---- list -----------------------------------------------------------------------------------
@@ -85,12 +92,14 @@ function signingCells(c) {
             ? waiting.map((s) =>
                 h(
                   "div",
-                  s.kind === "firm" ? "律所签章" : s.name,
+                  s.kind === "firm" ? t("contract.firm_seal") : s.name,
                   s.kind === "firm"
                     ? null
                     : h(
                         "small.muted",
-                        byId[s.signer_id] ? ` · 至 ${fmtTime(byId[s.signer_id].expires_at)}` : " · 未邀请",
+                        byId[s.signer_id]
+                          ? t("contract.link_until", { at: fmtTime(byId[s.signer_id].expires_at) })
+                          : t("contract.not_invited"),
                       ),
                 ),
               )
@@ -109,12 +118,12 @@ export async function list(params) {
     "form.filters",
     h(
       "select",
-      { name: "status", "aria-label": "状态 Status" },
-      h("option", { value: "" }, "全部状态 All"),
-      Object.entries(CONTRACT_STATUS).map(([k, [zh]]) => h("option", { value: k }, zh)),
+      { name: "status", "aria-label": t("contract.status") },
+      h("option", { value: "" }, t("contract.all")),
+      Object.entries(CONTRACT_STATUS).map(([k, text]) => h("option", { value: k }, text)),
     ),
-    h("input", { name: "q", type: "search", placeholder: "搜索合同名称/委托人 Search", value: q }),
-    h("button", { type: "submit" }, "查询 Search"),
+    h("input", { name: "q", type: "search", placeholder: t("contract.search"), value: q }),
+    h("button", { type: "submit" }, t("contract.search_2")),
   );
   form.status.value = status;
   form.status.onchange = () => form.requestSubmit();
@@ -127,13 +136,13 @@ export async function list(params) {
   };
   const table = pagedTable(
     [
-      "合同名称 Title",
-      "委托人 Client",
-      "金额 Amount",
-      "状态 Status",
-      "待签署方 · 链接有效期 Pending signers",
-      "签署截止 Deadline",
-      "更新 Updated",
+      t("contract.title"),
+      t("contract.client"),
+      t("contract.amount"),
+      t("contract.status"),
+      t("contract.pending_signers"),
+      t("contract.deadline"),
+      t("contract.updated"),
       "",
     ],
     (cursor) => {
@@ -159,17 +168,17 @@ export async function list(params) {
         h("td", fmtTime(c.updated_at)),
         h(
           "td",
-          c.status === "approved" ? h("a.button.small", { href: `#/contracts/${c.id}` }, "电子签章 E-seal") : null,
+          c.status === "approved" ? h("a.button.small", { href: `#/contracts/${c.id}` }, t("contract.e_seal")) : null,
         ),
       ),
-    "暂无合同申请 No applications",
+    t("contract.no_applications"),
   );
   return h(
     "section",
     h(
       "div.page-head",
-      h("h2", "合同申请 ", h("small", "Contract applications")),
-      h("a.button.primary", { href: "#/contracts/new" }, "＋ 新建申请 New"),
+      h("h2", t("contract.contract_applications")),
+      h("a.button.primary", { href: "#/contracts/new" }, t("contract.new")),
     ),
     form,
     table,
@@ -180,36 +189,33 @@ export async function list(params) {
 
 function contractFields(c = {}) {
   return [
-    field("title", "合同名称", "Title", { required: true, maxlength: 200, value: c.title }),
+    field("title", t("contract.title"), { required: true, maxlength: 200, value: c.title }),
     h(
       "div.row",
-      field("contract_type", "合同类型", "Type", {
+      field("contract_type", t("contract.type"), {
         required: true,
         maxlength: 64,
         list: "contract-types",
         value: c.contract_type,
-        placeholder: "可选择或输入 Choose or type",
+        placeholder: t("contract.choose_or_type"),
       }),
-      field("client_name", "委托人", "Client", { required: true, maxlength: 200, value: c.client_name }),
+      field("client_name", t("contract.client"), { required: true, maxlength: 200, value: c.client_name }),
     ),
     h(
       "div.row",
-      field("amount", "合同金额（元）", "Amount (CNY)", { type: "number", min: "0", step: "0.01", value: c.amount }),
-      field("case_serial_no", "案件流水号", "Case serial no.", { maxlength: 64, value: c.case_serial_no }),
+      field("amount", t("contract.amount_cny"), { type: "number", min: "0", step: "0.01", value: c.amount }),
+      field("case_serial_no", t("contract.case_serial_no"), { maxlength: 64, value: c.case_serial_no }),
     ),
-    field("remarks", "备注", "Remarks", { type: "textarea", maxlength: 5000, rows: 3, value: c.remarks }),
+    field("remarks", t("contract.remarks"), { type: "textarea", maxlength: 5000, rows: 3, value: c.remarks }),
     h(
       "label.inline",
       h("input", { type: "checkbox", name: "cross_page_seal", checked: !!c.cross_page_seal }),
-      " 加盖骑缝章 Cross-page seal",
-      h(
-        "small.block.muted",
-        "律所签章时，印章按页数等分，盖在每页右侧边缘的同一高度 The firm's seal is split across the right edge of every page",
-      ),
+      t("contract.cross_page_seal"),
+      h("small.block.muted", t("contract.the_firm_s_seal_is")),
     ),
     h(
       "datalist#contract-types",
-      CONTRACT_TYPES.map((t) => h("option", { value: t })),
+      CONTRACT_TYPES.map((type) => h("option", { value: type })),
     ),
   ];
 }
@@ -220,8 +226,8 @@ export async function create() {
     contractFields(),
     h(
       "div.actions",
-      h("a.button", { href: "#/contracts" }, "取消 Cancel"),
-      h("button.primary", { type: "submit" }, "保存并继续 Save & continue"),
+      h("a.button", { href: "#/contracts" }, t("contract.cancel")),
+      h("button.primary", { type: "submit" }, t("contract.save_continue")),
     ),
   );
   form.onsubmit = async (e) => {
@@ -230,7 +236,7 @@ export async function create() {
     await busy(button, async () => {
       try {
         const c = await post("/api/contract/contracts", readForm(form));
-        toast("申请已保存，请上传合同文件并添加签署方 Saved");
+        toast(t("contract.saved"));
         go(`contracts/${c.id}`);
       } catch (exc) {
         markInvalid(form, exc);
@@ -240,8 +246,8 @@ export async function create() {
   };
   return h(
     "section",
-    h("div.page-head", h("h2", "新建合同申请 ", h("small", "New application"))),
-    h("p.muted", "第一步：填写申请信息；保存后上传合同文件（PDF）、添加签署方，再提交风控审核。"),
+    h("div.page-head", h("h2", t("contract.new_application"))),
+    h("p.muted", t("contract.step_one")),
     form,
   );
 }
@@ -250,16 +256,16 @@ function editDialog(c) {
   const form = h(
     "form.stack",
     contractFields(c),
-    h("div.actions", h("button.primary", { type: "submit" }, "保存 Save")),
+    h("div.actions", h("button.primary", { type: "submit" }, t("addr.save"))),
   );
-  const m = modal("修改申请 Edit application", form);
+  const m = modal(t("contract.edit_application"), form);
   form.onsubmit = (e) => {
     e.preventDefault();
     busy(form.querySelector("button"), async () => {
       const values = readForm(form);
       await patch(`/api/contract/contracts/${c.id}`, values);
       m.close();
-      toast("已保存 Saved");
+      toast(t("contract.saved_2"));
       reload();
     });
   };
@@ -269,34 +275,36 @@ function editDialog(c) {
 
 const SIGNER_FIELDS = {
   individual: [
-    ["name", "姓名", "Name", { required: true, maxlength: 200 }],
+    ["name", t("contract.name_2"), { required: true, maxlength: 200 }],
     [
       "id_number",
-      "身份证号",
-      "Resident ID",
-      { required: true, maxlength: 18, pattern: "[0-9]{17}[0-9Xx]", hint: "18 位居民身份证号码" },
+      t("contract.resident_id"),
+      {
+        required: true,
+        maxlength: 18,
+        pattern: "[0-9]{17}[0-9Xx]",
+        hint: t("contract.18_character_resident_id_number"),
+      },
     ],
-    ["mobile", "手机号", "Mobile", { required: true, maxlength: 20, inputmode: "tel" }],
+    ["mobile", t("contract.mobile"), { required: true, maxlength: 20, inputmode: "tel" }],
   ],
   enterprise: [
-    ["name", "企业名称", "Company name", { required: true, maxlength: 200 }],
+    ["name", t("contract.company_name"), { required: true, maxlength: 200 }],
     [
       "id_number",
-      "统一社会信用代码",
-      "Credit code",
-      { required: true, maxlength: 18, pattern: "[0-9A-Za-z]{18}", hint: "18 位" },
+      t("contract.credit_code"),
+      { required: true, maxlength: 18, pattern: "[0-9A-Za-z]{18}", hint: t("contract.18_characters") },
     ],
-    ["legal_representative", "法定代表人", "Legal representative", { required: true, maxlength: 100 }],
-    ["operator_name", "经办人姓名", "Operator", { required: true, maxlength: 100 }],
-    ["operator_mobile", "经办人手机号", "Operator mobile", { required: true, maxlength: 20, inputmode: "tel" }],
+    ["legal_representative", t("contract.legal_representative"), { required: true, maxlength: 100 }],
+    ["operator_name", t("contract.operator"), { required: true, maxlength: 100 }],
+    ["operator_mobile", t("contract.operator_mobile"), { required: true, maxlength: 20, inputmode: "tel" }],
     [
       "bank_account_name",
-      "对公账户户名",
-      "Account name",
-      { required: true, maxlength: 200, hint: "用于小额打款验证，请务必准确 Used for the micro-deposit" },
+      t("contract.account_name"),
+      { required: true, maxlength: 200, hint: t("contract.used_for_the_micro_deposit") },
     ],
-    ["bank_account_number", "对公账号", "Account number", { required: true, maxlength: 40, inputmode: "numeric" }],
-    ["bank_name", "开户银行", "Bank", { required: true, maxlength: 200 }],
+    ["bank_account_number", t("contract.account_number"), { required: true, maxlength: 40, inputmode: "numeric" }],
+    ["bank_name", t("contract.bank"), { required: true, maxlength: 200 }],
   ],
 };
 
@@ -304,26 +312,30 @@ function signerDialog(contractId) {
   const kindPicker = h(
     "div.segmented",
     { role: "radiogroup" },
-    h("label", h("input", { type: "radio", name: "kind", value: "individual", checked: true }), "个人 Individual"),
-    h("label", h("input", { type: "radio", name: "kind", value: "enterprise" }), "企业 Enterprise"),
+    h(
+      "label",
+      h("input", { type: "radio", name: "kind", value: "individual", checked: true }),
+      t("contract.individual"),
+    ),
+    h("label", h("input", { type: "radio", name: "kind", value: "enterprise" }), t("contract.enterprise")),
   );
   const fields = h("div.stack");
   const form = h(
     "form.stack",
     kindPicker,
     fields,
-    h("div.actions", h("button.primary", { type: "submit" }, "添加 Add")),
+    h("div.actions", h("button.primary", { type: "submit" }, t("contract.add"))),
   );
   const draw = () => {
     const kind = form.querySelector("input[name=kind]:checked").value;
     fill(
       fields,
-      SIGNER_FIELDS[kind].map(([n, zh, en, o]) => field(n, zh, en, o)),
+      SIGNER_FIELDS[kind].map(([n, text, o]) => field(n, text, o)),
     );
   };
   kindPicker.onchange = draw;
   draw();
-  const m = modal("添加签署方 Add signer", form);
+  const m = modal(t("contract.add_signer"), form);
   form.onsubmit = (e) => {
     e.preventDefault();
     busy(form.querySelector("button[type=submit]"), async () => {
@@ -334,14 +346,14 @@ function signerDialog(contractId) {
         throw exc;
       }
       m.close();
-      toast("签署方已添加 Signer added");
+      toast(t("contract.signer_added"));
       reload();
     });
   };
 }
 
 function signersTable(c, canEdit) {
-  if (!c.signers.length) return h("p.muted", "尚未添加签署方 No signers yet");
+  if (!c.signers.length) return h("p.muted", t("contract.no_signers_yet"));
   return h(
     "div.table-wrap",
     h(
@@ -350,9 +362,14 @@ function signersTable(c, canEdit) {
         "thead",
         h(
           "tr",
-          ["类型 Kind", "名称 Name", "证件号 ID", "联系方式 Contact", "对公账户 Bank account", ""].map((t) =>
-            h("th", t),
-          ),
+          [
+            t("contract.kind"),
+            t("contract.name"),
+            t("contract.id"),
+            t("contract.contact"),
+            t("contract.bank_account"),
+            "",
+          ].map((text) => h("th", text)),
         ),
       ),
       h(
@@ -360,11 +377,13 @@ function signersTable(c, canEdit) {
         c.signers.map((s) =>
           h(
             "tr",
-            h("td", s.kind === "enterprise" ? "企业" : "个人"),
+            h("td", s.kind === "enterprise" ? t("contract.enterprise") : t("contract.individual")),
             h(
               "td",
               s.name,
-              s.legal_representative ? h("small.block.muted", `法定代表人 ${s.legal_representative}`) : null,
+              s.legal_representative
+                ? h("small.block.muted", t("contract.legal_rep", { name: s.legal_representative }))
+                : null,
             ),
             h("td.mono", s.id_number),
             h(
@@ -389,7 +408,7 @@ function signersTable(c, canEdit) {
                 ? h(
                     "button.small.danger",
                     { type: "button", onclick: (e) => removeSigner(e.target, c.id, s) },
-                    "删除 Remove",
+                    t("contract.remove"),
                   )
                 : null,
             ),
@@ -401,10 +420,10 @@ function signersTable(c, canEdit) {
 }
 
 async function removeSigner(button, contractId, s) {
-  if (!(await confirmDialog(`删除签署方「${s.name}」？ Remove this signer?`, "删除 Remove"))) return;
+  if (!(await confirmDialog(t("contract.remove_signer", { name: s.name }), t("contract.remove")))) return;
   busy(button, async () => {
     await api("DELETE", `/api/contract/contracts/${contractId}/signers/${s.id}`);
-    toast("已删除 Removed");
+    toast(t("contract.removed"));
     reload();
   });
 }
@@ -417,7 +436,7 @@ function uploader(c) {
   const button = h(
     "button",
     { type: "button", onclick: () => input.click() },
-    c.document ? "重新上传 Replace PDF" : "上传合同 Upload PDF",
+    c.document ? t("contract.replace_pdf") : t("contract.upload_pdf"),
   );
   input.onchange = () => {
     const file = input.files[0];
@@ -428,7 +447,7 @@ function uploader(c) {
     busy(button, async () => {
       try {
         await upload("PUT", `/api/contract/contracts/${c.id}/document`, form, (p) => (bar.value = p));
-        toast("合同文件已上传 Uploaded");
+        toast(t("contract.uploaded"));
         reload();
       } finally {
         bar.hidden = true;
@@ -443,16 +462,17 @@ function uploader(c) {
 export function pageStrip(pageCount, urlOf, warnPages = []) {
   const strip = h("div.thumbs");
   for (let n = 1; n <= pageCount; n++) {
-    const img = h("img", { alt: `第 ${n} 页 Page ${n}`, loading: "lazy" });
+    const img = h("img", { alt: t("ui.page", { n }), loading: "lazy" });
     const warn = warnPages.includes(n);
-    const fig = h(`figure.thumb${warn ? ".warn" : ""}`, img, h("figcaption", `第 ${n} 页`, warn ? " ⚠" : ""));
-    fig.onclick = () => img.src && modal(`第 ${n} 页 Page ${n}`, h("img.full", { src: img.src, alt: `Page ${n}` }));
+    const fig = h(`figure.thumb${warn ? ".warn" : ""}`, img, h("figcaption", t("ui.page", { n }), warn ? " ⚠" : ""));
+    fig.onclick = () =>
+      img.src && modal(t("ui.page", { n }), h("img.full", { src: img.src, alt: t("ui.page", { n }) }));
     strip.append(fig);
     blobUrl(urlOf(n))
       .then((u) => (img.src = u))
       .catch(() => fig.classList.add("broken"));
     if (n >= 40) {
-      strip.append(h("p.muted", `仅显示前 40 页（共 ${pageCount} 页） Only the first 40 pages`));
+      strip.append(h("p.muted", t("contract.first_40_pages", { count: pageCount })));
       break;
     }
   }
@@ -462,7 +482,7 @@ export function pageStrip(pageCount, urlOf, warnPages = []) {
 function documentSection(c, canEdit) {
   const d = c.document;
   const body = [];
-  if (!d) body.push(h("p.muted", "尚未上传合同文件 No document yet (PDF)"));
+  if (!d) body.push(h("p.muted", t("contract.no_document_yet_pdf")));
   else {
     body.push(
       h(
@@ -470,14 +490,14 @@ function documentSection(c, canEdit) {
         h("span.pdf-tag", "PDF"),
         " ",
         h("b", d.filename),
-        ` · ${d.page_count} 页 · ${fmtSize(d.size)} `,
+        ` · ${t("ui.pages", { n: d.page_count })} · ${fmtSize(d.size)} `,
         h(
           "button.small.link",
           {
             type: "button",
             onclick: (e) => busy(e.target, () => download(`/api/contract/contracts/${c.id}/document`, d.filename)),
           },
-          "下载原件 Download",
+          t("contract.download"),
         ),
       ),
     );
@@ -485,8 +505,8 @@ function documentSection(c, canEdit) {
       body.push(
         h(
           "div.alert.warn",
-          h("b", "⚠ 疑似扫描件 Possible scan: "),
-          `第 ${d.scan_warning.pages.join("、")} 页为整页图片且无文字层。严禁将对方已纸质盖章的合同扫描后上传电子签章。`,
+          h("b", t("contract.possible_scan")),
+          t("contract.scan_warning", { pages: d.scan_warning.pages.join(t("ui.sep")) }),
         ),
       );
     }
@@ -494,11 +514,7 @@ function documentSection(c, canEdit) {
       pageStrip(d.page_count, (n) => `/api/contract/contracts/${c.id}/pages/${n}.png`, d.scan_warning?.pages || []),
     );
   }
-  return h(
-    "section.card",
-    h("div.section-head", h("h3", "合同文件 ", h("small", "Document")), canEdit ? uploader(c) : null),
-    body,
-  );
+  return h("section.card", h("div.section-head", h("h3", t("contract.document")), canEdit ? uploader(c) : null), body);
 }
 
 // ---- detail ---------------------------------------------------------------------------------
@@ -510,17 +526,20 @@ function info(label, value) {
 function timeline(c) {
   return h(
     "section.card",
-    h("h3", "状态记录 ", h("small", "Timeline")),
+    h("h3", t("contract.timeline")),
     h(
       "ol.timeline",
       [...c.timeline]
         .reverse()
-        .map((t) =>
+        .map((ev) =>
           h(
             "li",
-            h("div", h("b", ACTIONS[t.action] || t.action), " → ", badge(CONTRACT_STATUS, t.to_status)),
-            h("small.muted", `${fmtTime(t.at)} · ${t.actor_name}${t.round > 1 ? ` · 第 ${t.round} 轮` : ""}`),
-            t.note ? h("div.note-text", t.note) : null,
+            h("div", h("b", ACTIONS[ev.action] || ev.action), " → ", badge(CONTRACT_STATUS, ev.to_status)),
+            h(
+              "small.muted",
+              `${fmtTime(ev.at)} · ${ev.actor_name}${ev.round > 1 ? ` · ${t("ui.round", { n: ev.round })}` : ""}`,
+            ),
+            ev.note ? h("div.note-text", ev.note) : null,
           ),
         ),
     ),
@@ -528,11 +547,13 @@ function timeline(c) {
 }
 
 let reasonCache = null;
-/** The reviewer's reason codes as their Chinese labels (codes as they are if the list fails). */
+/** The reviewer's reason codes as their labels (codes as they are if the list fails). */
 async function reasonLabels(codes) {
   if (!codes?.length) return [];
   try {
-    reasonCache ||= Object.fromEntries((await get("/api/review/reason-codes")).data.map((r) => [r.code, r.label_zh]));
+    reasonCache ||= Object.fromEntries(
+      (await get("/api/review/reason-codes")).data.map((r) => [r.code, pick(r, "label")]),
+    );
   } catch {
     reasonCache = {};
   }
@@ -547,25 +568,27 @@ export async function detail({ id }, me) {
   const canEdit = owner && EDITABLE.has(c.status);
   const actions = h("div.actions");
   if (canEdit) {
-    actions.append(h("button", { type: "button", onclick: () => editDialog(c) }, "修改 Edit"));
+    actions.append(h("button", { type: "button", onclick: () => editDialog(c) }, t("addr.edit")));
     const ready = c.document && c.signers.length;
     actions.append(
       h(
         "button.primary",
         {
           type: "button",
-          title: ready ? "" : "请先上传合同文件并添加签署方",
+          title: ready ? "" : t("contract.upload_the_contract_and_add"),
           onclick: (e) => submit(e.target, c),
         },
-        c.status === "rejected" ? "重新提交 Resubmit" : "提交审核 Submit",
+        c.status === "rejected" ? t("contract.resubmit") : t("contract.submit"),
       ),
     );
   }
   if (owner && WITHDRAWABLE.has(c.status)) {
-    actions.append(h("button.danger", { type: "button", onclick: (e) => withdraw(e.target, c) }, "撤回 Withdraw"));
+    actions.append(
+      h("button.danger", { type: "button", onclick: (e) => withdraw(e.target, c) }, t("contract.withdraw")),
+    );
   }
   if (me.roles.includes("risk_control") && c.status === "counterparty_signed") {
-    actions.append(h("a.button.primary", { href: `#/firm-sign/${c.id}` }, "律所签章 Firm seal"));
+    actions.append(h("a.button.primary", { href: `#/firm-sign/${c.id}` }, t("contract.firm_seal")));
   }
   if (c.has_signed_document) {
     actions.append(
@@ -574,9 +597,11 @@ export async function detail({ id }, me) {
         {
           type: "button",
           onclick: (e) =>
-            busy(e.target, () => download(`/api/contract/contracts/${c.id}/signed-document`, `${c.title}-已签署.pdf`)),
+            busy(e.target, () =>
+              download(`/api/contract/contracts/${c.id}/signed-document`, t("ui.signed_filename", { title: c.title })),
+            ),
         },
-        "下载已签署合同 Signed PDF",
+        t("contract.signed_pdf"),
       ),
     );
   }
@@ -585,7 +610,7 @@ export async function detail({ id }, me) {
       "div.page-head",
       h(
         "div",
-        h("a.back", { href: owner ? "#/contracts" : "#/review" }, "← 返回 Back"),
+        h("a.back", { href: owner ? "#/contracts" : "#/review" }, t("contract.back")),
         h("h2", c.title, " ", badge(CONTRACT_STATUS, c.status)),
       ),
       actions,
@@ -601,30 +626,30 @@ export async function detail({ id }, me) {
     parts.push(
       h(
         `div.alert.${c.status === "rejected" ? "error" : "info"}`,
-        h("b", c.status === "rejected" ? "风控驳回 Rejected: " : "审核意见 Review: "),
-        labels.join("、"),
+        h("b", c.status === "rejected" ? t("contract.rejected") : t("contract.review")),
+        labels.join(t("ui.sep")),
         c.review_comment ? ` — ${c.review_comment}` : "",
-        c.reviewer_name ? h("small.block", `审核人 ${c.reviewer_name}`) : null,
+        c.reviewer_name ? h("small.block", t("ui.reviewer", { name: c.reviewer_name })) : null,
       ),
     );
   }
   if (c.status === "approved" && owner) {
-    parts.push(h("div.alert.info", "已审核未签章：请在下方「签署」中为每位签署方生成邀请二维码，发送给对方扫码签章。"));
+    parts.push(h("div.alert.info", t("contract.approved_not_yet_signed_under")));
   }
   parts.push(
     h(
       "section.card",
       h(
         "dl.grid",
-        info("委托人 Client", c.client_name),
-        info("合同类型 Type", c.contract_type),
-        info("金额 Amount", fmtAmount(c.amount)),
-        info("案件流水号 Case no.", c.case_serial_no),
-        info("申请律师 Lawyer", c.owner_name),
-        info("轮次 Round", c.round),
-        info("创建 Created", fmtTime(c.created_at)),
-        info("骑缝章 Cross-page seal", c.cross_page_seal ? "加盖 Yes" : "不加盖 No"),
-        info("备注 Remarks", c.remarks),
+        info(t("contract.client"), c.client_name),
+        info(t("contract.type"), c.contract_type),
+        info(t("contract.amount"), fmtAmount(c.amount)),
+        info(t("contract.case_no"), c.case_serial_no),
+        info(t("contract.lawyer"), c.owner_name),
+        info(t("contract.round"), c.round),
+        info(t("contract.created"), fmtTime(c.created_at)),
+        info(t("contract.cross_page_seal_2"), c.cross_page_seal ? t("contract.yes") : t("contract.no")),
+        info(t("contract.remarks"), c.remarks),
       ),
     ),
   );
@@ -634,22 +659,22 @@ export async function detail({ id }, me) {
       "section.card",
       h(
         "div.section-head",
-        h("h3", "签署方 ", h("small", "Signers")),
-        canEdit ? h("button", { type: "button", onclick: () => signerDialog(c.id) }, "＋ 添加 Add") : null,
+        h("h3", t("contract.signers")),
+        canEdit ? h("button", { type: "button", onclick: () => signerDialog(c.id) }, t("contract.add_2")) : null,
       ),
       signersTable(c, canEdit),
     ),
   );
   if (SIGNING.has(c.status)) {
-    const slot = h("section.card", h("h3", "签署 ", h("small", "Signing")), loading());
+    const slot = h("section.card", h("h3", t("contract.signing")), loading());
     parts.push(slot);
     envelopeSection(c, me, owner)
-      .then((el) => fill(slot, h("h3", "签署 ", h("small", "Signing")), el))
-      .catch((exc) => fill(slot, h("h3", "签署 ", h("small", "Signing")), errorBox(exc)));
+      .then((el) => fill(slot, h("h3", t("contract.signing")), el))
+      .catch((exc) => fill(slot, h("h3", t("contract.signing")), errorBox(exc)));
   }
   if (!owner && (me.roles.includes("risk_control") || me.roles.includes("admin"))) {
     const rounds = h("div", loading());
-    parts.push(h("section.card", h("h3", "审核轮次 ", h("small", "Review rounds")), rounds));
+    parts.push(h("section.card", h("h3", t("contract.review_rounds")), rounds));
     get(`/api/review/contracts/${c.id}/rounds`)
       .then((res) =>
         fill(
@@ -660,7 +685,7 @@ export async function detail({ id }, me) {
                 res.data.map((r) =>
                   h(
                     "li",
-                    h("a", { href: `#/review/${r.id}` }, `第 ${r.round} 轮`),
+                    h("a", { href: `#/review/${r.id}` }, t("ui.round", { n: r.round })),
                     " ",
                     badge(REVIEW_STATE, r.state),
                     " ",
@@ -671,7 +696,7 @@ export async function detail({ id }, me) {
                   ),
                 ),
               )
-            : h("p.muted", "暂无审核记录 No review rounds"),
+            : h("p.muted", t("contract.no_review_rounds")),
         ),
       )
       .catch((exc) => fill(rounds, errorBox(exc)));
@@ -681,23 +706,21 @@ export async function detail({ id }, me) {
 }
 
 async function submit(button, c) {
-  if (!c.document) return showError(new Error("请先上传合同文件 Upload the document first"));
-  if (!c.signers.length) return showError(new Error("请至少添加一个签署方 Add at least one signer"));
-  if (!(await confirmDialog("提交后将进入风控审核，审核期间不能修改。确认提交？ Submit for review?", "提交 Submit")))
-    return;
+  if (!c.document) return showError(new Error(t("contract.upload_the_document_first")));
+  if (!c.signers.length) return showError(new Error(t("contract.add_at_least_one_signer")));
+  if (!(await confirmDialog(t("contract.submit_for_review"), t("contract.submit_2")))) return;
   busy(button, async () => {
     await post(`/api/contract/contracts/${c.id}/submit`);
-    toast("已提交风控审核 Submitted");
+    toast(t("contract.submitted"));
     reload();
   });
 }
 
 async function withdraw(button, c) {
-  if (!(await confirmDialog("撤回后本申请将终止（如已发出签章邀请也将作废）。确认撤回？ Withdraw?", "撤回 Withdraw")))
-    return;
+  if (!(await confirmDialog(t("contract.withdraw_2"), t("contract.withdraw")))) return;
   busy(button, async () => {
     await post(`/api/contract/contracts/${c.id}/withdraw`, {});
-    toast("已撤回 Withdrawn");
+    toast(t("contract.withdrawn"));
     reload();
   });
 }

@@ -1,6 +1,7 @@
 // The signing envelope of a contract: signers' progress, "邀请签章" QR codes, downloads.
 
 import { blobUrl, download, get, post } from "./api.js";
+import { t } from "./i18n.js";
 import {
   badge,
   busy,
@@ -23,37 +24,28 @@ export async function envelopeOf(contractId) {
 async function invite(button, env, signer) {
   await busy(button, async () => {
     const inv = await post(`/api/signing/envelopes/${env.id}/invitations`, { signer_id: signer.signer_id });
-    const img = h("img.qr", { alt: "签章邀请二维码 Invitation QR code" });
+    const img = h("img.qr", { alt: t("env.invitation_qr_code") });
     const link = h("input.link", { value: inv.url, readonly: true, onclick: (e) => e.target.select() });
-    const copy = h("button", { type: "button" }, "复制链接 Copy link");
+    const copy = h("button", { type: "button" }, t("env.copy_link"));
     copy.onclick = async () => {
       try {
         await navigator.clipboard.writeText(inv.url);
-        toast("链接已复制 Copied");
+        toast(t("env.copied"));
       } catch {
         link.select();
         document.execCommand?.("copy");
       }
     };
-    const saveQr = h("a.button", { download: `invite-${signer.name}.png` }, "保存二维码 Save QR");
+    const saveQr = h("a.button", { download: `invite-${signer.name}.png` }, t("env.save_qr"));
     modal(
-      `邀请签章 · ${signer.name}`,
+      t("env.invite_title", { name: signer.name }),
       h(
         "div.invite",
         img,
-        h(
-          "p",
-          "请将此二维码发送给签署方，对方扫码后完成身份验证并签章。新的邀请会使该签署方之前的链接作废。",
-          h("br"),
-          h("small.muted", "Send this QR code to the signer; a new invitation voids the previous one."),
-        ),
+        h("p", t("env.send_this_qr_code_to")),
         h("div.copyline", link, copy),
-        h("p.muted", `链接有效期至 Link expires ${fmtTime(inv.expires_at)}（不晚于签署截止 never after the deadline）`),
-        h(
-          "div.actions",
-          saveQr,
-          h("a.button", { href: inv.url, target: "_blank", rel: "noopener" }, "打开签署页 Open"),
-        ),
+        h("p.muted", t("env.link_expires_at", { at: fmtTime(inv.expires_at) })),
+        h("div.actions", saveQr, h("a.button", { href: inv.url, target: "_blank", rel: "noopener" }, t("env.open"))),
       ),
     );
     try {
@@ -61,7 +53,7 @@ async function invite(button, env, signer) {
       img.src = url;
       saveQr.href = url;
     } catch (exc) {
-      img.replaceWith(h("p.alert.error", `二维码加载失败 QR failed: ${exc.message}`));
+      img.replaceWith(h("p.alert.error", t("env.qr_failed", { error: exc.message })));
     }
   });
 }
@@ -79,18 +71,21 @@ async function liveLinks(env) {
 /** 提醒签署: re-sends the same link by SMS; disabled, with the reason, while too soon. */
 function remindButton(env, link) {
   const wait = link.next_reminder_at ? new Date(link.next_reminder_at) - Date.now() : 0;
-  const label = link.reminders ? `提醒签署 Remind (${link.reminders})` : "提醒签署 Remind";
+  const label = link.reminders ? t("env.remind_n", { n: link.reminders }) : t("env.remind");
   const button = h("button.small", { type: "button" }, label);
   const why = h("small.muted.why");
   if (wait > 0) {
     button.disabled = true;
-    why.textContent = ` 已于 ${fmtTime(link.last_reminded_at)} 提醒，${fmtTime(link.next_reminder_at)} 后可再次提醒`;
+    why.textContent = t("env.remind_wait", {
+      last: fmtTime(link.last_reminded_at),
+      next: fmtTime(link.next_reminder_at),
+    });
     button.title = why.textContent.trim();
   }
   button.onclick = () =>
     busy(button, async () => {
       const r = await post(`/api/signing/envelopes/${env.id}/invitations/${link.invitation_id}/remind`, {});
-      toast(`已通过短信再次发送签署链接（链接不变）Reminder sent`);
+      toast(t("env.reminder_sent"));
       Object.assign(link, r);
       button.replaceWith(remindButton(env, link));
     });
@@ -106,12 +101,7 @@ export async function envelopeSection(c, me, owner) {
     else throw exc;
   }
   if (!env) {
-    return h(
-      "p.muted",
-      c.status === "approved"
-        ? "签署文件准备中，请稍候刷新… The signing envelope is being prepared"
-        : "暂无签署信息 No envelope",
-    );
+    return h("p.muted", c.status === "approved" ? t("env.the_signing_envelope_is_being") : t("env.no_envelope"));
   }
   const open = env.status === "prepared";
   const links = open ? await liveLinks(env) : {};
@@ -123,11 +113,15 @@ export async function envelopeSection(c, me, owner) {
       h("td", s.position + 1),
       h("td", s.name),
       h("td", SIGNER_KIND[s.kind] || s.kind),
-      h("td", badge(SIGNER_STATUS, s.status), s.sandbox ? h("small.muted", " 沙箱") : null),
+      h("td", badge(SIGNER_STATUS, s.status), s.sandbox ? h("small.muted", t("env.sandbox")) : null),
       h("td", s.signed_at ? fmtTime(s.signed_at) : "—"),
       h(
         "td",
-        s.kind === "firm" || s.status === "signed" ? "—" : link ? fmtTime(link.expires_at) : h("span.muted", "未邀请"),
+        s.kind === "firm" || s.status === "signed"
+          ? "—"
+          : link
+            ? fmtTime(link.expires_at)
+            : h("span.muted", t("env.not_invited")),
       ),
       h(
         "td.actions-cell",
@@ -135,7 +129,7 @@ export async function envelopeSection(c, me, owner) {
           ? h(
               "button.small.primary",
               { type: "button", onclick: (e) => invite(e.target, env, s) },
-              link ? "重新邀请 Re-invite" : "邀请签章 Invite",
+              link ? t("env.re_invite") : t("env.invite"),
             )
           : null,
         canInvite && link ? remindButton(env, link) : null,
@@ -150,9 +144,11 @@ export async function envelopeSection(c, me, owner) {
         {
           type: "button",
           onclick: (e) =>
-            busy(e.target, () => download(`/api/contract/contracts/${c.id}/signed-document`, `${c.title}-已签署.pdf`)),
+            busy(e.target, () =>
+              download(`/api/contract/contracts/${c.id}/signed-document`, t("ui.signed_filename", { title: c.title })),
+            ),
         },
-        "下载已签署合同 Signed PDF",
+        t("contract.signed_pdf"),
       ),
     );
   }
@@ -165,25 +161,25 @@ export async function envelopeSection(c, me, owner) {
           onclick: (e) =>
             busy(e.target, () => download(`/api/signing/envelopes/${env.id}/evidence.zip`, `evidence-${env.id}.zip`)),
         },
-        "下载证据包 Evidence (.zip)",
+        t("env.evidence_zip"),
       ),
     );
   }
   if (me.roles.includes("risk_control") && c.status === "counterparty_signed") {
-    downloads.append(h("a.button.primary", { href: `#/firm-sign/${c.id}` }, "律所签章 Firm seal"));
+    downloads.append(h("a.button.primary", { href: `#/firm-sign/${c.id}` }, t("contract.firm_seal")));
   }
   return h(
     "div",
     // while it is open the block shows the contract's own status, as the page header does
     h(
       "p",
-      "签署状态 ",
+      t("env.signing_status"),
       open ? badge(CONTRACT_STATUS, c.status) : badge(ENVELOPE_STATUS, env.status),
-      h("span.muted", ` · 签署截止 Deadline ${fmtTime(env.expires_at)} · 验签码 `),
+      h("span.muted", t("env.deadline_and_code", { at: fmtTime(env.expires_at) })),
       h("a.mono", { href: `/verify/${env.verify_code}`, target: "_blank" }, env.verify_code),
       env.ended_reason ? h("span.muted", ` · ${env.ended_reason}`) : null,
     ),
-    h("p.muted.small", "签署顺序：对方签署方先签，律所最后签章。The counterparties sign first, the firm last."),
+    h("p.muted.small", t("env.the_counterparties_sign_first_the")),
     h(
       "div.table-wrap",
       h(
@@ -193,14 +189,14 @@ export async function envelopeSection(c, me, owner) {
           h(
             "tr",
             [
-              "顺序 #",
-              "签署方 Signer",
-              "类型 Kind",
-              "状态 Status",
-              "签章时间 Signed",
-              "链接有效期至 Link expires",
+              t("env.order"),
+              t("env.signer"),
+              t("contract.kind"),
+              t("contract.status"),
+              t("env.signed"),
+              t("env.link_expires"),
               "",
-            ].map((t) => h("th", t)),
+            ].map((text) => h("th", text)),
           ),
         ),
         h("tbody", rows),

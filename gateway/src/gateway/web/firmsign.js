@@ -2,6 +2,7 @@
 
 import { blobUrl, get, post } from "./api.js";
 import { envelopeOf } from "./envelope.js";
+import { t } from "./i18n.js";
 import { toImage, toPlacement } from "./pagegeom.js";
 import { badge, busy, CONTRACT_STATUS, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
 
@@ -9,7 +10,7 @@ const SEAL_WIDTH_PT = 120; // about 42 mm, the size of a firm's round seal
 
 export async function list() {
   const table = pagedTable(
-    ["合同名称 Title", "委托人 Client", "申请律师 Lawyer", "状态 Status", "更新 Updated", ""],
+    [t("contract.title"), t("contract.client"), t("contract.lawyer"), t("contract.status"), t("contract.updated"), ""],
     (cursor) =>
       get(
         "/api/contract/contracts?status=counterparty_signed&limit=20" +
@@ -24,14 +25,14 @@ export async function list() {
         h("td", c.owner_name),
         h("td", badge(CONTRACT_STATUS, c.status)),
         h("td", fmtTime(c.updated_at)),
-        h("td", h("a.button.small.primary", { href: `#/firm-sign/${c.id}` }, "签章 Seal")),
+        h("td", h("a.button.small.primary", { href: `#/firm-sign/${c.id}` }, t("firm.seal"))),
       ),
-    "暂无待律所签章的合同 Nothing to seal",
+    t("firm.nothing_to_seal"),
   );
   return h(
     "section",
-    h("div.page-head", h("h2", "待律所签章 ", h("small", "Awaiting the firm's seal"))),
-    h("p.muted", "对方已签章的合同。律所必须在对方签章之后签章。 Counterparties have signed; the firm signs last."),
+    h("div.page-head", h("h2", t("firm.awaiting_the_firm_s_seal"))),
+    h("p.muted", t("firm.counterparties_have_signed_the_firm")),
     table,
   );
 }
@@ -48,7 +49,7 @@ function overlaps(a, b) {
 export async function screen({ contract }) {
   const c = await get(`/api/contract/contracts/${contract}`);
   const found = await envelopeOf(contract);
-  if (!found) return errorBox(new Error("该合同没有签署信封 No envelope for this contract"));
+  if (!found) return errorBox(new Error(t("firm.no_envelope_for_this_contract")));
   // The detail carries each page's size and QR box as shown, in the coordinates firm-sign takes.
   const env = await get(`/api/signing/envelopes/${found.id}`);
   const pages = env.pages;
@@ -56,23 +57,19 @@ export async function screen({ contract }) {
   const sealImg = await new Promise((resolve, reject) => {
     const i = new Image();
     i.onload = () => resolve(i);
-    i.onerror = () => reject(new Error("印章图片加载失败 Seal image failed"));
+    i.onerror = () => reject(new Error(t("firm.seal_image_failed")));
     i.src = sealUrl;
   });
   const sealAspect = sealImg.naturalHeight / sealImg.naturalWidth || 1;
 
   const st = { page: 0, geom: null, place: null }; // place: fractions {left, top, width, height} of the image
-  const pageImg = h("img.page-img", { alt: "合同页面 Page", draggable: false });
-  const zone = h(
-    "div.qr-zone",
-    { title: "验签二维码区域，不可盖章 QR code: no seal here" },
-    h("span", "二维码区 禁止盖章"),
-  );
-  const placed = h("img.seal.placed", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false, hidden: true });
+  const pageImg = h("img.page-img", { alt: t("firm.page"), draggable: false });
+  const zone = h("div.qr-zone", { title: t("firm.qr_code_no_seal_here") }, h("span", t("firm.qr_area_no_seal")));
+  const placed = h("img.seal.placed", { src: sealUrl, alt: t("firm.firm_seal"), draggable: false, hidden: true });
   const stage = h("div.stage", pageImg, zone, placed);
-  const traySeal = h("img.seal.tray-seal", { src: sealUrl, alt: "律所印章 Firm seal", draggable: false });
-  const where = h("p.muted.small", "将红色印章拖到页面上的签章位置 Drag the red seal onto the page");
-  const confirm = h("button.primary.big", { type: "button", disabled: true }, "确认签章 Confirm seal");
+  const traySeal = h("img.seal.tray-seal", { src: sealUrl, alt: t("firm.firm_seal"), draggable: false });
+  const where = h("p.muted.small", t("firm.drag_the_red_seal_onto"));
+  const confirm = h("button.primary.big", { type: "button", disabled: true }, t("firm.confirm_seal"));
   const pager = h("div.pager");
 
   function layout() {
@@ -93,12 +90,12 @@ export async function screen({ contract }) {
       });
     } else placed.hidden = true;
     confirm.disabled = !st.place;
-    confirm.title = st.place ? "" : "请先将印章拖到页面上的签章位置 Place the seal first";
+    confirm.title = st.place ? "" : t("firm.place_the_seal_first");
     if (st.place) {
       const p = toPlacement(st.place.geom, st.place);
       const size = `${p.width.toFixed(0)}×${p.height.toFixed(0)} pt`;
-      const at = `第 ${st.place.page + 1} 页 · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${size}`;
-      where.textContent = `${at}（以所见页面左下角为原点 origin: bottom-left of the page as shown）`;
+      const at = `${t("ui.page", { n: st.place.page + 1 })} · x=${p.x.toFixed(1)} y=${p.y.toFixed(1)} · ${size}`;
+      where.textContent = t("firm.position", { at });
     }
   }
 
@@ -118,7 +115,7 @@ export async function screen({ contract }) {
       if (st.page !== n) return;
       st.geom = pages[n];
     } catch (exc) {
-      toast(`页面加载失败 Page failed: ${exc.message || exc}`, "error");
+      toast(t("firm.page_failed", { error: exc.message || exc }), "error");
     } finally {
       stage.classList.remove("loading-page");
     }
@@ -187,7 +184,7 @@ export async function screen({ contract }) {
     drag = null;
     if (!c.inside) return;
     if (c.onQr) {
-      toast("印章不能覆盖验签二维码 The seal may not cover the QR code", "error");
+      toast(t("firm.the_seal_may_not_cover"), "error");
       return;
     }
     st.place = { ...c.place, page: st.page, geom: st.geom };
@@ -210,16 +207,10 @@ export async function screen({ contract }) {
     if (!st.place) return;
     const p = toPlacement(st.place.geom, st.place);
     const body = { page: p.page, x: round2(p.x), y: round2(p.y), width: round2(p.width), height: round2(p.height) };
-    if (
-      !(await confirmDialog(
-        `在第 ${p.page + 1} 页加盖律所印章并完成签署？此操作不可撤销。 Apply the firm seal? This cannot be undone.`,
-        "确认签章 Seal",
-      ))
-    )
-      return;
+    if (!(await confirmDialog(t("firm.confirm_text", { n: p.page + 1 }), t("firm.seal_2")))) return;
     busy(confirm, async () => {
       await post(`/api/signing/envelopes/${env.id}/firm-sign`, body);
-      toast("律所签章完成，签署流程结束 Sealed — signing complete");
+      toast(t("firm.sealed_signing_complete"));
       go(`contracts/${contract}`);
     });
   };
@@ -231,36 +222,23 @@ export async function screen({ contract }) {
       "div.page-head",
       h(
         "div",
-        h("a.back", { href: "#/firm-sign" }, "← 返回 Back"),
-        h("h2", "律所签章 ", h("small", "Firm seal"), " · ", c.title, " ", badge(CONTRACT_STATUS, c.status)),
+        h("a.back", { href: "#/firm-sign" }, t("contract.back")),
+        h("h2", t("contract.firm_seal"), " · ", c.title, " ", badge(CONTRACT_STATUS, c.status)),
       ),
-      h("div.actions", h("a.button", { href: `#/contracts/${c.id}` }, "合同详情 Details")),
+      h("div.actions", h("a.button", { href: `#/contracts/${c.id}` }, t("firm.details"))),
     ),
     env.status !== "prepared" || c.status !== "counterparty_signed"
-      ? h(
-          "div.alert.warn",
-          "此合同当前不在「待律所签章」状态，签章可能被拒绝。 The contract is not awaiting the firm's seal.",
-        )
+      ? h("div.alert.warn", t("firm.the_contract_is_not_awaiting"))
       : null,
     h(
       "div.firm-layout",
-      h("div.viewer", h("div.viewer-bar", h("span", "页 Page "), pager), stage),
+      h("div.viewer", h("div.viewer-bar", h("span", t("firm.page_2")), pager), stage),
       h(
         "aside.card.tray",
-        h("h3", "律所印章 ", h("small", "Firm seal")),
+        h("h3", t("firm.firm_seal")),
         h("div.tray-box", traySeal),
-        h("p.small", "按住印章拖到页面上，可再次拖动调整位置；右下角红框为验签二维码区域，不能盖章。"),
-        h(
-          "p.small.muted",
-          "Press and drag the seal onto the page; the red box bottom-right is the verification QR — no seal there.",
-        ),
-        env.cross_page_seal
-          ? h(
-              "p.small.alert.info",
-              "本合同加盖骑缝章：签章时印章还会按页数等分，盖在每页右侧边缘。 " +
-                "This contract takes a cross-page seal: signing also splits the seal across every page's right edge.",
-            )
-          : null,
+        h("p.small", t("firm.drag_the_seal_onto_the")),
+        env.cross_page_seal ? h("p.small.alert.info", t("firm.this_contract_takes_a_cross")) : null,
         where,
         h(
           "button",
@@ -269,13 +247,13 @@ export async function screen({ contract }) {
             onclick: () => {
               st.place = null;
               layout();
-              where.textContent = "将红色印章拖到页面上的签章位置 Drag the red seal onto the page";
+              where.textContent = t("firm.drag_the_red_seal_onto");
             },
           },
-          "清除 Clear",
+          t("firm.clear"),
         ),
         confirm,
-        h("h4", "对方签章 Counterparties"),
+        h("h4", t("firm.counterparties")),
         h(
           "ul.plain",
           signed.map((s) =>
@@ -283,7 +261,7 @@ export async function screen({ contract }) {
               "li",
               s.name,
               " ",
-              s.signed_at ? h("span.badge.green", "已签章") : h("span.badge.orange", s.status),
+              s.signed_at ? h("span.badge.green", t("firm.sealed")) : h("span.badge.orange", s.status),
               h("small.block.muted", fmtTime(s.signed_at)),
             ),
           ),

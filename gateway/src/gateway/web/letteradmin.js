@@ -1,6 +1,7 @@
 // The letter administrator: approval queue, decisions and the paper letter's steps.
 
 import { get, post } from "./api.js";
+import { t } from "./i18n.js";
 import { letterRow } from "./letters.js";
 import { busy, confirmDialog, field, h, pagedTable, promptDialog, reload, toast } from "./ui.js";
 
@@ -32,20 +33,14 @@ export function adminActions(l) {
                 await post(`/api/letters/letters/${l.id}/approve`, {});
               } catch (exc) {
                 if (exc.code !== "letter_date_in_past") throw exc;
-                if (
-                  !(await confirmDialog(
-                    `出函日期 ${l.letter_date} 早于今天。仍然批准？ The letter date is in the past — approve anyway?`,
-                    "批准 Approve",
-                  ))
-                )
-                  return;
+                if (!(await confirmDialog(t("ladmin.past_date", { date: l.letter_date }), t("ladmin.approve")))) return;
                 await post(`/api/letters/letters/${l.id}/approve`, { allow_past_letter_date: true });
               }
-              toast("已批准 Approved");
+              toast(t("ladmin.approved"));
               reload();
             }),
         },
-        "批准 Approve",
+        t("ladmin.approve"),
       ),
     );
     out.push(
@@ -54,23 +49,23 @@ export function adminActions(l) {
         {
           type: "button",
           onclick: async (e) => {
-            const v = await promptDialog("驳回函件 Reject", [
-              field("reason", "驳回理由", "Reason", { type: "textarea", required: true, maxlength: 2000 }),
+            const v = await promptDialog(t("ladmin.reject"), [
+              field("reason", t("ladmin.reason"), { type: "textarea", required: true, maxlength: 2000 }),
             ]);
             if (v)
               busy(e.target, async () => {
                 await post(`/api/letters/letters/${l.id}/reject`, { reason: v.reason || "" });
-                toast("已驳回 Rejected");
+                toast(t("ladmin.rejected"));
                 reload();
               });
           },
         },
-        "驳回 Reject",
+        t("ladmin.reject_2"),
       ),
     );
   }
   if (l.kind === "paper") {
-    if (l.status === "approved") out.push(step("printed", "已打印 Printed"));
+    if (l.status === "approved") out.push(step("printed", t("ladmin.printed")));
     if (l.status === "printed" && l.delivery === "mail") {
       out.push(
         h(
@@ -78,9 +73,9 @@ export function adminActions(l) {
           {
             type: "button",
             onclick: async (e) => {
-              const v = await promptDialog("登记邮寄 Mailed", [
-                field("courier", "快递公司", "Courier", { required: true, maxlength: 64 }),
-                field("tracking_no", "快递单号", "Tracking no.", { required: true, maxlength: 64 }),
+              const v = await promptDialog(t("ladmin.mailed"), [
+                field("courier", t("ladmin.courier"), { required: true, maxlength: 64 }),
+                field("tracking_no", t("ladmin.tracking_no"), { required: true, maxlength: 64 }),
               ]);
               if (v)
                 busy(e.target, async () => {
@@ -88,19 +83,19 @@ export function adminActions(l) {
                     courier: v.courier || "",
                     tracking_no: v.tracking_no || "",
                   });
-                  toast("已登记邮寄 Mailed");
+                  toast(t("ladmin.mailed_2"));
                   reload();
                 });
             },
           },
-          "已邮寄 Mailed",
+          t("ladmin.mailed_3"),
         ),
       );
     }
     if (l.status === "printed" && l.delivery === "pickup")
-      out.push(step("ready-for-pickup", "可自取 Ready for pick-up"));
-    if (l.status === "mailed") out.push(step("received", "已签收 Received"));
-    if (l.status === "ready_for_pickup") out.push(step("picked-up", "已取走 Picked up"));
+      out.push(step("ready-for-pickup", t("ladmin.ready_for_pick_up")));
+    if (l.status === "mailed") out.push(step("received", t("ladmin.received")));
+    if (l.status === "ready_for_pickup") out.push(step("picked-up", t("ladmin.picked_up")));
   }
   return out;
 }
@@ -110,21 +105,19 @@ export async function queue(params) {
   const tabs = h(
     "nav.tabs",
     [
-      ["queue", "待审批", "To approve"],
-      ["paper", "纸质函件", "Paper letters"],
-      ["all", "全部函件", "All letters"],
-    ].map(([k, zh, en]) =>
-      h(`a${k === tab ? ".active" : ""}`, { href: `#/letter-queue?tab=${k}` }, zh, h("small", en)),
-    ),
+      ["queue", t("ladmin.to_approve")],
+      ["paper", t("ladmin.paper_letters")],
+      ["all", t("ladmin.all_letters")],
+    ].map(([k, text]) => h(`a${k === tab ? ".active" : ""}`, { href: `#/letter-queue?tab=${k}` }, text)),
   );
   const head = [
-    "编号 No.",
-    "致函单位 Recipient",
-    "案件流水号 Case",
-    "申请人 Lawyer",
-    "出函日期 Date",
-    "状态 Status",
-    "更新 Updated",
+    t("ladmin.no"),
+    t("ladmin.recipient"),
+    t("ladmin.case"),
+    t("ladmin.lawyer"),
+    t("ladmin.date"),
+    t("contract.status"),
+    t("contract.updated"),
   ];
   const load = (cursor) => {
     const c = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
@@ -134,13 +127,13 @@ export async function queue(params) {
   };
   return h(
     "section",
-    h("div.page-head", h("h2", "函件审批 ", h("small", "Letter administration"))),
+    h("div.page-head", h("h2", t("ladmin.letter_administration"))),
     tabs,
     pagedTable(
       head,
       load,
       (l) => letterRow(l, true),
-      tab === "queue" ? "没有待审批的函件 Nothing to approve" : "暂无函件 No letters",
+      tab === "queue" ? t("ladmin.nothing_to_approve") : t("ladmin.no_letters"),
     ),
   );
 }

@@ -1,6 +1,7 @@
 // Firm letters (所函): the lawyer's applications, previews, shares, address book; the clerk's queue.
 
 import { api, blobUrl, download, get, patch, post, put } from "./api.js";
+import { pick, t } from "./i18n.js";
 import { adminActions } from "./letteradmin.js";
 import {
   badge,
@@ -23,10 +24,10 @@ import {
   watch,
 } from "./ui.js";
 
-const KIND = { electronic: "电子所函", paper: "纸质所函" };
+const KIND = { electronic: t("letter.electronic_letter"), paper: t("letter.paper_letter") };
 const EDITABLE = new Set(["draft", "rejected", "withdrawn"]);
-const DELIVERY = { pickup: "自取 Pick-up", mail: "邮寄 Mail" };
-const openedWhat = (what) => (what === "document" ? "下载 PDF" : "打开页面");
+const DELIVERY = { pickup: t("letter.pick_up"), mail: t("letter.mail") };
+const openedWhat = (what) => (what === "document" ? t("letter.pdf") : t("letter.open_page"));
 const PAPER_STEPS = {
   pickup: ["approved", "printed", "ready_for_pickup", "picked_up"],
   mail: ["approved", "printed", "mailed", "received"],
@@ -55,7 +56,11 @@ export function letterRow(l, admin) {
   return h(
     "tr.clickable",
     { onclick: () => go(`letters/${l.id}`) },
-    h("td", h("a", { href: `#/letters/${l.id}` }, l.number || "（未编号）"), h("small.block.muted", KIND[l.kind])),
+    h(
+      "td",
+      h("a", { href: `#/letters/${l.id}` }, l.number || t("letter.no_number")),
+      h("small.block.muted", KIND[l.kind]),
+    ),
     h("td", l.recipient_org, h("small.block.muted", l.cause_of_action)),
     h("td.mono", l.case_serial_no),
     admin ? h("td", l.owner_name) : null,
@@ -85,18 +90,25 @@ export async function list(params) {
   );
   const filter = h(
     "select",
-    { "aria-label": "状态 Status" },
-    h("option", { value: "" }, "全部状态 All"),
+    { "aria-label": t("contract.status") },
+    h("option", { value: "" }, t("contract.all")),
     Object.entries(LETTER_STATUS)
       .filter(
         ([k]) => kind === "paper" || !["printed", "mailed", "ready_for_pickup", "received", "picked_up"].includes(k),
       )
-      .map(([k, [zh]]) => h("option", { value: k }, zh)),
+      .map(([k, text]) => h("option", { value: k }, text)),
   );
   filter.value = status;
   filter.onchange = () => go(`letters?kind=${kind}${filter.value ? `&status=${filter.value}` : ""}`);
   const table = pagedTable(
-    ["编号 No.", "致函单位 Recipient", "案件流水号 Case", "出函日期 Date", "状态 Status", "更新 Updated"],
+    [
+      t("ladmin.no"),
+      t("ladmin.recipient"),
+      t("ladmin.case"),
+      t("ladmin.date"),
+      t("contract.status"),
+      t("contract.updated"),
+    ],
     (cursor) => {
       const p = new URLSearchParams({ kind, limit: "20" });
       if (status) p.set("status", status);
@@ -104,14 +116,14 @@ export async function list(params) {
       return get(`/api/letters/letters?${p}`);
     },
     (l) => letterRow(l, false),
-    "暂无函件 No letters",
+    t("ladmin.no_letters"),
   );
   return h(
     "section",
     h(
       "div.page-head",
-      h("h2", "函件申请 ", h("small", "Firm letters")),
-      h("a.button.primary", { href: `#/letters/new?kind=${kind}` }, "＋ 新建函件 New"),
+      h("h2", t("letter.firm_letters")),
+      h("a.button.primary", { href: `#/letters/new?kind=${kind}` }, t("letter.new")),
     ),
     tabs,
     h("div.filters", filter),
@@ -126,24 +138,28 @@ function lawyerRow(l = {}) {
     "div.row.lawyer",
     h("input", {
       name: "lawyer_name",
-      placeholder: "律师姓名 Name",
+      placeholder: t("letter.name"),
       maxlength: 64,
       required: true,
       value: l.name || "",
     }),
     h("input", {
       name: "lawyer_licence",
-      placeholder: "执业证号（17 位） Licence no.",
+      placeholder: t("letter.licence_no"),
       pattern: "\\d{17}",
       maxlength: 17,
       inputmode: "numeric",
       required: true,
-      title: "17 位数字 17 digits",
+      title: t("letter.17_digits"),
       value: l.licence_no || "",
     }),
     h(
       "button.small.ghost",
-      { type: "button", title: "删除 Remove", onclick: () => row.parentElement.children.length > 1 && row.remove() },
+      {
+        type: "button",
+        title: t("contract.remove"),
+        onclick: () => row.parentElement.children.length > 1 && row.remove(),
+      },
       "✕",
     ),
   );
@@ -158,21 +174,25 @@ async function deliveryFields(letter, me) {
     /* the address book is optional */
   }
   const method = letter?.delivery || "pickup";
-  const wrap = h("fieldset.delivery", h("legend", "领取方式 ", h("small", "Delivery")));
+  const wrap = h("fieldset.delivery", h("legend", t("letter.delivery")));
   const radios = h(
     "div.segmented",
     h(
       "label",
       h("input", { type: "radio", name: "method", value: "pickup", checked: method === "pickup" }),
-      "自取 Pick-up",
+      t("letter.pick_up"),
     ),
-    h("label", h("input", { type: "radio", name: "method", value: "mail", checked: method === "mail" }), "邮寄 Mail"),
+    h(
+      "label",
+      h("input", { type: "radio", name: "method", value: "mail", checked: method === "mail" }),
+      t("letter.mail"),
+    ),
   );
   const source = h(
     "select",
     { name: "address_id" },
-    book.map((a) => h("option", { value: a.id }, `${a.is_default ? "【默认】" : ""}${addressLine(a)}`)),
-    h("option", { value: "" }, "＋ 使用新地址 New address"),
+    book.map((a) => h("option", { value: a.id }, `${a.is_default ? t("letter.default_mark") : ""}${addressLine(a)}`)),
+    h("option", { value: "" }, t("letter.new_address")),
   );
   const def = book.find((a) => a.is_default) || book[0];
   if (def) source.value = def.id;
@@ -180,42 +200,33 @@ async function deliveryFields(letter, me) {
     "div.stack.new-address",
     h(
       "div.row",
-      field("addr_name", "收件人（申请律师本人）", "Recipient: you", {
+      field("addr_name", t("letter.recipient_you"), {
         maxlength: 64,
         value: me?.display_name,
         readonly: !!me?.display_name,
-        hint: "邮寄仅限申请律师本人 Mail goes only to you",
+        hint: t("letter.mail_goes_only_to_you"),
       }),
-      field("addr_phone", "联系电话", "Phone", { maxlength: 32, pattern: "[0-9+\\- ]{5,32}", inputmode: "tel" }),
+      field("addr_phone", t("addr.phone"), { maxlength: 32, pattern: "[0-9+\\- ]{5,32}", inputmode: "tel" }),
     ),
     h(
       "div.row",
-      field("addr_province", "省", "Province", { maxlength: 32 }),
-      field("addr_city", "市", "City", { maxlength: 32 }),
-      field("addr_district", "区/县", "District", { maxlength: 32 }),
+      field("addr_province", t("addr.province"), { maxlength: 32 }),
+      field("addr_city", t("addr.city"), { maxlength: 32 }),
+      field("addr_district", t("addr.district"), { maxlength: 32 }),
     ),
-    field("addr_street", "详细地址", "Street", { maxlength: 200 }),
+    field("addr_street", t("addr.street"), { maxlength: 200 }),
     h(
       "label.inline",
       h("input", { type: "checkbox", name: "save_to_book", checked: true }),
-      " 保存到地址簿 Save to address book",
+      t("letter.save_to_address_book"),
     ),
-    h("label.inline", h("input", { type: "checkbox", name: "make_default" }), " 设为默认地址 Make default"),
+    h("label.inline", h("input", { type: "checkbox", name: "make_default" }), t("letter.make_default")),
   );
-  const rule = h(
-    "p.alert.info.mail-rule",
-    "纸质所函只邮寄给申请律师本人：请选择或填写您本人的收件地址（地址簿中保存的是您本人的地址），不要填写致函单位的地址。",
-    h("br"),
-    h(
-      "small",
-      "A paper letter is mailed only to you, the applying lawyer: " +
-        "use your own address, never the recipient organisation's.",
-    ),
-  );
+  const rule = h("p.alert.info.mail-rule", t("letter.paper_letters_are_mailed_only"));
   const mail = h(
     "div.stack.mail",
     rule,
-    field("_src", "邮寄地址（本人）", "Your address", { type: "select", options: [] }),
+    field("_src", t("letter.your_address"), { type: "select", options: [] }),
     fresh,
   );
   mail.querySelector("select[name=_src]").replaceWith(source);
@@ -265,74 +276,80 @@ async function letterForm(letter, kindFromQuery, me) {
   const deliverySlot = h("div");
   const form = h(
     "form.card.stack",
-    h("h3", "基本信息 ", h("small", "Application")),
+    h("h3", t("letter.application")),
     isNew
       ? h(
           "div.segmented.kind",
           h(
             "label",
             h("input", { type: "radio", name: "kind", value: "electronic", checked: kind === "electronic" }),
-            "电子所函 Electronic",
+            t("letter.electronic"),
           ),
           h(
             "label",
             h("input", { type: "radio", name: "kind", value: "paper", checked: kind === "paper" }),
-            "纸质所函 Paper",
+            t("letter.paper"),
           ),
         )
       : h("p", h("b", KIND[kind])),
     h(
       "div.row",
-      field("case_serial_no", "案件流水号", "Case serial no.", {
+      field("case_serial_no", t("contract.case_serial_no"), {
         required: true,
         maxlength: 64,
         value: letter?.case_serial_no,
-        hint: "OA 系统中的案件流水号，如 2024-MS-0001",
+        hint: t("letter.the_case_serial_number_in"),
         pattern: "[A-Za-z0-9][A-Za-z0-9\\-]{5,39}",
       }),
-      field("cause_of_action", "案由", "Cause of action", {
+      field("cause_of_action", t("letter.cause_of_action"), {
         required: true,
         maxlength: 200,
         value: letter?.cause_of_action,
-        hint: "与 OA 系统中的案由一致",
+        hint: t("letter.cause_hint"),
       }),
     ),
     h(
       "div.row",
-      field("letter_type", "函件类型", "Letter type", {
+      field("letter_type", t("letter.letter_type"), {
         type: "select",
         required: true,
-        options: types.map((t) => [t.code, `${t.name_zh} ${t.name_en}`]),
+        options: types.map((ty) => [ty.code, pick(ty, "name")]),
         value: letter?.letter_type,
       }),
-      field("letter_date", "出函日期", "Letter date", {
+      field("letter_date", t("letter.letter_date"), {
         type: "date",
         required: true,
         value: letter?.letter_date || today(),
-        hint: "落款日期 Printed at the bottom",
+        hint: t("letter.printed_at_the_bottom"),
       }),
     ),
-    field("recipient_org", "致函单位", "Recipient", { required: true, maxlength: 200, value: letter?.recipient_org }),
-    h("h3", "函件内容 ", h("small", "Content")),
-    field("client_name", "委托人", "Client", { required: true, maxlength: 200, value: content.client_name }),
-    field("matter", "委托事项", "Matter", { required: true, maxlength: 500, value: content.matter }),
+    field("recipient_org", t("ladmin.recipient"), { required: true, maxlength: 200, value: letter?.recipient_org }),
+    h("h3", t("letter.content")),
+    field("client_name", t("contract.client"), { required: true, maxlength: 200, value: content.client_name }),
+    field("matter", t("letter.matter"), { required: true, maxlength: 500, value: content.matter }),
     h(
       "div.field",
-      h("span.lbl", "承办律师 ", h("i.req", "*"), h("small", "Lawyers (licence no. 17 digits)")),
+      h("span.lbl", t("letter.lawyers_in_charge"), h("i.req", "*")),
       lawyers,
       h(
         "button.small",
         { type: "button", onclick: () => lawyers.children.length < 10 && lawyers.append(lawyerRow()) },
-        "＋ 添加律师 Add lawyer",
+        t("letter.add_lawyer"),
       ),
     ),
-    field("body", "正文", "Body", { type: "textarea", required: true, rows: 8, maxlength: 20000, value: content.body }),
+    field("body", t("letter.body"), {
+      type: "textarea",
+      required: true,
+      rows: 8,
+      maxlength: 20000,
+      value: content.body,
+    }),
     deliverySlot,
     h(
       "div.actions",
-      h("a.button", { href: letter ? `#/letters/${letter.id}` : "#/letters" }, "取消 Cancel"),
-      h("button", { type: "submit", value: "save" }, "保存草稿 Save draft"),
-      h("button.primary", { type: "submit", value: "submit" }, "保存并提交 Save & submit"),
+      h("a.button", { href: letter ? `#/letters/${letter.id}` : "#/letters" }, t("contract.cancel")),
+      h("button", { type: "submit", value: "save" }, t("letter.save_draft")),
+      h("button.primary", { type: "submit", value: "submit" }, t("letter.save_submit")),
     ),
   );
   const drawDelivery = async () => {
@@ -388,11 +405,11 @@ async function letterForm(letter, kindFromQuery, me) {
       if (submitAfter) {
         try {
           saved = await post(`/api/letters/letters/${saved.id}/submit`);
-          toast("已提交，等待审批 Submitted for approval");
+          toast(t("letter.submitted_for_approval"));
         } catch (exc) {
-          toast(`已保存草稿，但提交失败：${exc.message}`, "error");
+          toast(t("letter.saved_not_submitted", { error: exc.message }), "error");
         }
-      } else toast("草稿已保存 Draft saved");
+      } else toast(t("letter.draft_saved"));
       go(`letters/${saved.id}`);
     });
   };
@@ -401,17 +418,13 @@ async function letterForm(letter, kindFromQuery, me) {
 
 export async function create(params, me) {
   const form = await letterForm(null, params.query.get("kind"), me);
-  return h("section", h("div.page-head", h("h2", "新建函件申请 ", h("small", "New letter"))), form);
+  return h("section", h("div.page-head", h("h2", t("letter.new_letter"))), form);
 }
 
 export async function edit({ id }, me) {
   const letter = await get(`/api/letters/letters/${id}`);
-  if (!EDITABLE.has(letter.status)) return errorBox(new Error("此函件当前不能修改 This letter cannot be edited now"));
-  return h(
-    "section",
-    h("div.page-head", h("h2", "修改函件 ", h("small", "Edit letter"))),
-    await letterForm(letter, null, me),
-  );
+  if (!EDITABLE.has(letter.status)) return errorBox(new Error(t("letter.this_letter_cannot_be_edited")));
+  return h("section", h("div.page-head", h("h2", t("letter.edit_letter"))), await letterForm(letter, null, me));
 }
 
 // ---- detail ---------------------------------------------------------------------------------
@@ -428,16 +441,12 @@ async function pageSource(l) {
 
 function previewSection(l) {
   const pages = h("div.letter-pages", loading());
-  const note = h(
-    "p.muted.small",
-    { hidden: true },
-    "下图为审批稿（不含电子印章）；盖章件请打开或下载 PDF。 The images show the approved text; the seal is in the PDF.",
-  );
+  const note = h("p.muted.small", { hidden: true }, t("letter.the_images_show_the_approved"));
   const section = h(
     "section.card",
     h(
       "div.section-head",
-      l.sealed ? h("h3", "盖章函件 ", h("small", "Sealed letter")) : h("h3", "函件内容预览 ", h("small", "Preview")),
+      l.sealed ? h("h3", t("letter.sealed_letter")) : h("h3", t("letter.preview")),
       h(
         "div.actions",
         h(
@@ -452,7 +461,7 @@ function previewSection(l) {
                 ),
               ),
           },
-          l.sealed ? "打开盖章 PDF Open sealed PDF" : "打开 PDF Open PDF",
+          l.sealed ? t("letter.pdf_open_sealed_pdf") : t("letter.pdf_open_pdf"),
         ),
         l.sealed
           ? h(
@@ -464,7 +473,7 @@ function previewSection(l) {
                     download(`/api/letters/letters/${l.id}/document.pdf`, `${l.number || "letter"}.pdf`),
                   ),
               },
-              "下载盖章函件 Sealed PDF",
+              t("letter.sealed_pdf"),
             )
           : null,
       ),
@@ -477,12 +486,10 @@ function previewSection(l) {
       const { sealed, count, url } = await pageSource(l);
       // a sealed letter whose PDF could not be counted still shows its approved text
       note.hidden = !(l.sealed && !sealed);
-      if (!count) return fill(pages, h("p.muted", "暂无页面图片 No page images"));
+      if (!count) return fill(pages, h("p.muted", t("letter.no_page_images")));
       const imgs = [];
       for (let n = 1; n <= count; n++) {
-        imgs.push(
-          h("img.letter-page", { src: await blobUrl(url(n)), alt: `第 ${n} 页，共 ${count} 页 Page ${n} of ${count}` }),
-        );
+        imgs.push(h("img.letter-page", { src: await blobUrl(url(n)), alt: t("letter.page_of", { n, count }) }));
         fill(pages, imgs, n < count ? loading() : null);
       }
     } catch (exc) {
@@ -497,16 +504,11 @@ async function shareDialog(l) {
   const link = h("input.link", { value: created.url, readonly: true, onclick: (e) => e.target.select() });
   const qr = `data:image/png;base64,${created.qr_png_base64}`;
   modal(
-    "分享函件 Share",
+    t("letter.share"),
     h(
       "div.invite",
-      h("img.qr", { src: qr, alt: "分享二维码 Share QR" }),
-      h(
-        "p",
-        "将链接或二维码通过微信等发送给收函方，对方无需登录即可查看盖章函件。",
-        h("br"),
-        h("small.muted", "Send the link or QR code to the recipient; no account needed."),
-      ),
+      h("img.qr", { src: qr, alt: t("letter.share_qr") }),
+      h("p", t("letter.send_the_link_or_qr")),
       h(
         "div.copyline",
         link,
@@ -517,17 +519,17 @@ async function shareDialog(l) {
             onclick: async () => {
               try {
                 await navigator.clipboard.writeText(created.url);
-                toast("链接已复制 Copied");
+                toast(t("env.copied"));
               } catch {
                 link.select();
               }
             },
           },
-          "复制 Copy",
+          t("letter.copy"),
         ),
       ),
-      h("p.muted", `有效期至 Expires ${fmtTime(created.expires_at)}`),
-      h("div.actions", h("a.button", { href: qr, download: `share-${l.number || l.id}.png` }, "保存二维码 Save QR")),
+      h("p.muted", t("letter.expires_at", { at: fmtTime(created.expires_at) })),
+      h("div.actions", h("a.button", { href: qr, download: `share-${l.number || l.id}.png` }, t("env.save_qr"))),
     ),
   );
   reload();
@@ -537,7 +539,7 @@ function sharesSection(l) {
   const box = h("div", loading());
   get(`/api/letters/letters/${l.id}/shares`)
     .then((res) => {
-      if (!res.data.length) return fill(box, h("p.muted", "尚未分享 Not shared yet"));
+      if (!res.data.length) return fill(box, h("p.muted", t("letter.not_shared_yet")));
       fill(
         box,
         h(
@@ -546,7 +548,7 @@ function sharesSection(l) {
             "thead",
             h(
               "tr",
-              ["创建 Created", "有效期至 Expires", "状态 State", ""].map((t) => h("th", t)),
+              [t("contract.created"), t("letter.expires"), t("letter.state"), ""].map((t) => h("th", t)),
             ),
           ),
           h(
@@ -558,7 +560,11 @@ function sharesSection(l) {
                 "tr",
                 h("td", fmtTime(s.created_at)),
                 h("td", fmtTime(s.expires_at)),
-                h("td", { active: "有效", expired: "已过期", revoked: "已撤销" }[s.state] || s.state),
+                h(
+                  "td",
+                  { active: t("letter.active"), expired: t("ui.expired"), revoked: t("letter.revoked") }[s.state] ||
+                    s.state,
+                ),
                 h(
                   "td.actions",
                   h(
@@ -581,12 +587,12 @@ function sharesSection(l) {
                                     ),
                                   ),
                                 )
-                              : h("span.muted", "尚无人打开 Not opened yet"),
+                              : h("span.muted", t("letter.not_opened_yet")),
                           );
                           openRow.hidden = !openRow.hidden;
                         }),
                     },
-                    "查看记录 Opens",
+                    t("letter.opens"),
                   ),
                   s.state === "active"
                     ? h(
@@ -596,11 +602,11 @@ function sharesSection(l) {
                           onclick: (e) =>
                             busy(e.target, async () => {
                               await api("DELETE", `/api/letters/letters/${l.id}/shares/${s.id}`);
-                              toast("已撤销 Revoked");
+                              toast(t("letter.revoked"));
                               reload();
                             }),
                         },
-                        "撤销 Revoke",
+                        t("letter.revoke"),
                       )
                     : null,
                 ),
@@ -616,8 +622,12 @@ function sharesSection(l) {
     "section.card",
     h(
       "div.section-head",
-      h("h3", "分享记录 ", h("small", "Share links")),
-      h("button.primary", { type: "button", onclick: (e) => busy(e.target, () => shareDialog(l)) }, "分享 Share"),
+      h("h3", t("letter.share_links")),
+      h(
+        "button.primary",
+        { type: "button", onclick: (e) => busy(e.target, () => shareDialog(l)) },
+        t("letter.share_2"),
+      ),
     ),
     box,
   );
@@ -629,7 +639,7 @@ function paperProgress(l) {
   const at = steps.indexOf(l.status);
   return h(
     "ol.steps",
-    steps.map((s, i) => h(`li${at >= 0 && i <= at ? ".done" : ""}${i === at ? ".current" : ""}`, LETTER_STATUS[s][0])),
+    steps.map((s, i) => h(`li${at >= 0 && i <= at ? ".done" : ""}${i === at ? ".current" : ""}`, LETTER_STATUS[s])),
   );
 }
 
@@ -638,12 +648,12 @@ const WAITING = new Set(["submitted", "approved"]);
 
 export async function detail({ id }, me) {
   const [l, types] = await Promise.all([get(`/api/letters/letters/${id}`), letterTypes().catch(() => [])]);
-  const type = types.find((t) => t.code === l.letter_type);
+  const type = types.find((ty) => ty.code === l.letter_type);
   const owner = l.owner_id === me.id && me.roles.includes("lawyer");
   const staff = me.roles.includes("letter_admin") || me.roles.includes("admin");
   const actions = h("div.actions");
   if (owner && EDITABLE.has(l.status)) {
-    actions.append(h("a.button", { href: `#/letters/${l.id}/edit` }, "修改 Edit"));
+    actions.append(h("a.button", { href: `#/letters/${l.id}/edit` }, t("addr.edit")));
     actions.append(
       h(
         "button.primary",
@@ -652,11 +662,11 @@ export async function detail({ id }, me) {
           onclick: (e) =>
             busy(e.target, async () => {
               await post(`/api/letters/letters/${l.id}/submit`);
-              toast("已提交，等待审批 Submitted");
+              toast(t("letter.submitted"));
               reload();
             }),
         },
-        "提交 Submit",
+        t("contract.submit_2"),
       ),
     );
   }
@@ -667,15 +677,15 @@ export async function detail({ id }, me) {
         {
           type: "button",
           onclick: async (e) => {
-            if (await confirmDialog("撤回此函件申请？ Withdraw this letter?", "撤回 Withdraw"))
+            if (await confirmDialog(t("letter.withdraw_this_letter"), t("contract.withdraw")))
               busy(e.target, async () => {
                 await post(`/api/letters/letters/${l.id}/withdraw`);
-                toast("已撤回 Withdrawn");
+                toast(t("contract.withdrawn"));
                 reload();
               });
           },
         },
-        "撤回 Withdraw",
+        t("contract.withdraw"),
       ),
     );
   }
@@ -691,12 +701,12 @@ export async function detail({ id }, me) {
       "div.page-head",
       h(
         "div",
-        h("a.back", { href: back }, "← 返回 Back"),
+        h("a.back", { href: back }, t("contract.back")),
         h(
           "h2",
           KIND[l.kind],
           " ",
-          l.number ? h("span.mono", l.number) : h("span.muted", "（审批后编号）"),
+          l.number ? h("span.mono", l.number) : h("span.muted", t("letter.numbered_on_approval")),
           " ",
           badge(LETTER_STATUS, l.status),
         ),
@@ -704,11 +714,11 @@ export async function detail({ id }, me) {
       actions,
     ),
     l.rejection_reason && l.status === "rejected"
-      ? h("div.alert.error", h("b", "驳回理由 Rejected: "), l.rejection_reason)
+      ? h("div.alert.error", h("b", t("letter.rejected")), l.rejection_reason)
       : null,
-    l.seal_error ? h("div.alert.warn", h("b", "盖章失败 Sealing failed: "), l.seal_error) : null,
+    l.seal_error ? h("div.alert.warn", h("b", t("letter.sealing_failed")), l.seal_error) : null,
     l.status === "approved" && l.kind === "electronic"
-      ? h("div.alert.info", "已批准，正在加盖电子印章… Approved; sealing in progress")
+      ? h("div.alert.info", t("letter.approved_sealing_in_progress"))
       : null,
     paperProgress(l),
     h(
@@ -719,44 +729,46 @@ export async function detail({ id }, me) {
           "section.card",
           h(
             "dl.grid",
-            h("dt", "案件流水号 Case no."),
+            h("dt", t("contract.case_no")),
             h("dd.mono", l.case_serial_no),
-            h("dt", "案由 Cause"),
+            h("dt", t("letter.cause")),
             h("dd", l.cause_of_action),
-            h("dt", "函件类型 Type"),
-            h("dd", type ? `${type.name_zh}（${type.code}）` : l.letter_type),
-            h("dt", "致函单位 Recipient"),
+            h("dt", t("letter.type")),
+            h("dd", type ? t("letter.type_with_code", { name: pick(type, "name"), code: type.code }) : l.letter_type),
+            h("dt", t("ladmin.recipient")),
             h("dd", l.recipient_org),
-            h("dt", "出函日期 Date"),
-            h("dd", l.letter_date, l.past_date_allowed ? h("small.muted", "（已允许过去日期）") : ""),
-            h("dt", "委托人 Client"),
+            h("dt", t("ladmin.date")),
+            h("dd", l.letter_date, l.past_date_allowed ? h("small.muted", t("letter.past_date_allowed")) : ""),
+            h("dt", t("contract.client")),
             h("dd", l.client_name || "—"),
-            h("dt", "委托事项 Matter"),
+            h("dt", t("letter.matter")),
             h("dd", l.matter || "—"),
-            h("dt", "承办律师 Lawyers"),
+            h("dt", t("letter.lawyers")),
             h(
               "dd",
               (l.lawyers || []).map((x) => h("div", `${x.name} `, h("small.mono.muted", x.licence_no))),
             ),
-            h("dt", "申请人 Applicant"),
+            h("dt", t("letter.applicant")),
             h("dd", l.owner_name),
-            l.kind === "paper" ? [h("dt", "领取方式 Delivery"), h("dd", DELIVERY[l.delivery] || "未选择 —")] : null,
-            l.mail_address ? [h("dt", "邮寄地址 Address"), h("dd", addressLine(l.mail_address))] : null,
+            l.kind === "paper"
+              ? [h("dt", t("letter.delivery")), h("dd", DELIVERY[l.delivery] || t("letter.not_chosen"))]
+              : null,
+            l.mail_address ? [h("dt", t("letter.address")), h("dd", addressLine(l.mail_address))] : null,
             l.courier || l.tracking_no
-              ? [h("dt", "快递 Courier"), h("dd", `${l.courier || ""} ${l.tracking_no || ""}`)]
+              ? [h("dt", t("letter.courier")), h("dd", `${l.courier || ""} ${l.tracking_no || ""}`)]
               : null,
             l.verify_url
               ? [
-                  h("dt", "验证 Verify"),
+                  h("dt", t("letter.verify")),
                   h(
                     "dd",
                     h("a", { href: l.verify_url, target: "_blank", rel: "noopener" }, l.verify_code || l.verify_url),
                   ),
                 ]
               : null,
-            h("dt", "提交 Submitted"),
+            h("dt", t("letter.submitted_2")),
             h("dd", fmtTime(l.submitted_at)),
-            h("dt", "审批 Decided"),
+            h("dt", t("letter.decided")),
             h("dd", fmtTime(l.decided_at)),
           ),
         ),

@@ -2,6 +2,7 @@
 
 import { get, post } from "./api.js";
 import { pageStrip } from "./contracts.js";
+import { pick, t } from "./i18n.js";
 import {
   badge,
   busy,
@@ -20,29 +21,28 @@ import {
   toast,
 } from "./ui.js";
 
-const decidedLabel = (state) => (state === "approved" ? "审核通过" : state === "rejected" ? "已驳回" : "已关闭");
+const decidedLabel = (state) =>
+  state === "approved" ? t("review.approved_2") : state === "rejected" ? t("ladmin.rejected") : t("review.closed");
 
 const TABS = [
-  ["pending", "待审核", "Pending"],
-  ["in_review", "审核中", "In review"],
-  ["decided", "已处理", "Decided"],
+  ["pending", t("ui.pending")],
+  ["in_review", t("review.in_review")],
+  ["decided", t("review.decided")],
 ];
 
 export async function queue(params) {
   const state = params.query.get("state") || "pending";
   const tabs = h(
     "nav.tabs",
-    TABS.map(([k, zh, en]) =>
-      h(`a${k === state ? ".active" : ""}`, { href: `#/review?state=${k}` }, zh, h("small", en)),
-    ),
+    TABS.map(([k, text]) => h(`a${k === state ? ".active" : ""}`, { href: `#/review?state=${k}` }, text)),
   );
   const table = pagedTable(
     [
-      "合同名称 Title",
-      "申请律师 Lawyer",
-      "轮次 Round",
-      state === "pending" ? "等待 Waiting" : "状态 State",
-      "提交 Queued",
+      t("contract.title"),
+      t("contract.lawyer"),
+      t("contract.round"),
+      state === "pending" ? t("review.waiting") : t("letter.state"),
+      t("review.queued"),
       "",
     ],
     (cursor) =>
@@ -54,7 +54,7 @@ export async function queue(params) {
         h(
           "td",
           h("a", { href: `#/review/${r.id}` }, r.title),
-          r.scan_warning ? h("span.badge.red", { title: "Possible scan" }, "⚠ 疑似扫描件") : null,
+          r.scan_warning ? h("span.badge.red", t("review.possible_scan")) : null,
         ),
         h("td", r.owner_name),
         h("td", r.round),
@@ -69,11 +69,11 @@ export async function queue(params) {
               ],
         ),
         h("td", fmtTime(r.queued_at)),
-        h("td", h("a.button.small", { href: `#/review/${r.id}` }, "查看 Open")),
+        h("td", h("a.button.small", { href: `#/review/${r.id}` }, t("review.open"))),
       ),
-    "队列为空 The queue is empty",
+    t("review.the_queue_is_empty"),
   );
-  return h("section", h("div.page-head", h("h2", "风控审核 ", h("small", "Review queue"))), tabs, table);
+  return h("section", h("div.page-head", h("h2", t("review.review_queue"))), tabs, table);
 }
 
 function submissionView(s) {
@@ -82,17 +82,19 @@ function submissionView(s) {
       "div.signer-card",
       h("b", x.name),
       " ",
-      h("span.badge.grey", x.kind === "enterprise" ? "企业 Enterprise" : "个人 Individual"),
+      h("span.badge.grey", x.kind === "enterprise" ? t("contract.enterprise") : t("contract.individual")),
       h(
         "dl.grid.tight",
-        h("dt", x.kind === "enterprise" ? "统一社会信用代码" : "身份证号"),
+        h("dt", x.kind === "enterprise" ? t("contract.credit_code") : t("contract.resident_id")),
         h("dd.mono", x.id_number),
-        x.mobile ? [h("dt", "手机号"), h("dd", x.mobile)] : null,
-        x.legal_representative ? [h("dt", "法定代表人"), h("dd", x.legal_representative)] : null,
-        x.operator_name ? [h("dt", "经办人"), h("dd", `${x.operator_name} ${x.operator_mobile || ""}`)] : null,
+        x.mobile ? [h("dt", t("contract.mobile")), h("dd", x.mobile)] : null,
+        x.legal_representative ? [h("dt", t("contract.legal_representative")), h("dd", x.legal_representative)] : null,
+        x.operator_name
+          ? [h("dt", t("review.operator")), h("dd", `${x.operator_name} ${x.operator_mobile || ""}`)]
+          : null,
         x.bank_account_name
           ? [
-              h("dt", "对公账户"),
+              h("dt", t("contract.bank_account")),
               h(
                 "dd",
                 x.bank_account_name,
@@ -109,24 +111,28 @@ function submissionView(s) {
   return [
     h(
       "dl.grid",
-      h("dt", "委托人 Client"),
+      h("dt", t("contract.client")),
       h("dd", s.client_name),
-      h("dt", "合同类型 Type"),
+      h("dt", t("contract.type")),
       h("dd", s.contract_type),
-      h("dt", "金额 Amount"),
+      h("dt", t("contract.amount")),
       h("dd", fmtAmount(s.amount)),
-      h("dt", "案件流水号 Case no."),
+      h("dt", t("contract.case_no")),
       h("dd", s.case_serial_no || "—"),
-      h("dt", "申请律师 Lawyer"),
+      h("dt", t("contract.lawyer")),
       h("dd", s.owner_name),
-      h("dt", "骑缝章 Cross-page seal"),
-      h("dd.cross-page-seal", s.cross_page_seal ? "加盖 Yes" : "不加盖 No"),
-      h("dt", "备注 Remarks"),
+      h("dt", t("contract.cross_page_seal_2")),
+      h("dd.cross-page-seal", s.cross_page_seal ? t("contract.yes") : t("contract.no")),
+      h("dt", t("contract.remarks")),
       h("dd", s.remarks || "—"),
-      h("dt", "文件 Document"),
-      h("dd", s.document?.filename || "—", s.document?.page_count ? ` · ${s.document.page_count} 页` : ""),
+      h("dt", t("review.document")),
+      h(
+        "dd",
+        s.document?.filename || "—",
+        s.document?.page_count ? ` · ${t("ui.pages", { n: s.document.page_count })}` : "",
+      ),
     ),
-    h("h4", "签署方 Signers"),
+    h("h4", t("contract.signers")),
     h("div.signers", signers),
   ];
 }
@@ -146,11 +152,11 @@ export async function item({ id }, me) {
           onclick: (e) =>
             busy(e.target, async () => {
               await post(`/api/review/items/${id}/claim`);
-              toast("已领取 Claimed");
+              toast(t("review.claimed"));
               reload();
             }),
         },
-        "领取审核 Claim",
+        t("review.claim"),
       ),
     );
   }
@@ -163,11 +169,11 @@ export async function item({ id }, me) {
           onclick: (e) =>
             busy(e.target, async () => {
               await post(`/api/review/items/${id}/release`);
-              toast("已放回队列 Released");
+              toast(t("review.released"));
               reload();
             }),
         },
-        "放回队列 Release",
+        t("review.release"),
       ),
     );
   }
@@ -178,37 +184,32 @@ export async function item({ id }, me) {
     h(
       `label.check${c.warning ? ".warn" : ""}`,
       h("input", { type: "checkbox", value: c.key, checked: c.confirmed, disabled: !canDecide }),
-      h(
-        "span",
-        c.label_zh,
-        h("small.block.muted", c.label_en),
-        c.warning ? h("small.block.warntext", "⚠ 疑似扫描件 Scan warning: ", c.warning) : null,
-      ),
+      h("span", pick(c, "label"), c.warning ? h("small.block.warntext", t("review.scan_warning"), c.warning) : null),
     ),
   );
   const comment = h("textarea", {
     rows: 2,
     maxlength: 2000,
-    placeholder: "审核意见（选填） Comment",
+    placeholder: t("review.comment"),
     disabled: !canDecide,
   });
-  const approve = h("button.primary", { type: "button", disabled: true }, "审核通过 Approve");
-  const reject = h("button.danger", { type: "button", disabled: !canDecide }, "驳回 Reject");
+  const approve = h("button.primary", { type: "button", disabled: true }, t("review.approve"));
+  const reject = h("button.danger", { type: "button", disabled: !canDecide }, t("ladmin.reject_2"));
   const why = h("small.muted.why");
   const update = () => {
     const left = boxes.filter((b) => !b.querySelector("input").checked).length;
     approve.disabled = !canDecide || left > 0;
     // a greyed-out button says why
     why.textContent = !isReviewer
-      ? "仅风控人员可审核"
+      ? t("review.only_risk_control_can_review")
       : r.state === "pending"
-        ? "请先领取审核"
+        ? t("review.claim_the_review_first")
         : r.state === "claimed" && !mine
-          ? "该轮审核已由他人领取"
+          ? t("review.another_reviewer_has_claimed_this")
           : !canDecide
             ? ""
             : left
-              ? `还有 ${left} 项核对未勾选，全部勾选后才能审核通过`
+              ? t("review.items_left", { n: left })
               : "";
     approve.title = why.textContent;
   };
@@ -221,18 +222,18 @@ export async function item({ id }, me) {
         .filter((i) => i.checked)
         .map((i) => i.value);
       await post(`/api/review/items/${id}/approve`, { confirmations, comment: comment.value.trim() || null });
-      toast("已审核通过 Approved");
+      toast(t("review.approved"));
       reload();
     });
   reject.onclick = () => rejectDialog(id, comment.value.trim());
 
-  const docSection = h("section.card", h("h3", "合同文件 ", h("small", "Document")));
+  const docSection = h("section.card", h("h3", t("contract.document")));
   if (s.scan_warning) {
     docSection.append(
       h(
         "div.alert.warn",
-        h("b", "⚠ 疑似扫描件 Possible scan: "),
-        `第 ${s.scan_warning.pages.join("、")} 页为整页图片且无文字层（${s.scan_warning.reason}）。禁止将对方纸质盖章后的扫描件用于电子签章。`,
+        h("b", t("contract.possible_scan")),
+        t("review.scan_pages", { pages: s.scan_warning.pages.join(t("ui.sep")), reason: s.scan_warning.reason }),
       ),
     );
   }
@@ -255,7 +256,7 @@ export async function item({ id }, me) {
                 (n) => `/api/contract/contracts/${r.contract_id}/pages/${n}.png`,
                 c.document.scan_warning?.pages || [],
               )
-            : h("p.muted", "无文件 No document"),
+            : h("p.muted", t("review.no_document")),
         ),
       )
       .catch((exc) => fill(slot, errorBox(exc)));
@@ -268,19 +269,19 @@ export async function item({ id }, me) {
       "div.page-head",
       h(
         "div",
-        h("a.back", { href: "#/review" }, "← 返回队列 Back"),
+        h("a.back", { href: "#/review" }, t("review.back")),
         h(
           "h2",
           r.title,
           " ",
           badge(REVIEW_STATE, r.state),
-          r.scan_warning ? h("span.badge.red", "⚠ 疑似扫描件") : null,
+          r.scan_warning ? h("span.badge.red", t("review.possible_scan")) : null,
         ),
         h(
           "p.muted",
-          `第 ${r.round} 轮 · 提交于 ${fmtTime(r.queued_at)} · `,
-          h("a", { href: `#/contracts/${r.contract_id}` }, "合同详情 Contract"),
-          r.claimed_by_name ? ` · 审核人 ${r.claimed_by_name}` : "",
+          t("review.round_queued", { n: r.round, at: fmtTime(r.queued_at) }),
+          h("a", { href: `#/contracts/${r.contract_id}` }, t("review.contract")),
+          r.claimed_by_name ? ` · ${t("ui.reviewer", { name: r.claimed_by_name })}` : "",
         ),
       ),
       actions,
@@ -289,25 +290,25 @@ export async function item({ id }, me) {
       ? h(
           `div.alert.${r.state === "rejected" ? "error" : "info"}`,
           h("b", `${decidedLabel(r.state)} · ${r.decided_by_name || ""} ${fmtTime(r.closed_at)} `),
-          r.reasons.length ? `驳回理由 ${r.reasons.join("、")}` : "",
+          r.reasons.length ? t("review.reasons", { reasons: r.reasons.join(t("ui.sep")) }) : "",
           r.comment ? ` — ${r.comment}` : "",
           r.close_reason ? ` (${r.close_reason})` : "",
         )
       : null,
     h(
       "div.two-col",
-      h("div", h("section.card", h("h3", "申请信息 ", h("small", "Submission")), submissionView(s)), docSection),
+      h("div", h("section.card", h("h3", t("review.submission")), submissionView(s)), docSection),
       h(
         "div",
         h(
           "section.card.sticky",
-          h("h3", "核对清单 ", h("small", "Checklist")),
+          h("h3", t("review.checklist")),
           !canDecide && !decided
             ? h(
                 "p.muted",
                 r.state === "claimed"
-                  ? `由 ${r.claimed_by_name} 审核中 Claimed by another reviewer`
-                  : "领取后可审核 Claim to review",
+                  ? t("review.claimed_by", { name: r.claimed_by_name })
+                  : t("review.claim_to_review"),
               )
             : null,
           h("div.checklist", boxes),
@@ -317,20 +318,20 @@ export async function item({ id }, me) {
         r.history.length > 1
           ? h(
               "section.card",
-              h("h3", "历次审核 ", h("small", "History")),
+              h("h3", t("review.history")),
               h(
                 "ul.history",
                 r.history.map((x) =>
                   h(
                     "li",
-                    h("a", { href: `#/review/${x.id}` }, `第 ${x.round} 轮`),
+                    h("a", { href: `#/review/${x.id}` }, t("ui.round", { n: x.round })),
                     " ",
                     badge(REVIEW_STATE, x.state),
                     " ",
                     x.decided_by_name || "",
                     " ",
                     fmtTime(x.closed_at || x.queued_at),
-                    x.reasons.length ? h("small.block.muted", x.reasons.join("、")) : null,
+                    x.reasons.length ? h("small.block.muted", x.reasons.join(t("ui.sep"))) : null,
                     x.comment ? h("small.block.muted", x.comment) : null,
                   ),
                 ),
@@ -350,19 +351,15 @@ async function rejectDialog(id, initialComment) {
     toast(exc.message, "error");
     return;
   }
-  const comment = h("textarea", { rows: 3, maxlength: 2000, placeholder: "给申请律师的说明 Comment for the lawyer" });
+  const comment = h("textarea", { rows: 3, maxlength: 2000, placeholder: t("review.comment_for_the_lawyer") });
   comment.value = initialComment || "";
   const boxes = codes.map((c) =>
-    h(
-      "label.check",
-      h("input", { type: "checkbox", value: c.code }),
-      h("span", c.label_zh, h("small.block.muted", c.label_en)),
-    ),
+    h("label.check", h("input", { type: "checkbox", value: c.code }), h("span", pick(c, "label"))),
   );
-  const ok = h("button.danger", { type: "button" }, "确认驳回 Reject");
+  const ok = h("button.danger", { type: "button" }, t("review.reject"));
   const m = modal(
-    "驳回申请 Reject",
-    h("p", "请选择驳回理由（至少一项） Choose at least one reason"),
+    t("review.reject_2"),
+    h("p", t("review.choose_at_least_one_reason")),
     h("div.checklist", boxes),
     comment,
     h("div.actions", ok),
@@ -373,10 +370,10 @@ async function rejectDialog(id, initialComment) {
         .map((b) => b.querySelector("input"))
         .filter((i) => i.checked)
         .map((i) => i.value);
-      if (!reasons.length) throw new Error("请至少选择一项驳回理由 Choose a reason");
+      if (!reasons.length) throw new Error(t("review.choose_a_reason"));
       await post(`/api/review/items/${id}/reject`, { reasons, comment: comment.value.trim() || null });
       m.close();
-      toast("已驳回 Rejected");
+      toast(t("ladmin.rejected"));
       reload();
     });
 }

@@ -1,5 +1,7 @@
 // Small DOM helpers shared by every screen: elements, messages, labels, forms, dialogs.
 
+import { lang, t } from "./i18n.js";
+
 /** h("div.card#id", {attrs, onclick}, ...children) */
 export function h(spec, attrs, ...children) {
   const [, tag = "div", rest = ""] = spec.match(/^([a-z0-9]*)(.*)$/i) || [];
@@ -48,9 +50,9 @@ export function toast(message, kind = "ok") {
   if (dlg) {
     box = dlg.querySelector(".dialog-toasts") || dlg.appendChild(h("div.dialog-toasts"));
   }
-  const t = h(`div.toast.${kind}`, { role: kind === "error" ? "alert" : "status" }, message);
-  box.append(t);
-  setTimeout(() => t.remove(), kind === "error" ? 8000 : 3500);
+  const note = h(`div.toast.${kind}`, { role: kind === "error" ? "alert" : "status" }, message);
+  box.append(note);
+  setTimeout(() => note.remove(), kind === "error" ? 8000 : 3500);
 }
 
 export function showError(exc) {
@@ -72,72 +74,72 @@ export async function busy(button, action) {
 }
 
 export function loading() {
-  return h("p.muted.loading", "加载中… Loading");
+  return h("p.muted.loading", t("ui.loading"));
 }
 
 export function errorBox(exc) {
-  return h("div.alert.error", h("b", "出错了 Error: "), exc?.message || String(exc));
+  return h("div.alert.error", h("b", t("ui.error")), exc?.message || String(exc));
 }
 
 // ---- labels ---------------------------------------------------------------------------------
 
 export const CONTRACT_STATUS = {
-  draft: ["草稿", "Draft"],
-  submitted: ["待审核", "Submitted"],
-  approved: ["已审核未签章", "Approved"],
-  rejected: ["已驳回", "Rejected"],
-  withdrawn: ["已撤回", "Withdrawn"],
-  signing: ["签署中", "Signing"],
-  counterparty_signed: ["待律所签章", "Awaiting firm seal"],
-  completed: ["已完成", "Completed"],
-  declined: ["对方拒签", "Declined"],
-  voided: ["已作废", "Voided"],
-  expired: ["已过期", "Expired"],
+  draft: t("ui.draft"),
+  submitted: t("ui.submitted"),
+  approved: t("ui.approved"),
+  rejected: t("ladmin.rejected"),
+  withdrawn: t("contract.withdrawn"),
+  signing: t("ui.signing"),
+  counterparty_signed: t("ui.awaiting_firm_seal"),
+  completed: t("ui.completed"),
+  declined: t("ui.declined"),
+  voided: t("ui.voided"),
+  expired: t("ui.expired"),
 };
 
 export const LETTER_STATUS = {
-  draft: ["草稿", "Draft"],
-  submitted: ["待审批", "Submitted"],
-  rejected: ["已驳回", "Rejected"],
-  withdrawn: ["已撤回", "Withdrawn"],
-  approved: ["已审批", "Approved"],
-  sealed: ["已盖章", "Sealed"],
-  printed: ["已打印", "Printed"],
-  mailed: ["已邮寄", "Mailed"],
-  ready_for_pickup: ["待自取", "Ready for pick-up"],
-  received: ["已签收", "Received"],
-  picked_up: ["已取走", "Picked up"],
+  draft: t("ui.draft"),
+  submitted: t("ui.submitted_2"),
+  rejected: t("ladmin.rejected"),
+  withdrawn: t("contract.withdrawn"),
+  approved: t("ui.approved_2"),
+  sealed: t("ui.sealed"),
+  printed: t("ladmin.printed"),
+  mailed: t("ladmin.mailed_3"),
+  ready_for_pickup: t("ui.ready_for_pick_up"),
+  received: t("ladmin.received"),
+  picked_up: t("ladmin.picked_up"),
 };
 
 export const REVIEW_STATE = {
-  pending: ["待审核", "Pending"],
-  claimed: ["审核中", "Claimed"],
-  approved: ["已通过", "Approved"],
-  rejected: ["已驳回", "Rejected"],
-  superseded: ["已被新一轮取代", "Superseded"],
-  withdrawn: ["律师已撤回", "Withdrawn"],
+  pending: t("ui.pending"),
+  claimed: t("ui.claimed"),
+  approved: t("ui.approved_3"),
+  rejected: t("ladmin.rejected"),
+  superseded: t("ui.superseded"),
+  withdrawn: t("ui.withdrawn"),
 };
 
 export const SIGNER_STATUS = {
-  pending: ["待签署", "Pending"],
-  id_checked: ["已核验信息", "ID checked"],
-  verified: ["已认证", "Verified"],
-  signed: ["已签章", "Signed"],
-  declined: ["已拒签", "Declined"],
+  pending: t("ui.pending_2"),
+  id_checked: t("ui.id_checked"),
+  verified: t("ui.verified"),
+  signed: t("ui.signed"),
+  declined: t("ui.declined_2"),
 };
 
 export const ENVELOPE_STATUS = {
-  prepared: ["签署中", "Open"],
-  completed: ["已完成", "Completed"],
-  voided: ["已作废", "Voided"],
-  declined: ["已拒签", "Declined"],
-  expired: ["已过期", "Expired"],
+  prepared: t("ui.open"),
+  completed: t("ui.completed"),
+  voided: t("ui.voided"),
+  declined: t("ui.declined_2"),
+  expired: t("ui.expired"),
 };
 
 export const SIGNER_KIND = {
-  individual: "个人 Individual",
-  enterprise: "企业 Enterprise",
-  firm: "本所 Firm",
+  individual: t("contract.individual"),
+  enterprise: t("contract.enterprise"),
+  firm: t("ui.firm"),
 };
 
 const TONE = {
@@ -163,14 +165,13 @@ const TONE = {
   prepared: "orange",
 };
 
-/** A coloured status badge: 中文 + short English in the tooltip. */
+/** A coloured status badge in the chosen language. */
 export function badge(map, status) {
-  const [zh, en] = map[status] || [status, status];
-  return h(`span.badge.${TONE[status] || "blue"}`, { title: en, dataset: { status } }, zh);
+  return h(`span.badge.${TONE[status] || "blue"}`, { dataset: { status } }, label(map, status));
 }
 
 export function label(map, status) {
-  return (map[status] || [status])[0];
+  return map[status] || status;
 }
 
 const SHANGHAI = new Intl.DateTimeFormat("en-CA", {
@@ -196,7 +197,7 @@ export function fmtAmount(value) {
   if (value === null || value === undefined || value === "") return "—";
   const n = Number(value);
   return Number.isFinite(n)
-    ? `¥${n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+    ? `¥${n.toLocaleString(lang === "en" ? "en" : "zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
     : String(value);
 }
 
@@ -207,15 +208,15 @@ export function fmtSize(bytes) {
 }
 
 export function fmtWait(seconds) {
-  if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} 分钟`;
-  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} 小时`;
-  return `${(seconds / 86400).toFixed(1)} 天`;
+  if (seconds < 3600) return t("ui.minutes", { n: Math.max(1, Math.round(seconds / 60)) });
+  if (seconds < 86400) return t("ui.hours", { n: (seconds / 3600).toFixed(1) });
+  return t("ui.days", { n: (seconds / 86400).toFixed(1) });
 }
 
 // ---- forms ----------------------------------------------------------------------------------
 
 /** A labelled input; `opts.type` may be "textarea" or "select" (with opts.options [[v, text]]). */
-export function field(name, zh, en, opts = {}) {
+export function field(name, label, opts = {}) {
   const { type = "text", options = [], required = false, hint, value, ...rest } = opts;
   let input;
   if (type === "textarea") {
@@ -225,7 +226,7 @@ export function field(name, zh, en, opts = {}) {
     input = h(
       "select",
       { name, required, ...rest },
-      options.map(([v, t]) => h("option", { value: v }, t)),
+      options.map(([v, text]) => h("option", { value: v }, text)),
     );
     if (value !== undefined && value !== null) input.value = value;
   } else {
@@ -234,7 +235,7 @@ export function field(name, zh, en, opts = {}) {
   }
   return h(
     "label.field",
-    h("span.lbl", zh, required ? h("i.req", "*") : null, h("small", en)),
+    h("span.lbl", label, required ? h("i.req", "*") : null),
     input,
     hint ? h("small.hint", hint) : null,
   );
@@ -292,7 +293,7 @@ export function modal(title, ...content) {
     h(
       "header",
       h("h3", title),
-      h("button.ghost.x", { type: "button", "aria-label": "关闭", onclick: () => close() }, "×"),
+      h("button.ghost.x", { type: "button", "aria-label": t("ui.close"), onclick: () => close() }, "×"),
     ),
   );
   const body = h("div.modal-body", content);
@@ -310,11 +311,11 @@ export function modal(title, ...content) {
   return { close, body, dlg };
 }
 
-export function confirmDialog(message, okText = "确定 OK") {
+export function confirmDialog(message, okText = t("ui.ok")) {
   return new Promise((resolve) => {
     const ok = h("button.primary", { type: "button" }, okText);
-    const cancel = h("button", { type: "button" }, "取消 Cancel");
-    const m = modal("请确认 Confirm", h("p", message), h("div.actions", cancel, ok));
+    const cancel = h("button", { type: "button" }, t("contract.cancel"));
+    const m = modal(t("ui.confirm"), h("p", message), h("div.actions", cancel, ok));
     ok.onclick = () => {
       m.close();
       resolve(true);
@@ -343,9 +344,9 @@ export function promptDialog(title, fields) {
               resolve(null);
             },
           },
-          "取消 Cancel",
+          t("contract.cancel"),
         ),
-        h("button.primary", { type: "submit" }, "确定 OK"),
+        h("button.primary", { type: "submit" }, t("ui.ok")),
       ),
     );
     form.onsubmit = (e) => {
@@ -359,9 +360,9 @@ export function promptDialog(title, fields) {
 }
 
 /** A paged list: calls load(cursor) → {data, next_cursor}; renders rows with `row`. */
-export function pagedTable(head, load, row, empty = "暂无记录 Nothing here") {
+export function pagedTable(head, load, row, empty = t("ui.nothing_here")) {
   const tbody = h("tbody");
-  const more = h("button.more", { type: "button" }, "加载更多 More");
+  const more = h("button.more", { type: "button" }, t("ui.more"));
   const status = h("p.muted");
   const table = h(
     "table.list",
@@ -377,7 +378,7 @@ export function pagedTable(head, load, row, empty = "暂无记录 Nothing here")
   let cursor = null;
   async function next() {
     more.disabled = true;
-    status.textContent = "加载中… Loading";
+    status.textContent = t("ui.loading");
     try {
       const page = await load(cursor);
       for (const item of page.data) tbody.append(row(item));
