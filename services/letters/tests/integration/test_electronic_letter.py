@@ -165,6 +165,12 @@ async def test_letter_is_approved_numbered_sealed_and_shared(
     assert (page_open["ip"], page_open["user_agent"]) == ("203.0.113.7", "WeChat/8.0")
 
     assert (await client.get("/share/not-a-real-token")).status_code == 404
+    # the page in English through its switch, remembered for the next page (the client keeps it)
+    english = await client.get(f"/share/{share['token']}?lang=en")
+    assert english.status_code == 200 and "Download the letter (PDF)" in english.text
+    assert english.cookies.get("lexseal_lang") == "en" and "下载函件" not in english.text
+    gone_en = await client.get("/share/not-a-real-token")
+    assert gone_en.status_code == 404 and "no longer works" in gone_en.text
     revoked = await client.delete(
         f"/api/letters/letters/{lid}/shares/{share['id']}", headers=lawyer
     )

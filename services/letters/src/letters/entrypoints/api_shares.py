@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from servicekit.app import UowDep
 from servicekit.auth import client_ip
@@ -20,7 +22,7 @@ from .schemas import (
     SharePublic,
     SharesPublic,
 )
-from .share_page import render_share_page, render_unavailable_page
+from .share_page import LANG_COOKIE, language, render_share_page, render_unavailable_page
 
 router = APIRouter(prefix="/api/letters/letters/{letter_id}/shares", tags=["letters-shares"])
 public_router = APIRouter(tags=["letters-public"])
@@ -69,9 +71,19 @@ async def share_opens(letter_id: str, share_id: str, uow: UowDep, user: Lawyer) 
 
 @public_router.get("/share/{token}", response_class=HTMLResponse)
 async def share_page(
-    token: str, request: Request, uow: UowDep, settings: SettingsDep
+    token: str,
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None,
+    lexseal_lang: Annotated[str | None, Cookie()] = None,
 ) -> HTMLResponse:
-    """Show the shared letter to its recipient (no account needed)."""
+    """Show the shared letter to its recipient (no account needed), in the chosen language.
+
+    Chinese unless English was chosen: `?lang=en` (the page's switch, remembered in the
+    site-wide `lexseal_lang` cookie) or that cookie set by another lexseal page.
+    """
+    chosen = language(lang, lexseal_lang)
     try:
         letter, _ = await sharing.open_share(
             uow,
@@ -81,15 +93,25 @@ async def share_page(
             user_agent=request.headers.get("user-agent"),
         )
     except ShareUnavailable:
-        return HTMLResponse(render_unavailable_page(), status_code=404)
+        return _remember(HTMLResponse(render_unavailable_page(chosen), status_code=404), lang)
     api = f"{settings.public_base_url}/api/letters/share/{token}"
     pages = [f"{api}/pages/{n}.png" for n in range(1, (letter.sealed_page_count or 0) + 1)]
     html = render_share_page(
-        letter, firm_name=settings.firm_name, pdf_url=f"{api}/document.pdf", page_urls=pages
+        letter,
+        firm_name=settings.firm_name,
+        pdf_url=f"{api}/document.pdf",
+        page_urls=pages,
+        lang=chosen,
     )
-    return HTMLResponse(
-        html, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-    )
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return _remember(HTMLResponse(html, headers=headers), lang)
+
+
+def _remember(response: HTMLResponse, lang: str | None) -> HTMLResponse:
+    """Keep a language chosen with the page's switch for every lexseal page (a year)."""
+    if lang is not None:
+        response.set_cookie(LANG_COOKIE, lang, max_age=31536000, path="/", samesite="lax")
+    return response
 
 
 @public_router.get("/api/letters/share/{token}/document.pdf")
