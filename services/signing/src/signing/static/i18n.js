@@ -2,16 +2,17 @@
 // (localStorage, and a cookie so that server-rendered pages follow it too).
 const KEY = "lexseal.lang";
 
+// the cookie first: the staff client and the letters' share page set it too (the share page
+// from the server, without touching this storage)
 export function currentLang() {
-  let lang = null;
-  try {
-    lang = localStorage.getItem(KEY);
-  } catch (_e) {
-    /* storage may be blocked */
-  }
+  const m = document.cookie.match(/(?:^|;\s*)lexseal_lang=(zh|en)/);
+  let lang = m ? m[1] : null;
   if (!lang) {
-    const m = document.cookie.match(/(?:^|;\s*)lexseal_lang=(zh|en)/);
-    lang = m ? m[1] : "zh";
+    try {
+      lang = localStorage.getItem(KEY);
+    } catch (_e) {
+      /* storage may be blocked */
+    }
   }
   return lang === "en" ? "en" : "zh";
 }
