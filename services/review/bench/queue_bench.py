@@ -14,7 +14,9 @@ import time
 
 from lexseal_events import ContractSubmitted, ContractSubmittedData, DocumentRef, SignerInfo
 from review.bootstrap import MIGRATIONS
-from review.entrypoints.consumers import consumer
+from review.config import Settings
+from review.deps import ReviewDeps
+from review.entrypoints.consumers import handlers
 from review.entrypoints.schemas import ReviewDetailPublic, ReviewItemPublic
 from review.service_layer import queries
 from servicekit.auth import RISK_CONTROL, Principal
@@ -68,6 +70,7 @@ async def main(rounds: int) -> None:
         def uow() -> UnitOfWork:
             return UnitOfWork(sm, source="lexseal/review")
 
+        consumer = handlers.bind(ReviewDeps(settings=Settings()))
         started = time.perf_counter()
         for n in range(rounds):
             await consumer.handle(event(n, contracts=max(1, rounds // 2)).to_json(), uow)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .auth import TokenVerifier
 from .config import ServiceSettings
-from .consumer import EventConsumer
+from .consumer import EventConsumer, EventHandlers
 from .db import create_engine, is_postgres, make_sessionmaker
 from .edge import NulGuard, SecurityHeaders
 from .errors import install_error_handlers
@@ -31,11 +31,13 @@ from .relay import OutboxRelay
 from .uow import UnitOfWork
 
 log = logging.getLogger("servicekit.app")
+D = TypeVar("D")
 
 
 @dataclass
 class ServiceKit:
-    """What a running service holds: settings, database, relay, consumer, health."""
+    """What a running service holds: settings, database, relay, consumer, health, and the
+    service's own dependencies (`deps`, built by its composition root: see `DepsFactory`)."""
 
     settings: ServiceSettings
     engine: AsyncEngine
@@ -43,7 +45,8 @@ class ServiceKit:
     relay: OutboxRelay | None = None
     consumer: QueueConsumer | None = None
     health: HealthMonitor | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # deprecated: use typed `deps`
+    deps: Any = None
 
     def uow(self) -> UnitOfWork:
         """Return a new unit of work bound to this service's database and relay."""
@@ -63,6 +66,11 @@ class ServiceKit:
 
 
 ExtraLifespan = Callable[[FastAPI, ServiceKit], AbstractAsyncContextManager[None]]
+DepsFactory = Callable[[ServiceKit], AbstractAsyncContextManager[D]]
+"""A composition root's builder: given the running kit, enter the service's own resources
+(stores, key rings, background loops) and yield its typed dependencies object; what follows
+the yield closes them. Routes get the object through `deps_of(cls)`, event handlers as their
+third argument."""
 
 
 def get_kit(request: Request) -> ServiceKit:
@@ -75,6 +83,22 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     """Yield a unit of work for one request (rolled back unless the route commits)."""
     async with get_kit(request).uow() as uow:
         yield uow
+
+
+def deps_of(cls: type[D]) -> Callable[[Request], D]:
+    """Return a FastAPI dependency answering the service's dependencies object, typed `cls`.
+
+    `Deps = Annotated[ReviewDeps, Depends(deps_of(ReviewDeps))]` in the service's
+    entrypoints/deps.py, then `deps: Deps` in a route.
+    """
+
+    def get_deps(request: Request) -> D:
+        deps = get_kit(request).deps
+        if not isinstance(deps, cls):
+            raise RuntimeError(f"the service's dependencies are not a {cls.__name__}: {deps!r}")
+        return deps
+
+    return get_deps
 
 
 KitDep = Annotated[ServiceKit, Depends(get_kit)]
@@ -92,8 +116,18 @@ def create_service_app(
     migrations_dir: Path | None = None,
     extra_lifespan: ExtraLifespan | None = None,
     migrate_on_start: bool = True,
+    deps: DepsFactory[D] | None = None,
+    handlers: EventHandlers[D] | None = None,
 ) -> FastAPI:
-    """Return the service's app; all connections are made in its lifespan, none at import."""
+    """Return the service's app; all connections are made in its lifespan, none at import.
+
+    A service in the kit's shape passes `deps` (its composition root's builder of its typed
+    dependencies) and `handlers` (its event handlers, bound to those dependencies once they
+    are built); `consumer` and `extra_lifespan` are the older way, kept until every service
+    has moved.
+    """
+    if consumer is not None and handlers is not None:
+        raise ValueError("give either handlers or consumer, not both")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,11 +172,16 @@ def create_service_app(
             stack.push_async_callback(kit.relay.stop)
             if extra_lifespan is not None:
                 await stack.enter_async_context(extra_lifespan(app, kit))
+            if deps is not None:
+                kit.deps = await stack.enter_async_context(deps(kit))
+            active = consumer
+            if handlers is not None:
+                active = handlers.bind(kit.deps)
             # Consumers start only once the service's own wiring (extra_lifespan) is done,
             # and stop before it is undone: no delivery ever meets a half-built service.
-            if consumer is not None and consumer.routing_keys:
+            if active is not None and active.routing_keys:
                 kit.consumer = QueueConsumer(
-                    consumer,
+                    active,
                     amqp_url=settings.amqp_url,
                     exchange=settings.exchange,
                     queue_name=settings.queue_name,

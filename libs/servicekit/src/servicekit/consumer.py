@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lexseal_events import CloudEvent, InvalidEvent, UnknownEventType, parse_event
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,9 @@ from .uow import UnitOfWork, UowFactory
 log = logging.getLogger("servicekit.consumer")
 
 E = TypeVar("E", bound=CloudEvent)
+D = TypeVar("D")
 Handler = Callable[[UnitOfWork, Any], Awaitable[object]]
+DepsHandler = Callable[[UnitOfWork, Any, D], Awaitable[object]]
 
 # Set by the worker that applies events (queue_consumer): told after each handler returns, so
 # a long batch of slow handlers is seen progressing, not stalled. Per task, not global.
@@ -82,6 +84,7 @@ class EventConsumer:
                     continue
                 fresh.discard(event.id)  # the same event twice in one batch applies once
                 token = correlation_id_var.set(event.correlationid)
+                uow.applying = event
                 try:
                     await handler(uow, event)
                 finally:
@@ -101,6 +104,7 @@ class EventConsumer:
             async with uow_factory() as uow:
                 if not await uow.claim(event):
                     return "duplicate"
+                uow.applying = event
                 await handler(uow, event)
                 _tell_progress()
                 try:
@@ -115,6 +119,54 @@ class EventConsumer:
             return "applied"
         finally:
             correlation_id_var.reset(token)
+
+
+class EventHandlers(Generic[D]):
+    """A service's event handlers, each called as `handler(uow, event, deps)`.
+
+    Declared once per service beside its routes (`handlers = EventHandlers[ReviewDeps]()`,
+    `@handlers.on(ContractSubmitted)`), handed to `create_service_app(handlers=...)`; the
+    kit binds them to the dependencies the composition root built (`bind`) before the
+    first delivery, so a handler never meets a half-built service.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, DepsHandler[D]] = {}
+
+    def on(
+        self, event_cls: type[E]
+    ) -> Callable[[Callable[[UnitOfWork, E, D], Awaitable[object]]], DepsHandler[D]]:
+        """Register the handler for one event class (decorator)."""
+        event_type = event_cls.model_fields["type"].default
+
+        def register(fn: Callable[[UnitOfWork, E, D], Awaitable[object]]) -> DepsHandler[D]:
+            if event_type in self._handlers:
+                raise ValueError(f"{event_type} already has a handler")
+            self._handlers[event_type] = fn
+            return fn
+
+        return register
+
+    @property
+    def routing_keys(self) -> list[str]:
+        """Return the event types handled (the queue's bindings)."""
+        return sorted(self._handlers)
+
+    def bind(self, deps: D) -> EventConsumer:
+        """Return the idempotent consumer that calls each handler with `deps`."""
+        consumer = EventConsumer()
+        for event_type, fn in self._handlers.items():
+            consumer._handlers[event_type] = _bound(fn, deps)
+        return consumer
+
+
+def _bound(fn: DepsHandler[D], deps: D) -> Handler:
+    async def handler(uow: UnitOfWork, event: Any) -> object:
+        return await fn(uow, event, deps)
+
+    handler.__name__ = getattr(fn, "__name__", "handler")
+    handler.__qualname__ = getattr(fn, "__qualname__", "handler")
+    return handler
 
 
 def _tell_progress() -> None:

@@ -13,6 +13,30 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .domain import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
+
+__all__ = [
+    "AppError",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "Unauthorized",
+    "Unavailable",
+    "error_body",
+    "install_error_handlers",
+    "preferred_language",
+]
+
 log = logging.getLogger("servicekit.errors")
 # SQLSTATE classes of database errors that pass by themselves, so a retry is the answer:
 # connection exception (08), transaction rollback (40: serialization failure, deadlock),
@@ -20,84 +44,8 @@ log = logging.getLogger("servicekit.errors")
 TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
 
 
-class AppError(Exception):
-    """A user-facing error: status, stable code, message in zh and en, optional details."""
-
-    status_code = 400
-    code = "bad_request"
-    message_zh = "请求有误"
-    message_en = "Bad request"
-    retry_after: int | None = None  # seconds; sent as Retry-After (RFC 9110) when set
-
-    def __init__(
-        self,
-        message_en: str | None = None,
-        message_zh: str | None = None,
-        *,
-        code: str | None = None,
-        status_code: int | None = None,
-        details: Any = None,
-        retry_after: int | None = None,
-    ) -> None:
-        if code:
-            self.code = code
-        if status_code:
-            self.status_code = status_code
-        if message_en:
-            self.message_en = message_en
-        if message_zh:
-            self.message_zh = message_zh
-        self.details = details
-        if retry_after is not None:
-            self.retry_after = retry_after
-        super().__init__(f"{self.code}: {self.message_en}")
-
-    def message(self, lang: str) -> str:
-        """Return the message in the caller's language."""
-        return self.message_en if lang == "en" else self.message_zh
-
-
-class NotFound(AppError):
-    status_code = 404
-    code = "not_found"
-    message_zh = "对象不存在"
-    message_en = "Not found"
-
-
-class Forbidden(AppError):
-    status_code = 403
-    code = "forbidden"
-    message_zh = "无权执行此操作"
-    message_en = "You are not allowed to do this"
-
-
-class Unauthorized(AppError):
-    status_code = 401
-    code = "unauthorized"
-    message_zh = "请先登录"
-    message_en = "Authentication required"
-
-
-class Conflict(AppError):
-    status_code = 409
-    code = "conflict"
-    message_zh = "当前状态不允许此操作"
-    message_en = "This action is not allowed in the current state"
-
-
-class Invalid(AppError):
-    status_code = 422
-    code = "validation_error"
-    message_zh = "输入有误"
-    message_en = "Invalid input"
-
-
-class Unavailable(AppError):
-    status_code = 503
-    retry_after = 5  # a dependency that is down is usually back within seconds
-    code = "unavailable"
-    message_zh = "服务暂不可用，请稍后重试"
-    message_en = "Service temporarily unavailable, please retry"
+# One base for every refusal a user sees; `AppError` is its older name, kept for callers.
+AppError = DomainError
 
 
 def preferred_language(request: Request) -> str:
@@ -171,11 +119,11 @@ class ServerErrorGuard:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Render AppError, validation errors, HTTP errors and crashes as `{"error": {...}}`."""
+    """Render DomainError, validation errors, HTTP errors and crashes as `{"error": {...}}`."""
     app.add_middleware(ServerErrorGuard)
 
-    @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _app_error(request: Request, exc: DomainError) -> JSONResponse:
         lang = preferred_language(request)
         headers = None if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
         return JSONResponse(

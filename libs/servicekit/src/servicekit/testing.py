@@ -7,11 +7,18 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlparse
+
+from lexseal_events import CloudEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .domain import Recorder
+from .uow import BatchAbort, UnitOfWork
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -372,3 +379,139 @@ def s3_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- Use cases without a database -------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class FakeRepository(Generic[T]):
+    """An in-memory repository of aggregates by id; subclass it with the service's queries.
+
+    `FakeUnitOfWork` collects what its aggregates recorded at commit, like the real unit
+    of work collects from its session.
+    """
+
+    def __init__(self, *items: T) -> None:
+        self.items: dict[str, T] = {}
+        for item in items:
+            self.add(item)
+
+    def add(self, item: T) -> None:
+        """Keep `item` under its id."""
+        self.items[str(getattr(item, "id"))] = item  # noqa: B009 - any aggregate with an id
+
+    async def get(self, item_id: str, *, for_update: bool = False) -> T | None:
+        """Return the item with `item_id`, or None."""
+        return self.items.get(item_id)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """The unit of work of a use case under unit test: no database, no broker.
+
+    `uow.repo(cls)` answers the fake given for `cls`; commit collects what the aggregates
+    in the fakes (and the unit of work) recorded, and keeps it: `events` (published),
+    `audits` (audit rows, as they would be written), `commits`. A rollback forgets what was
+    recorded since the last commit (the fakes' objects keep their changes: assert on what
+    was committed). Batches and held commits behave as in the real unit of work.
+    """
+
+    def __init__(
+        self,
+        repositories: Mapping[Callable[..., Any], Any] | None = None,
+        *,
+        source: str = "lexseal/test",
+    ) -> None:
+        super().__init__(cast("async_sessionmaker[AsyncSession]", None), source=source)
+        self._fakes: dict[Callable[..., Any], Any] = dict(repositories or {})
+        self._open = False
+        self._pending: list[CloudEvent] = []
+        self._applied: set[str] = set()
+        self.events: list[CloudEvent] = []
+        self.audits: list[dict[str, Any]] = []
+        self.commits = 0
+        self.rollbacks = 0
+
+    @property
+    def actions(self) -> list[str]:
+        """Return the committed audit actions, in order."""
+        return [a["action"] for a in self.audits]
+
+    @property
+    def session(self) -> AsyncSession:
+        raise RuntimeError("a FakeUnitOfWork has no session: reach data through uow.repo(...)")
+
+    def _require_open(self) -> AsyncSession:
+        if not self._open:
+            raise RuntimeError("unit of work is not open")
+        return cast(AsyncSession, None)
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self._open = True
+        self._held = False
+        self.applying = None
+        self._discard()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._forget_recorded()
+        self._discard()
+        self._open = False
+
+    def repo(self, cls: Callable[..., T]) -> T:
+        if cls not in self._fakes:
+            raise KeyError(f"FakeUnitOfWork was given no fake for {getattr(cls, '__name__', cls)}")
+        fake: T = self._fakes[cls]
+        return fake
+
+    def _recorders(self) -> list[Recorder]:
+        found: list[Recorder] = []
+        for fake in self._fakes.values():
+            if isinstance(fake, FakeRepository):
+                found.extend(i for i in fake.items.values() if isinstance(i, Recorder))
+        return found
+
+    def publish(self, event: CloudEvent) -> CloudEvent:
+        event = super().publish(event)
+        self._pending.append(event)
+        return event
+
+    async def claim_many(self, events: list[CloudEvent]) -> set[str]:
+        fresh = {e.id for e in events} - self._applied
+        self._applied |= fresh
+        return fresh
+
+    async def already_applied(self, event_id: str) -> bool:
+        return event_id in self._applied
+
+    def mark_applied(self, event: CloudEvent) -> None:
+        self._applied.add(event.id)
+
+    async def _write_pending(self) -> None:
+        self._collect()
+
+    async def commit(self) -> None:
+        await self._write_pending()
+        if self._batch or self._held:
+            return
+        self.events.extend(self._pending)
+        self.audits.extend(self._audit)
+        self.commits += 1
+        self._discard()
+
+    async def rollback(self) -> None:
+        if self._batch:
+            raise BatchAbort("a handler rolled back inside a batch")
+        self._forget_recorded()
+        self.rollbacks += 1
+        self._discard()
+
+    def _discard(self) -> None:
+        super()._discard()
+        self._pending = []

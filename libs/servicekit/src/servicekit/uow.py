@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from lexseal_events import CloudEvent
 from sqlalchemy import insert
@@ -15,6 +14,7 @@ from sqlmodel import col
 
 from .context import current_correlation_id
 from .db import dialect_insert, utcnow
+from .domain import SYSTEM, Actor, AuditFact, Recorded, Recorder, sequenced
 from .tables import AUDIT, INBOX, OUTBOX, InboxMessage, OutboxRow
 
 # Outbox and audit rows are written with one Core INSERT each at commit: building ORM
@@ -22,17 +22,9 @@ from .tables import AUDIT, INBOX, OUTBOX, InboxMessage, OutboxRow
 # transaction (measured with bench/bench_outbox.py). Nothing reads them before commit.
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who causes a change, as recorded in the audit log."""
+__all__ = ["SYSTEM", "Actor", "BatchAbort", "UnitOfWork", "UowFactory"]
 
-    id: str
-    name: str = ""
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-SYSTEM = Actor(id="system", name="system")
+R = TypeVar("R")
 
 
 class BatchAbort(Exception):
@@ -46,7 +38,15 @@ def _jsonable(value: Any) -> str | None:
 
 
 class UnitOfWork:
-    """Open a session; roll back unless `commit()` is called; wake the relay after commit."""
+    """Open a session; roll back unless `commit()` is called; wake the relay after commit.
+
+    A use case finds its repositories with `uow.repo(RoundRepository)`, changes aggregates,
+    and commits. What the aggregates recorded (`servicekit.domain.Recorder`: events, audit
+    facts) is collected from the session at commit and written with the outbox in the same
+    transaction; `record()` records on the unit of work itself. Whether the transaction is
+    the handler's alone or shared by a batch of events is the consumer's business: `commit()`
+    and `undo()` mean the same to a handler either way.
+    """
 
     def __init__(
         self,
@@ -64,6 +64,9 @@ class UnitOfWork:
         self._batch = False
         self._held = False  # an idempotent request: the route commits once it has its answer
         self._session: AsyncSession | None = None
+        self._repos: dict[Callable[[AsyncSession], Any], Any] = {}
+        self._recorded: list[tuple[int, Recorded]] = []  # recorded on the unit of work itself
+        self.applying: CloudEvent | None = None  # the event a consumer is applying, if any
 
     @property
     def session(self) -> AsyncSession:
@@ -83,8 +86,59 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessionmaker()
         self._held = False
+        self._repos = {}
+        self.applying = None
         self._discard()
         return self
+
+    def repo(self, cls: Callable[[AsyncSession], R]) -> R:
+        """Return the repository `cls` bound to this transaction (one per class)."""
+        found = self._repos.get(cls)
+        if found is None:
+            found = self._repos[cls] = cls(self.session)
+        repo: R = found
+        return repo
+
+    def record(self, *items: Recorded) -> None:
+        """Record events and audit facts on the unit of work itself (not on an aggregate)."""
+        self._require_open()
+        self._recorded.extend(sequenced(i) for i in items)
+
+    def _recorders(self) -> list[Recorder]:
+        """Return the aggregates of this transaction that can record (new ones included)."""
+        session = self._session
+        if session is None:
+            return []
+        found: dict[int, Recorder] = {}
+        for obj in (*session.new, *session.identity_map.values()):
+            if isinstance(obj, Recorder):
+                found.setdefault(id(obj), obj)
+        return list(found.values())
+
+    def _collect(self) -> None:
+        """Move what the aggregates and the unit of work recorded into the pending rows."""
+        items = self._recorded
+        self._recorded = []
+        for recorder in self._recorders():
+            items.extend(recorder.pull_recorded())
+        items.sort(key=lambda pair: pair[0])
+        for _, item in items:
+            if isinstance(item, AuditFact):
+                self.audit(
+                    actor=item.actor,
+                    action=item.action,
+                    object_type=item.object_type,
+                    object_id=item.object_id,
+                    before=item.before,
+                    after=item.after,
+                )
+            else:
+                self.publish(item)
+
+    def _forget_recorded(self) -> None:
+        self._recorded = []
+        for recorder in self._recorders():
+            recorder.pull_recorded()
 
     async def __aexit__(
         self,
@@ -201,6 +255,7 @@ class UnitOfWork:
 
     async def _write_pending(self) -> None:
         session = self.session
+        self._collect()
         await session.flush()  # the state change first, as the ORM orders it
         if self._outbox:
             rows, self._outbox = self._outbox, []
@@ -229,11 +284,24 @@ class UnitOfWork:
             # One event cannot be undone inside a shared transaction: fail the batch, and
             # the consumer applies each event on its own.
             raise BatchAbort("a handler rolled back inside a batch")
+        self._forget_recorded()
         await self.session.rollback()
         self._discard()
 
+    async def undo(self) -> None:
+        """Discard this handler's changes; the event being applied stays applied.
+
+        For a handler that keeps only a verdict: undo, record the verdict, commit. Inside a
+        batch of events the shared transaction cannot lose one event's part, so the batch
+        fails and the consumer applies each event on its own (where this undo is exact).
+        """
+        await self.rollback()
+        if self.applying is not None:
+            self.mark_applied(self.applying)
+
     def _discard(self) -> None:
         self._outbox, self._audit, self._rows = [], [], []
+        self._recorded = []
 
 
 UowFactory = Callable[[], UnitOfWork]

@@ -6,7 +6,8 @@ import pytest
 from lexseal_events import ContractSubmittedData, DocumentRef, ScanWarning, SignerInfo
 from review.domain import rounds
 from review.domain.checklist import check_confirmations, check_reasons, checklist_for
-from review.domain.rounds import RoundState, RoundStatus, RuleBroken
+from review.domain.rounds import RoundState, RoundStatus
+from servicekit.domain import DomainError
 
 PENDING = RoundStatus(state=RoundState.PENDING, owner_id="lawyer-1")
 
@@ -40,8 +41,8 @@ def submission(*, scan: bool = False) -> ContractSubmittedData:
     )
 
 
-def broken(fn: object, *args: object, **kw: object) -> RuleBroken:
-    with pytest.raises(RuleBroken) as info:
+def broken(fn: object, *args: object, **kw: object) -> DomainError:
+    with pytest.raises(DomainError) as info:
         fn(*args, **kw)  # type: ignore[operator]
     return info.value
 
@@ -66,7 +67,7 @@ def test_only_the_claimer_decides_and_a_pending_round_must_be_claimed_first() ->
     )
     claimed = rounds.claim(PENDING, reviewer_id="risk-1")
     err = broken(rounds.decide, claimed, reviewer_id="risk-2", approve=True)
-    assert (err.kind, err.code) == ("conflict", "round_claimed_by_other")
+    assert (err.status_code, err.code) == (409, "round_claimed_by_other")
     assert broken(rounds.claim, claimed, reviewer_id="risk-2").code == "round_claimed_by_other"
 
 
@@ -81,7 +82,7 @@ def test_release_returns_a_round_to_the_pending_queue() -> None:
 
 def test_nobody_reviews_their_own_application() -> None:
     err = broken(rounds.claim, PENDING, reviewer_id="lawyer-1")
-    assert (err.kind, err.code) == ("forbidden", "self_review_forbidden")
+    assert (err.status_code, err.code) == (403, "self_review_forbidden")
 
 
 @pytest.mark.parametrize("to", [RoundState.SUPERSEDED, RoundState.WITHDRAWN])
@@ -92,7 +93,7 @@ def test_an_open_round_closes_and_then_refuses_every_action(to: RoundState) -> N
         for action in (rounds.claim, rounds.release):
             assert broken(action, closed, reviewer_id="risk-1").code == f"round_{to.value}"
         err = broken(rounds.decide, closed, reviewer_id="risk-1", approve=True)
-        assert (err.kind, err.code) == ("conflict", f"round_{to.value}")
+        assert (err.status_code, err.code) == (409, f"round_{to.value}")
 
 
 def test_a_decided_round_is_final() -> None:
@@ -100,7 +101,7 @@ def test_a_decided_round_is_final() -> None:
     assert rounds.close(approved, to=RoundState.WITHDRAWN) == approved
     assert rounds.close(approved, to=RoundState.SUPERSEDED) == approved
     err = broken(rounds.decide, approved, reviewer_id="r", approve=False)
-    assert (err.kind, err.code) == ("conflict", "round_already_decided")
+    assert (err.status_code, err.code) == (409, "round_already_decided")
 
 
 def test_the_checklist_covers_document_each_signer_and_enterprise_bank_accounts() -> None:

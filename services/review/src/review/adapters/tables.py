@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 
-class ReviewRound(SQLModel, table=True):
-    """One submission of a contract application and the reviewer's decision on it."""
+class ReviewRound(Recorder, SQLModel, table=True):
+    """One submission of a contract application and the reviewer's decision on it.
+
+    It records its audit facts and events (`record_audit`, `record_event`); the unit of work
+    writes them when the use case commits.
+    """
+
+    audit_type: ClassVar[str] = "review_round"
 
     __tablename__ = "review_rounds"
     __table_args__ = (
@@ -43,3 +52,15 @@ class ReviewRound(SQLModel, table=True):
     confirmations: str | None = Field(default=None, sa_column=Column(Text))
     comment: str | None = Field(default=None, sa_column=Column(Text))
     close_reason: str | None = Field(default=None, max_length=300)
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return the audit-relevant fields of the round."""
+        return {
+            "state": self.state,
+            "round": self.round,
+            "claimed_by": self.claimed_by,
+            "decided_by": self.decided_by,
+            "reasons": json.loads(self.reasons) if self.reasons else [],
+            "comment": self.comment,
+            "close_reason": self.close_reason,
+        }

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lexseal_events import ContractSubmittedData
-
-from .rounds import RuleBroken
+from servicekit.domain import Invalid
 
 # Labels of the reason codes lexseal ships with; a configured code without a label shows its code.
 REASON_LABELS: dict[str, tuple[str, str]] = {
@@ -71,20 +70,18 @@ def check_confirmations(items: Sequence[ChecklistItem], confirmed: Iterable[str]
     given = set(confirmed)
     unknown = sorted(given - keys)
     if unknown:
-        raise RuleBroken(
-            kind="invalid",
+        raise Invalid(
+            "Unknown checklist items",
+            "存在未知的核对项",
             code="unknown_checklist_item",
-            en="Unknown checklist items",
-            zh="存在未知的核对项",
             details={"unknown": unknown},
         )
     missing = [i.key for i in items if i.key not in given]
     if missing:
-        raise RuleBroken(
-            kind="invalid",
+        raise Invalid(
+            "Confirm every checklist item before approving",
+            "请先逐项核对确认后再审核通过",
             code="checklist_incomplete",
-            en="Confirm every checklist item before approving",
-            zh="请先逐项核对确认后再审核通过",
             details={"missing": missing},
         )
 
@@ -95,27 +92,24 @@ def check_reasons(
     """Return the rejection reasons deduplicated, refusing unknown codes and a bare 'other'."""
     unique = list(dict.fromkeys(reasons))
     if not unique:
-        raise RuleBroken(
-            kind="invalid",
+        raise Invalid(
+            "Give at least one reason",
+            "请至少选择一项退回原因",
             code="reason_required",
-            en="Give at least one reason",
-            zh="请至少选择一项退回原因",
         )
     unknown = [r for r in unique if r not in allowed]
     if unknown:
-        raise RuleBroken(
-            kind="invalid",
+        raise Invalid(
+            "Unknown reason codes",
+            "退回原因代码无效",
             code="unknown_reason_code",
-            en="Unknown reason codes",
-            zh="退回原因代码无效",
             details={"unknown": unknown},
         )
     if "other" in unique and not (comment or "").strip():
-        raise RuleBroken(
-            kind="invalid",
+        raise Invalid(
+            "Explain the 'other' reason in the comment",
+            "选择“其他”时请填写说明",
             code="comment_required",
-            en="Explain the 'other' reason in the comment",
-            zh="选择“其他”时请填写说明",
         )
     return unique
 

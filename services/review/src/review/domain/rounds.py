@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from servicekit.domain import Conflict, Forbidden
+
 
 class RoundState(StrEnum):
     """Where a review round stands."""
@@ -28,16 +30,43 @@ QUEUE_VIEWS: dict[str, frozenset[RoundState]] = {
 }
 
 
-class RuleBroken(Exception):
-    """A review rule refuses the action; `kind` is 'conflict', 'forbidden' or 'invalid'."""
+class RoundWithdrawn(Conflict):
+    code = "round_withdrawn"
+    message_en = "The application was withdrawn"
+    message_zh = "申请已撤回，无法审核"
 
-    def __init__(self, *, kind: str, code: str, en: str, zh: str, details: object = None) -> None:
-        super().__init__(f"{code}: {en}")
-        self.kind = kind
-        self.code = code
-        self.en = en
-        self.zh = zh
-        self.details = details
+
+class RoundSuperseded(Conflict):
+    code = "round_superseded"
+    message_en = "A newer submission replaced this round"
+    message_zh = "该轮已被重新提交的申请取代"
+
+
+class RoundAlreadyDecided(Conflict):
+    code = "round_already_decided"
+    message_en = "This round has already been decided"
+    message_zh = "该轮审核已有结论"
+
+
+class SelfReviewForbidden(Forbidden):
+    code = "self_review_forbidden"
+    message_en = "You cannot review an application you submitted"
+    message_zh = "不能审核自己提交的申请"
+
+
+class RoundNotClaimed(Conflict):
+    code = "round_not_claimed"
+    message_en = "This round is not claimed"
+    message_zh = "该申请尚未被领取"
+
+
+class ClaimedByOther(Conflict):
+    code = "round_claimed_by_other"
+    message_en = "Another reviewer is reviewing this round"
+    message_zh = "该申请已由其他审核人领取"
+
+    def __init__(self, claimed_by: str | None) -> None:
+        super().__init__(details={"claimed_by": claimed_by})
 
 
 @dataclass(frozen=True)
@@ -51,37 +80,17 @@ class RoundStatus:
 
 def _require_open(status: RoundStatus) -> None:
     if status.state == RoundState.WITHDRAWN:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_withdrawn",
-            en="The application was withdrawn",
-            zh="申请已撤回，无法审核",
-        )
+        raise RoundWithdrawn()
     if status.state == RoundState.SUPERSEDED:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_superseded",
-            en="A newer submission replaced this round",
-            zh="该轮已被重新提交的申请取代",
-        )
+        raise RoundSuperseded()
     if status.state in DECIDED:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_already_decided",
-            en="This round has already been decided",
-            zh="该轮审核已有结论",
-        )
+        raise RoundAlreadyDecided()
 
 
 def check_not_own(status: RoundStatus, *, reviewer_id: str) -> None:
     """Refuse a reviewer who submitted the application themselves."""
     if status.owner_id == reviewer_id:
-        raise RuleBroken(
-            kind="forbidden",
-            code="self_review_forbidden",
-            en="You cannot review an application you submitted",
-            zh="不能审核自己提交的申请",
-        )
+        raise SelfReviewForbidden()
 
 
 def claim(status: RoundStatus, *, reviewer_id: str) -> RoundStatus:
@@ -89,13 +98,7 @@ def claim(status: RoundStatus, *, reviewer_id: str) -> RoundStatus:
     check_not_own(status, reviewer_id=reviewer_id)
     _require_open(status)
     if status.state == RoundState.CLAIMED and status.claimed_by != reviewer_id:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_claimed_by_other",
-            en="Another reviewer is reviewing this round",
-            zh="该申请已由其他审核人领取",
-            details={"claimed_by": status.claimed_by},
-        )
+        raise ClaimedByOther(status.claimed_by)
     return RoundStatus(state=RoundState.CLAIMED, owner_id=status.owner_id, claimed_by=reviewer_id)
 
 
@@ -103,20 +106,9 @@ def release(status: RoundStatus, *, reviewer_id: str, force: bool = False) -> Ro
     """Return the round back in the pending queue; only its claimer (or `force`) may release it."""
     _require_open(status)
     if status.state != RoundState.CLAIMED:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_not_claimed",
-            en="This round is not claimed",
-            zh="该申请尚未被领取",
-        )
+        raise RoundNotClaimed()
     if status.claimed_by != reviewer_id and not force:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_claimed_by_other",
-            en="Another reviewer is reviewing this round",
-            zh="该申请已由其他审核人领取",
-            details={"claimed_by": status.claimed_by},
-        )
+        raise ClaimedByOther(status.claimed_by)
     return RoundStatus(state=RoundState.PENDING, owner_id=status.owner_id)
 
 
@@ -125,20 +117,9 @@ def decide(status: RoundStatus, *, reviewer_id: str, approve: bool) -> RoundStat
     check_not_own(status, reviewer_id=reviewer_id)
     _require_open(status)
     if status.state != RoundState.CLAIMED:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_not_claimed",
-            en="Claim the round before deciding it",
-            zh="请先领取该申请再作出审核结论",
-        )
+        raise RoundNotClaimed("Claim the round before deciding it", "请先领取该申请再作出审核结论")
     if status.claimed_by != reviewer_id:
-        raise RuleBroken(
-            kind="conflict",
-            code="round_claimed_by_other",
-            en="Another reviewer is reviewing this round",
-            zh="该申请已由其他审核人领取",
-            details={"claimed_by": status.claimed_by},
-        )
+        raise ClaimedByOther(status.claimed_by)
     state = RoundState.APPROVED if approve else RoundState.REJECTED
     return RoundStatus(state=state, owner_id=status.owner_id, claimed_by=reviewer_id)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, RISK_CONTROL, CurrentUser, Principal, require_roles
 from servicekit.idempotency import Idempotent
 
 from ..domain.checklist import reason_label
 from ..service_layer import decisions, queries
+from .deps import Deps
 from .schemas import (
     ApproveBody,
     ReasonCodePublic,
@@ -26,11 +27,6 @@ router = APIRouter(prefix="/api/review", tags=["review"])
 Reviewer = Annotated[Principal, Depends(require_roles(RISK_CONTROL))]
 QueueReader = Annotated[Principal, Depends(require_roles(RISK_CONTROL, ADMIN))]
 Releaser = Annotated[Principal, Depends(require_roles(RISK_CONTROL, ADMIN))]
-
-
-def _reason_codes(request: Request) -> list[str]:
-    codes: list[str] = request.app.state.settings.reason_codes
-    return codes
 
 
 @router.get("/queue", response_model=ReviewItemsPublic)
@@ -103,8 +99,8 @@ async def approve(
 async def reject(
     round_id: str,
     body: RejectBody,
-    request: Request,
     uow: UowDep,
+    deps: Deps,
     user: Reviewer,
     once: Idempotent,
 ) -> ReviewItemPublic | Response:
@@ -117,7 +113,7 @@ async def reject(
             round_id=round_id,
             reasons=body.reasons,
             comment=body.comment,
-            allowed=_reason_codes(request),
+            allowed=deps.reason_codes,
         )
         return ReviewItemPublic.of(row)
 
@@ -125,10 +121,10 @@ async def reject(
 
 
 @router.get("/reason-codes", response_model=ReasonCodesPublic)
-async def reason_codes(request: Request, user: CurrentUser) -> ReasonCodesPublic:
+async def reason_codes(deps: Deps, user: CurrentUser) -> ReasonCodesPublic:
     """List the configured rejection reason codes with their labels."""
     data = []
-    for code in _reason_codes(request):
+    for code in deps.reason_codes:
         zh, en = reason_label(code)
         data.append(ReasonCodePublic(code=code, label_zh=zh, label_en=en))
     return ReasonCodesPublic(data=data, count=len(data))

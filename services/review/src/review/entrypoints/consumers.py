@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from lexseal_events import ContractSubmitted, ContractWithdrawn
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventHandlers
+from servicekit.uow import UnitOfWork
 
-from ..service_layer.intake import open_round, withdraw_round
+from ..deps import ReviewDeps
+from ..service_layer import intake
 
-consumer = EventConsumer()
-consumer.on(ContractSubmitted)(open_round)
-consumer.on(ContractWithdrawn)(withdraw_round)
+handlers = EventHandlers[ReviewDeps]()
+
+
+@handlers.on(ContractSubmitted)
+async def on_contract_submitted(
+    uow: UnitOfWork, event: ContractSubmitted, deps: ReviewDeps
+) -> None:
+    """Queue a review round for the submitted application."""
+    await intake.open_round(uow, event)
+
+
+@handlers.on(ContractWithdrawn)
+async def on_contract_withdrawn(
+    uow: UnitOfWork, event: ContractWithdrawn, deps: ReviewDeps
+) -> None:
+    """Close the withdrawn application's open round."""
+    await intake.withdraw_round(uow, event)

@@ -15,12 +15,11 @@ from ..adapters.repository import RoundRepository
 from ..adapters.tables import ReviewRound
 from ..domain import rounds
 from ..domain.checklist import check_confirmations, check_reasons, checklist_for
-from ..domain.rounds import RuleBroken
-from .common import as_app_error, snapshot, status_of, submission_of
+from .common import status_of, submission_of
 
 
 async def _locked(uow: UnitOfWork, round_id: str) -> ReviewRound:
-    row = await RoundRepository(uow.session).get(round_id, for_update=True)
+    row = await uow.repo(RoundRepository).get(round_id, for_update=True)
     if row is None:
         raise NotFound("Review item not found", "审核事项不存在", code="review_not_found")
     return row
@@ -29,23 +28,13 @@ async def _locked(uow: UnitOfWork, round_id: str) -> ReviewRound:
 async def claim(uow: UnitOfWork, *, user: Principal, round_id: str) -> ReviewRound:
     """Take a pending round into review."""
     row = await _locked(uow, round_id)
-    before = snapshot(row)
-    try:
-        new = rounds.claim(status_of(row), reviewer_id=user.id)
-    except RuleBroken as exc:
-        raise as_app_error(exc) from exc
+    before = row.audit_snapshot()
+    new = rounds.claim(status_of(row), reviewer_id=user.id)
     if row.state == new.state and row.claimed_by == new.claimed_by:
         return row
     row.state, row.claimed_by = new.state, new.claimed_by
     row.claimed_by_name, row.claimed_at = user.display_name, utcnow()
-    uow.audit(
-        actor=user.actor,
-        action="review.claimed",
-        object_type="review_round",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    row.record_audit(actor=user.actor, action="review.claimed", before=before)
     await uow.commit()
     return row
 
@@ -53,20 +42,10 @@ async def claim(uow: UnitOfWork, *, user: Principal, round_id: str) -> ReviewRou
 async def release(uow: UnitOfWork, *, user: Principal, round_id: str) -> ReviewRound:
     """Put a claimed round back in the pending queue (its reviewer, or an admin)."""
     row = await _locked(uow, round_id)
-    before = snapshot(row)
-    try:
-        new = rounds.release(status_of(row), reviewer_id=user.id, force=user.has(ADMIN))
-    except RuleBroken as exc:
-        raise as_app_error(exc) from exc
+    before = row.audit_snapshot()
+    new = rounds.release(status_of(row), reviewer_id=user.id, force=user.has(ADMIN))
     row.state, row.claimed_by, row.claimed_by_name, row.claimed_at = new.state, None, None, None
-    uow.audit(
-        actor=user.actor,
-        action="review.released",
-        object_type="review_round",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    row.record_audit(actor=user.actor, action="review.released", before=before)
     await uow.commit()
     return row
 
@@ -81,24 +60,14 @@ async def approve(
 ) -> ReviewRound:
     """Approve a claimed round once every checklist item is confirmed; publish review.approved."""
     row = await _locked(uow, round_id)
-    before = snapshot(row)
+    before = row.audit_snapshot()
     sub = submission_of(row)
-    try:
-        new = rounds.decide(status_of(row), reviewer_id=user.id, approve=True)
-        check_confirmations(checklist_for(sub), confirmations)
-    except RuleBroken as exc:
-        raise as_app_error(exc) from exc
+    new = rounds.decide(status_of(row), reviewer_id=user.id, approve=True)
+    check_confirmations(checklist_for(sub), confirmations)
     _decided(row, user=user, state=new.state, comment=comment)
     row.confirmations = json.dumps(sorted(set(confirmations)))
-    uow.audit(
-        actor=user.actor,
-        action="review.approved",
-        object_type="review_round",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
-    uow.publish(
+    row.record_audit(actor=user.actor, action="review.approved", before=before)
+    row.record_event(
         ReviewApproved(
             source=uow.source,
             subject=row.contract_id,
@@ -132,23 +101,13 @@ async def reject(
 ) -> ReviewRound:
     """Reject a claimed round with reason codes and a comment; publish review.rejected."""
     row = await _locked(uow, round_id)
-    before = snapshot(row)
-    try:
-        new = rounds.decide(status_of(row), reviewer_id=user.id, approve=False)
-        codes = check_reasons(reasons, allowed=allowed, comment=comment)
-    except RuleBroken as exc:
-        raise as_app_error(exc) from exc
+    before = row.audit_snapshot()
+    new = rounds.decide(status_of(row), reviewer_id=user.id, approve=False)
+    codes = check_reasons(reasons, allowed=allowed, comment=comment)
     _decided(row, user=user, state=new.state, comment=comment)
     row.reasons = json.dumps(codes)
-    uow.audit(
-        actor=user.actor,
-        action="review.rejected",
-        object_type="review_round",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
-    uow.publish(
+    row.record_audit(actor=user.actor, action="review.rejected", before=before)
+    row.record_event(
         ReviewRejected(
             source=uow.source,
             subject=row.contract_id,

@@ -9,31 +9,24 @@ from servicekit.uow import SYSTEM, UnitOfWork
 from ..adapters.repository import RoundRepository
 from ..adapters.tables import ReviewRound
 from ..domain.rounds import RoundState, close
-from .common import snapshot, status_of
+from .common import status_of
 
 
-def _close(uow: UnitOfWork, row: ReviewRound, *, to: RoundState, reason: str) -> None:
-    before = snapshot(row)
+def _close(row: ReviewRound, *, to: RoundState, reason: str) -> None:
+    before = row.audit_snapshot()
     new = close(status_of(row), to=to)
     if new.state == row.state:
         return
     row.state = new.state
     row.closed_at = utcnow()
     row.close_reason = reason[:300]
-    uow.audit(
-        actor=SYSTEM,
-        action=f"review.{to.value}",
-        object_type="review_round",
-        object_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    row.record_audit(actor=SYSTEM, action=f"review.{to.value}", before=before)
 
 
 async def open_round(uow: UnitOfWork, event: ContractSubmitted) -> None:
     """Queue a new review round; an earlier open round of the same contract is superseded."""
     d = event.data
-    repo = RoundRepository(uow.session)
+    repo = uow.repo(RoundRepository)
     existing = await repo.for_contract(d.contract_id, for_update=True)
     newer = [r for r in existing if r.round > d.round]
     row = ReviewRound(
@@ -55,21 +48,13 @@ async def open_round(uow: UnitOfWork, event: ContractSubmitted) -> None:
     repo.add(row)
     for r in existing:
         if r.round <= d.round:
-            _close(uow, r, to=RoundState.SUPERSEDED, reason=f"resubmitted as round {d.round}")
-    uow.audit(
-        actor=SYSTEM,
-        action="review.queued",
-        object_type="review_round",
-        object_id=row.id,
-        after=snapshot(row),
-    )
+            _close(r, to=RoundState.SUPERSEDED, reason=f"resubmitted as round {d.round}")
+    row.record_audit(actor=SYSTEM, action="review.queued")
 
 
 async def withdraw_round(uow: UnitOfWork, event: ContractWithdrawn) -> None:
     """Close the contract's open round: the lawyer withdrew the application."""
     d = event.data
-    for row in await RoundRepository(uow.session).open_for_contract(d.contract_id):
+    for row in await uow.repo(RoundRepository).open_for_contract(d.contract_id):
         if row.round <= d.round:
-            _close(
-                uow, row, to=RoundState.WITHDRAWN, reason=d.reason or "withdrawn by the applicant"
-            )
+            _close(row, to=RoundState.WITHDRAWN, reason=d.reason or "withdrawn by the applicant")

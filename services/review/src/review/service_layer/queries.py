@@ -33,7 +33,7 @@ async def queue(uow: UnitOfWork, *, view: str, cursor: str | None, limit: int) -
         if after is None:
             raise Invalid("Invalid cursor", "分页游标无效", code="invalid_cursor")
     sort = _SORT[view]
-    repo = RoundRepository(uow.session)
+    repo = uow.repo(RoundRepository)
     rows = await repo.queue(
         states=states, sort=sort, oldest_first=view == "pending", after=after, limit=limit + 1
     )
@@ -52,7 +52,7 @@ async def item(
     uow: UnitOfWork, *, user: Principal, round_id: str
 ) -> tuple[ReviewRound, list[ReviewRound]]:
     """Return one round and every round of its contract (risk control, admin, or the applicant)."""
-    repo = RoundRepository(uow.session)
+    repo = uow.repo(RoundRepository)
     row = await repo.get(round_id)
     if row is None or not _may_read(user, row):
         raise NotFound("Review item not found", "审核事项不存在", code="review_not_found")
@@ -63,7 +63,7 @@ async def contract_rounds(
     uow: UnitOfWork, *, user: Principal, contract_id: str
 ) -> list[ReviewRound]:
     """Return a contract's rounds, newest first (risk control, admin, or the applicant)."""
-    rows = await RoundRepository(uow.session).for_contract(contract_id)
+    rows = await uow.repo(RoundRepository).for_contract(contract_id)
     if not rows or not _may_read(user, rows[0]):
         raise NotFound(
             "No review rounds for this contract", "该合同没有审核记录", code="review_not_found"
