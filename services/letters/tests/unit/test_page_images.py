@@ -101,3 +101,24 @@ def test_share_page_shows_page_images_and_keeps_the_download_link() -> None:
     # without a page count (an unreadable sealed PDF) the page falls back to the PDF itself
     fallback = render_share_page(_letter(), firm_name="某所", pdf_url="https://x/d.pdf")
     assert '<embed src="https://x/d.pdf"' in fallback and "<img" not in fallback
+
+
+def test_counting_pages_runs_under_the_shared_pdf_limits(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # a page of 14,400 pt scaled by /UserUnit 10 is refused, not counted
+    import io
+
+    import servicekit.pdflimits
+    from pypdf import PdfWriter
+    from pypdf.generic import FloatObject, NameObject
+    from servicekit.pdflimits import PdfLimits
+
+    writer = PdfWriter()
+    writer.add_blank_page(600, 600)
+    page = writer.add_blank_page(14_400, 14_400)
+    page[NameObject("/UserUnit")] = FloatObject(10)
+    out = io.BytesIO()
+    writer.write(out)
+    assert count_pages(out.getvalue()) is None
+    # bounded for real: with a time limit no parse can meet, the count is given up
+    monkeypatch.setattr(servicekit.pdflimits, "PDF_LIMITS", PdfLimits(timeout_s=0.001))
+    assert count_pages(b"%PDF-1.7\n%%EOF\n") is None

@@ -65,6 +65,25 @@ _OCSP_CACHE_SIZE = 4096
 _GENERATION_FILE = re.compile(r"^issuing-([0-9]+)\.pem$")
 
 
+@dataclass(frozen=True)
+class RevocationTable:
+    """What each issuing CA lists as revoked, as plain data: (subject DER, key id, revoked).
+
+    Looks a certificate up as `Ca.revocation_of` does, in a process that has no CA.
+    """
+
+    issuers: tuple[tuple[bytes, bytes, dict[int, Revocation]], ...]
+
+    def __call__(self, cert: x509.Certificate) -> Revocation | None:
+        """Return the revocation of `cert`, if one of these CAs issued and revoked it."""
+        aki = authority_key_id(cert)
+        issuer = cert.issuer.public_bytes()
+        for subject, key_id, revoked in self.issuers:
+            if subject == issuer and (aki is None or aki == key_id):
+                return revoked.get(cert.serial_number)
+        return None
+
+
 def crl_path(generation: int) -> str:
     """Return where the CRL of the issuing CA of ``generation`` is published."""
     return CRL_PATH if generation == 1 else f"/api/verify/crl/issuing-{generation}.crl"
@@ -430,6 +449,16 @@ class CertificateAuthority:
                     g.revoked = by_ca[g.key_id]
                     g._crl = None  # reissued at once
             self.revocations_version = version
+
+    def revocation_table(self) -> RevocationTable:
+        """Return a picklable copy of every issuing CA's revocations (for a bounded child)."""
+        with self._crl_lock:
+            return RevocationTable(
+                tuple(
+                    (g.certificate.subject.public_bytes(), g.key_id, dict(g.revoked))
+                    for g in self.generations
+                )
+            )
 
     def revocation_of(self, cert: x509.Certificate) -> Revocation | None:
         """Return the revocation of a certificate this CA issued, if it is revoked."""

@@ -20,7 +20,16 @@ from lexseal_events import (
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.internal import fetch_document
-from servicekit.pdflimits import PdfLimitExceeded, page_too_large
+from servicekit.pdflimits import (
+    LIMIT_CODES,
+    PdfLimitExceeded,
+    PdfWorkerFailed,
+    PdfWorkerLost,
+    checked_page_count,
+    page_too_large,
+    preload,
+    run_limited,
+)
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
 from ..adapters import pdf, render
@@ -32,6 +41,7 @@ from ..domain import errors, model
 from ..domain.geometry import PageGeometry
 
 log = logging.getLogger("signing.envelopes")
+preload(__name__)  # the bounded children that stamp start with pypdf and the seals imported
 
 
 def new_verify_code() -> str:
@@ -58,13 +68,34 @@ def evidence_url(settings: Settings, envelope_id: str) -> str:
 
 
 def _stamp(original: bytes, url: str) -> tuple[bytes, list[PageGeometry]]:
+    checked_page_count(original)  # refuses an absurd page box or /UserUnit before any work
     prepared = pdf.prepare(original, url)
     return prepared, pdf.document_geometry(prepared)
 
 
 async def stamp_qr(original: bytes, *, url: str) -> tuple[bytes, list[PageGeometry]]:
-    """Stamp the verification QR on every page; return the new bytes and their pages."""
-    return await asyncio.to_thread(_stamp, original, url)
+    """Stamp the verification QR on every page; return the new bytes and their pages.
+
+    The document came from outside: it is parsed and rewritten in a child under the shared
+    PDF limits (servicekit.pdflimits); a child lost to a shutdown raises PdfWorkerLost,
+    which the consumer retries.
+    """
+    try:
+        return await asyncio.to_thread(run_limited, _stamp, original, url)
+    except PdfWorkerLost:
+        raise
+    except PdfWorkerFailed as exc:
+        log.warning(
+            "a %d-byte PDF cannot be stamped: %s (%s)", len(original), exc.reason, exc.error
+        )
+        raise PdfError(
+            "the PDF cannot be prepared for signing", code=exc.code or "not_a_pdf"
+        ) from None
+    except PdfLimitExceeded as exc:
+        raise PdfError(
+            "the PDF is beyond the limits for signing",
+            code=LIMIT_CODES.get(exc.reason, "pdf_too_complex"),
+        ) from None
 
 
 async def prepare_envelope(

@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from servicekit.errors import Unavailable
+from servicekit.pdflimits import (
+    LIMIT_CODES,
+    PdfLimitExceeded,
+    PdfWorkerFailed,
+    PdfWorkerLost,
+    preload,
+    run_limited,
+)
 from servicekit.uow import UnitOfWork
 
 from ..adapters.keyring import Keyring
+from ..adapters.pki import RevocationTable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
-from ..adapters.verify import SignatureReport, VerificationReport, verify_pdf
+from ..adapters.verify import Problem, SignatureReport, TrustRoot, VerificationReport, verify_pdf
 from ..domain import errors
 from . import certificates
+
+log = logging.getLogger("signing.verification")
+preload(__name__)  # the bounded children that verify start with pyHanko imported
+
+_LIMIT_MESSAGES = {
+    "pdf_timeout": "the PDF is too complex to verify in the time allowed",
+    "pdf_too_complex": "the PDF needs more memory or nesting than allowed to read",
+    "pdf_page_too_large": "a page of the PDF is larger than allowed",
+}
 
 
 def signature_json(r: SignatureReport) -> dict[str, Any]:
@@ -63,12 +84,39 @@ def _mask(value: str | None) -> str | None:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def _verify_in_child(
+    data: bytes, roots: Sequence[TrustRoot], revocations: RevocationTable
+) -> VerificationReport:
+    return verify_pdf(data, roots, revocation_of=revocations)
+
+
+async def verify_bounded(data: bytes, *, keyring: Keyring) -> VerificationReport:
+    """Verify `data` in a child under the shared PDF limits (servicekit.pdflimits).
+
+    A file that runs into a limit is reported invalid with a stable code; a child ended by a
+    shutdown twice in a row is not the file's fault (503, retry).
+    """
+    revocations = keyring.ca.revocation_table()
+    try:
+        return await asyncio.to_thread(
+            run_limited, _verify_in_child, data, keyring.trust_roots(), revocations
+        )
+    except PdfWorkerLost as exc:
+        log.warning("verification worker lost twice (exit %s): answering 503", exc.exitcode)
+        raise Unavailable(code="service_unavailable") from None
+    except PdfWorkerFailed as exc:
+        log.info("verification of a %d-byte PDF failed: %s (%s)", len(data), exc.reason, exc.error)
+        return VerificationReport(False, Problem("not_a_pdf", "not a readable PDF"))
+    except PdfLimitExceeded as exc:
+        code = LIMIT_CODES.get(exc.reason, "pdf_too_complex")
+        log.info("verification of a %d-byte PDF refused: %s", len(data), exc.reason)
+        return VerificationReport(False, Problem(code, _LIMIT_MESSAGES[code]))
+
+
 async def verify_upload(uow: UnitOfWork, *, data: bytes, keyring: Keyring) -> VerificationReport:
     """Verify any PDF against the platform's root and the CA's revocations."""
     await certificates.refresh_revocations(uow, keyring.ca)
-    return await asyncio.to_thread(
-        verify_pdf, data, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
-    )
+    return await verify_bounded(data, keyring=keyring)
 
 
 @dataclass(frozen=True)
@@ -90,7 +138,5 @@ async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVe
     if doc is None:
         raise errors.not_found("document")
     await certificates.refresh_revocations(uow, keyring.ca)
-    report = await asyncio.to_thread(
-        verify_pdf, doc.data, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
-    )
+    report = await verify_bounded(doc.data, keyring=keyring)
     return CodeVerdict(envelope=envelope, signers=await repo.signers(envelope.id), report=report)
