@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
-SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
+SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
 PYTEST := $(PY) -m pytest
 
 .PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
@@ -76,7 +76,7 @@ boundaries: install
 
 # Each service's tests run in their own process: each owns its tables and settings.
 unit-tests: install
-	@set -e; for dir in libs/events libs/cnid libs/servicekit services/contract services/review \
+	@set -e; for dir in libs/events libs/cnid libs/pades libs/servicekit services/contract services/review \
 	    services/signing services/letters services/notify gateway; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@# The browser tests in their own process: Playwright's sync API keeps an event loop running

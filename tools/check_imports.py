@@ -16,7 +16,7 @@ PACKAGES = {
     "gateway": ROOT / "gateway",
 }
 # Shared libraries every service may import; nothing else of ours.
-SHARED = {"lexseal_events", "servicekit", "cnid"}
+SHARED = {"lexseal_events", "servicekit", "cnid", "pades"}
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -20,7 +20,7 @@ def test_boxes_fit_the_page_and_do_not_overlap() -> None:
     for x1, y1, x2, y2 in ((sx1, sy1, sx2, sy2), (qx1, qy1, qx2, qy2)):
         assert 0 < x1 < x2 < A4_WIDTH and 0 < y1 < y2 < A4_HEIGHT
     assert qy2 < sy1  # QR sits below the seal
-    assert qx2 - qx1 == pytest.approx(80) and qy2 - qy1 == pytest.approx(80)
+    assert qx2 - qx1 == pytest.approx(66) and qy2 - qy1 == pytest.approx(75)  # QR + caption
     assert qx2 > A4_WIDTH * 0.8 and qy1 < 60  # bottom-right corner
     assert 110 < sx2 - sx1 < 130  # a 42 mm round seal fits
 

@@ -75,8 +75,6 @@ class Settings(ServiceSettings):
     archive_renew_margin_days: float = 90.0
     max_upload_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 50 * 1024 * 1024
-    # letters: the renderer leaves this box (x1, y1, x2, y2, PDF points, last page) for the seal
-    letter_seal_box: tuple[float, float, float, float] = (399.0, 130.0, 519.0, 250.0)
     face_provider: Literal["sandbox", "http"] = "sandbox"
     face_provider_url: str | None = None
     bank_provider: Literal["sandbox", "http"] = "sandbox"

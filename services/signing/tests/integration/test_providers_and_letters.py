@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from helpers import MOBILE, PERSON_ID, Listener, contract_pdf, serve, settings_for, started
 from lexseal_events import DocumentRef, LetterApproved, LetterApprovedData
+from pades.letter import SEAL_BOX as LETTER_SEAL_BOX
 from pypdf import PdfReader
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
@@ -154,7 +155,9 @@ async def test_an_approved_letter_is_sealed_by_the_firm_and_a_broken_one_fails_c
             field = next(f for f in reader.get_fields().values() if f.get("/FT") == "/Sig")  # type: ignore[union-attr]
             assert field is not None and len(reader.pages) == 2
             widget = reader.pages[1]["/Annots"][0].get_object()
-            assert [round(float(v)) for v in widget["/Rect"]] == [399, 130, 519, 250]
+            # where the letters service laid the letter out around its seal (pades.letter)
+            rect = [float(v) for v in widget["/Rect"]]
+            assert rect == pytest.approx(list(LETTER_SEAL_BOX), abs=1e-3)
 
             bad = _letter(f"{base}/broken", b"not a pdf at all", letter_id="L-2")
             await publish_raw(amqp_url, bus["exchange"], bad.to_json(), bad.type)

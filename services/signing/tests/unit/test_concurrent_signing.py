@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRM_NAME
 from factories import make_contract_pdf
+from pades.letter import SEAL_BOX as LETTER_SEAL_BOX
 from pyhanko.sign.signers import Signer
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
 from signing.adapters.keyring import Keyring, build_keyring
@@ -100,7 +101,7 @@ def test_every_kind_of_signature_at_once_succeeds_and_validates(
     )
     firm = keyring.firm_signer()
     firm_seal = keyring.firm_seal_png
-    letter_box = Settings().letter_seal_box
+    letter_box = LETTER_SEAL_BOX
 
     def counterparty(i: int) -> Awaitable[bytes]:
         signer, seal = (person, person_seal) if i % 2 else (company, company_seal)

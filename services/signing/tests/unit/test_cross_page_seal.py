@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf, reshape
+from pades.geometry import PageGeometry, overlaps
+from pades.seam_layout import SEAM_SEAL_SIZE, SeamDoesNotFit, seam_slices
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from signing.adapters.errors import PdfError
@@ -21,8 +23,6 @@ from signing.adapters.pdf import PdfSigningEngine, document_geometry, prepare
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.tsa import LexsealTimeStamper
 from signing.adapters.verify import verify_pdf
-from signing.domain.geometry import PageGeometry, overlaps
-from signing.domain.seam import SEAM_SEAL_SIZE, SeamDoesNotFit, seam_slices
 
 from tools import need, run
 

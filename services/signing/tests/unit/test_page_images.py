@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_blank_pdf, make_contract_pdf, make_marker_png, reshape
+from pades.geometry import overlaps
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
@@ -21,7 +22,6 @@ from signing.adapters.pdf import PdfSigningEngine, check_placement, document_geo
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.render import page_png
 from signing.adapters.verify import verify_pdf
-from signing.domain.geometry import overlaps
 
 from tools import colour_box, ink_box, need, run
 

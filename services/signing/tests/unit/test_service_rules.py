@@ -25,7 +25,7 @@ def test_production_refuses_the_default_key_passphrase() -> None:
         key_passphrase="a long secret",
         allow_sandbox_providers=True,
     )
-    assert ok.port == 8103 and ok.letter_seal_box == (399.0, 130.0, 519.0, 250.0)
+    assert ok.port == 8103
 
 
 def test_production_refuses_sandbox_providers_and_names_the_setting() -> None:

@@ -11,6 +11,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from pades.geometry import Box, PageGeometry, normal_box, overlaps, qr_box
+from pades.seam_layout import SeamDoesNotFit, SeamSlice, seam_slices
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -22,8 +24,6 @@ from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 
-from ..domain.geometry import Box, PageGeometry, normal_box, overlaps, qr_box
-from ..domain.seam import SeamDoesNotFit, SeamSlice, seam_slices
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
 from .pdf_prepare import document_geometry, page_geometry, prepare
 from .pki import IssuedCredential

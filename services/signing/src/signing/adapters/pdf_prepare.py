@@ -7,12 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import qrcode
-from PIL import Image, ImageDraw
-from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.errors import PdfReadError
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
-
-from ..domain.geometry import (
+from pades.geometry import (
     CAPTION_HEIGHT,
     QR_SIZE,
     Box,
@@ -21,6 +16,11 @@ from ..domain.geometry import (
     normal_rotate,
     qr_box,
 )
+from PIL import Image, ImageDraw
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
 from .errors import PdfError
 from .seals import DEFAULT_FONT, load_font
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from pades.geometry import PageGeometry, turn
+from pades.seam_layout import SeamSlice
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.layout import BoxConstraints
@@ -21,8 +23,6 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 from pyhanko.stamp.static import StaticContentStamp
 
-from ..domain.geometry import PageGeometry, turn
-from ..domain.seam import SeamSlice
 from .seal_xobject import PrecompressedImage
 from .upright import UprightStampStyle, _UprightStamp
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pades.geometry import Box, PageGeometry
 from pydantic import BaseModel, Field
 
-from ..domain.geometry import Box, PageGeometry
 from ..domain.model import Placement
 
 # no accepted page is larger than this in points (PDF's own limit is 14,400 units)

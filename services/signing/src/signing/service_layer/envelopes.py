@@ -17,6 +17,7 @@ from lexseal_events import (
     Voided,
     VoidedData,
 )
+from pades.geometry import PageGeometry
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.internal import fetch_document
@@ -38,7 +39,6 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
-from ..domain.geometry import PageGeometry
 
 log = logging.getLogger("signing.envelopes")
 preload(__name__)  # the bounded children that stamp start with pypdf and the seals imported

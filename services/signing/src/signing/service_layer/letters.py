@@ -12,6 +12,7 @@ from lexseal_events import (
     SealFailed,
     SealFailedData,
 )
+from pades import letter
 from servicekit.db import utcnow
 from servicekit.errors import AppError
 from servicekit.internal import ClaimCheckError, fetch_document
@@ -49,6 +50,13 @@ def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -
             ),
         )
     )
+
+
+def letter_placement(page_count: int) -> model.Placement:
+    """Return where the firm's seal goes on a letter: the box the letters service laid it out
+    around (pades.letter, which both services read)."""
+    page, (x1, y1, x2, y2) = letter.seal_box(page_count)
+    return model.Placement(page=page, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
 
 
 async def seal_letter(
@@ -95,8 +103,7 @@ async def seal_letter(
         name=settings.firm_name,
     )
     repo.add(firm)
-    x1, y1, x2, y2 = settings.letter_seal_box
-    placement = model.Placement(page=len(pages) - 1, x=x1, y=y1, width=x2 - x1, height=y2 - y1)
+    placement = letter_placement(len(pages))
     try:
         await apply_signature(
             uow,
