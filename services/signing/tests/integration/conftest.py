@@ -12,9 +12,21 @@ sys.path.append(str(Path(__file__).parents[1] / "unit"))
 
 from softhsm import Tokens, softhsm_tokens
 
+from tools import RevocationServer, revocation_server
+
 
 @pytest.fixture(scope="session")
 def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
     """SoftHSM2 tokens holding the firm's key (see softhsm.Tokens); skips without SoftHSM2."""
     with softhsm_tokens(tmp_path_factory.mktemp("pkcs11")) as made:
         yield made
+
+
+@pytest.fixture
+def responder() -> Iterator[RevocationServer]:
+    """An OCSP responder and CRLs for a test's CA (set ``ca``), for validators such as pdfsig.
+
+    Start the service with ``public_base_url=responder.base_url`` so its certificates name it.
+    """
+    with revocation_server() as server:
+        yield server

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 
@@ -18,15 +14,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from factories import make_contract_pdf
 from signing.adapters.ltv import validation_context
 from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.pki import (
-    CRL_PATH,
-    OCSP_PATH,
-    ROOT_CRL_PATH,
-    CertificateAuthority,
-    IssuedCredential,
-)
+from signing.adapters.pki import CertificateAuthority, IssuedCredential
 from signing.adapters.seals import SealRenderer
 from signing.adapters.tsa import LexsealTimeStamper
+
+from tools import RevocationServer, revocation_server
 
 PASSPHRASE = b"correct horse battery staple"
 VERIFY_URL = "https://lexseal.example/verify/6f1c2a9e-0b57-4d1e-9a55-3f0d1f7c2b11"
@@ -44,67 +36,18 @@ class Party:
     page: int = 2
 
 
-class _CrlServer(ThreadingHTTPServer):
-    ca: CertificateAuthority | None = None
-    # Requests served, so a test can show a validator worked offline.
-    hits = 0
-
-
-class _CrlHandler(BaseHTTPRequestHandler):
-    """Answer the CRL distribution points and OCSP as the gateway would, for validators."""
-
-    server: _CrlServer
-
-    def do_GET(self) -> None:
-        ca = self.server.ca
-        self.server.hits += 1
-        if ca is not None and self.path.startswith(OCSP_PATH + "/"):
-            request = base64.b64decode(unquote(self.path[len(OCSP_PATH) + 1 :]))
-            self._answer(ca.ocsp_answer(request), "application/ocsp-response")
-            return
-        if ca is None or self.path not in (CRL_PATH, ROOT_CRL_PATH):
-            self.send_error(404)
-            return
-        body = ca.crl_der() if self.path == CRL_PATH else ca.root_crl_der()
-        self._answer(body, "application/pkix-crl")
-
-    def do_POST(self) -> None:
-        ca = self.server.ca
-        self.server.hits += 1
-        if ca is None or self.path != OCSP_PATH:
-            self.send_error(404)
-            return
-        request = self.rfile.read(int(self.headers.get("content-length", 0)))
-        self._answer(ca.ocsp_answer(request), "application/ocsp-response")
-
-    def _answer(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+@pytest.fixture(scope="session")
+def crl_server() -> Iterator[RevocationServer]:
+    with revocation_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def crl_server() -> Iterator[_CrlServer]:
-    server = _CrlServer(("127.0.0.1", 0), _CrlHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="session")
-def ca(tmp_path_factory: pytest.TempPathFactory, crl_server: _CrlServer) -> CertificateAuthority:
-    host, port = crl_server.server_address[:2]
+def ca(
+    tmp_path_factory: pytest.TempPathFactory, crl_server: RevocationServer
+) -> CertificateAuthority:
     ca = CertificateAuthority.open(
-        tmp_path_factory.mktemp("pki") / "ca",
-        passphrase=PASSPHRASE,
-        base_url=f"http://{host!s}:{port}",
+        tmp_path_factory.mktemp("pki") / "ca", passphrase=PASSPHRASE, base_url=crl_server.base_url
     )
     crl_server.ca = ca
     return ca

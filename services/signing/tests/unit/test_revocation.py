@@ -4,67 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE, _CrlHandler, _CrlServer
+from conftest import PASSPHRASE
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from factories import make_contract_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from signing.adapters.ltv import validation_context
 from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.pki import ROOT_CRL_PATH, CertificateAuthority, IssuedCredential, crl_path
+from signing.adapters.pki import (
+    ROOT_CRL_PATH,
+    CertificateAuthority,
+    IssuedCredential,
+    key_id,
+)
 from signing.adapters.revocation import Revocation
 from signing.adapters.seals import SealRenderer
 from signing.adapters.tsa import LexsealTimeStamper
 from signing.adapters.verify import verify_pdf
 
-from tools import PYHANKO_CLI, need, run
+from tools import PYHANKO_CLI, RevocationServer, need, revocation_server, run
 
 PERSON_ID = "11010519491231002X"
 
 
-class _Server(_CrlServer):
-    pass
-
-
-class _Handler(_CrlHandler):
-    """The conftest responder, also serving later issuing CAs' CRLs (after a rollover)."""
-
-    def do_GET(self) -> None:
-        ca = self.server.ca
-        if ca is not None:
-            for g in ca.generations:
-                if g.generation > 1 and self.path == crl_path(g.generation):
-                    self._answer(ca.crl_der(g.generation), "application/pkix-crl")
-                    return
-        super().do_GET()
+@pytest.fixture
+def server() -> Iterator[RevocationServer]:
+    with revocation_server() as server:
+        yield server
 
 
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _base(server: _Server) -> str:
-    host, port = server.server_address[:2]
-    return f"http://{host!s}:{port}"
-
-
-@pytest.fixture
-def ca(tmp_path: Path, server: _Server) -> CertificateAuthority:
-    ca = CertificateAuthority.open(tmp_path / "ca", passphrase=PASSPHRASE, base_url=_base(server))
+def ca(tmp_path: Path, server: RevocationServer) -> CertificateAuthority:
+    ca = CertificateAuthority.open(tmp_path / "ca", passphrase=PASSPHRASE, base_url=server.base_url)
     server.ca = ca
     return ca
 
@@ -128,20 +106,21 @@ def _pyhanko_validate(pdf: bytes, ca: CertificateAuthority, tmp_path: Path) -> s
 
 
 def test_certificates_name_the_ocsp_responder_and_crl_and_the_issuing_ca_names_the_root_crl(
-    ca: CertificateAuthority, server: _Server
+    ca: CertificateAuthority, server: RevocationServer
 ) -> None:
     cert = ca.issue_individual(name="张三", id_number=PERSON_ID).certificate
 
     aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert [(a.access_method, a.access_location.value) for a in aia] == [
-        (AuthorityInformationAccessOID.OCSP, _base(server) + "/api/verify/ocsp")
+        (AuthorityInformationAccessOID.OCSP, server.base_url + "/api/verify/ocsp")
     ]
     points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert [n.value for p in points for n in p.full_name or ()] == [
-        _base(server) + "/api/verify/crl/issuing.crl"
+        server.base_url + "/api/verify/crl/issuing.crl"
     ]
     issuing = ca.issuing.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-    assert [n.value for p in issuing for n in p.full_name or ()] == [_base(server) + ROOT_CRL_PATH]
+    root_crl = [server.base_url + ROOT_CRL_PATH]
+    assert [n.value for p in issuing for n in p.full_name or ()] == root_crl
 
 
 def test_the_crl_lists_a_revoked_serial_at_once_with_its_reason(
@@ -194,7 +173,15 @@ def test_ocsp_answers_good_then_revoked_and_unknown_for_a_serial_never_issued(
     assert (
         good.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"0123456789abcdef"
     )
-    # signed by the issuing CA itself; openssl agrees
+    # signed by the issuing CA's delegated responder, which travels in the response: issued
+    # by that CA for OCSP signing only, exempt from its own status check; openssl agrees
+    (responder,) = good.certificates
+    assert responder.issuer == ca.issuing.subject
+    assert good.responder_key_hash == key_id(responder)
+    eku = responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.OCSP_SIGNING]
+    assert responder.extensions.get_extension_for_class(x509.OCSPNoCheck)
+    responder.verify_directly_issued_by(ca.issuing)
     need("openssl")
     (tmp_path / "root.pem").write_bytes(ca.root_pem())
     (tmp_path / "issuing.pem").write_bytes(ca.issuing.public_bytes(serialization.Encoding.PEM))
@@ -219,7 +206,7 @@ def test_ocsp_answers_good_then_revoked_and_unknown_for_a_serial_never_issued(
     assert unknown.certificate_status == ocsp.OCSPCertStatus.GOOD  # issued, not revoked
     forged = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
         issuer_name_hash=_hash(ca.issuing.subject.public_bytes()),
-        issuer_key_hash=good.responder_key_hash or b"",
+        issuer_key_hash=good.issuer_key_hash,
         serial_number=42,
         algorithm=hashes.SHA1(),  # noqa: S303
     )
@@ -293,21 +280,21 @@ def test_a_certificate_revoked_after_a_timestamped_signature_leaves_it_valid(
 
 
 def test_a_key_rollover_keeps_earlier_signatures_valid(
-    ca: CertificateAuthority, server: _Server, tmp_path: Path
+    ca: CertificateAuthority, server: RevocationServer, tmp_path: Path
 ) -> None:
     tsa = LexsealTimeStamper(ca.issue_tsa(name="lexseal"))
     early = _sign(ca, ca.issue_individual(name="张三", id_number=PERSON_ID), tsa=tsa)
     directory = tmp_path / "ca"
 
     generation = CertificateAuthority.rollover(
-        directory, passphrase=PASSPHRASE, base_url=_base(server)
+        directory, passphrase=PASSPHRASE, base_url=server.base_url
     )
-    rolled = CertificateAuthority.open(directory, passphrase=PASSPHRASE, base_url=_base(server))
+    rolled = CertificateAuthority.open(directory, passphrase=PASSPHRASE, base_url=server.base_url)
     server.ca = rolled
 
     assert generation == 2 and rolled.current.generation == 2
     assert rolled.issuing != ca.issuing and rolled.root == ca.root
-    assert rolled.crl_url == _base(server) + "/api/verify/crl/issuing-2.crl"
+    assert rolled.crl_url == server.base_url + "/api/verify/crl/issuing-2.crl"
     new_tsa = LexsealTimeStamper(rolled.issue_tsa(name="lexseal"))
     later_credential = rolled.issue_individual(name="李四", id_number=PERSON_ID)
     later_credential.certificate.verify_directly_issued_by(rolled.issuing)
@@ -335,12 +322,12 @@ def test_the_ocsp_answer_signatures_embed_is_reused_until_the_status_changes(
 
 
 def test_a_token_certificate_from_before_a_rollover_keeps_its_own_chain(
-    ca: CertificateAuthority, server: _Server, tmp_path: Path
+    ca: CertificateAuthority, server: RevocationServer, tmp_path: Path
 ) -> None:
     from signing.adapters.firm_keys_pkcs11 import _issuers_of
 
     on_token = ca.issue_firm(firm_name="某律师事务所").certificate
-    CertificateAuthority.rollover(tmp_path / "ca", passphrase=PASSPHRASE, base_url=_base(server))
+    CertificateAuthority.rollover(tmp_path / "ca", passphrase=PASSPHRASE, base_url=server.base_url)
     rolled = CertificateAuthority.open(tmp_path / "ca", passphrase=PASSPHRASE)
     chain = (*(g.certificate for g in reversed(rolled.generations)), rolled.root)
 

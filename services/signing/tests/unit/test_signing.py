@@ -48,10 +48,8 @@ def test_pdfsig_says_each_signature_is_valid_and_trusted(
     out = run("pdfsig", "-nssdir", nss, pdf).stdout
 
     assert out.count("Signature is Valid.") == 3
-    # NSS (poppler 22.12) checks each certificate's OCSP responder (AIA) and, in one run,
-    # turns down some of the answers that openssl and pyHanko accept (test_revocation.py):
-    # it says "Unknown issue" then, never "Revoked"; at least one chain is trusted outright.
-    assert "Certificate is Trusted." in out and "Revoked" not in out, out
+    # NSS asks the OCSP responder each certificate names (the conftest serves it) for each
+    assert out.count("Certificate is Trusted.") == 3, out
 
 
 def test_pyhanko_cli_validates_the_file(

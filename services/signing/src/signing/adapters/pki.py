@@ -62,6 +62,15 @@ _SIGNER_EKU = (DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION)
 # An OCSP response embedded at signing is reused this long while the status is unchanged.
 _OCSP_REUSE = dt.timedelta(minutes=30)
 _OCSP_CACHE_SIZE = 4096
+# Each issuing CA answers OCSP through a delegated responder certificate (RFC 6960 4.2.2.2:
+# id-kp-OCSPSigning, id-pkix-ocsp-nocheck) kept in memory, renewed before it runs short.
+# Not through the CA key itself: poppler 22.12/NSS (pdfsig) re-imports the issuing CA
+# certificate, already brought in and dropped with every CMS signature it reads, to check a
+# response the CA signed; NSS refuses that re-import (SEC_ERROR_REUSED_ISSUER_AND_SERIAL),
+# the OCSP check soft-fails and poppler, which reads PORT_GetError() even after a
+# successful verification, reports "Unknown issue" for the signature's chain.
+_RESPONDER_DAYS = 30
+_RESPONDER_RENEW = dt.timedelta(days=7)
 _GENERATION_FILE = re.compile(r"^issuing-([0-9]+)\.pem$")
 
 
@@ -187,6 +196,7 @@ class IssuingCa:
     crl_url: str | None = None
     revoked: dict[int, Revocation] = field(default_factory=dict)
     _crl: x509.CertificateRevocationList | None = None
+    _responder: tuple[x509.Certificate, PrivateKey] | None = None
 
     @property
     def key_id(self) -> bytes:
@@ -199,6 +209,51 @@ class IssuingCa:
         if crl is None or crl_due(crl):
             crl = self._crl = issue_crl(self.certificate.subject, self.key, self.revoked.values())
         return crl
+
+    def responder(self) -> tuple[x509.Certificate, PrivateKey]:
+        """Return its OCSP responder certificate and key, issued anew when it runs short."""
+        responder = self._responder
+        if responder is None or responder[0].not_valid_after_utc - _now() < _RESPONDER_RENEW:
+            responder = self._responder = _issue_responder(self.certificate, self.key)
+        return responder
+
+
+def _issue_responder(
+    issuing: x509.Certificate, issuing_key: PrivateKey
+) -> tuple[x509.Certificate, PrivateKey]:
+    key = new_ec_key()
+    not_after = min(_now() + dt.timedelta(days=_RESPONDER_DAYS), issuing.not_valid_after_utc)
+    subject = x509.Name(
+        [
+            *issuing.subject,
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "OCSP responder"),
+        ]
+    )
+    cert = (
+        _builder(
+            subject, issuing.subject, key.public_key(), issuer_key=issuing_key, not_after=not_after
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), False)
+        # validators do not ask for the responder's own status (its life is short)
+        .add_extension(x509.OCSPNoCheck(), False)
+        .sign(issuing_key, hashes.SHA256())
+    )
+    return cert, key
 
 
 class CertificateAuthority:
@@ -523,11 +578,14 @@ class CertificateAuthority:
         serial = request.serial_number
         revocation = issuer.revoked.get(serial)
         known = revocation is not None or is_known is None or is_known(issuer.key_id, serial)
+        with self._crl_lock:
+            responder, responder_key = issuer.responder()
         response = ocsp_response(
             cert=None,
             serial=serial,
             issuer=issuer.certificate,
-            issuer_key=issuer.key,
+            responder=responder,
+            responder_key=responder_key,
             revocation=revocation,
             known=known,
             nonce=nonce,
@@ -551,11 +609,14 @@ class CertificateAuthority:
         now = _now()
         if cached is not None and cached[0] == revocation and now - cached[1] < _OCSP_REUSE:
             return cached[2]
+        with self._crl_lock:
+            responder, responder_key = issuer.responder()
         response = ocsp_response(
             cert=cert,
             serial=cert.serial_number,
             issuer=issuer.certificate,
-            issuer_key=issuer.key,
+            responder=responder,
+            responder_key=responder_key,
             revocation=revocation,
             known=True,
         )

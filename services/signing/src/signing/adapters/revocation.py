@@ -97,16 +97,19 @@ def ocsp_response(
     cert: x509.Certificate | None,
     serial: int,
     issuer: x509.Certificate,
-    issuer_key: PrivateKey,
+    responder: x509.Certificate,
+    responder_key: PrivateKey,
     revocation: Revocation | None,
     known: bool,
     nonce: bytes | None = None,
     algorithm: hashes.HashAlgorithm | None = None,
 ) -> ocsp.OCSPResponse:
-    """Sign a response (by the issuing CA itself) on one certificate's status.
+    """Sign a response on one certificate's status, by ``responder``.
 
-    ``known`` False (the CA never issued the serial) answers ``unknown``; ``cert`` may be
-    None then, or when only the serial is known, and the CertID is built from the serial.
+    ``responder`` is the issuing CA's delegated responder (it travels in the response so a
+    validator can check it), or the issuing CA itself. ``known`` False (the CA never issued
+    the serial) answers ``unknown``; ``cert`` may be None then, or when only the serial is
+    known, and the CertID is built from the serial.
     """
     # The CertID hash: the request's, else SHA-1, which every client sends (RFC 5019).
     algorithm = algorithm or hashes.SHA1()  # noqa: S303 - an identifier, not a signature
@@ -144,10 +147,12 @@ def ocsp_response(
             revocation_time=revoked_at,
             revocation_reason=reason,
         )
-    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+    if responder != issuer:
+        builder = builder.certificates([responder])
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
+    return builder.sign(responder_key, hashes.SHA256())
 
 
 def key_hash(cert: x509.Certificate, algorithm: hashes.HashAlgorithm | None = None) -> bytes:
