@@ -280,3 +280,22 @@ async def test_a_document_uploaded_at_one_replica_is_served_by_another(
         token = internal_token(secret=b.settings.internal_secret, path=path)
         claim = await b.client.get(path, headers={INTERNAL_HEADER: token})
         assert claim.status_code == 200 and claim.content == data
+
+
+async def test_an_upload_whose_inspection_worker_is_lost_answers_503_not_corrupt(
+    h, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The service stopping mid-upload ends the inspection child from outside (exit 255 or
+    # SIGTERM): retried once, then "retry later", never the PDF's fault.
+    import worker_faults
+    from contract.adapters import pdf_inspect_worker
+
+    monkeypatch.setattr(pdf_inspect_worker, "inspect_checked", worker_faults.status_lost)
+    c = await h.create()
+    resp = await h.upload(c["id"], pdfs.text_pdf())
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["error"]["code"] == "service_unavailable"
+    assert int(resp.headers["retry-after"]) > 0
+    assert stored_files(tmp_path) == []
+    monkeypatch.undo()
+    assert (await h.upload(c["id"], pdfs.text_pdf())).status_code == 200

@@ -199,3 +199,27 @@ def test_concurrent_calls_from_threads_each_get_their_own_answer() -> None:
     assert [r.page_count for r in results] == [1, 2, 3, 4, 2]
     assert [r.sha256 for r in results] == [hashlib.sha256(d).hexdigest() for d in uploads]
     assert results[-1].scan_suspect_pages == [1, 2]
+
+
+def test_a_worker_ended_from_outside_is_retried_once(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import functools
+
+    import worker_faults
+    from contract.adapters import pdf_inspect_worker
+
+    marker = str(tmp_path / "terminated")
+    stand_in = functools.partial(worker_faults.terminated_once, marker=marker)
+    monkeypatch.setattr(pdf_inspect_worker, "inspect_checked", stand_in)
+    assert inspect(pdfs.text_pdf(pages=2)).page_count == 2
+    assert (tmp_path / "terminated").exists()  # the first child was in fact ended
+
+
+def test_a_worker_lost_twice_is_not_blamed_on_the_pdf(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import worker_faults
+    from contract.adapters import pdf_inspect_worker
+    from contract.adapters.pdf_inspect import PdfInspectionUnavailable
+
+    monkeypatch.setattr(pdf_inspect_worker, "inspect_checked", worker_faults.status_lost)
+    with pytest.raises(PdfInspectionUnavailable) as caught:
+        inspect(pdfs.text_pdf())
+    assert caught.value.exitcode == 255

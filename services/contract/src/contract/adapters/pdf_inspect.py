@@ -2,21 +2,24 @@
 
 Cheap checks (size, magic bytes, trailing %%EOF) run here; everything that parses the
 untrusted file runs in a child with an address-space limit, a CPU limit and a wall-clock
-timeout, so a hostile PDF costs one killed child, never the service. Like all
-multiprocessing code, the program's main module must be import-safe
-(`if __name__ == "__main__":`), as uvicorn's and pytest's are.
+timeout (the shared servicekit.pdflimits runner), so a hostile PDF costs one killed child,
+never the service; a child ended from outside is retried once, then the upload is answered
+503 (PdfInspectionUnavailable), never blamed on the PDF.
 """
 
-import functools
 import hashlib
 import math
-import multiprocessing
 import re
-import signal
-import threading
-from dataclasses import dataclass, field
-from multiprocessing.context import ForkServerContext, SpawnContext
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from servicekit.pdflimits import (
+    PDF_LIMITS,
+    PdfLimitExceeded,
+    PdfWorkerFailed,
+    PdfWorkerLost,
+    run_limited,
+)
 
 from contract.adapters import pdf_inspect_worker
 
@@ -60,7 +63,6 @@ _VERSION = re.compile(r"/?(\d\.\d)")
 _EOF_WINDOW = 1024
 _SNIFF = ((b"PK\x03\x04", "zip"), (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"),
           (b"\xd0\xcf\x11\xe0", "ole"))  # fmt: skip
-_START_LOCK = threading.Lock()
 
 
 class PdfRejected(Exception):
@@ -81,6 +83,17 @@ class PdfRejected(Exception):
         """Build the rejection for `code` with its standard messages."""
         message_zh, message_en = _MESSAGES[code]
         return cls(code, message_zh, message_en, details)
+
+
+class PdfInspectionUnavailable(Exception):
+    """The child inspecting an upload was ended from outside twice (e.g. the service stopping).
+
+    Not the PDF's fault: answer 503 with Retry-After, never `pdf_corrupt`.
+    """
+
+    def __init__(self, exitcode: int | None) -> None:
+        super().__init__(f"the PDF inspection worker was lost (exit code {exitcode})")
+        self.exitcode = exitcode
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,51 +141,30 @@ def inspect_pdf(
 
 
 def _run_worker(data: bytes, *, max_pages: int, timeout_s: float, memory_mb: int) -> dict[str, Any]:
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    cpu_s = math.ceil(timeout_s) + 1
-    process = ctx.Process(
-        target=pdf_inspect_worker.run,
-        args=(sender, data, max_pages, memory_mb, cpu_s),
-        daemon=True,
+    limits = replace(
+        PDF_LIMITS,
+        timeout_s=timeout_s,
+        cpu_s=math.ceil(timeout_s) + 1,
+        memory_bytes=memory_mb * 1024 * 1024,
     )
-    with _START_LOCK:  # Process.start is not documented as thread-safe
-        process.start()
-    sender.close()  # so a child that dies without answering reads as EOF
     try:
-        if not receiver.poll(timeout_s):
-            raise PdfRejected.of("pdf_timeout", timeout_s=timeout_s)
-        try:
-            message = receiver.recv()
-        except EOFError:
-            process.join(timeout=1)
-            if process.exitcode == -signal.SIGXCPU:
-                raise PdfRejected.of("pdf_timeout", timeout_s=timeout_s) from None
-            raise PdfRejected.of(
-                "pdf_corrupt", reason="worker_crashed", exitcode=process.exitcode
-            ) from None
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        process.close()
-        receiver.close()
+        message = run_limited(pdf_inspect_worker.inspect_checked, data, max_pages, limits=limits)
+    except PdfWorkerLost as exc:
+        # ended from outside twice (the service stopping mid-upload): not the PDF's fault
+        raise PdfInspectionUnavailable(exc.exitcode) from None
+    except PdfWorkerFailed as exc:
+        if exc.reason == "worker_crashed":  # died by itself: the parser on this file
+            raise PdfRejected.of("pdf_corrupt", reason=exc.reason, exitcode=exc.exitcode) from None
+        raise PdfRejected.of("pdf_corrupt", reason=exc.error or exc.reason) from None
+    except PdfLimitExceeded as exc:
+        if exc.reason == "timeout":
+            raise PdfRejected.of("pdf_timeout", timeout_s=timeout_s) from None
+        raise PdfRejected.of("pdf_corrupt", reason=exc.reason) from None
     if message[0] == "reject":
         code, details = message[1], message[2]
         raise PdfRejected.of(code, **details)
     facts: dict[str, Any] = message[1]
     return facts
-
-
-@functools.cache
-def _context() -> ForkServerContext | SpawnContext:
-    # Never fork the service itself (threads, sockets, event loop): a fork server
-    # forks clean children that have already imported pypdf, so each call stays cheap.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([pdf_inspect_worker.__name__])
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 def _newer(header_version: str, catalog_version: str) -> str:

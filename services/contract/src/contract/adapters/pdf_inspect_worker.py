@@ -1,20 +1,18 @@
 """The child-process half of PDF inspection: parses untrusted bytes under OS limits.
 
-Only `pdf_inspect` should start it; it reports back over a pipe with plain tuples
-(`("ok", facts)` or `("reject", code, details)`) so nothing clever crosses the boundary.
+Only `pdf_inspect` should run it, through servicekit's bounded child runner
+(`servicekit.pdflimits.run_limited`); it answers with plain tuples (`("ok", facts)` or
+`("reject", code, details)`) so nothing clever crosses the boundary.
 """
 
 import io
-import logging
 from collections.abc import Iterator
-from dataclasses import replace
-from multiprocessing.connection import Connection
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NullObject
-from servicekit.pdflimits import PDF_LIMITS, limit_this_process, page_too_large
+from servicekit.pdflimits import PDF_LIMITS, page_too_large, preload
 
 from contract.adapters.pdf_page_content import analyse_page
 
@@ -22,27 +20,23 @@ Message = tuple[Any, ...]
 # The first finding in this order names the rejection; the others go in its details.
 _FINDING_ORDER = ("pdf_already_signed", "pdf_javascript", "pdf_embedded_files")
 _NESTING_LIMIT = 64
+preload(__name__)  # the bounded children start with pypdf and this module imported
 
 
-def run(conn: Connection, data: bytes, max_pages: int, memory_mb: int, cpu_s: int) -> None:
-    """Inspect `data` under address-space and CPU limits and send one message back."""
-    # RLIMIT_CPU also ends the child should the parent die before it can kill it.
-    limit_this_process(replace(PDF_LIMITS, memory_bytes=memory_mb * 1024 * 1024, cpu_s=cpu_s))
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # broken input is expected here
+def inspect_checked(data: bytes, max_pages: int) -> Message:
+    """Inspect `data` (in a bounded child: `servicekit.pdflimits.run_limited`) into a message.
+
+    Running out of memory or stack, or time, is the child runner's to report; a parser that
+    gives up on the file says `pdf_corrupt` with the reason, never the parser's own text.
+    """
     try:
-        message = inspect(data, max_pages=max_pages)
-    except MemoryError:
-        message = ("reject", "pdf_corrupt", {"reason": "memory_limit"})
-    except LimitReachedError as exc:
-        message = ("reject", "pdf_corrupt", {"reason": "parser_limit", "detail": str(exc)[:200]})
-    except RecursionError:
-        message = ("reject", "pdf_corrupt", {"reason": "nesting_limit"})
+        return inspect(data, max_pages=max_pages)
+    except (MemoryError, RecursionError):
+        raise
+    except LimitReachedError:
+        return ("reject", "pdf_corrupt", {"reason": "parser_limit"})
     except Exception as exc:  # any parser failure on untrusted input means "corrupt"
-        message = ("reject", "pdf_corrupt", {"reason": type(exc).__name__})
-    try:
-        conn.send(message)
-    finally:
-        conn.close()
+        return ("reject", "pdf_corrupt", {"reason": type(exc).__name__})
 
 
 def inspect(data: bytes, *, max_pages: int) -> Message:

@@ -9,12 +9,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from servicekit.errors import AppError
+from servicekit.errors import AppError, Unavailable
 from servicekit.uow import UnitOfWork
 
 from ..adapters.document_store import DocumentStore, Spool, TooLarge
 from ..adapters.multipart import UploadMalformed
-from ..adapters.pdf_inspect import PdfRejected, inspect_pdf
+from ..adapters.pdf_inspect import PdfInspectionUnavailable, PdfRejected, inspect_pdf
 from ..adapters.previews import PreviewFailed, render_previews
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract, Document
@@ -89,6 +89,9 @@ async def upload_document(
             )
         except PdfRejected as exc:
             raise _rejection(exc) from exc
+        except PdfInspectionUnavailable as exc:
+            # the service is stopping (or its worker was killed): the upload may be retried
+            raise Unavailable(code="service_unavailable") from exc
         # Where every replica finds it; before the session takes a connection again, so a
         # request never holds one connection while it waits for another.
         await store.keep(inspection.sha256, data)
