@@ -134,6 +134,25 @@ async def test_api_keys_carry_the_scopes_chosen_at_creation(
     listed = (await client.get("/api/auth/api-keys", headers=admin)).json()["data"]
     assert {k["name"]: k["scopes"] for k in listed}["crm"] == ["documents:read", "letters:read"]
 
+    # a creation retried with its Idempotency-Key makes one key and answers with the first
+    keyed = admin | {"Idempotency-Key": "create-crm2-once"}
+    first = await client.post("/api/auth/api-keys", json={"name": "crm2"}, headers=keyed)
+    again = await client.post("/api/auth/api-keys", json={"name": "crm2"}, headers=keyed)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    listed = (await client.get("/api/auth/api-keys", headers=admin)).json()["data"]
+    assert [k["name"] for k in listed].count("crm2") == 1
+    other = await client.post("/api/auth/api-keys", json={"name": "crm3"}, headers=keyed)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    user = {"username": "keyed.user", "display_name": "K", "password": "long-enough-pw"}
+    made_user = [
+        await client.post("/api/auth/users", json=user, headers=admin | {"Idempotency-Key": "u1"})
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in made_user] == [201, 201]
+    assert made_user[0].json()["id"] == made_user[1].json()["id"]
+
 
 async def test_internal_routes_are_never_routed(stack: tuple[str, httpx.AsyncClient]) -> None:
     _, client = stack

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from ..service_layer import api_keys, users
-from .deps import AdminUser, CurrentUser, StateDep, UowDep
+from .deps import AdminIdempotent, AdminUser, CurrentUser, StateDep, UowDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -126,17 +126,23 @@ async def list_users(uow: UowDep, _: AdminUser) -> UsersPublic:
 
 
 @router.post("/users", response_model=UserPublic, status_code=201)
-async def create_user(body: UserCreate, uow: UowDep, admin: AdminUser) -> UserPublic:
+async def create_user(
+    body: UserCreate, uow: UowDep, admin: AdminUser, once: AdminIdempotent
+) -> UserPublic | Response:
     """Create a user (admin)."""
-    user = await users.create_user(
-        uow,
-        actor=admin.actor,
-        username=body.username,
-        display_name=body.display_name,
-        password=body.password,
-        roles=body.roles,
-    )
-    return UserPublic.model_validate(user, from_attributes=True)
+
+    async def act() -> UserPublic:
+        user = await users.create_user(
+            uow,
+            actor=admin.actor,
+            username=body.username,
+            display_name=body.display_name,
+            password=body.password,
+            roles=body.roles,
+        )
+        return UserPublic.model_validate(user, from_attributes=True)
+
+    return await once.run(uow, act)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
@@ -167,13 +173,20 @@ async def deactivate_user(
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
-async def create_api_key(body: ApiKeyCreate, uow: UowDep, admin: AdminUser) -> ApiKeyCreated:
-    """Create a partner API key; the key is shown only in this answer."""
-    key, raw = await api_keys.create_api_key(
-        uow, actor=admin, name=body.name, roles=body.roles, scopes=body.scopes
-    )
-    public = ApiKeyPublic.model_validate(key, from_attributes=True)
-    return ApiKeyCreated(**public.model_dump(), key=raw)
+async def create_api_key(
+    body: ApiKeyCreate, uow: UowDep, admin: AdminUser, once: AdminIdempotent
+) -> ApiKeyCreated | Response:
+    """Create a partner API key; the key is shown only in this answer (and, sealed, to a
+    retry with the same Idempotency-Key within a day)."""
+
+    async def act() -> ApiKeyCreated:
+        key, raw = await api_keys.create_api_key(
+            uow, actor=admin, name=body.name, roles=body.roles, scopes=body.scopes
+        )
+        public = ApiKeyPublic.model_validate(key, from_attributes=True)
+        return ApiKeyCreated(**public.model_dump(), key=raw)
+
+    return await once.run(uow, act)
 
 
 @router.get("/api-keys", response_model=ApiKeysPublic)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from servicekit.auth import ADMIN, Principal
 from servicekit.errors import Forbidden, Unauthorized
+from servicekit.idempotency import DESCRIPTION as IDEMPOTENCY_DESCRIPTION
+from servicekit.idempotency import IDEMPOTENCY_HEADER, IdempotentRequest
 from servicekit.uow import UnitOfWork
 
 from ..service_layer.users import check_not_revoked
@@ -61,3 +63,32 @@ StateDep = Annotated[GatewayState, Depends(get_state)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
+
+
+async def admin_idempotent(
+    request: Request,
+    admin: AdminUser,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description=IDEMPOTENCY_DESCRIPTION,
+        ),
+    ] = None,
+) -> IdempotentRequest:
+    """Return an admin request's Idempotency-Key (servicekit keeps keys and first answers)."""
+    route = request.scope.get("route")
+    return IdempotentRequest(
+        request=request,
+        key=key,
+        principal=admin.id,
+        route=f"{request.method} {getattr(route, 'path', request.url.path)}",
+        status_code=getattr(route, "status_code", None) or 200,
+    )
+
+
+# an admin's creating request, applied once per Idempotency-Key
+AdminIdempotent = Annotated[IdempotentRequest, Depends(admin_idempotent)]

@@ -44,7 +44,7 @@ T = TypeVar("T")
 RETENTION = timedelta(hours=24)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_DESCRIPTION = (
+DESCRIPTION = (
     "Makes the request safe to retry: one new value per user action (e.g. a UUID). A retry "
     "with the same key and the same request is applied once and answered with the first "
     "response (header `Idempotent-Replayed: true`); the same key with another request is "
@@ -227,7 +227,7 @@ async def idempotent_request(
             min_length=1,
             max_length=255,
             pattern=r"^[\x21-\x7e]+$",
-            description=_DESCRIPTION,
+            description=DESCRIPTION,
         ),
     ] = None,
 ) -> IdempotentRequest:
