@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
-MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
-SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src
+MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml clients/*/pyproject.toml cli/pyproject.toml)
+SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src clients/python/src
 PYTEST := $(PY) -m pytest
 
 .PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml uv.lock $(MEMBERS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q uv
 	$(UV) sync --locked --all-packages --compile-bytecode --python $(PY) -q
-	$(PY) -m compileall -q libs services gateway cli >/dev/null
+	$(PY) -m compileall -q libs services gateway cli clients >/dev/null
 	@touch $(STAMP)
 
 system-deps:
@@ -77,7 +77,7 @@ boundaries: install
 # Each service's tests run in their own process: each owns its tables and settings.
 unit-tests: install
 	@set -e; for dir in libs/events libs/cnid libs/pades libs/servicekit services/contract services/review \
-	    services/signing services/letters services/notify gateway; do \
+	    services/signing services/letters services/notify gateway clients/python; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@# The browser tests in their own process: Playwright's sync API keeps an event loop running
 	@# in the main thread for the whole session, and later tests need asyncio.run().

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from cnid import make_credit_code
+from lexseal_client import Client
 
-from .client import Gateway, wait_for
+from .client import wait_for
 from .partner import Partner, Receiver
 from .partner import summary as partner_summary
 from .sample import contract_pdf
@@ -30,10 +31,10 @@ class Demo:
     summary: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.lawyer = Gateway(self.base_url).login("lawyer1", PASSWORD)
-        self.risk = Gateway(self.base_url).login("risk1", PASSWORD)
-        self.clerk = Gateway(self.base_url).login("clerk1", PASSWORD)
-        self.public = Gateway(self.base_url)
+        self.lawyer = Client(self.base_url).login("lawyer1", PASSWORD)
+        self.risk = Client(self.base_url).login("risk1", PASSWORD)
+        self.clerk = Client(self.base_url).login("clerk1", PASSWORD)
+        self.public = Client(self.base_url)
 
     def step(self, text: str) -> None:
         """Say what happens next."""
@@ -311,7 +312,7 @@ def run_demo(*, gateway: str, out: Path, until: str | None = None) -> dict[str, 
             partner = None
             if until is None:
                 d.step("admin creates a partner API key (documents:read); the partner subscribes")
-                admin = Gateway(gateway).login("admin", PASSWORD)
+                admin = Client(gateway).login("admin", PASSWORD)
                 try:
                     partner = Partner(base_url=gateway, admin=admin, receiver=receiver)
                 finally:

@@ -2,7 +2,9 @@
 
 The receiver is a local HTTP listener on 127.0.0.1: notify reaches it only where
 NOTIFY_WEBHOOK_ALLOW_LOOPBACK_TARGETS is set (development; production refuses it). Every
-delivery is checked with the official Standard Webhooks library before it is believed.
+delivery is checked with the official Standard Webhooks library before it is believed, and
+with lexseal_client's helper, which must agree (so the client's helper cannot rot); the
+partner's calls go through lexseal_client with its API key.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lexseal_client import Client, Scope, WebhookEvent, verify_webhook
+from lexseal_client import WebhookVerificationError as ClientVerificationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from .client import Gateway, wait_for
+from .client import wait_for
 
-SCOPES = ["documents:read", "webhooks:manage"]
+SCOPES: list[Scope] = ["documents:read", "webhooks:manage"]
 EVENT_TYPES = ["signing.*"]
 
 
@@ -27,6 +31,7 @@ class Receiver:
         self.secret: str | None = None
         self.events: list[dict[str, Any]] = []
         self.rejected = 0
+        self.disagreements = 0  # deliveries standardwebhooks verified and lexseal_client did not
         self._lock = threading.Lock()
         receiver = self
 
@@ -58,7 +63,14 @@ class Receiver:
             with self._lock:
                 self.rejected += 1
             return False
+        try:
+            parsed: WebhookEvent | None = verify_webhook(body, headers, self.secret)
+        except ClientVerificationError:
+            parsed = None
         with self._lock:
+            if parsed is None or parsed.id != headers.get("webhook-id"):
+                # the official library believed it and lexseal_client did not: the helper rotted
+                self.disagreements += 1
             if all(e.get("id") != event.get("id") for e in self.events):
                 self.events.append(event)
         return True
@@ -85,26 +97,16 @@ class Receiver:
 class Partner:
     """The partner system: its API key (from the admin), its receiver and its subscription."""
 
-    def __init__(self, *, base_url: str, admin: Gateway, receiver: Receiver) -> None:
-        created = admin.call(
-            "POST", "/api/auth/api-keys", json={"name": "lexseal demo partner", "scopes": SCOPES}
-        )
-        self.key_id = str(created["id"])
-        self.api_key = str(created["key"])
-        self.http = Gateway(base_url)
+    def __init__(self, *, base_url: str, admin: Client, receiver: Receiver) -> None:
+        created = admin.create_api_key("lexseal demo partner", SCOPES)
+        self.key_id = created.id
+        self.http = Client(base_url, api_key=created.key)
         self.receiver = receiver
-        sub = self.http.call(
-            "POST",
-            "/api/notify/webhooks",
-            headers={"X-API-Key": self.api_key},
-            json={
-                "url": receiver.url,
-                "event_types": EVENT_TYPES,
-                "description": "lexseal demo partner",
-            },
+        sub = self.http.create_webhook(
+            receiver.url, EVENT_TYPES, description="lexseal demo partner"
         )
-        self.subscription_id = str(sub["id"])
-        receiver.secret = str(sub["secret"])
+        self.subscription_id = sub.id
+        receiver.secret = sub.secret
 
     def signed_pdf(self, envelope_id: str) -> tuple[bytes, str]:
         """Wait for `signing.completed` of the envelope; download the PDF its payload names."""
@@ -116,11 +118,12 @@ class Partner:
             return None
 
         event = wait_for("the partner's signing.completed webhook", completed, timeout=90)
+        if self.receiver.disagreements:
+            raise RuntimeError("lexseal_client's verify_webhook refused a genuine delivery")
         url = str(event["data"]["document"]["url"])
         if "/internal/" in url:
             raise RuntimeError(f"the partner was sent an internal URL: {url}")
-        resp = self.http.request("GET", url, headers={"X-API-Key": self.api_key})
-        data = resp.content
+        data = self.http.download(url)
         if hashlib.sha256(data).hexdigest() != event["data"]["document"]["sha256"]:
             raise RuntimeError("the downloaded PDF does not have the hash the event names")
         return data, url
