@@ -74,8 +74,9 @@ boundaries: install
 	$(PY) tools/check_imports.py
 	$(VENV)/bin/lint-imports --no-cache
 
-# Each service's tests run in their own process: each owns its tables and settings.
-unit-tests: install
+# Each service's tests run in their own process: each owns its tables and settings. The gateway's
+# check of the AsyncAPI documents runs the official parser (@asyncapi/parser, from npm ci).
+unit-tests: install $(NODE_STAMP)
 	@set -e; for dir in libs/events libs/cnid libs/pades libs/servicekit services/contract services/review \
 	    services/signing services/letters services/notify gateway clients/python; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done

@@ -114,6 +114,9 @@ class System:
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     exchange: str = "lexseal.events"
     queue_prefix: str = "lexseal"
+    # the exchange partners consume from (notify publishes, the gateway documents it); by
+    # default lexseal.partner, or `{exchange}.partner` beside a test's own exchange
+    partner_exchange: str = ""
     database_urls: dict[str, str] = field(default_factory=dict)
     python: str = sys.executable
     log_to_files: bool = True
@@ -124,6 +127,13 @@ class System:
     def gateway_url(self) -> str:
         """Return where users open the system."""
         return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def partner_bus_exchange(self) -> str:
+        """Return the exchange partners consume from."""
+        if self.partner_exchange:
+            return self.partner_exchange
+        return "lexseal.partner" if self.exchange == "lexseal.events" else f"{self.exchange}.partner"
 
     def url(self, name: str) -> str:
         """Return the internal base URL of one process."""
@@ -144,6 +154,7 @@ class System:
                 p + "HOST": "127.0.0.1",
                 p + "AMQP_URL": self.amqp_url,
                 p + "EXCHANGE": self.exchange,
+                p + "PARTNER_EXCHANGE": self.partner_bus_exchange,
                 p + "QUEUE_PREFIX": self.queue_prefix,
                 p + "INTERNAL_SECRET": internal,
                 p + "JWT_PUBLIC_KEY_FILE": str(public),

@@ -35,6 +35,24 @@ def test_one_openapi_document_covers_every_service(system: Any) -> None:
     prefixes = {p.split("/")[2] for p in doc["paths"] if p.startswith("/api/")}
     assert {"auth", "contract", "review", "signing", "letters", "notify", "verify"} <= prefixes
     assert not any(p.startswith("/internal") for p in doc["paths"])
+    # generated clients carry auth: every operation names its security requirement (or none),
+    # and every creating POST documents the Idempotency-Key it honours
+    assert set(doc["components"]["securitySchemes"]) == {"bearerAuth", "apiKey"}
+    unkeyed = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert "security" in op, f"{method.upper()} {path} declares no security"
+            headers = {p["name"] for p in op.get("parameters", []) if p.get("in") == "header"}
+            if method == "post" and "201" in op.get("responses", {}):
+                if "Idempotency-Key" not in headers:
+                    unkeyed.append(f"POST {path}")
+    assert unkeyed == []
+    # what partners receive, and separately the internal bus
+    partner = httpx.get(system.gateway_url + "/asyncapi.json", timeout=30).json()
+    assert partner["info"]["title"] == "lexseal partner events"
+    assert "webhook" in partner["channels"]
+    internal = httpx.get(system.gateway_url + "/asyncapi-internal.json", timeout=30).json()
+    assert internal["info"]["title"] == "lexseal internal events"
 
 
 def test_login_and_internal_routes_are_guarded(system: Any) -> None:

@@ -30,6 +30,8 @@ class Settings(ServiceSettings):
     jwt_private_key_file: Path | None = None
     jwt_ttl_seconds: int = 900
     partner_token_ttl_seconds: int = 120
+    # the exchange partners consume from (notify publishes to it), named in /asyncapi.json
+    partner_exchange: str = "lexseal.partner"
     login_max_failures: int = 10
     login_window_seconds: int = 900
     # how long a user's token version is trusted before it is read again (other replicas'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from gateway.domain.asyncapi import build_asyncapi
 from gateway.domain.openapi import merge_openapi
 from lexseal_events import ALL_EVENTS
@@ -95,3 +97,28 @@ def test_every_operation_declares_how_it_authenticates() -> None:
     for item in paths.values():
         for op in item.values():
             assert "security" in op
+
+
+def test_the_partner_asyncapi_documents_webhooks_and_the_partner_bus_not_internal_events() -> None:
+    from gateway.domain.asyncapi import build_partner_asyncapi
+    from lexseal_events import PARTNER_EVENTS
+
+    doc = build_partner_asyncapi(
+        events=PARTNER_EVENTS, partner_exchange="lexseal.partner", amqp_host="mq:5672", version="1"
+    )
+    webhook = doc["channels"]["webhook"]
+    names = {
+        doc["components"]["messages"][m["$ref"].rsplit("/", 1)[1]]["name"]
+        for m in webhook["messages"].values()
+    }
+    assert "sms.requested" not in names and {"signing.completed", "webhook.test"} <= names
+    headers = doc["components"]["schemas"]["WebhookHeaders"]
+    assert set(headers["required"]) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    bus = [c for k, c in doc["channels"].items() if k.startswith("partnerBus_")]
+    assert {c["address"] for c in bus} == names - {"webhook.test"}
+    assert all(c["bindings"]["amqp"]["exchange"]["name"] == "lexseal.partner" for c in bus)
+    assert doc["servers"]["partnerBus"]["host"] == "mq:5672"
+    signer = doc["components"]["schemas"]["SignerInfo"]["properties"]
+    assert "Masked" in signer["id_number"]["description"]
+    assert "lexseal.events" not in json.dumps(doc)  # the internal exchange is not in it
+    assert "urn:lexseal:events:{type}:v{N}" in doc["info"]["description"]

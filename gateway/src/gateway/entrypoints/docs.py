@@ -7,14 +7,15 @@ import hashlib
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from lexseal_events import ALL_EVENTS
+from lexseal_events import ALL_EVENTS, PARTNER_EVENTS
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..domain.asyncapi import build_asyncapi
+from ..domain.asyncapi import build_asyncapi, build_partner_asyncapi
 from ..service_layer import discovery
 from .deps import StateDep
 
@@ -76,7 +77,34 @@ def _asyncapi(exchange: str, version: str) -> dict[str, Any]:
     return build_asyncapi(events=ALL_EVENTS, exchange=exchange, version=version)
 
 
+@lru_cache(maxsize=4)
+def _partner_asyncapi(partner_exchange: str, amqp_host: str, version: str) -> dict[str, Any]:
+    return build_partner_asyncapi(
+        events=PARTNER_EVENTS,
+        partner_exchange=partner_exchange,
+        amqp_host=amqp_host,
+        version=version,
+    )
+
+
+def _amqp_host(amqp_url: str) -> str:
+    """Return the broker's host:port without credentials."""
+    parts = urlsplit(amqp_url)
+    return f"{parts.hostname or '127.0.0.1'}:{parts.port or 5672}"
+
+
 @router.get("/asyncapi.json")
 async def asyncapi(state: StateDep, request: Request) -> JSONResponse:
-    """Return the AsyncAPI 3.0 description of every published event."""
+    """Return the AsyncAPI 3.0 description of what partners receive (webhooks, partner bus)."""
+    settings = state.settings
+    return JSONResponse(
+        _partner_asyncapi(
+            settings.partner_exchange, _amqp_host(settings.amqp_url), request.app.version
+        )
+    )
+
+
+@router.get("/asyncapi-internal.json")
+async def asyncapi_internal(state: StateDep, request: Request) -> JSONResponse:
+    """Return the AsyncAPI 3.0 description of the services' internal bus."""
     return JSONResponse(_asyncapi(state.settings.exchange, request.app.version))

@@ -92,6 +92,13 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     LetterShared,
 )
 
+# What partners receive (webhooks, the `lexseal.partner` exchange), masked: every event but the
+# SMS requests, which carry a counterparty's full number and perhaps a one-time code.
+PARTNER_EVENTS: tuple[type[CloudEvent], ...] = tuple(e for e in ALL_EVENTS if e is not SmsRequested)
+PARTNER_EVENT_TYPES: frozenset[str] = frozenset(
+    str(e.model_fields["type"].default) for e in PARTNER_EVENTS
+)
+
 EVENT_TYPES: dict[str, type[CloudEvent]] = {
     cls.model_fields["type"].default: cls for cls in ALL_EVENTS
 }
@@ -167,6 +174,8 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> AnyEvent:
 __all__ = [
     "ALL_EVENTS",
     "EVENT_TYPES",
+    "PARTNER_EVENTS",
+    "PARTNER_EVENT_TYPES",
     "SPEC_VERSION",
     "AnyEvent",
     "CertificateRevoked",
