@@ -133,7 +133,8 @@ class System:
         """Return the exchange partners consume from."""
         if self.partner_exchange:
             return self.partner_exchange
-        return "lexseal.partner" if self.exchange == "lexseal.events" else f"{self.exchange}.partner"
+        default = self.exchange == "lexseal.events"
+        return "lexseal.partner" if default else f"{self.exchange}.partner"
 
     def url(self, name: str) -> str:
         """Return the internal base URL of one process."""
