@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from servicekit import tracing
 from servicekit.auth import TokenVerifier
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.edge import NulGuard, SecurityHeaders
@@ -54,7 +55,9 @@ def _cache_control(path: str) -> str:
 
 def create_asgi() -> ASGIApp:
     """Return what is served: the proxy in front of FastAPI, so proxied calls skip its layers."""
-    return GatewayMiddleware(create_app(proxy=False))
+    app = create_app(proxy=False)
+    # the server span wraps the proxy too (nothing when tracing is off)
+    return tracing.wrap_asgi(GatewayMiddleware(app))
 
 
 def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastAPI:
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
                 await redis.aclose()
             await upstreams.close()
             await engine.dispose()
+            tracing.flush()
 
     app = FastAPI(
         title="lexseal",
@@ -155,10 +159,13 @@ def create_app(settings: Settings | None = None, *, proxy: bool = True) -> FastA
     app.include_router(auth_router)
     app.include_router(docs_router, include_in_schema=False)
     app.add_middleware(NulGuard)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(CorrelationMiddleware, route_header=False)  # its answers go to users
     app.add_middleware(SecurityHeaders, cache_control=_cache_control)
     if proxy:  # in-process use (tests); `serve` puts the proxy outside FastAPI instead
         app.add_middleware(GatewayMiddleware)
+        tracing.instrument_app(app, service=cfg.service_name, endpoint=cfg.otlp_endpoint)
+    else:
+        tracing.configure(cfg.service_name, endpoint=cfg.otlp_endpoint)  # create_asgi wraps
     web = cfg.web_dir or WEB
     if web.is_dir():
         app.mount("/", StaticFiles(directory=web, html=True), name="web")

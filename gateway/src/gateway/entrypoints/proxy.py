@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from servicekit import tracing
 from servicekit.errors import AppError, NotFound, Unauthorized, preferred_language
+from servicekit.observability import PROXIED, ROUTE_HEADER
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +25,7 @@ from ..domain.errors import (
     ServiceUnavailable,
 )
 from ..domain.routing import is_internal, route_for
+from ..metrics import PROXY_LATENCY, PROXY_REQUESTS
 from ..service_layer.api_keys import partner_token
 from ..service_layer.users import check_not_revoked
 from ..state import GatewayState
@@ -37,8 +41,12 @@ _STRIPPED = frozenset(
         b"x-forwarded-proto",
         b"x-real-ip",
         b"forwarded",
+        # the gateway's own trace context replaces the caller's when tracing is on
+        b"traceparent",
+        b"tracestate",
     }
 )
+_ROUTE = ROUTE_HEADER.encode()
 _UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 §9.2.1: nothing to apply twice
 
@@ -109,10 +117,34 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         service, public = routed
+        scope[PROXIED] = True  # measured here, by service and route (not as "unmatched")
+        start = time.perf_counter()
+        answer = {"status": 500, "route": "unanswered"}  # unanswered: the service never did
+
+        async def send_measured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                # before the body: the server span ends with the last of it
+                tracing.name_server_span(scope["method"], str(answer["route"]))
+            await send(message)
+
         try:
-            await self._proxy(state, scope, receive, send, service=service, public=public, ip=ip)
+            await self._proxy(
+                state,
+                scope,
+                receive,
+                send_measured,
+                service=service,
+                public=public,
+                ip=ip,
+                answer=answer,
+            )
         except AppError as exc:
-            await send_error(scope, send, exc, [])
+            await send_error(scope, send_measured, exc, [])
+        finally:
+            method, route = scope["method"], str(answer["route"])
+            PROXY_REQUESTS.labels(service, method, route, str(answer["status"])).inc()
+            PROXY_LATENCY.labels(service, method, route).observe(time.perf_counter() - start)
 
     async def _proxy(
         self,
@@ -124,6 +156,7 @@ class GatewayMiddleware:
         service: str,
         public: bool,
         ip: str,
+        answer: dict[str, object],
     ) -> None:
         headers: list[tuple[str, str]] = []
         authorization = api_key = correlation = request_id = None
@@ -156,6 +189,7 @@ class GatewayMiddleware:
             ("X-Forwarded-For", ip),
             ("X-Forwarded-Proto", scope.get("scheme", "http")),
         ]
+        tracing.inject_http(headers)  # traceparent of the gateway's span (when tracing is on)
         qs = scope.get("query_string", b"")
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path_qs = (raw_path + b"?" + qs if qs else raw_path).decode("latin-1")
@@ -173,6 +207,10 @@ class GatewayMiddleware:
                 raise error(details=details) from exc
             raise ServiceUnavailable(details=details) from exc
         ids = [(b"x-request-id", request_id.encode()), (b"x-correlation-id", correlation.encode())]
+        # the service names the route template that answered (bounded); an older one: unmatched
+        answer["route"] = next(
+            (v.decode("latin-1") for k, v in resp.raw_headers if k == _ROUTE), "unmatched"
+        )
         async with resp:
             await _stream_back(resp, send, ids)
 
@@ -226,7 +264,8 @@ _SERVER_OWN = frozenset({b"server", b"date"})
 
 async def _stream_back(resp: Response, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
     headers = [(k, v) for k, v in resp.raw_headers if k not in HOP_BY_HOP and k not in _SERVER_OWN]
-    headers = [h for h in headers if h[0] not in (b"x-request-id", b"x-correlation-id")] + extra
+    own = (b"x-request-id", b"x-correlation-id", _ROUTE)
+    headers = [h for h in headers if h[0] not in own] + extra
     start: Message = {"type": "http.response.start", "status": resp.status, "headers": headers}
     await send(start)
     async for chunk in resp.iter_chunks():

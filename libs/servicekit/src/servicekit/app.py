@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from . import tracing
 from .auth import TokenVerifier
 from .config import ServiceSettings
 from .consumer import EventConsumer, EventHandlers
@@ -157,6 +158,7 @@ def create_service_app(
         app.state.kit = kit
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
+            stack.callback(tracing.flush)  # the spans still buffered, last
             # Neither the relay nor the consumer waits for the broker: they connect (and
             # reconnect) in the background, so the service starts, reads and commits
             # (outbox) while the broker is away.
@@ -220,7 +222,9 @@ def create_service_app(
     install_error_handlers(app)  # its guard sits inside CorrelationMiddleware: logs keep the id
     app.add_middleware(NulGuard)
     app.add_middleware(CorrelationMiddleware)
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
+    app.add_middleware(SecurityHeaders)  # on every answer, errors included
+    # outermost when tracing is on (the server span covers every layer); nothing when off
+    tracing.instrument_app(app, service=settings.service_name, endpoint=settings.otlp_endpoint)
     for router in routers:
         app.include_router(router)
     app.include_router(_ops_router(), include_in_schema=False)

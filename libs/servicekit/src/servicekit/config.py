@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     internal_base_url: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+    # OpenTelemetry traces exported by OTLP/HTTP to this endpoint (servicekit.tracing); empty:
+    # the standard OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, and when neither is set tracing is off
+    otlp_endpoint: str = ""
     log_json: bool = True
     # connections per replica (PostgreSQL): replicas x (size + overflow) must fit the
     # server's max_connections

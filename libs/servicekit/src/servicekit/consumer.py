@@ -11,6 +11,7 @@ from lexseal_events import CloudEvent, InvalidEvent, UnknownEventType, parse_eve
 from sqlalchemy.exc import IntegrityError
 
 from .context import correlation_id_var
+from .tracing import consuming
 from .uow import UnitOfWork, UowFactory
 
 log = logging.getLogger("servicekit.consumer")
@@ -86,7 +87,8 @@ class EventConsumer:
                 token = correlation_id_var.set(event.correlationid)
                 uow.applying = event
                 try:
-                    await handler(uow, event)
+                    with consuming(event.type, event.id):
+                        await handler(uow, event)
                 finally:
                     correlation_id_var.reset(token)
                 _tell_progress()

@@ -12,9 +12,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import correlation_id_var, new_correlation_id
 from .metrics import HTTP_LATENCY, HTTP_REQUESTS
+from .tracing import current_ids, name_server_span
 
 CORRELATION_HEADER = "x-correlation-id"
 REQUEST_ID_HEADER = "x-request-id"
+# the route template that answered, for the gateway's per-route metrics (it strips the header)
+ROUTE_HEADER = "x-lexseal-route"
+_ROUTE_HEADER = ROUTE_HEADER.encode()
+PROXIED = "lexseal.proxied"  # scope key the gateway's proxy sets on what it forwarded
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,6 +38,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "correlation_id": correlation_id_var.get() or None,
         }
+        ids = current_ids()  # None unless tracing is on and a span is active
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -55,8 +63,10 @@ def configure_logging(*, service: str, level: str = "INFO", json_logs: bool = Tr
 class CorrelationMiddleware:
     """Take the caller's correlation id (or make one), expose it in logs, events and replies."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, route_header: bool = True) -> None:
         self.app = app
+        # services name the route that answered for the gateway (which strips it)
+        self.route_header = route_header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,10 +84,14 @@ class CorrelationMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
+                template = getattr(scope.get("route"), "path", "unmatched")
+                name_server_span(scope["method"], template)  # before the body ends the span
                 message["headers"] = [
                     *message["headers"],
                     (CORRELATION_HEADER.encode(), cid.encode()),
                 ]
+                if self.route_header:
+                    message["headers"].append((_ROUTE_HEADER, template.encode()))
             await send(message)
 
         try:
@@ -85,6 +99,7 @@ class CorrelationMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)
+            if not scope.get(PROXIED):  # the gateway's proxy measures those by service, route
+                HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
+                HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)
             correlation_id_var.reset(token)

@@ -33,6 +33,7 @@ from .consumer import EventConsumer, PoisonMessage, handler_done
 from .delivery import Delivery, describe, not_ready, retry_properties
 from .messaging import RETRY_DELAYS, connect, declare_service_queue, retry_queue_name
 from .metrics import EVENTS_CONSUMED
+from .tracing import consuming, received
 from .uow import UowFactory
 
 log = logging.getLogger("servicekit.consumer")
@@ -343,7 +344,10 @@ class QueueConsumer:
 
     async def _apply_batch(self, batch: list[Delivery]) -> bool:
         try:
-            outcomes = await self._consumer.apply_batch([d.event for d in batch], self._uow_factory)
+            with received((d.event.id, d.message.header.properties.headers) for d in batch):
+                outcomes = await self._consumer.apply_batch(
+                    [d.event for d in batch], self._uow_factory
+                )
         except Exception:
             log.warning(
                 "a batch of %d events failed; applying them one by one", len(batch), exc_info=True
@@ -364,7 +368,11 @@ class QueueConsumer:
         event = delivery.event
         attempt = delivery.attempt
         try:
-            outcome = await self._consumer.apply(event, self._uow_factory)
+            with (
+                received([(event.id, delivery.message.header.properties.headers)]),
+                consuming(event.type, event.id),
+            ):
+                outcome = await self._consumer.apply(event, self._uow_factory)
         except Exception as exc:
             if not not_ready(exc):
                 await self._failed(delivery, attempt)

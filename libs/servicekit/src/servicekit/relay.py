@@ -36,6 +36,7 @@ from .messaging import connect, declare_exchange
 from .metrics import OUTBOX_PUBLISHED, OUTBOX_RELAY_ERRORS
 from .tables import OUTBOX as _T
 from .tables import OutboxRow
+from .tracing import amqp_headers
 
 log = logging.getLogger("servicekit.relay")
 
@@ -230,7 +231,14 @@ class OutboxRelay:
             if min_age > 0:
                 cutoff = utcnow() - timedelta(seconds=min_age)
                 pick = pick.where(_T.c.created_at < cutoff)
-            columns = (_T.c.id, _T.c.type, _T.c.payload, _T.c.correlation_id, _T.c.created_at)
+            columns = (
+                _T.c.id,
+                _T.c.type,
+                _T.c.payload,
+                _T.c.correlation_id,
+                _T.c.created_at,
+                _T.c.trace_context,
+            )
             if self._skip_locked:
                 # PostgreSQL: claim and mark in one statement (one round trip fewer per batch)
                 claim = (
@@ -278,9 +286,10 @@ class OutboxRelay:
                         correlation_id=correlation or None,
                         message_type=event_type,
                         timestamp=created if created.tzinfo else created.replace(tzinfo=UTC),
+                        headers=amqp_headers(trace_context),  # W3C traceparent (tracing.py)
                     ),
                 )
-                for event_id, event_type, payload, correlation, created in rows
+                for event_id, event_type, payload, correlation, created, trace_context in rows
             )
         )
 

@@ -28,6 +28,8 @@ class OutboxMessage(SQLModel, table=True):
     published_at: datetime | None = Field(
         default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )
+    # the W3C trace context of the request that wrote it (JSON), published as AMQP headers
+    trace_context: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class OutboxRow(NamedTuple):
@@ -38,6 +40,7 @@ class OutboxRow(NamedTuple):
     payload: str
     correlation_id: str
     created_at: datetime
+    trace_context: str | None = None
 
 
 class InboxMessage(SQLModel, table=True):

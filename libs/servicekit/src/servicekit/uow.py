@@ -16,6 +16,7 @@ from .context import current_correlation_id
 from .db import dialect_insert, utcnow
 from .domain import SYSTEM, Actor, AuditFact, Recorded, Recorder, sequenced
 from .tables import AUDIT, INBOX, OUTBOX, InboxMessage, OutboxRow
+from .tracing import outbox_context
 
 # Outbox and audit rows are written with one Core INSERT each at commit: building ORM
 # objects and flushing them through the unit of work cost more than the rest of a short
@@ -170,6 +171,7 @@ class UnitOfWork:
                 "payload": event.model_dump_json(),
                 "created_at": utcnow(),
                 "published_at": None,
+                "trace_context": outbox_context(event.type, event.id),
             }
         )
         return event
@@ -261,7 +263,14 @@ class UnitOfWork:
             rows, self._outbox = self._outbox, []
             await session.execute(insert(OUTBOX), rows[0] if len(rows) == 1 else rows)
             self._rows.extend(
-                OutboxRow(r["id"], r["type"], r["payload"], r["correlation_id"], r["created_at"])
+                OutboxRow(
+                    r["id"],
+                    r["type"],
+                    r["payload"],
+                    r["correlation_id"],
+                    r["created_at"],
+                    r["trace_context"],
+                )
                 for r in rows
             )
         if self._audit:

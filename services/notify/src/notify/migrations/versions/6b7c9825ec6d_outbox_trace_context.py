@@ -1,0 +1,27 @@
+"""outbox trace context: the W3C traceparent of the request that wrote an event
+
+Revision ID: 6b7c9825ec6d
+Revises: 8c3f5e2d0b41
+Create Date: 2026-12-07 05:40:00
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "6b7c9825ec6d"
+down_revision: str | Sequence[str] | None = "8c3f5e2d0b41"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Add outbox.trace_context (published as the message's traceparent header)."""
+    op.add_column("outbox", sa.Column("trace_context", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop outbox.trace_context."""
+    op.drop_column("outbox", "trace_context")
