@@ -15,6 +15,7 @@ from aiohttp import web
 from lexseal_events import ReviewApproved, ReviewApprovedData, SmsRequested, SmsRequestedData
 from notify.bootstrap import create_app
 from notify.config import Settings
+from prometheus_client import REGISTRY
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -113,6 +114,20 @@ async def until(
     raise AssertionError(f"{path} never matched: {body}")
 
 
+def deliveries_counted(outcome: str) -> float:
+    labels = {"outcome": outcome}
+    return REGISTRY.get_sample_value("lexseal_webhook_deliveries_total", labels) or 0.0
+
+
+async def counted(outcome: str, expected: float) -> None:
+    """Wait until the metric reached `expected` (counted just after the attempt's commit)."""
+    for _ in range(200):
+        if deliveries_counted(outcome) >= expected:
+            break
+        await asyncio.sleep(0.05)
+    assert deliveries_counted(outcome) == expected, (outcome, deliveries_counted(outcome))
+
+
 async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_endpoint(
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
 ) -> None:
@@ -121,6 +136,7 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
     partner_b = identity.headers(user_id="partner-b", roles=["partner"], scopes=HOOKS)
     lawyer = identity.headers(user_id="lawyer-1", roles=["lawyer"])
     app = create_app(settings_for(pg_url, amqp_url, bus, identity))
+    before = {o: deliveries_counted(o) for o in ("delivered", "retrying", "failed")}
     async with partner_server() as (partner, base), running(app) as client:
 
         async def subscribe(path: str, types: list[str], headers: dict[str, str]) -> str:
@@ -209,6 +225,10 @@ async def test_a_matching_event_is_signed_retried_and_delivered_once_to_each_end
         assert failed["data"][0]["attempts"] == 3 and failed["data"][0]["last_status"] == 503
         assert failed["data"][0]["next_attempt_at"] is None
         assert partner.calls["/down"] == 3
+        # attempts by outcome: /flaky 503 then 204; /down 503 twice retried, then given up
+        await counted("delivered", before["delivered"] + 1)
+        await counted("retrying", before["retrying"] + 3)
+        await counted("failed", before["failed"] + 1)
         # out of retries: the subscription is marked failing and its owner is told
         sub = (await client.get(f"/api/notify/webhooks/{down}", headers=admin)).json()
         assert sub["failing_since"] is not None
@@ -385,6 +405,7 @@ async def test_the_destination_is_checked_again_at_every_delivery(
     partner_h = identity.headers(user_id="partner-a", roles=["partner"], scopes=HOOKS)
     allowed = settings_for(pg_url, amqp_url, bus, identity)
     refused = allowed.model_copy(update={"webhook_allow_loopback_targets": False})
+    refusals = deliveries_counted("refused")
     async with partner_server() as (partner, base):
         async with running(create_app(allowed)) as client:
             made = await client.post(
@@ -403,10 +424,15 @@ async def test_the_destination_is_checked_again_at_every_delivery(
                 partner_h,
                 lambda b: b["count"] == 1 and b["data"][0]["attempts"] >= 1,
             )
+            for _ in range(200):  # counted just after the attempt's commit
+                if deliveries_counted("refused") >= refusals + 1:
+                    break
+                await asyncio.sleep(0.05)
         attempt = log["data"][0]["log"][0]
         assert attempt["status_code"] is None
         assert attempt["error"].startswith("webhook_url_private")
         assert partner.calls == {}
+        assert deliveries_counted("refused") >= refusals + 1
 
 
 async def test_test_send_resend_and_replay_since_a_time(

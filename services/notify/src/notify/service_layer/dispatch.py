@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
+from prometheus_client import Counter
 from servicekit.db import utcnow
 from servicekit.uow import UnitOfWork, UowFactory
 
@@ -21,6 +22,12 @@ from ..config import Settings
 from ..domain.webhooks import next_state, retry_delay
 
 PRIVATE_TARGET = "webhook_url_private"
+
+# one per attempt, counted once its record is committed: delivered | retrying (failed, will
+# be tried again) | failed (out of attempts) | refused (its host resolved into a refused range)
+WEBHOOK_DELIVERIES = Counter(
+    "lexseal_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"]
+)
 
 
 async def deliver_due_webhooks(
@@ -53,14 +60,19 @@ async def deliver_due_webhooks(
     await asyncio.gather(*(lane(ix) for ix in lanes.values()))
     if jobs:
         # One transaction records the whole batch: a commit per delivery would halve throughput.
+        outcomes: list[str] = []
         async with uow_factory() as uow:
             for (delivery_id, *_), result in zip(jobs, results, strict=True):
                 if result is None:  # pragma: no cover - every lane runs to its end
                     continue
-                await _record_webhook(
+                outcome = await _record_webhook(
                     uow, delivery_id=delivery_id, result=result, settings=settings
                 )
+                if outcome is not None:
+                    outcomes.append(outcome)
             await uow.commit()
+            for outcome in outcomes:
+                WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
     return len(jobs)
 
 
@@ -93,11 +105,12 @@ async def _post(
 
 async def _record_webhook(
     uow: UnitOfWork, *, delivery_id: str, result: PostResult, settings: Settings
-) -> None:
+) -> str | None:
+    """Record one attempt; return its outcome for the metric (None: nothing recorded)."""
     repo = WebhookRepository(uow.session)
     d = await repo.delivery(delivery_id)
     if d is None or d.state != "pending":
-        return
+        return None
     d.attempts += 1
     d.last_status, d.last_error = result.status_code, result.error
     d.state = next_state(
@@ -127,6 +140,9 @@ async def _record_webhook(
             duration_ms=result.duration_ms,
         )
     )
+    if d.state in ("delivered", "failed"):
+        return d.state
+    return "refused" if (result.error or "").startswith(PRIVATE_TARGET) else "retrying"
 
 
 async def _mark_failing(

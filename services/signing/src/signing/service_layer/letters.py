@@ -114,6 +114,7 @@ async def seal_letter(
             placement=placement,
             seal_png=keyring.firm_seal_png,
             name=settings.firm_name,
+            signer_kind=model.FIRM,
             seam=envelope.cross_page_seal,
         )
     except AppError as exc:

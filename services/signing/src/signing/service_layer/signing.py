@@ -51,7 +51,12 @@ from .invitations import open_session
 log = logging.getLogger("signing.sign")
 
 # counted when a signature is made and stored in the request's transaction
-SIGNATURES = Counter("lexseal_signatures_total", "PDF signatures made (seals and signatures)")
+# document: contract | letter; signer: individual | enterprise | firm (EnvelopeSigner.kind)
+SIGNATURES = Counter(
+    "lexseal_signatures_total",
+    "PDF signatures made (seals and signatures), by document and signer kind",
+    ["document", "signer"],
+)
 
 
 def engine_error(exc: AdapterError) -> AppError:
@@ -142,6 +147,7 @@ async def apply_signature(
     placement: model.Placement,
     seal_png: bytes,
     name: str,
+    signer_kind: str,
     seam: bool = False,
 ) -> str:
     """Sign the envelope's latest bytes (row locked) and make the result current.
@@ -180,7 +186,7 @@ async def apply_signature(
     digest = await repo.store_document(signed)
     envelope.current_sha256 = digest
     envelope.version += 1
-    SIGNATURES.inc()
+    SIGNATURES.labels(document=envelope.kind, signer=signer_kind).inc()
     return digest
 
 
@@ -267,6 +273,7 @@ async def sign_as_counterparty(
         placement=placement,
         seal_png=seal_for(sig, keyring),
         name=sig.name,
+        signer_kind=sig.kind,
     )
     sig.status, sig.signed_at = model.SIGNED, utcnow()
     rows = await SigningRepository(uow.session).signers(envelope.id)
@@ -345,6 +352,7 @@ async def firm_sign(
         placement=placement,
         seal_png=keyring.firm_seal_png,
         name=settings.firm_name,
+        signer_kind=model.FIRM,
         seam=envelope.cross_page_seal,
     )
     now = utcnow()
