@@ -9,7 +9,7 @@ MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/py
 SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src clients/python/src
 PYTEST := $(PY) -m pytest
 
-.PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle demo system-deps system-deps-test install clean mutation
+.PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle bench-tracing demo system-deps system-deps-test install clean mutation
 
 help:
 	@echo "make run    start every service and the gateway with demo users (http://127.0.0.1:8000)"
@@ -107,6 +107,11 @@ bench-gateway: bench-deps
 
 bench-outbox: bench-deps
 	$(PY) bench/bench_outbox.py
+
+# the traced path (gateway → service → outbox → relay → consumer) with OpenTelemetry off, then
+# on (exporting to a no-op OTLP sink); one JSON line last with on/off throughput as "ratio"
+bench-tracing: bench-deps
+	$(PY) bench/bench_tracing.py $(ARGS)
 
 # lifecycles on the cluster while replicas are killed and a broker node stops; JSON line last
 chaos: system-deps install
