@@ -150,6 +150,23 @@ def _apply(web: Any, lawyer: Any, *, title: str, company: dict[str, str], pdf: P
     lawyer.click("dialog label:has-text('企业')")
     for name, value in company.items():
         lawyer.fill(f"dialog input[name={name}]", value)
+    # the service refuses a wrong check digit and mobile: the form marks them, by their labels
+    code = company["id_number"]
+    lawyer.fill("dialog input[name=id_number]", code[:-1] + ("0" if code[-1] != "0" else "1"))
+    lawyer.fill("dialog input[name=operator_mobile]", "10000000000")
+    with web.provoking(rf"HTTP 422 POST /api/contract/contracts/{UUID}/signers"):
+        lawyer.click("dialog button:has-text('添加')")
+        toast = lawyer.wait_for_selector("dialog .toast.error")
+    assert toast.inner_text() == "以下字段有误，已标红：统一社会信用代码、经办人手机号"
+    marked = lawyer.eval_on_selector_all(
+        "dialog .invalid[aria-invalid=true]", "els => els.map((e) => e.name)"
+    )
+    assert sorted(marked) == ["id_number", "operator_mobile"]
+    assert lawyer.evaluate("document.activeElement.name") == "id_number"
+    web.shot(lawyer, "contract-signer-invalid")
+    for name in ("id_number", "operator_mobile"):
+        lawyer.fill(f"dialog input[name={name}]", company[name])
+    assert lawyer.locator("dialog .invalid").count() == 0  # corrected fields lose the mark
     web.shot(lawyer, "contract-signer-dialog")
     lawyer.click("dialog button:has-text('添加')")
     lawyer.wait_for_selector(f"td:has-text('{company['name']}')")
@@ -172,7 +189,10 @@ def _review(web: Any, title: str) -> None:
     boxes = risk.locator(".checklist input[type=checkbox]")
     assert boxes.count() >= 3
     for i in range(boxes.count()):
-        assert approve.is_disabled()  # every item must be ticked first
+        assert approve.is_disabled()  # every item must be ticked first, and the button says so
+        left = boxes.count() - i
+        assert approve.get_attribute("title") == f"还有 {left} 项核对未勾选，全部勾选后才能审核通过"
+        assert risk.inner_text(".why") == approve.get_attribute("title")
         boxes.nth(i).check()
     web.shot(risk, "review-checklist")
     approve.click()
@@ -261,6 +281,7 @@ def _firm_signs(web: Any, title: str) -> None:
     web.images_loaded(risk, "img.tray-seal")
     confirm = risk.locator("button:has-text('确认签章')")
     assert confirm.is_disabled()
+    assert confirm.get_attribute("title") == "请先将印章拖到页面上的签章位置"  # why it is disabled
 
     tray = risk.locator("img.tray-seal")
     web.drag(risk, tray, risk.locator(".qr-zone"))
@@ -409,6 +430,16 @@ def test_electronic_letter_is_approved_sealed_and_shared(web: Any) -> None:
         shown.nth(i).scroll_into_view_if_needed()
     web.images_loaded(recipient_page, "img.page", pages)
     web.shot(recipient_page, "letter-shared-page")
+    # the recipient reads it in English by the page's switch, which the next visit remembers
+    assert recipient_page.get_attribute("html", "lang") == "zh-CN"
+    recipient_page.click("#lang")
+    recipient_page.wait_for_selector("a.btn:text-is('Download the letter (PDF)')")
+    recipient_page.goto(link)
+    recipient_page.wait_for_selector(f"dt:text-is('Letter no.') + dd:has-text('{number}')")
+    assert recipient_page.get_attribute("html", "lang") == "en"
+    assert recipient_page.locator("img.page").first.get_attribute("alt") == f"Page 1 of {pages}"
+    assert recipient_page.inner_text("#lang") == "中文"
+    web.shot(recipient_page, "letter-shared-page-english")
 
     # The lawyer sees that the link was opened.
     lawyer.reload()

@@ -257,13 +257,24 @@ export function readForm(form) {
   return out;
 }
 
-/** Mark the fields a 422 error names (pydantic `loc`, or a service's `field`) and focus the first. */
+/** The text of a form control's label (without the required mark), or null. */
+function fieldLabel(el) {
+  const lbl = el.closest?.("label.field")?.querySelector(".lbl");
+  return lbl?.firstChild?.textContent?.trim() || null;
+}
+
+/**
+ * Mark the fields a 422 error names (pydantic `loc`, or a service's `field`) and focus the first.
+ * An error that lists fields is reworded with the form's own labels, in the chosen language,
+ * instead of the API's field names (id_number, operator_mobile).
+ */
 export function markInvalid(form, exc) {
   for (const el of form.querySelectorAll(".invalid")) el.classList.remove("invalid");
-  let errs = exc?.details?.errors || (Array.isArray(exc?.details) ? exc.details : null);
-  if (!errs && exc?.details?.field) errs = [exc.details];
+  const listed = exc?.details?.errors || (Array.isArray(exc?.details) ? exc.details : null);
+  const errs = listed || (exc?.details?.field ? [exc.details] : null);
   if (!errs) return;
   let first = null;
+  const labels = [];
   for (const e of errs) {
     const name = e.field || (e.loc || []).filter((x) => typeof x === "string" && x !== "body").pop();
     const el = name && form.elements[name];
@@ -279,8 +290,11 @@ export function markInvalid(form, exc) {
         { once: true },
       );
       first ??= el;
+      const text = fieldLabel(el);
+      if (text && !labels.includes(text)) labels.push(text);
     }
   }
+  if (listed && labels.length) exc.message = t("ui.check_fields", { fields: labels.join(t("ui.sep")) });
   first?.focus();
 }
 

@@ -1,0 +1,73 @@
+"""The staff client's language: Chinese by default, English by a remembered switch.
+
+The choice survives a reload and signing out, the screens' fixed texts come from the English
+catalogue, and the API's own error messages (the gateway's and a service's) follow it, because
+the client sends the choice as Accept-Language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "demo-password"  # the demo users' (conftest.PASSWORD)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_switching_to_english_is_remembered_and_api_errors_follow(web: Any) -> None:
+    page = web.login("lawyer1")
+    assert page.locator("#nav a").first.inner_text() == "合同申请"
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.inner_text("#lang") == "English"
+
+    page.click("#lang")
+    page.wait_for_selector("#nav a:text-is('Contracts')")
+    web.settle(page)
+    page.reload()  # remembered: still English after a reload
+    page.wait_for_selector("#nav a:text-is('Contracts')")
+    web.settle(page)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text("#lang") == "中文"
+    assert page.evaluate("document.cookie").count("lexseal_lang=en") == 1
+    chrome = page.inner_text("#nav") + page.inner_text("#main .page-head")
+    assert CJK.search(chrome) is None, chrome
+    web.shot(page, "contracts-in-english")
+
+    # a service's own message, in English: the letters service refuses a date in the past
+    web.open(page, "letters/new")
+    label = page.inner_text("label.field:has(input[name=letter_date]) .lbl")
+    assert label.startswith("Letter date")
+    page.fill("input[name=case_serial_no]", "2026-MS-EN0001")
+    page.fill("input[name=cause_of_action]", "Sale of goods dispute")
+    page.select_option("select[name=letter_type]", index=0)
+    page.fill("input[name=letter_date]", "2020-01-02")
+    page.fill("input[name=recipient_org]", "Acme Ltd")
+    page.fill("input[name=client_name]", "Example Technology Co.")
+    page.fill("input[name=matter]", "Investigation")
+    page.fill("input[name=lawyer_name]", "Zhang")
+    page.fill("input[name=lawyer_licence]", "11101201910123456")
+    page.fill("textarea[name=body]", "Please assist our lawyer.")
+    with web.provoking(r"HTTP 422 (POST|PUT|PATCH) /api/letters/.*"):
+        page.click("button:text-is('Save draft')")
+        toast = page.wait_for_selector(".toast.error")
+        assert toast.inner_text() == "The letter date cannot be earlier than today"
+    web.shot(page, "letter-error-in-english")
+
+    # signed out, the login screen stays English, and so does the gateway's refusal
+    page.click("#user button:text-is('Logout')")
+    page.wait_for_selector("form.login h2:text-is('Sign in')")
+    page.fill("input[name=username]", "lawyer1")
+    page.fill("input[name=password]", PASSWORD + "-wrong")
+    with web.provoking(r"HTTP 401 POST /api/auth/login"):
+        page.click("form.login button[type=submit]")
+        err = page.wait_for_selector("form.login .alert.error:not([hidden])")
+        assert err.inner_text() == "Wrong username or password"
+
+    page.click("#lang")  # and back to Chinese
+    page.wait_for_selector("form.login h2:text-is('登录')")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.evaluate("document.cookie").count("lexseal_lang=zh") == 1
