@@ -33,11 +33,19 @@ console.log(JSON.stringify({ calls, error }));
 """
 
 
+I18N_STUB = """
+export const t = (key, vars) => `${key}${vars ? JSON.stringify(vars) : ""}`;
+export const acceptLanguage = () => "zh-CN,zh;q=0.9";
+"""
+
+
 def _run(tmp_path: Path, answers: list[object], call: str) -> dict[str, object]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("no node on PATH")
     shutil.copy(WEB / "api.js", tmp_path / "api.mjs")
+    # the message catalogue needs a browser (document, fetch of i18n/*.json): a stand-in
+    (tmp_path / "i18n.js").write_text(I18N_STUB, encoding="utf-8")
     (tmp_path / "run.mjs").write_text(SCRIPT % (json.dumps(answers), call), encoding="utf-8")
     done = subprocess.run(
         [node, tmp_path / "run.mjs"], capture_output=True, text=True, timeout=30, check=True
