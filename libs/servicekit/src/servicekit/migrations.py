@@ -11,13 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.sql.sqltypes import AutoString
 
 log = logging.getLogger("servicekit.migrations")
 # One lock for every migration of one database: replicas starting together, the migrate
@@ -153,3 +156,84 @@ def run_env(target_metadata: MetaData, **_: Any) -> None:
             context.run_migrations()
         return
     asyncio.run(_run_async(url, target_metadata))
+
+
+# --- The kit's own tables, as alembic operations ----------------------------------------
+# Every service's database holds the kit's tables (servicekit.tables). Their migrations are
+# written here once, and each service's migration calls them: a service's first migration
+# `create_kit_tables(op)`, its idempotency migration `create_idempotency_keys(op)`. These are
+# frozen history, like any migration: a later change to a kit table is a new function here
+# (e.g. `kit_tables_add_x(op)`) called from one new migration in each service.
+
+
+def create_kit_tables(op: Operations) -> None:
+    """Create the kit's audit_log, inbox and outbox tables with their indexes."""
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", AutoString(length=64), nullable=False),
+        sa.Column("actor_name", AutoString(length=128), nullable=False),
+        sa.Column("action", AutoString(length=64), nullable=False),
+        sa.Column("object_type", AutoString(length=64), nullable=False),
+        sa.Column("object_id", AutoString(length=64), nullable=False),
+        sa.Column("before", sa.Text(), nullable=True),
+        sa.Column("after", sa.Text(), nullable=True),
+        sa.Column("ip", AutoString(length=64), nullable=True),
+        sa.Column("user_agent", AutoString(length=512), nullable=True),
+        sa.Column("correlation_id", AutoString(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_object", ["object_type", "object_id"], unique=False)
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", AutoString(length=64), nullable=False),
+        sa.Column("type", AutoString(length=128), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", AutoString(length=64), nullable=False),
+        sa.Column("type", AutoString(length=128), nullable=False),
+        sa.Column("subject", AutoString(length=128), nullable=False),
+        sa.Column("correlation_id", AutoString(length=128), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_unpublished", ["published_at", "created_at"], unique=False)
+
+
+def drop_kit_tables(op: Operations) -> None:
+    """Drop what `create_kit_tables` created."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_unpublished")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_object")
+    op.drop_table("audit_log")
+
+
+def create_idempotency_keys(op: Operations) -> None:
+    """Create the table servicekit.idempotency keeps its keys and answers in."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("principal", AutoString(length=64), nullable=False),
+        sa.Column("key", AutoString(length=255), nullable=False),
+        sa.Column("route", AutoString(length=255), nullable=False),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("principal", "key"),
+    )
+
+
+def drop_idempotency_keys(op: Operations) -> None:
+    """Drop the idempotency keys."""
+    op.drop_table("idempotency_keys")

@@ -8,9 +8,8 @@ Create Date: 2026-12-07 02:45:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from servicekit.migrations import create_idempotency_keys, drop_idempotency_keys
 
 revision: str = "75e97572687d"
 down_revision: str | Sequence[str] | None = "43e1a14010a3"
@@ -20,19 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Create the table servicekit.idempotency keeps its keys and answers in."""
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("principal", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("route", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("principal", "key"),
-    )
+    create_idempotency_keys(op)
 
 
 def downgrade() -> None:
     """Drop the idempotency keys."""
-    op.drop_table("idempotency_keys")
+    drop_idempotency_keys(op)
