@@ -133,6 +133,8 @@ def test_complete_lifecycle_through_the_gateway(system: Any, tmp_path: Path) -> 
         check=True,
     ).stdout
     assert out.count("Signature is Valid.") == 2, out
+    # NSS asks the OCSP responder the certificates name, the gateway's public route
+    assert out.count("Certificate is Trusted.") == 2, out
     pyhanko = Path(__file__).resolve().parents[2] / ".venv/bin/pyhanko"
     assert pyhanko.exists(), "the pyHanko CLI comes with lexseal-signing: run make install"
     res = subprocess.run(

@@ -14,7 +14,13 @@ import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf, reshape
 from pades.geometry import PageGeometry, overlaps
-from pades.seam_layout import SEAM_SEAL_SIZE, SeamDoesNotFit, seam_slices
+from pades.seam_layout import (
+    SEAM_MIN_SLICE,
+    SEAM_SEAL_SIZE,
+    SeamDoesNotFit,
+    SeamSlice,
+    seam_slices,
+)
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from signing.adapters.errors import PdfError
@@ -204,6 +210,51 @@ def _object_offset(pdf: bytes, number: int) -> int:
     return at
 
 
+def _slice_strips(
+    rendered: list[Image.Image],
+    pages: list[PageGeometry],
+    slices: list[SeamSlice],
+    *,
+    ink: float = 0.15,
+) -> list[Image.Image]:
+    """Check each rendered page shows its slice where its rect says, only there; crop it.
+
+    ``ink``: the least share of a slice that is red (a thin slice of the ring shows less).
+    """
+    firm_page = len(pages) - 1  # also carries the firm's own seal, left of its slice
+    strips = []
+    for image, page, part in zip(rendered, pages, slices, strict=True):
+        red = _red(image)
+        inside = red.crop(_px(image, part.rect))
+        assert _count(inside) > ink * inside.width * inside.height, f"page {page.number}"
+        # nothing red beside the slice at its height, above or below it at the edge, or on the QR
+        x1, y1, x2, y2 = part.rect
+        left = red.crop(_px(image, (x1 - 40, y1, x1 - 2, y2)))
+        above = red.crop(_px(image, (x1, y2 + 2, x2, y2 + 60)))
+        below = red.crop(_px(image, (x1, y1 - 60, x2, y1 - 2)))
+        qr = red.crop(_px(image, page.qr_box))
+        if part.page != firm_page:
+            assert _count(left) == 0, f"page {page.number}"
+        assert _count(above) == 0 and _count(below) == 0 and _count(qr) == 0
+        strips.append(inside)
+    return strips
+
+
+def _assert_joins_into_the_seal(strips: list[Image.Image], seal_png: bytes) -> None:
+    """The slices, side by side in page order, are the seal."""
+    joined = Image.new("L", (sum(s.width for s in strips), max(s.height for s in strips)))
+    x = 0
+    for strip in strips:
+        joined.paste(strip, (x, 0))
+        x += strip.width
+    seal = Image.open(io.BytesIO(seal_png)).getchannel("A")
+    expected = seal.resize(joined.size).point(lambda v: 255 if v > 128 else 0)
+    a, b = joined.convert("1"), expected.convert("1")
+    both = _count(ImageChops.logical_and(a, b))
+    either = _count(ImageChops.logical_or(a, b))
+    assert both / either > 0.8, both / either  # the same red shape, up to antialiased edges
+
+
 def test_rendered_pages_show_each_slice_where_it_belongs_and_join_into_the_seal(
     seam_pdf: bytes, parties: list[Party], tmp_path: Path
 ) -> None:
@@ -212,34 +263,66 @@ def test_rendered_pages_show_each_slice_where_it_belongs_and_join_into_the_seal(
     slices = seam_slices(pages)
     assert len(rendered) == len(slices) == 3
 
-    strips = []
-    for image, page, part in zip(rendered, pages, slices, strict=True):
-        red = _red(image)
-        inside = red.crop(_px(image, part.rect))
-        assert _count(inside) > 0.15 * inside.width * inside.height, f"page {page.number}"
-        # nothing red beside the slice at its height, above or below it at the edge, or on the QR
-        x1, y1, x2, y2 = part.rect
-        left = red.crop(_px(image, (x1 - 40, y1, x1 - 2, y2)))
-        above = red.crop(_px(image, (x1, y2 + 2, x2, y2 + 60)))
-        below = red.crop(_px(image, (x1, y1 - 60, x2, y1 - 2)))
-        qr = red.crop(_px(image, page.qr_box))
-        if page.number != 3:  # page 3 also carries the firm's own seal, left of the slice
-            assert _count(left) == 0, f"page {page.number}"
-        assert _count(above) == 0 and _count(below) == 0 and _count(qr) == 0
-        strips.append(inside)
+    _assert_joins_into_the_seal(_slice_strips(rendered, pages, slices), parties[2].seal_png)
 
-    # the slices, side by side in page order, are the seal
-    joined = Image.new("L", (sum(s.width for s in strips), max(s.height for s in strips)))
-    x = 0
-    for strip in strips:
-        joined.paste(strip, (x, 0))
-        x += strip.width
-    seal = Image.open(io.BytesIO(parties[2].seal_png)).getchannel("A")
-    expected = seal.resize(joined.size).point(lambda v: 255 if v > 128 else 0)
-    a, b = joined.convert("1"), expected.convert("1")
-    both = _count(ImageChops.logical_and(a, b))
-    either = _count(ImageChops.logical_or(a, b))
-    assert both / either > 0.8, both / either  # the same red shape, up to antialiased edges
+
+def test_no_slice_is_narrower_than_the_minimum_many_pages_share_seals_in_groups() -> None:
+    for count in range(2, 61):
+        pages = [a4(n) for n in range(1, count + 1)]
+        slices = seam_slices(pages)
+        assert [s.page for s in slices] == list(range(count))
+        widths = [s.rect[2] - s.rect[0] for s in slices]
+        assert min(widths) >= SEAM_MIN_SLICE - 1e-9, count
+        groups = [[s for s in slices if s.group == g] for g in range(slices[-1].group + 1)]
+        # consecutive pages, at least two a group, each group one whole seal left to right
+        assert [s.page for g in groups for s in g] == list(range(count))
+        assert all(len(g) >= 2 and [s.index for s in g] == list(range(len(g))) for g in groups)
+        assert all(s.count == len(g) for g in groups for s in g)
+        assert all(
+            sum(s.rect[2] - s.rect[0] for s in g) == pytest.approx(SEAM_SEAL_SIZE) for g in groups
+        )
+        # as few groups as the minimum allows, as equal as can be
+        per_group = int(SEAM_SEAL_SIZE // SEAM_MIN_SLICE)
+        assert len(groups) == -(-count // per_group)
+        assert max(map(len, groups)) - min(map(len, groups)) <= 1
+        assert len({(s.rect[1], s.rect[3]) for s in slices}) == 1
+    # up to six pages one seal, as before
+    assert {s.count for s in seam_slices([a4(n) for n in range(1, 7)])} == {6}
+
+
+def test_a_forty_page_contract_carries_seven_seals_each_slice_at_least_six_mm_wide(
+    parties: list[Party],
+    engine: PdfSigningEngine,
+    tsa: LexsealTimeStamper,
+    ca: CertificateAuthority,
+    tmp_path: Path,
+) -> None:
+    pdf = _sign(make_contract_pdf(pages=40), parties, engine, tsa, ca)
+    assert verify_pdf(pdf, [ca.root_pem()]).valid
+    rendered = _render(pdf, tmp_path)
+    pages = document_geometry(pdf)
+    slices = seam_slices(pages)
+    assert len(rendered) == len(pages) == len(slices) == 40
+    assert [len([s for s in slices if s.group == g]) for g in range(7)] == [6, 6, 6, 6, 6, 5, 5]
+
+    strips = _slice_strips(rendered, pages, slices, ink=0.08)
+    for part, strip in zip(slices, strips, strict=True):
+        # flush with the page's right edge; the red reaches each side the seal goes on across
+        # (the seal's first and last slices hold its ring's outer edge, inside the slice)
+        x1, _, x2, _ = part.rect
+        assert x2 == pages[part.page].width and x2 - x1 >= SEAM_MIN_SLICE - 1e-9
+        columns = [strip.crop((x, 0, x + 1, strip.height)) for x in range(strip.width)]
+        inked = [x for x, c in enumerate(columns) if _count(c) > 0]
+        assert inked, f"page {part.page + 1}"
+        if part.index > 0:
+            assert inked[0] <= 2, f"page {part.page + 1}"
+        if part.index < part.count - 1:
+            assert inked[-1] >= strip.width - 3, f"page {part.page + 1}"
+    for g in range(7):
+        _assert_joins_into_the_seal(
+            [strip for part, strip in zip(slices, strips, strict=True) if part.group == g],
+            parties[2].seal_png,
+        )
 
 
 def test_one_page_document_gets_only_the_normal_seal(
