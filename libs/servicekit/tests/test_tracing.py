@@ -150,6 +150,29 @@ def test_hooks_carry_one_trace_from_request_to_consumer_and_into_logs() -> None:
         assert fresh.parent is None and fresh.context.trace_id != ids.trace_id
         assert tracing.amqp_headers("not json") is None
         assert tracing.amqp_headers(None) is None
+
+        # calls between services carry the trace; any other httpx client (partners'
+        # webhooks, providers) does not: httpx is not instrumented globally
+        import asyncio, httpx
+        seen = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            seen.append(dict(request.headers))
+            return httpx.Response(200)
+
+        async def call(internal: bool) -> None:
+            client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+            if internal:
+                tracing.instrument_internal(client)
+            async with client:
+                await client.get("http://sibling/internal/documents/1")
+
+        with tracer.start_as_current_span("handler") as handler:
+            asyncio.run(call(internal=True))
+            asyncio.run(call(internal=False))
+        trace_hex = format(handler.get_span_context().trace_id, "032x")
+        assert seen[0]["traceparent"].split("-")[1] == trace_hex, seen[0]
+        assert "traceparent" not in seen[1], seen[1]
         print("hooks-ok")
         """
     )

@@ -11,6 +11,7 @@ from fastapi import Request
 from lexseal_events import DocumentRef
 
 from .errors import Forbidden
+from .tracing import instrument_internal
 
 INTERNAL_HEADER = "x-lexseal-internal"
 
@@ -57,11 +58,10 @@ async def fetch_document(
     digest = hashlib.sha256()
     chunks: list[bytes] = []
     size = 0
+    client = httpx.AsyncClient(timeout=timeout_s)
+    instrument_internal(client)  # the trace goes on into the sibling (when tracing is on)
     try:
-        async with (
-            httpx.AsyncClient(timeout=timeout_s) as client,
-            client.stream("GET", ref.url, headers=headers) as resp,
-        ):
+        async with client, client.stream("GET", ref.url, headers=headers) as resp:
             if resp.status_code != 200:
                 raise ClaimCheckError("claim_unavailable", f"{ref.url} answered {resp.status_code}")
             async for chunk in resp.aiter_bytes():

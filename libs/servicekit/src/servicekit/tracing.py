@@ -10,8 +10,10 @@ else the standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_END
 When on:
 - every HTTP request gets a server span (opentelemetry-instrumentation-asgi), continuing the
   caller's W3C `traceparent`; it is named by the route template, never the raw path;
-- the gateway sends its context to the service it proxies to (`inject_http`), and httpx
-  calls between services carry it too (opentelemetry-instrumentation-httpx);
+- the gateway sends its context to the service it proxies to (`inject_http`), and a service
+  fetching a sibling's claim-checked document does too (`instrument_internal`, a client span
+  by opentelemetry-instrumentation-httpx). Calls leaving the system (partners' webhooks,
+  identity and bank providers) never carry it: httpx is not instrumented globally;
 - an event written to the outbox gets a PRODUCER span whose context is stored with the outbox
   row (`outbox_context`), and the relay publishes it as the message's `traceparent` and
   `tracestate` AMQP headers (`amqp_headers`), whichever path publishes the row;
@@ -81,7 +83,6 @@ def configure(service: str, *, endpoint: str = "", exporter: SpanExporter | None
         endpoint = endpoint_from_env(endpoint)
         if not endpoint:
             return False
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -94,7 +95,6 @@ def configure(service: str, *, endpoint: str = "", exporter: SpanExporter | None
     else:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
     _provider, _tracer, _enabled = provider, provider.get_tracer("servicekit"), True
     return True
 
@@ -163,6 +163,18 @@ def inject_http(headers: list[tuple[str, str]]) -> None:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     headers.extend(carrier.items())
+
+
+def instrument_internal(client: Any) -> None:
+    """Give an httpx client for calls between services client spans and `traceparent`.
+
+    Only for calls inside the system: a partner or provider is never sent the trace context.
+    """
+    if not _enabled:
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=_provider)
 
 
 # -- the bus ------------------------------------------------------------------------------
