@@ -1,5 +1,5 @@
 """`lexseal demo --gateway URL --out DIR [--until invited|verified]`, `lexseal evidence verify`,
-`lexseal dlq list|show|replay`."""
+`lexseal dlq list|show|replay`, `lexseal partner bus-user NAME`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from .dlq import add_parser as add_dlq
 
     add_dlq(sub)
+    from .bus_users import add_parser as add_partner
+
+    add_partner(sub)
     verify.add_argument(
         "--root",
         type=Path,
@@ -43,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         "/api/verify/ca.pem); by default the package's own root.pem, whose fingerprint is printed",
     )
     args = parser.parse_args(argv)
+    if args.command == "partner":
+        from .bus_users import run_partner
+
+        return run_partner(args, out=sys.stdout, err=sys.stderr)
     if args.command == "dlq":
         from .dlq import run_dlq
 

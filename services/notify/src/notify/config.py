@@ -28,7 +28,6 @@ class Settings(ServiceSettings):
     # the partner bus: the same masked, versioned payloads as the webhooks, published to this
     # topic exchange (routing key = event type) for partners inside the firm's network
     partner_exchange: str = "lexseal.partner"
-    partner_bus_enabled: bool = True
     # 30 s doubling to 6 h, 22 tries: a delivery is retried for about 3 days (74.5 h), then it
     # fails, the subscription is marked failing and its owner is notified
     webhook_max_attempts: int = 22

@@ -90,6 +90,7 @@ def settings_for(
         amqp_url=amqp_url,
         exchange=bus["exchange"],
         queue_prefix=bus["queue_prefix"],
+        partner_exchange=bus["exchange"] + ".partner",
         jwt_public_key=identity.public_key_pem,
         log_json=False,
         dispatch_poll_interval=0.05,

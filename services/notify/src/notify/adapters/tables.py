@@ -138,3 +138,18 @@ class WebhookAttempt(SQLModel, table=True):
     status_code: int | None = None
     error: str | None = Field(default=None, max_length=500)
     duration_ms: int = 0
+
+
+class PartnerBusMessage(SQLModel, table=True):
+    """An event for the partner bus, masked as partners see it: written with the event,
+    published to the partner exchange afterwards, then deleted (an outbox of its own)."""
+
+    __tablename__ = "partner_bus_outbox"
+    __table_args__ = (Index("ix_partner_bus_created", "created_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=128)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
+    )

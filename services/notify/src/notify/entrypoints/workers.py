@@ -1,4 +1,4 @@
-"""The background senders, run in the app's lifespan: webhooks and e-mail/SMS."""
+"""The background senders, run in the app's lifespan: webhooks, e-mail/SMS, the partner bus."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from servicekit.app import ServiceKit
 
 from ..adapters.channels import Channel, SandboxChannel, SmtpChannel, SmtpConfig
+from ..adapters.partner_bus import PartnerBus
 from ..config import Settings
 from ..service_layer.dispatch import deliver_due_webhooks, send_due_messages
+from ..service_layer.partner_bus import publish_partner_events
 
 log = logging.getLogger("notify.workers")
 
@@ -54,6 +56,7 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
     assert isinstance(settings, Settings)
     channels = build_channels(settings)
     app.state.channels = channels
+    bus = PartnerBus(amqp_url=settings.amqp_url, exchange=settings.partner_exchange)
     async with httpx.AsyncClient(
         timeout=settings.webhook_timeout, follow_redirects=False
     ) as client:
@@ -76,6 +79,15 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
                     settings.dispatch_poll_interval,
                 )
             ),
+            asyncio.create_task(
+                _loop(
+                    "partner bus",
+                    lambda: publish_partner_events(
+                        uow_factory=kit.uow, bus=bus, batch=settings.dispatch_batch * 10
+                    ),
+                    settings.dispatch_poll_interval,
+                )
+            ),
         ]
         try:
             yield
@@ -83,3 +95,4 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await bus.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lexseal_events import CloudEvent, SmsRequested
+from lexseal_events import PARTNER_EVENT_TYPES, CloudEvent, SmsRequested
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.errors import NotFound
@@ -12,7 +12,13 @@ from servicekit.uow import UnitOfWork
 
 from ..adapters.message_repository import MessageRepository
 from ..adapters.repository import NotificationRepository
-from ..adapters.tables import ContactPoint, Notification, OutgoingMessage, WebhookDelivery
+from ..adapters.tables import (
+    ContactPoint,
+    Notification,
+    OutgoingMessage,
+    PartnerBusMessage,
+    WebhookDelivery,
+)
 from ..adapters.webhook_repository import WebhookRepository
 from ..domain.messages import Message, messages_for
 from ..domain.redaction import partner_payload
@@ -83,6 +89,11 @@ async def _queue_webhooks(uow: UnitOfWork, event: CloudEvent) -> None:
     repo = WebhookRepository(uow.session)
     # Partners are outside the firm: they never receive full ID or account numbers.
     payload = partner_payload(event)
+    if event.type in PARTNER_EVENT_TYPES:
+        # the partner bus carries exactly what the webhooks do; published after commit
+        uow.session.add(
+            PartnerBusMessage(event_id=event.id, event_type=event.type, payload=payload)
+        )
     # a paused subscription queues its deliveries: resuming sends them, oldest first
     for sub in await repo.subscriptions(owner_id=None):
         if matches(json.loads(sub.event_types), event.type):
