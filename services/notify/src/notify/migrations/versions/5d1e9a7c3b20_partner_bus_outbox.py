@@ -1,7 +1,7 @@
 """partner bus outbox: masked events not yet published to the partner exchange
 
 Revision ID: 5d1e9a7c3b20
-Revises: 8c3f5e2d0b41
+Revises: 6b7c9825ec6d
 Create Date: 2026-12-07 05:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d1e9a7c3b20"
-down_revision: str | Sequence[str] | None = "8c3f5e2d0b41"
+down_revision: str | Sequence[str] | None = "6b7c9825ec6d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
