@@ -564,3 +564,36 @@ async def test_production_refuses_to_start_with_demo_users(tmp_path: Path, pg_ur
     with pytest.raises(RuntimeError, match="demo users"):
         async with app.router.lifespan_context(app):
             pass
+
+
+async def test_creating_users_and_api_keys_is_safe_to_retry_with_an_idempotency_key(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    admin = await _admin(client)
+    user = {"username": "retry.user", "display_name": "重试", "password": "long-enough-pw"}
+    keyed = admin | {"Idempotency-Key": "create-user-1"}
+    first = await client.post("/api/auth/users", json=user, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = await client.post("/api/auth/users", json=user, headers=keyed)
+    # the first answer again, not "username_taken": the retry took no second effect
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    users = (await client.get("/api/auth/users", headers=admin)).json()["data"]
+    assert [u["username"] for u in users].count("retry.user") == 1
+    other = await client.post(
+        "/api/auth/users", json=user | {"username": "retry.other"}, headers=keyed
+    )
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+    keyed = admin | {"Idempotency-Key": "create-key-1"}
+    made = await client.post("/api/auth/api-keys", json={"name": "crm"}, headers=keyed)
+    assert made.status_code == 201, made.text
+    replay = await client.post("/api/auth/api-keys", json={"name": "crm"}, headers=keyed)
+    assert replay.status_code == 201 and replay.json() == made.json()  # the same key, once
+    listed = (await client.get("/api/auth/api-keys", headers=admin)).json()["data"]
+    assert [k["name"] for k in listed].count("crm") == 1
+    spec = (await client.get("/openapi.json")).json()
+    for path in ("/api/auth/users", "/api/auth/api-keys"):
+        names = [p["name"] for p in spec["paths"][path]["post"].get("parameters", [])]
+        assert "Idempotency-Key" in names, path

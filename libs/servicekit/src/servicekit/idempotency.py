@@ -12,7 +12,8 @@ So either the effect and the stored answer commit together, or neither does.
 - the same key at the same time: the later requests wait on the claimed row until the first
   commits (then get its answer) or fails (then one of them goes ahead): one effect.
 
-Only a successful answer is stored: a request that fails leaves the key unused. Keys are kept
+Only a successful answer is stored: a request that fails leaves the key unused (what its use
+case committed before failing, e.g. a counted wrong attempt, stays committed). Keys are kept
 for at least `RETENTION`; a caller's older ones go when that caller next stores one. Answers may
 carry secrets (an invitation link, a webhook's signing secret), so they are stored encrypted
 with a key derived from the service's internal secret.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +42,7 @@ from .tables import IDEMPOTENCY
 from .uow import UnitOfWork
 
 T = TypeVar("T")
+log = logging.getLogger("servicekit.idempotency")
 
 RETENTION = timedelta(hours=24)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -119,7 +122,28 @@ class IdempotentRequest:
         except _Replay as replay:
             await uow.rollback()
             return replay.response
+        except Exception:
+            if uow.commit_wanted:
+                await self._keep_failed_effect(uow)
+            raise
         return answer
+
+    async def _keep_failed_effect(self, uow: UnitOfWork) -> None:
+        # The use case committed, then failed (e.g. it counted a wrong code, then refused
+        # it): what it committed stays committed, as without a key, and the key stays unused.
+        try:
+            if self._claimed_hash is not None:
+                await uow.session.execute(
+                    delete(IDEMPOTENCY).where(
+                        IDEMPOTENCY.c.principal == self.principal,
+                        IDEMPOTENCY.c.key == self.key,
+                        IDEMPOTENCY.c.status_code.is_(None),
+                    )
+                )
+            await uow.commit_held()
+        except Exception:  # the transaction itself is broken: nothing of it can be kept
+            log.warning("a failed idempotent request's own commit failed", exc_info=True)
+            await uow.rollback()
 
     def fingerprint(self, *content: bytes | str) -> str:
         """Return the hash of this request: its path and query, and `content` (the body)."""
@@ -217,30 +241,38 @@ class IdempotentRequest:
         }
 
 
-async def idempotent_request(
-    request: Request,
-    principal: Annotated[Principal | None, Depends(optional_user)],
-    key: Annotated[
-        str | None,
-        Header(
-            alias=IDEMPOTENCY_HEADER,
-            min_length=1,
-            max_length=255,
-            pattern=r"^[\x21-\x7e]+$",
-            description=DESCRIPTION,
-        ),
-    ] = None,
-) -> IdempotentRequest:
-    """Return the request's Idempotency-Key and what identifies the request."""
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description=DESCRIPTION,
+    ),
+]
+
+
+def keyed_request(request: Request, key: str | None, principal: str) -> IdempotentRequest:
+    """Return the request's key scoped to `principal` (whose keys never meet another's)."""
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)
     return IdempotentRequest(
         request=request,
         key=key,
-        principal=principal.id if principal is not None else "anonymous",
+        principal=principal,
         route=f"{request.method} {template}",
         status_code=getattr(route, "status_code", None) or 200,
     )
+
+
+async def idempotent_request(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(optional_user)],
+    key: IdempotencyKey = None,
+) -> IdempotentRequest:
+    """Return the request's Idempotency-Key and what identifies the request."""
+    return keyed_request(request, key, principal.id if principal is not None else "anonymous")
 
 
 Idempotent = Annotated[IdempotentRequest, Depends(idempotent_request)]

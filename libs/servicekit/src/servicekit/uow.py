@@ -64,6 +64,7 @@ class UnitOfWork:
         self._rows: list[OutboxRow] = []  # written in this transaction, for the relay
         self._batch = False
         self._held = False  # an idempotent request: the route commits once it has its answer
+        self.commit_wanted = False  # the use case called commit() while commits were held
         self._session: AsyncSession | None = None
         self._repos: dict[Callable[[AsyncSession], Any], Any] = {}
         self._recorded: list[tuple[int, Recorded]] = []  # recorded on the unit of work itself
@@ -87,6 +88,7 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._sessionmaker()
         self._held = False
+        self.commit_wanted = False
         self._repos = {}
         self.applying = None
         self._discard()
@@ -245,6 +247,7 @@ class UnitOfWork:
         case's commit waits until the route has built that answer.
         """
         self._held = True
+        self.commit_wanted = False
 
     async def commit_held(self) -> None:
         """Commit what held commits wrote (see `hold_commits`)."""
@@ -280,6 +283,8 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Commit the state change, outbox rows and audit rows together."""
         await self._write_pending()
+        if self._held:
+            self.commit_wanted = True
         if self._batch or self._held:
             return  # the batch (or the idempotent request) commits once, at its end
         await self.session.commit()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request
 from servicekit.app import get_kit
 from servicekit.auth import client_ip
+from servicekit.idempotency import IdempotencyKey, IdempotentRequest, keyed_request
 from servicekit.uow import Actor
 
 from ..adapters.keyring import Keyring
@@ -35,6 +37,15 @@ def signer_actor(request: Request) -> Actor:
     )
 
 
+def signer_idempotent(
+    request: Request, token: str, key: IdempotencyKey = None
+) -> IdempotentRequest:
+    """Return the signer's Idempotency-Key, scoped to their invitation (never another's)."""
+    scope = hashlib.sha256(token.encode()).hexdigest()[:40]
+    return keyed_request(request, key, f"invite:{scope}")
+
+
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SignerActor = Annotated[Actor, Depends(signer_actor)]
+SignerIdempotent = Annotated[IdempotentRequest, Depends(signer_idempotent)]

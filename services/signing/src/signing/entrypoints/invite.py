@@ -15,7 +15,7 @@ from ..adapters.repository import SigningRepository
 from ..domain import errors
 from ..service_layer import deposits, envelopes, face, identity, intent, invitations, signing
 from ..service_layer.signer_view import signer_view
-from .deps import KeyringDep, SettingsDep, SignerActor
+from .deps import KeyringDep, SettingsDep, SignerActor, SignerIdempotent
 from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
@@ -146,20 +146,29 @@ async def state(
     )
 
 
-@router.post("/verify/individual")
+@router.post("/verify/individual", response_model=dict[str, Any])
 async def verify_individual(
-    token: str, body: IndividualIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
-) -> dict[str, Any]:
+    token: str,
+    body: IndividualIn,
+    uow: UowDep,
+    actor: SignerActor,
+    keyring: KeyringDep,
+    once: SignerIdempotent,
+) -> dict[str, Any] | Response:
     """Check the individual's name and resident ID number."""
-    signer = await identity.verify_individual(
-        uow,
-        token=token,
-        actor=actor,
-        name=body.name,
-        id_number=body.id_number,
-        mobile=body.mobile,
-    )
-    return {"status": signer.status, "next": "face", "sandbox": keyring.face.sandbox}
+
+    async def act() -> dict[str, Any]:
+        signer = await identity.verify_individual(
+            uow,
+            token=token,
+            actor=actor,
+            name=body.name,
+            id_number=body.id_number,
+            mobile=body.mobile,
+        )
+        return {"status": signer.status, "next": "face", "sandbox": keyring.face.sandbox}
+
+    return await once.run(uow, act)
 
 
 @router.post("/face/session")
@@ -173,61 +182,91 @@ async def face_session(
     return {"redirect_url": url}
 
 
-@router.post("/intent/request")
+@router.post("/intent/request", response_model=dict[str, Any])
 async def intent_request(
-    token: str, uow: UowDep, actor: SignerActor, settings: SettingsDep
-) -> dict[str, Any]:
+    token: str, uow: UowDep, actor: SignerActor, settings: SettingsDep, once: SignerIdempotent
+) -> dict[str, Any] | Response:
     """Send a 6-digit SMS code to the signer's verified mobile (valid 5 minutes)."""
-    c = await intent.request_code(
-        uow, token=token, actor=actor, sandbox=settings.sms_provider == "sandbox"
-    )
-    return {"sent": True, "mobile_masked": c.mobile_masked, "expires_at": c.expires_at}
+
+    async def act() -> dict[str, Any]:
+        c = await intent.request_code(
+            uow, token=token, actor=actor, sandbox=settings.sms_provider == "sandbox"
+        )
+        return {"sent": True, "mobile_masked": c.mobile_masked, "expires_at": c.expires_at}
+
+    return await once.run(uow, act)
 
 
-@router.post("/intent/confirm")
+@router.post("/intent/confirm", response_model=dict[str, Any])
 async def intent_confirm(
-    token: str, body: IntentCodeIn, uow: UowDep, actor: SignerActor
-) -> dict[str, Any]:
+    token: str, body: IntentCodeIn, uow: UowDep, actor: SignerActor, once: SignerIdempotent
+) -> dict[str, Any] | Response:
     """Confirm the intent to sign with the SMS code (five wrong entries void the code)."""
-    c = await intent.confirm_code(uow, token=token, actor=actor, code=body.code)
-    return {"confirmed": True, "confirmed_at": c.confirmed_at}
+
+    async def act() -> dict[str, Any]:
+        c = await intent.confirm_code(uow, token=token, actor=actor, code=body.code)
+        return {"confirmed": True, "confirmed_at": c.confirmed_at}
+
+    return await once.run(uow, act)
 
 
-@router.post("/verify/enterprise")
+@router.post("/verify/enterprise", response_model=dict[str, Any])
 async def verify_enterprise(
-    token: str, body: EnterpriseIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
-) -> dict[str, Any]:
+    token: str,
+    body: EnterpriseIn,
+    uow: UowDep,
+    actor: SignerActor,
+    keyring: KeyringDep,
+    once: SignerIdempotent,
+) -> dict[str, Any] | Response:
     """Check the enterprise's real-name details."""
-    signer = await identity.verify_enterprise(
-        uow,
-        token=token,
-        actor=actor,
-        company_name=body.company_name,
-        credit_code=body.credit_code,
-        legal_representative=body.legal_representative,
-        bank_account_number=body.bank_account_number,
-    )
-    return {"status": signer.status, "next": "deposit", "sandbox": keyring.bank.sandbox}
+
+    async def act() -> dict[str, Any]:
+        signer = await identity.verify_enterprise(
+            uow,
+            token=token,
+            actor=actor,
+            company_name=body.company_name,
+            credit_code=body.credit_code,
+            legal_representative=body.legal_representative,
+            bank_account_number=body.bank_account_number,
+        )
+        return {"status": signer.status, "next": "deposit", "sandbox": keyring.bank.sandbox}
+
+    return await once.run(uow, act)
 
 
-@router.post("/deposit/request")
+@router.post("/deposit/request", response_model=dict[str, Any])
 async def deposit_request(
-    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep
-) -> dict[str, Any]:
+    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, once: SignerIdempotent
+) -> dict[str, Any] | Response:
     """Send a new random amount to the company's account (voids any previous amount)."""
-    challenge = await deposits.request_deposit(uow, token=token, actor=actor, keyring=keyring)
-    return {"sent": True, "expires_at": challenge.expires_at, "sandbox": challenge.sandbox}
+
+    async def act() -> dict[str, Any]:
+        challenge = await deposits.request_deposit(uow, token=token, actor=actor, keyring=keyring)
+        return {"sent": True, "expires_at": challenge.expires_at, "sandbox": challenge.sandbox}
+
+    return await once.run(uow, act)
 
 
-@router.post("/deposit/confirm")
+@router.post("/deposit/confirm", response_model=dict[str, Any])
 async def deposit_confirm(
-    token: str, body: AmountIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
-) -> dict[str, Any]:
+    token: str,
+    body: AmountIn,
+    uow: UowDep,
+    actor: SignerActor,
+    keyring: KeyringDep,
+    once: SignerIdempotent,
+) -> dict[str, Any] | Response:
     """Check the amount the company received; on success the signer is verified."""
-    signer = await deposits.confirm_deposit(
-        uow, token=token, actor=actor, keyring=keyring, amount=body.amount
-    )
-    return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
+
+    async def act() -> dict[str, Any]:
+        signer = await deposits.confirm_deposit(
+            uow, token=token, actor=actor, keyring=keyring, amount=body.amount
+        )
+        return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
+
+    return await once.run(uow, act)
 
 
 @router.get("/seal.png")
@@ -248,26 +287,41 @@ async def upload_signature(
     return {"stored": True, "size": len(data)}
 
 
-@router.post("/sign")
+@router.post("/sign", response_model=dict[str, Any])
 async def sign(
-    token: str, body: PlacementIn, uow: UowDep, actor: SignerActor, keyring: KeyringDep
-) -> dict[str, Any]:
+    token: str,
+    body: PlacementIn,
+    uow: UowDep,
+    actor: SignerActor,
+    keyring: KeyringDep,
+    once: SignerIdempotent,
+) -> dict[str, Any] | Response:
     """Sign (确认签署) with the seal at the chosen place."""
-    envelope, remaining = await signing.sign_as_counterparty(
-        uow, token=token, actor=actor, keyring=keyring, placement=body.to_domain()
-    )
-    return {
-        "signed": True,
-        "document_sha256": envelope.current_sha256,
-        "remaining_counterparties": remaining,
-    }
+
+    async def act() -> dict[str, Any]:
+        envelope, remaining = await signing.sign_as_counterparty(
+            uow, token=token, actor=actor, keyring=keyring, placement=body.to_domain()
+        )
+        return {
+            "signed": True,
+            "document_sha256": envelope.current_sha256,
+            "remaining_counterparties": remaining,
+        }
+
+    return await once.run(uow, act)
 
 
-@router.post("/decline")
-async def decline(token: str, body: DeclineIn, uow: UowDep, actor: SignerActor) -> dict[str, Any]:
+@router.post("/decline", response_model=dict[str, Any])
+async def decline(
+    token: str, body: DeclineIn, uow: UowDep, actor: SignerActor, once: SignerIdempotent
+) -> dict[str, Any] | Response:
     """Decline to sign, with a reason; the envelope ends and the lawyer is told."""
-    envelope = await invitations.decline(uow, token=token, actor=actor, reason=body.reason)
-    return {"status": envelope.status}
+
+    async def act() -> dict[str, Any]:
+        envelope = await invitations.decline(uow, token=token, actor=actor, reason=body.reason)
+        return {"status": envelope.status}
+
+    return await once.run(uow, act)
 
 
 @router.get("/pages/{n}.png")

@@ -26,26 +26,49 @@ class Refusal extends Error {
   }
 }
 
+function newIdempotencyKey() {
+  // getRandomValues works on plain-http deployments too (randomUUID needs a secure context).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Answers after which the same keyed POST, sent again, is applied at most once.
+const retrySafe = (status, code) =>
+  status === 0 || (status === 503 && ["service_unavailable", "upstream_outcome_unknown"].includes(code));
+
+// A POST is one action of the signer: it carries an Idempotency-Key, so a dropped connection
+// is retried (twice at most) without signing, sending an amount or declining twice.
 async function call(path, body) {
   const init = { method: body === undefined ? "GET" : "POST", headers: { "accept-language": lang } };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
+    init.headers["Idempotency-Key"] = newIdempotencyKey();
     init.body = JSON.stringify(body);
   }
-  let r;
-  try {
-    r = await fetch(base + path, init);
-  } catch (_e) {
-    throw new Refusal(0, { error: { message: t("common.network"), code: "network" } });
+  for (let attempt = 1; ; attempt++) {
+    let r;
+    let j = null;
+    try {
+      r = await fetch(base + path, init);
+    } catch (_e) {
+      r = null;
+    }
+    if (r) {
+      try {
+        j = await r.json();
+      } catch (_e) {
+        j = null;
+      }
+      if (r.ok) return j;
+    }
+    const status = r ? r.status : 0;
+    if (body !== undefined && attempt < 3 && retrySafe(status, j?.error?.code)) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      continue;
+    }
+    if (!r) throw new Refusal(0, { error: { message: t("common.network"), code: "network" } });
+    throw new Refusal(r.status, j);
   }
-  let j = null;
-  try {
-    j = await r.json();
-  } catch (_e) {
-    j = null;
-  }
-  if (!r.ok) throw new Refusal(r.status, j);
-  return j;
 }
 
 function message(text, kind = "err") {
