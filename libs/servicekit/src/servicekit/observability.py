@@ -19,7 +19,6 @@ REQUEST_ID_HEADER = "x-request-id"
 # the route template that answered, for the gateway's per-route metrics (it strips the header)
 ROUTE_HEADER = "x-lexseal-route"
 _ROUTE_HEADER = ROUTE_HEADER.encode()
-PROXIED = "lexseal.proxied"  # scope key the gateway's proxy sets on what it forwarded
 
 
 class JsonFormatter(logging.Formatter):
@@ -99,7 +98,6 @@ class CorrelationMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            if not scope.get(PROXIED):  # the gateway's proxy measures those by service, route
-                HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
-                HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)
+            HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)
             correlation_id_var.reset(token)
