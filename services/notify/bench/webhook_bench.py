@@ -18,8 +18,9 @@ from lexseal_events import ContractWithdrawn, ContractWithdrawnData
 from notify.adapters.tables import WebhookSubscription
 from notify.bootstrap import MIGRATIONS
 from notify.config import Settings
+from notify.deps import NotifyDeps
 from notify.domain.webhooks import new_secret
-from notify.entrypoints.consumers import consumer
+from notify.entrypoints.consumers import handlers
 from notify.service_layer.dispatch import deliver_due_webhooks
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.migrations import upgrade
@@ -64,6 +65,7 @@ async def main(events: int, subscriptions: int) -> None:
                 )
             await u.commit()
 
+        consumer = handlers.bind(NotifyDeps(settings=Settings(), channels={}))
         t = time.perf_counter()
         for n in range(events):
             e = ContractWithdrawn(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
@@ -35,8 +38,10 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
-class ContactPoint(SQLModel, table=True):
+class ContactPoint(Recorder, SQLModel, table=True):
     """Where a user wants e-mail / SMS copies of their notifications, and the roles they hold."""
+
+    audit_type: ClassVar[str] = "contact_point"
 
     __tablename__ = "contact_points"
 
@@ -48,6 +53,14 @@ class ContactPoint(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )
+
+    def audit_id(self) -> str:
+        """Return the user the contact point belongs to."""
+        return self.user_id
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return where copies go and the roles that route them."""
+        return {"email": self.email, "mobile": self.mobile, "roles": self.roles}
 
 
 class OutgoingMessage(SQLModel, table=True):
@@ -76,8 +89,10 @@ class OutgoingMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
-class WebhookSubscription(SQLModel, table=True):
+class WebhookSubscription(Recorder, SQLModel, table=True):
     """A partner endpoint that wants the events matching its patterns, signed with its secret."""
+
+    audit_type: ClassVar[str] = "webhook_subscription"
 
     __tablename__ = "webhook_subscriptions"
 
@@ -97,6 +112,16 @@ class WebhookSubscription(SQLModel, table=True):
     # set when a delivery ran out of retries (the owner was told); cleared by the next success
     failing_since: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
     deleted_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return what the audit log keeps of a subscription: never the secret (people who read
+        the log must not be able to sign as the partner)."""
+        return {
+            "url": self.url,
+            "event_types": json.loads(self.event_types),
+            "active": self.active,
+            "description": self.description,
+        }
 
 
 class WebhookDelivery(SQLModel, table=True):

@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .tables import Notification, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .tables import (
+    Notification,
+    PartnerBusMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 _S = WebhookSubscription.__table__.c  # type: ignore[attr-defined]
 _D = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
@@ -26,7 +32,12 @@ class WebhookRepository:
         self.session = session
 
     def add(
-        self, row: WebhookSubscription | WebhookDelivery | WebhookAttempt | Notification
+        self,
+        row: WebhookSubscription
+        | WebhookDelivery
+        | WebhookAttempt
+        | Notification
+        | PartnerBusMessage,
     ) -> None:
         """Stage a new row."""
         self.session.add(row)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, CurrentUser, Principal, require_roles
 
 from ..adapters.tables import OutgoingMessage
 from ..service_layer import contacts, handlers
+from .deps import Deps
 
 router = APIRouter(prefix="/api/notify", tags=["notify"])
 
@@ -127,11 +128,10 @@ def _outgoing(row: OutgoingMessage, providers: dict[str, str]) -> OutgoingMessag
 
 @router.get("/outbox-messages", response_model=OutgoingMessagesPublic)
 async def outbox_messages(
-    request: Request, uow: UowDep, user: Admin, limit: int = Query(100, ge=1, le=500)
+    deps: Deps, uow: UowDep, user: Admin, limit: int = Query(100, ge=1, le=500)
 ) -> OutgoingMessagesPublic:
     """List the newest e-mails and SMS (sandbox ones were recorded here instead of sent)."""
-    channels = request.app.state.channels
-    providers = {kind: ch.provider for kind, ch in channels.items()}
+    providers = deps.providers
     rows = await contacts.recent_outgoing(uow, limit=limit)
     data = [_outgoing(r, providers) for r in rows]
     sandboxed = sorted(k for k, p in providers.items() if p == "sandbox")

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, WEBHOOKS_MANAGE, Principal, require_scope
@@ -14,6 +14,7 @@ from servicekit.idempotency import Idempotent
 
 from ..adapters.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..service_layer import webhooks
+from .deps import Deps
 
 router = APIRouter(prefix="/api/notify/webhooks", tags=["webhooks"])
 
@@ -119,21 +120,9 @@ class DeliveriesPublic(BaseModel):
     count: int
 
 
-def _https_only(request: Request) -> bool:
-    return bool(request.app.state.settings.environment == "production")
-
-
-def _allow_private(request: Request) -> bool:
-    return bool(request.app.state.settings.webhook_allow_private_targets)
-
-
-def _allow_loopback(request: Request) -> bool:
-    return bool(request.app.state.settings.webhook_allow_loopback_targets)
-
-
 @router.post("", response_model=WebhookCreated, status_code=201)
 async def create_webhook(
-    body: WebhookCreate, request: Request, uow: UowDep, user: Manager, once: Idempotent
+    body: WebhookCreate, deps: Deps, uow: UowDep, user: Manager, once: Idempotent
 ) -> WebhookCreated | Response:
     """Register a webhook endpoint for the events matching its patterns."""
 
@@ -145,9 +134,9 @@ async def create_webhook(
             event_types=body.event_types,
             secret=body.secret,
             description=body.description,
-            https_only=_https_only(request),
-            allow_private=_allow_private(request),
-            allow_loopback=_allow_loopback(request),
+            https_only=deps.https_only,
+            allow_private=deps.allow_private,
+            allow_loopback=deps.allow_loopback,
         )
         return WebhookCreated(**WebhookPublic.of(row).model_dump(), secret=row.secret)
 
@@ -169,7 +158,7 @@ async def get_webhook(subscription_id: str, uow: UowDep, user: Manager) -> Webho
 
 @router.patch("/{subscription_id}", response_model=WebhookPublic)
 async def update_webhook(
-    subscription_id: str, body: WebhookUpdate, request: Request, uow: UowDep, user: Manager
+    subscription_id: str, body: WebhookUpdate, deps: Deps, uow: UowDep, user: Manager
 ) -> WebhookPublic:
     """Change a webhook subscription, rotate its secret, or pause it (`active: false`)."""
     row = await webhooks.update(
@@ -181,10 +170,10 @@ async def update_webhook(
         secret=body.secret,
         description=body.description,
         active=body.active,
-        https_only=_https_only(request),
-        allow_private=_allow_private(request),
-        allow_loopback=_allow_loopback(request),
-        secret_overlap_seconds=request.app.state.settings.webhook_secret_overlap_seconds,
+        https_only=deps.https_only,
+        allow_private=deps.allow_private,
+        allow_loopback=deps.allow_loopback,
+        secret_overlap_seconds=deps.settings.webhook_secret_overlap_seconds,
     )
     return WebhookPublic.of(row)
 

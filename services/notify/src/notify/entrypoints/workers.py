@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
-from servicekit.app import ServiceKit
+from servicekit.uow import UowFactory
 
 from ..adapters.channels import Channel, SandboxChannel, SmtpChannel, SmtpConfig
 from ..adapters.partner_bus import PartnerBus
@@ -50,12 +49,10 @@ async def _loop(name: str, step: Callable[[], Awaitable[int]], interval: float) 
 
 
 @asynccontextmanager
-async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
-    """Run the webhook and message senders until the app stops."""
-    settings = kit.settings
-    assert isinstance(settings, Settings)
-    channels = build_channels(settings)
-    app.state.channels = channels
+async def senders(
+    *, uow_factory: UowFactory, settings: Settings, channels: dict[str, Channel]
+) -> AsyncIterator[None]:
+    """Run the webhook, message and partner-bus senders until the app stops."""
     bus = PartnerBus(amqp_url=settings.amqp_url, exchange=settings.partner_exchange)
     async with httpx.AsyncClient(
         timeout=settings.webhook_timeout, follow_redirects=False
@@ -65,7 +62,7 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
                 _loop(
                     "webhook",
                     lambda: deliver_due_webhooks(
-                        uow_factory=kit.uow, client=client, settings=settings
+                        uow_factory=uow_factory, client=client, settings=settings
                     ),
                     settings.dispatch_poll_interval,
                 )
@@ -74,7 +71,7 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
                 _loop(
                     "message",
                     lambda: send_due_messages(
-                        uow_factory=kit.uow, channels=channels, settings=settings
+                        uow_factory=uow_factory, channels=channels, settings=settings
                     ),
                     settings.dispatch_poll_interval,
                 )
@@ -83,7 +80,7 @@ async def senders(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
                 _loop(
                     "partner bus",
                     lambda: publish_partner_events(
-                        uow_factory=kit.uow, bus=bus, batch=settings.dispatch_batch * 10
+                        uow_factory=uow_factory, bus=bus, batch=settings.dispatch_batch * 10
                     ),
                     settings.dispatch_poll_interval,
                 )

@@ -12,7 +12,7 @@ from ..adapters.tables import ContactPoint, OutgoingMessage
 
 async def get_contact(uow: UnitOfWork, *, user: Principal) -> ContactPoint:
     """Return the caller's contact point (empty when never set)."""
-    found = await MessageRepository(uow.session).contact(user.id)
+    found = await uow.repo(MessageRepository).contact(user.id)
     return found or ContactPoint(user_id=user.id)
 
 
@@ -20,27 +20,20 @@ async def set_contact(
     uow: UnitOfWork, *, user: Principal, email: str | None, mobile: str | None
 ) -> ContactPoint:
     """Save where the caller wants copies of their notifications, with the roles they hold now."""
-    repo = MessageRepository(uow.session)
+    repo = uow.repo(MessageRepository)
     row = await repo.contact(user.id)
-    before = None if row is None else {"email": row.email, "mobile": row.mobile, "roles": row.roles}
+    before = None if row is None else row.audit_snapshot()
     if row is None:
         row = ContactPoint(user_id=user.id)
         repo.add(row)
     row.email, row.mobile = email, mobile
     row.roles = "|" + "|".join(sorted(user.roles)) + "|"
     row.updated_at = utcnow()
-    uow.audit(
-        actor=user.actor,
-        action="contact.updated",
-        object_type="contact_point",
-        object_id=user.id,
-        before=before,
-        after={"email": email, "mobile": mobile, "roles": row.roles},
-    )
+    row.record_audit(actor=user.actor, action="contact.updated", before=before)
     await uow.commit()
     return row
 
 
 async def recent_outgoing(uow: UnitOfWork, *, limit: int) -> list[OutgoingMessage]:
     """Return the newest e-mails and SMS, sent or waiting."""
-    return await MessageRepository(uow.session).recent(limit=limit)
+    return await uow.repo(MessageRepository).recent(limit=limit)

@@ -36,7 +36,7 @@ async def deliver_due_webhooks(
     """POST every due webhook delivery once; record the attempt; return how many were tried."""
     now = utcnow()
     async with uow_factory() as uow:
-        claimed = await WebhookRepository(uow.session).claim_due(
+        claimed = await uow.repo(WebhookRepository).claim_due(
             now=now,
             lease_until=now + timedelta(seconds=settings.dispatch_lease_seconds),
             limit=settings.dispatch_batch,
@@ -107,7 +107,7 @@ async def _record_webhook(
     uow: UnitOfWork, *, delivery_id: str, result: PostResult, settings: Settings
 ) -> str | None:
     """Record one attempt; return its outcome for the metric (None: nothing recorded)."""
-    repo = WebhookRepository(uow.session)
+    repo = uow.repo(WebhookRepository)
     d = await repo.delivery(delivery_id)
     if d is None or d.state != "pending":
         return None
@@ -175,7 +175,7 @@ async def send_due_messages(
     """Send every due e-mail / SMS once through its channel; return how many were tried."""
     now = utcnow()
     async with uow_factory() as uow:
-        claimed = await MessageRepository(uow.session).claim_due(
+        claimed = await uow.repo(MessageRepository).claim_due(
             now=now,
             lease_until=now + timedelta(seconds=settings.dispatch_lease_seconds),
             limit=settings.dispatch_batch,
@@ -189,7 +189,7 @@ async def send_due_messages(
         except ChannelError as exc:
             error = str(exc)
         async with uow_factory() as uow:
-            row = await MessageRepository(uow.session).outgoing(m.id)
+            row = await uow.repo(MessageRepository).outgoing(m.id)
             if row is None or row.state != "pending":
                 continue
             row.attempts += 1

@@ -31,7 +31,7 @@ async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
         # A text for a counterparty (one-time code, reminder): the SMS port only, never a
         # partner webhook, since it carries the full number and perhaps a code.
         d = event.data
-        MessageRepository(uow.session).add(
+        uow.repo(MessageRepository).add(
             OutgoingMessage(
                 channel="sms",
                 recipient_user_id=f"counterparty:{d.envelope_id}",
@@ -42,7 +42,7 @@ async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
             )
         )
         return 0
-    repo = NotificationRepository(uow.session)
+    repo = uow.repo(NotificationRepository)
     messages = messages_for(event)
     for m in messages:
         repo.add(
@@ -63,7 +63,7 @@ async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
 
 
 async def _queue_copies(uow: UnitOfWork, m: Message, *, event_id: str) -> None:
-    repo = MessageRepository(uow.session)
+    repo = uow.repo(MessageRepository)
     contacts: list[ContactPoint] = []
     if m.user_id:
         c = await repo.contact(m.user_id)
@@ -86,14 +86,12 @@ async def _queue_copies(uow: UnitOfWork, m: Message, *, event_id: str) -> None:
 
 
 async def _queue_webhooks(uow: UnitOfWork, event: CloudEvent) -> None:
-    repo = WebhookRepository(uow.session)
+    repo = uow.repo(WebhookRepository)
     # Partners are outside the firm: they never receive full ID or account numbers.
     payload = partner_payload(event)
     if event.type in PARTNER_EVENT_TYPES:
         # the partner bus carries exactly what the webhooks do; published after commit
-        uow.session.add(
-            PartnerBusMessage(event_id=event.id, event_type=event.type, payload=payload)
-        )
+        repo.add(PartnerBusMessage(event_id=event.id, event_type=event.type, payload=payload))
     # a paused subscription queues its deliveries: resuming sends them, oldest first
     for sub in await repo.subscriptions(owner_id=None):
         if matches(json.loads(sub.event_types), event.type):
@@ -111,14 +109,14 @@ async def list_notifications(
     uow: UnitOfWork, *, user: Principal, unread_only: bool, limit: int
 ) -> list[Notification]:
     """Return the caller's newest notifications."""
-    return await NotificationRepository(uow.session).for_user(
+    return await uow.repo(NotificationRepository).for_user(
         user_id=user.id, roles=user.roles, unread_only=unread_only, limit=limit
     )
 
 
 async def mark_read(uow: UnitOfWork, *, user: Principal, notification_id: str) -> Notification:
     """Mark one of the caller's notifications read."""
-    repo = NotificationRepository(uow.session)
+    repo = uow.repo(NotificationRepository)
     n = await repo.get(notification_id)
     if n is None or not (n.recipient_user_id == user.id or (n.recipient_role in user.roles)):
         raise NotFound()

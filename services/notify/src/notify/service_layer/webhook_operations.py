@@ -13,11 +13,11 @@ from datetime import datetime
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
-from ..adapters.tables import WebhookDelivery
+from ..adapters.tables import WebhookDelivery, WebhookSubscription
 from ..adapters.webhook_repository import WebhookRepository
+from ..domain.webhooks import DeliveryNotFound
 from .webhooks import _own
 
 TEST_EVENT = "webhook.test"
@@ -44,8 +44,8 @@ async def test_send(uow: UnitOfWork, *, user: Principal, subscription_id: str) -
         event_type=TEST_EVENT,
         payload=json.dumps(payload, ensure_ascii=False),
     )
-    WebhookRepository(uow.session).add(row)
-    _audit(uow, user=user, action="webhook.test_sent", sub_id=sub.id, after={"event_id": event_id})
+    uow.repo(WebhookRepository).add(row)
+    _audit(sub, user=user, action="webhook.test_sent", after={"event_id": event_id})
     await uow.commit()
     return row
 
@@ -55,15 +55,13 @@ async def resend(
 ) -> WebhookDelivery:
     """Queue one delivery's event again, as a new delivery with its own log."""
     sub = await _own(uow, user=user, subscription_id=subscription_id)
-    repo = WebhookRepository(uow.session)
+    repo = uow.repo(WebhookRepository)
     old = await repo.delivery(delivery_id)
     if old is None or old.subscription_id != sub.id:
-        raise NotFound("Delivery not found", "投递记录不存在", code="webhook_delivery_not_found")
+        raise DeliveryNotFound()
     row = _copy(old)
     repo.add(row)
-    _audit(
-        uow, user=user, action="webhook.resent", sub_id=sub.id, after={"delivery_id": delivery_id}
-    )
+    _audit(sub, user=user, action="webhook.resent", after={"delivery_id": delivery_id})
     await uow.commit()
     return row
 
@@ -73,7 +71,7 @@ async def replay(
 ) -> list[WebhookDelivery]:
     """Queue again every event the subscription was owed since `since`, oldest first."""
     sub = await _own(uow, user=user, subscription_id=subscription_id)
-    repo = WebhookRepository(uow.session)
+    repo = uow.repo(WebhookRepository)
     seen: set[str] = set()
     rows: list[WebhookDelivery] = []
     for old in await repo.deliveries_since(subscription_id=sub.id, since=since, limit=REPLAY_LIMIT):
@@ -84,10 +82,9 @@ async def replay(
     for row in rows:
         repo.add(row)
     _audit(
-        uow,
+        sub,
         user=user,
         action="webhook.replayed",
-        sub_id=sub.id,
         after={"since": since.isoformat(), "count": len(rows)},
     )
     await uow.commit()
@@ -104,12 +101,6 @@ def _copy(old: WebhookDelivery) -> WebhookDelivery:
 
 
 def _audit(
-    uow: UnitOfWork, *, user: Principal, action: str, sub_id: str, after: dict[str, object]
+    sub: WebhookSubscription, *, user: Principal, action: str, after: dict[str, object]
 ) -> None:
-    uow.audit(
-        actor=user.actor,
-        action=action,
-        object_type="webhook_subscription",
-        object_id=sub_id,
-        after=after,
-    )
+    sub.record_audit(actor=user.actor, action=action, after=after)

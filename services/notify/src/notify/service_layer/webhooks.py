@@ -5,58 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from servicekit.auth import ADMIN, Principal
 from servicekit.db import utcnow
-from servicekit.errors import Invalid, NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.net import resolves_to_private
 from ..adapters.tables import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..adapters.webhook_repository import WebhookRepository
-from ..domain.webhooks import new_secret, valid_pattern, valid_secret
-
-
-def _snapshot(row: WebhookSubscription) -> dict[str, Any]:
-    # Never the secret: the audit log is read by people who must not sign as the partner.
-    return {
-        "url": row.url,
-        "event_types": json.loads(row.event_types),
-        "active": row.active,
-        "description": row.description,
-    }
-
-
-def _check(
-    *, url: str | None, patterns: Sequence[str] | None, secret: str | None, https_only: bool
-) -> None:
-    if url is not None:
-        parts = urlsplit(url)
-        allowed = ("https",) if https_only else ("http", "https")
-        if parts.scheme not in allowed or not parts.hostname:
-            raise Invalid(
-                "The URL must be an absolute http(s) URL",
-                "回调地址须为完整的 http(s) 地址",
-                code="webhook_url_invalid",
-                details={"allowed_schemes": list(allowed)},
-            )
-    if patterns is not None:
-        bad = [p for p in patterns if not valid_pattern(p)]
-        if not patterns or bad:
-            raise Invalid(
-                "Give event types such as contract.* or signing.completed",
-                "请填写事件类型，例如 contract.* 或 signing.completed",
-                code="webhook_event_types_invalid",
-                details={"invalid": bad},
-            )
-    if secret is not None and not valid_secret(secret):
-        raise Invalid(
-            "The secret must be whsec_ followed by base64 of 24-64 bytes",
-            "密钥格式须为 whsec_ 加 24-64 字节的 base64",
-            code="webhook_secret_invalid",
-        )
+from ..domain.webhooks import (
+    WebhookNotFound,
+    WebhookUrlPrivate,
+    check_subscription,
+    new_secret,
+)
 
 
 async def _check_target(url: str | None, *, allow_private: bool, allow_loopback: bool) -> None:
@@ -64,17 +27,13 @@ async def _check_target(url: str | None, *, allow_private: bool, allow_loopback:
     if host and await resolves_to_private(
         host, allow_private=allow_private, allow_loopback=allow_loopback
     ):
-        raise Invalid(
-            "The URL points into a private network",
-            "回调地址不能指向内网地址",
-            code="webhook_url_private",
-        )
+        raise WebhookUrlPrivate()
 
 
 async def _own(uow: UnitOfWork, *, user: Principal, subscription_id: str) -> WebhookSubscription:
-    row = await WebhookRepository(uow.session).subscription(subscription_id)
+    row = await uow.repo(WebhookRepository).subscription(subscription_id)
     if row is None or not (user.has(ADMIN) or row.owner_id == user.id):
-        raise NotFound("Webhook not found", "回调订阅不存在", code="webhook_not_found")
+        raise WebhookNotFound()
     return row
 
 
@@ -91,7 +50,7 @@ async def create(
     allow_loopback: bool = False,
 ) -> WebhookSubscription:
     """Register an endpoint for the events matching `event_types`; generate a secret if none."""
-    _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
+    check_subscription(url=url, patterns=event_types, secret=secret, https_only=https_only)
     await _check_target(url, allow_private=allow_private, allow_loopback=allow_loopback)
     row = WebhookSubscription(
         owner_id=user.id,
@@ -100,14 +59,8 @@ async def create(
         secret=secret or new_secret(),
         description=description,
     )
-    WebhookRepository(uow.session).add(row)
-    uow.audit(
-        actor=user.actor,
-        action="webhook.created",
-        object_type="webhook_subscription",
-        object_id=row.id,
-        after=_snapshot(row),
-    )
+    uow.repo(WebhookRepository).add(row)
+    row.record_audit(actor=user.actor, action="webhook.created")
     await uow.commit()
     return row
 
@@ -115,7 +68,7 @@ async def create(
 async def listing(uow: UnitOfWork, *, user: Principal) -> list[WebhookSubscription]:
     """Return the caller's subscriptions (an admin sees everyone's)."""
     owner = None if user.has(ADMIN) else user.id
-    return await WebhookRepository(uow.session).subscriptions(owner_id=owner)
+    return await uow.repo(WebhookRepository).subscriptions(owner_id=owner)
 
 
 async def get(uow: UnitOfWork, *, user: Principal, subscription_id: str) -> WebhookSubscription:
@@ -144,9 +97,9 @@ async def update(
     partner can switch its verifier over without losing a delivery.
     """
     row = await _own(uow, user=user, subscription_id=subscription_id)
-    _check(url=url, patterns=event_types, secret=secret, https_only=https_only)
+    check_subscription(url=url, patterns=event_types, secret=secret, https_only=https_only)
     await _check_target(url, allow_private=allow_private, allow_loopback=allow_loopback)
-    before = _snapshot(row)
+    before = row.audit_snapshot()
     if url is not None:
         row.url = url
     if event_types is not None:
@@ -159,32 +112,21 @@ async def update(
         row.description = description
     if active is not None:
         row.active = active
-    after = _snapshot(row) | ({"secret": "rotated"} if secret is not None else {})
-    uow.audit(
-        actor=user.actor,
-        action="webhook.updated",
-        object_type="webhook_subscription",
-        object_id=row.id,
-        before=before,
-        after=after,
-    )
+    after = row.audit_snapshot() | ({"secret": "rotated"} if secret is not None else {})
+    row.record_audit(actor=user.actor, action="webhook.updated", before=before, after=after)
     await uow.commit()
     return row
 
 
 async def delete(uow: UnitOfWork, *, user: Principal, subscription_id: str) -> None:
     """Remove a subscription; deliveries still owed to it are cancelled, the log is kept."""
-    repo = WebhookRepository(uow.session)
     row = await _own(uow, user=user, subscription_id=subscription_id)
     row.deleted_at = utcnow()
     row.active = False
-    await repo.cancel_pending(row.id)
-    uow.audit(
-        actor=user.actor,
-        action="webhook.deleted",
-        object_type="webhook_subscription",
-        object_id=row.id,
-        before=_snapshot(row),
+    await uow.repo(WebhookRepository).cancel_pending(row.id)
+    # the snapshot as deleted (inactive) is its last state; nothing comes after
+    row.record_audit(
+        actor=user.actor, action="webhook.deleted", before=row.audit_snapshot(), after=None
     )
     await uow.commit()
 
@@ -194,7 +136,7 @@ async def deliveries(
 ) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
     """Return a subscription's newest deliveries, each with its attempts."""
     await _own(uow, user=user, subscription_id=subscription_id)
-    repo = WebhookRepository(uow.session)
+    repo = uow.repo(WebhookRepository)
     rows = await repo.deliveries(subscription_id=subscription_id, limit=limit)
     by_delivery: dict[str, list[WebhookAttempt]] = {r.id: [] for r in rows}
     for a in await repo.attempts([r.id for r in rows]):
