@@ -214,8 +214,10 @@ def main() -> None:
         try:
             for _ in range(args.rounds):
                 common = {"sink": sink, "db_url": db_url, "amqp_url": amqp_url, "run": run}
-                off.append(run_once(traced=False, args=args, **common))  # type: ignore[arg-type]
                 exports_before = sink.exports
+                off.append(run_once(traced=False, args=args, **common))  # type: ignore[arg-type]
+                if sink.exports != exports_before:
+                    raise SystemExit("tracing off exported spans: it is not off")
                 on.append(run_once(traced=True, args=args, **common))  # type: ignore[arg-type]
                 if sink.exports == exports_before:
                     raise SystemExit("tracing on exported nothing: the comparison would be void")

@@ -177,3 +177,55 @@ def test_hooks_carry_one_trace_from_request_to_consumer_and_into_logs() -> None:
         """
     )
     assert "hooks-ok" in out
+
+
+def test_server_spans_are_named_by_route_template_and_probes_are_not_traced(
+    tmp_path: object,
+) -> None:
+    out = _run(
+        f"""
+        import asyncio
+        import httpx
+        from fastapi import APIRouter
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from servicekit import tracing
+        from servicekit.app import create_service_app
+        from servicekit.config import ServiceSettings
+
+        exporter = InMemorySpanExporter()
+        assert tracing.configure("kitspan", exporter=exporter)
+        router = APIRouter()
+
+        @router.get("/api/kit/items/{{item_id}}")
+        async def item(item_id: str) -> dict[str, str]:
+            return {{"id": item_id}}
+
+        settings = ServiceSettings(
+            service_name="kitspan", environment="test", data_dir="{tmp_path}"
+        )
+        app = create_service_app(settings=settings, title="t", description="t", routers=[router])
+
+        async def drive() -> None:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
+                caller = "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"
+                answer = await client.get("/api/kit/items/i-42", headers={{"traceparent": caller}})
+                assert answer.status_code == 200
+                assert answer.headers["x-lexseal-route"] == "/api/kit/items/{{item_id}}"
+                assert (await client.get("/healthz")).status_code == 200
+                assert (await client.get("/metrics")).status_code == 200
+
+        asyncio.run(drive())
+        spans = exporter.get_finished_spans()
+        assert len(spans) == 1, [s.name for s in spans]  # no span for the probe or the scrape
+        [span] = spans
+        assert span.kind == trace.SpanKind.SERVER
+        assert span.name == "GET /api/kit/items/{{item_id}}", span.name  # never the raw path
+        assert span.attributes["http.route"] == "/api/kit/items/{{item_id}}"
+        assert format(span.context.trace_id, "032x") == "ab" * 16  # the caller's trace
+        assert format(span.parent.span_id, "016x") == "cd" * 8
+        print("spans-ok")
+        """
+    )
+    assert "spans-ok" in out

@@ -108,6 +108,10 @@ def flush(timeout_millis: int = 5000) -> None:
 # -- HTTP ---------------------------------------------------------------------------------
 
 
+# probes and scrapes every few seconds would drown the traces
+_UNTRACED = r"/healthz$,/readyz$,/metrics$"
+
+
 def _span_details(scope: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     # the raw path would make every contract id a span name: the route names it later
     return str(scope.get("method") or "HTTP"), {}
@@ -121,6 +125,7 @@ def wrap_asgi(app: ASGIApp) -> ASGIApp:
 
     return OpenTelemetryMiddleware(  # type: ignore[no-any-return]
         app,
+        excluded_urls=_UNTRACED,
         default_span_details=_span_details,
         exclude_spans=["receive", "send"],
         tracer_provider=_provider,
@@ -138,6 +143,7 @@ def instrument_app(app: Any, *, service: str, endpoint: str = "") -> None:
 
     app.add_middleware(
         OpenTelemetryMiddleware,
+        excluded_urls=_UNTRACED,
         default_span_details=_span_details,
         exclude_spans=["receive", "send"],
         tracer_provider=_provider,
