@@ -36,7 +36,7 @@ def newest_timestamp_expiry(pdf: bytes) -> dt.datetime | None:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         stamps = reader.embedded_timestamp_signatures
     except (HankoPdfError, ValueError, KeyError) as exc:
-        raise PdfError(f"not a readable PDF: {exc}", code="not_a_pdf") from exc
+        raise PdfError("not a readable PDF", code="not_a_pdf", detail=repr(exc)) from exc
     if not stamps:
         return None
     cert = x509.load_der_x509_certificate(stamps[-1].signer_cert.dump())
@@ -73,9 +73,11 @@ async def _stamp(
     except TimestampUnavailable:
         raise
     except TimestampRequestError as exc:
-        raise TimestampUnavailable(f"the TSA failed: {exc}") from exc
+        raise TimestampUnavailable("the TSA failed", detail=repr(exc)) from exc
     except (SigningError, HankoPdfError, ValueError, PathError, ValidationError) as exc:
-        raise SigningFailed(f"document timestamp failed: {exc}", code="archive_failed") from exc
+        raise SigningFailed(
+            "document timestamp failed", code="archive_failed", detail=repr(exc)
+        ) from exc
     return output.getvalue()
 
 

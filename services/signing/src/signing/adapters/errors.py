@@ -13,10 +13,13 @@ class AdapterError(Exception):
     code: str = "signing_adapter_error"
     status_code: int = 500
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, detail: str | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        # the underlying library's own words (an OS error, a PKCS#11 return value): for the
+        # service's log only, never in `message`, which operators and callers are shown
+        self.detail = detail
 
     @property
     def message(self) -> str:

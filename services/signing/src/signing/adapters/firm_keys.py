@@ -113,7 +113,9 @@ class Pkcs12FirmKey:
                 )
             except (OSError, ValueError) as exc:
                 raise KeySourceError(
-                    f"cannot open PKCS#12 file {self.path}: {exc}", code="pkcs12_unreadable"
+                    f"cannot open PKCS#12 file {self.path} (or its passphrase is wrong)",
+                    code="pkcs12_unreadable",
+                    detail=repr(exc),
                 ) from exc
             if cert is None or not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
                 raise KeySourceError(

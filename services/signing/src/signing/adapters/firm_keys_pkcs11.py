@@ -112,7 +112,9 @@ class Pkcs11FirmKey:
             if type(exc) is not PKCS11Error:
                 raise
             raise self.token.error(
-                f"token {self.token.token_label!r}: {exc}", "pkcs11_certificate_not_found"
+                f"token {self.token.token_label!r} holds no single certificate for the key",
+                "pkcs11_certificate_not_found",
+                cause=exc,
             ) from exc
         holder = f"the certificate {certificate.subject.rfc4514_string()}"
         self.token.probe(key, certificate.public_key(), holder=holder)
@@ -168,8 +170,7 @@ class TokenSigner(PerSignatureSigner):
                 raise
             token = self.source.token
             raise token.error(
-                f"token {token.token_label!r} failed to sign: {describe(exc)}",
-                "pkcs11_sign_failed",
+                f"token {token.token_label!r} failed to sign", "pkcs11_sign_failed", cause=exc
             ) from exc
 
 

@@ -63,11 +63,18 @@ class FirmToken:
     # error code -> the setting an operator should check; appended to the error message
     hints: Mapping[str, str] = field(default_factory=dict)
 
-    def error(self, message: str, code: str) -> KeySourceError:
-        """Return the error for ``code``, naming the setting an operator should check."""
+    def error(
+        self, message: str, code: str, *, cause: BaseException | None = None
+    ) -> KeySourceError:
+        """Return the error for ``code``, naming the setting an operator should check.
+
+        ``cause``'s own text (the module's words) is kept as the error's ``detail``, for the
+        log: the message an operator or caller is shown is ours alone.
+        """
         hint = self.hints.get(code)
         cls = KeySourceUnavailable if code in RETRIABLE_CODES else KeySourceError
-        return cls(f"{message} (check {hint})" if hint else message, code=code)
+        detail = describe(cause) if cause is not None else None
+        return cls(f"{message} (check {hint})" if hint else message, code=code, detail=detail)
 
     @contextlib.contextmanager
     def failures_as_unusable(self, doing: str) -> Iterator[None]:
@@ -78,8 +85,7 @@ class FirmToken:
             yield
         except PKCS11Error as exc:
             raise self.error(
-                f"token {self.token_label!r} failed while {doing}: {describe(exc)}",
-                "pkcs11_unusable",
+                f"token {self.token_label!r} failed while {doing}", "pkcs11_unusable", cause=exc
             ) from exc
 
     def open_session(self, *, rw: bool = False) -> Session:
@@ -98,8 +104,9 @@ class FirmToken:
             lib = pkcs11.lib(self.lib_location)
         except p11.PKCS11Error as exc:
             raise self.error(
-                f"cannot load the PKCS#11 module {self.lib_location}: {describe(exc)}",
+                f"cannot load the PKCS#11 module {self.lib_location}",
                 "pkcs11_module_unloadable",
+                cause=exc,
             ) from exc
         with self.failures_as_unusable("listing its slots"):
             try:
@@ -153,8 +160,9 @@ class FirmToken:
             signature = key.sign(data, **spec.sign_kwargs)
         except p11.PKCS11Error as exc:
             raise self.error(
-                f"token {self.token_label!r} cannot sign with the key: {describe(exc)}",
+                f"token {self.token_label!r} cannot sign with the key",
                 "pkcs11_sign_failed",
+                cause=exc,
             ) from exc
         if spec.post_sign_transform:
             signature = spec.post_sign_transform(signature)
@@ -209,7 +217,7 @@ class FirmToken:
             ) from exc
         except p11.PKCS11Error as exc:
             raise self.error(
-                f"cannot log in to token {self.token_label!r}: {describe(exc)}", "pkcs11_unusable"
+                f"cannot log in to token {self.token_label!r}", "pkcs11_unusable", cause=exc
             ) from exc
 
 

@@ -323,7 +323,9 @@ class CertificateAuthority:
             ]
         except (OSError, ValueError) as exc:
             raise CaError(
-                f"CA files in {directory} are unreadable: {exc}", code="ca_unreadable"
+                f"CA files in {directory} are unreadable",
+                code="ca_unreadable",
+                detail=repr(exc),
             ) from exc
         return cls(
             root=root,
@@ -346,7 +348,9 @@ class CertificateAuthority:
         try:
             key_pem = path.read_bytes()
         except OSError as exc:
-            raise CaError(f"CA key {path} is unreadable: {exc}", code="ca_unreadable") from exc
+            raise CaError(
+                f"CA key {path} is unreadable", code="ca_unreadable", detail=repr(exc)
+            ) from exc
         return decrypt_key(key_pem, passphrase)
 
     @staticmethod
@@ -424,7 +428,9 @@ class CertificateAuthority:
         except OSError as exc:
             if not (directory / "issuing.pem").exists():
                 raise CaError(
-                    f"cannot create the CA in {directory}: {exc}", code="ca_unwritable"
+                    f"cannot create the CA in {directory}",
+                    code="ca_unwritable",
+                    detail=repr(exc),
                 ) from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -464,7 +470,9 @@ class CertificateAuthority:
             _write_new(directory / cert_name, cert_pem(cert))
         except OSError as exc:
             raise CaError(
-                f"cannot write the new issuing CA in {directory}: {exc}", code="ca_unwritable"
+                f"cannot write the new issuing CA in {directory}",
+                code="ca_unwritable",
+                detail=repr(exc),
             ) from exc
         return generation
 

@@ -160,9 +160,9 @@ class FailClosedHTTPTimeStamper(HTTPTimeStamper):
         try:
             return await super().async_timestamp(message_digest, md_algorithm)
         except TimestampRequestError as exc:
-            raise TimestampUnavailable(f"TSA {self.url} unavailable: {exc}") from exc
+            raise TimestampUnavailable(f"TSA {self.url} unavailable", detail=repr(exc)) from exc
         except (OSError, TimeoutError) as exc:
-            raise TimestampUnavailable(f"TSA {self.url} unreachable: {exc}") from exc
+            raise TimestampUnavailable(f"TSA {self.url} unreachable", detail=repr(exc)) from exc
 
 
 def make_timestamper(

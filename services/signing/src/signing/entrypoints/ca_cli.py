@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -23,6 +24,7 @@ from ..adapters.revocation import REASONS
 from ..config import Settings
 from ..service_layer import certificates
 
+log = logging.getLogger("signing.ca_cli")
 REVOKE = "revoke-certificate"
 ROLLOVER = "ca-rollover"
 
@@ -133,6 +135,8 @@ def run_ca_command(
             return 0
         lines = asyncio.run(_revoke(args, settings))
     except (AdapterError, AppError) as exc:
+        if isinstance(exc, AdapterError) and exc.detail:
+            log.warning("%s failed (%s): %s", args.command, exc.code, exc.detail)
         print(f"{args.command}: error [{exc.code}]: {_message(exc)}", file=err)
         return 1
     for line in lines:

@@ -69,17 +69,19 @@ def engine_error(exc: AdapterError) -> AppError:
             details={"reason": exc.message},
         )
     if isinstance(exc, TimestampUnavailable):
+        log.warning("timestamp authority failed: %s [%s]", exc.message, exc.detail)
         return errors.unavailable(
             "timestamp_unavailable",
             "The timestamp authority is unreachable; nothing was signed, retry later",
             "时间戳服务不可用，未做任何签署，请稍后重试",
         )
     if isinstance(exc, PdfError):
+        log.info("document cannot be signed (%s): %s [%s]", exc.code, exc.message, exc.detail)
         return errors.invalid(
             exc.code, f"The document cannot be signed: {exc.message}", "文件无法签署"
         )
     # the engine's own words (TSA URLs, pyHanko's and the token's messages) go to the log only
-    log.warning("signing engine failed (%s): %s", exc.code, exc.message)
+    log.warning("signing engine failed (%s): %s [%s]", exc.code, exc.message, exc.detail)
     # a firm key source's reason names the token (operators act on it); nothing else leaves
     details = {"reason": exc.message} if isinstance(exc, KeySourceError) else None
     if exc.status_code == 503:
