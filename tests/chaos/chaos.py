@@ -7,14 +7,16 @@ exchange and queues (3 RabbitMQ nodes behind HAProxy, two replicas of every serv
 gateways), runs N contract lifecycles through the gateway as `lexseal demo` drives them
 (clients retry what failed, as a web client does, with an Idempotency-Key on creations),
 and meanwhile kill -9's one replica of each service in turn, the gateway included
-(restarting it a few seconds later), and stops one RabbitMQ node for 20 s.
+(restarting it a few seconds later), and stops one RabbitMQ node for 20 s. At least N
+lifecycles run, and new ones start until the last fault is undone, so every fault meets
+traffic whatever the machine's speed; a fault counts once it was carried out and undone.
 
 Then it checks, from the databases and the broker: every lifecycle completed exactly once
 (contract completed with its signed PDF, one review round, one envelope, two valid
 signatures), no dead-lettered message, no unpublished outbox row. The last line printed is
 {"lifecycles":N,"completed":N,"lost":0,"duplicated":0,"faults":[...],"seconds":S};
-the exit status is 0 only when nothing was lost or duplicated. The processes' logs of the
-last run stay in var/chaos-logs/.
+the exit status is 0 only when all seven faults ran and nothing was lost or duplicated.
+The processes' logs of the last run stay in var/chaos-logs/.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from servicekit.testing import PostgresDatabase, postgres_admin_url_or_skip  # n
 from system import SERVICES, SystemError_  # noqa: E402
 
 RETRYABLE = {429, 502, 503, 504}
+FAULTS = 7  # six replicas killed, one broker node stopped
 SERVER_ERRORS: list[str] = []  # every 5xx answer the clients saw, retried or not
 
 
@@ -81,21 +84,32 @@ def retrying_client(attempts: int = 40) -> None:
 
 
 def lifecycles(
-    base_url: str, *, total: int, concurrency: int, out: Path, results: list[dict[str, Any]]
+    base_url: str,
+    *,
+    total: int,
+    concurrency: int,
+    out: Path,
+    results: list[dict[str, Any]],
+    faults_done: threading.Event,
 ) -> list[str]:
-    """Run contract lifecycles; append each finished one's summary; return the errors."""
+    """Run contract lifecycles; append each finished one's summary; return the errors.
+
+    At least ``total`` run, and new ones keep starting until ``faults_done`` is set: every
+    fault meets traffic, however fast the lifecycles go (a quiet machine once finished all
+    30 before the broker node was due to stop, and the run had one fault fewer).
+    """
     errors: list[str] = []
     lock = threading.Lock()
-    left = [total]
+    started = [0]
 
     def worker(w: int) -> None:
         demo: Demo | None = None
         while True:
             with lock:
-                if left[0] <= 0:
+                if started[0] >= total and faults_done.is_set():
                     break
-                left[0] -= 1
-                n = left[0]
+                n = started[0]
+                started[0] += 1
             try:
                 if demo is None:
                     demo = Demo(base_url=base_url, out=out)
@@ -119,24 +133,35 @@ def lifecycles(
     return errors
 
 
-def inject(cluster: Cluster, faults: list[str], stop: threading.Event) -> None:
-    """kill -9 one replica of each service in turn, then stop a broker node for 20 s."""
+def inject(cluster: Cluster, faults: list[str], problems: list[str], done: threading.Event) -> None:
+    """kill -9 one replica of each service in turn, then stop a broker node for 20 s.
+
+    The whole schedule always runs (the lifecycles wait for it, see ``lifecycles``); a
+    fault is recorded once it was carried out and undone, and a step that fails is
+    reported in ``problems`` rather than lost with this thread.
+    """
     order = ["contract", "review", "signing", "gateway", "letters", "notify"]
-    for i, name in enumerate(order):
-        if stop.wait(4):
-            return
-        process = f"{name}-{1 + i % 2}"
-        cluster.kill(process)
-        faults.append(f"kill -9 {process}")
-        time.sleep(3)
-        cluster.start_process(process)
-    if stop.wait(2):
-        return
-    node = 2
-    cluster.stop_node(node)
-    faults.append(f"stop {cluster.nodes[node].name.split('@')[0]} 20s")
-    time.sleep(20)
-    cluster.start_node(node)
+    try:
+        for i, name in enumerate(order):
+            time.sleep(4)
+            process = f"{name}-{1 + i % 2}"
+            cluster.kill(process)
+            time.sleep(3)
+            cluster.start_process(process)
+            faults.append(f"kill -9 {process}")
+        time.sleep(2)
+        node = 2
+        cluster.stop_node(node)
+        stopped = time.monotonic()
+        time.sleep(20)
+        cluster.start_node(node)  # returns once the node runs its applications again
+        faults.append(
+            f"stop {cluster.nodes[node].name.split('@')[0]} {time.monotonic() - stopped:.0f}s"
+        )
+    except Exception as exc:
+        problems.append(f"fault injection failed after {len(faults)} fault(s): {exc!r}"[:500])
+    finally:
+        done.set()
 
 
 async def check(
@@ -232,6 +257,8 @@ def main() -> int:
     run = uuid.uuid4().hex[:8]
     retrying_client()
     faults: list[str] = []
+    fault_problems: list[str] = []
+    errors: list[str] = []
     results: list[dict[str, Any]] = []
     dbs = {name: PostgresDatabase(admin, prefix=f"chaos_{name}") for name in (*SERVICES, "gateway")}
     urls = {name: db.__enter__() for name, db in dbs.items()}
@@ -248,9 +275,11 @@ def main() -> int:
             print("chaos: starting the cluster …", flush=True)
             cluster.start()
             cluster.wait_ready()
-            stop = threading.Event()
-            injector = threading.Thread(target=inject, args=(cluster, faults, stop))
-            print(f"chaos: {args.lifecycles} lifecycles while faults are injected …", flush=True)
+            faults_done = threading.Event()
+            injector = threading.Thread(
+                target=inject, args=(cluster, faults, fault_problems, faults_done)
+            )
+            print(f"chaos: {args.lifecycles}+ lifecycles while faults are injected …", flush=True)
             injector.start()
             errors = lifecycles(
                 cluster.url,
@@ -258,9 +287,10 @@ def main() -> int:
                 concurrency=args.concurrency,
                 out=Path(tmp) / "out",
                 results=results,
+                faults_done=faults_done,
             )
-            stop.set()
             injector.join()
+            print(f"chaos: faults done at {time.monotonic() - started:.0f}s", flush=True)
             asyncio.run(_settle(cluster, urls, 60))
             summary = asyncio.run(check(cluster, urls, results))
             for e in errors[:10]:
@@ -274,12 +304,14 @@ def main() -> int:
             shutil.copytree(cluster.root / "log", keep, dirs_exist_ok=True)
             for db in dbs.values():
                 db.__exit__(None, None, None)
-    for p in summary.get("problems", [])[:10]:
+    for p in [*fault_problems, *summary.get("problems", [])][:10]:
         print(f"chaos: {p}", file=sys.stderr)
     completed = summary.get("completed", 0)
-    lost = args.lifecycles - completed - summary.get("duplicated", 0)
+    # every lifecycle started counts: one that raised is lost (its error is printed above)
+    ran = len(results) + len(errors)
+    lost = ran - completed - summary.get("duplicated", 0)
     line = {
-        "lifecycles": args.lifecycles,
+        "lifecycles": ran,
         "completed": completed,
         "lost": lost,
         "duplicated": summary.get("duplicated", 0),
@@ -293,7 +325,10 @@ def main() -> int:
     )
     print(json.dumps(line, ensure_ascii=False))
     clean = (
-        lost == 0
+        not fault_problems
+        and len(faults) == FAULTS
+        and ran >= args.lifecycles
+        and lost == 0
         and line["duplicated"] == 0
         and summary.get("unpublished") == 0
         and summary.get("dead_lettered") == 0

@@ -26,8 +26,9 @@ def test_lifecycles_complete_once_while_replicas_die_and_a_broker_stops() -> Non
         timeout=600,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["lifecycles"] == 30
+    # at least 30: lifecycles keep starting until the last fault is undone
+    assert summary["lifecycles"] >= 30
     assert summary["lost"] == 0 and summary["duplicated"] == 0, result.stderr[-3000:]
-    assert summary["completed"] == 30
+    assert summary["completed"] == summary["lifecycles"]
     assert len(summary["faults"]) == 7  # six replicas killed, one broker node stopped
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
