@@ -31,7 +31,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from system import SERVICES, System, SystemError_, _die_with_parent, free_port, rabbitmq_problem
+from system import (
+    SERVICES,
+    System,
+    SystemError_,
+    _die_with_parent,
+    free_port,
+    rabbitmq_problem,
+    run_until_signal,
+)
 
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 NODES = 3
@@ -493,42 +501,22 @@ def main() -> int:
         database_urls=ensure_databases(args.database_url, "lexseal_cluster"),
         lb_port=args.port,
     )
-    stopping = False
 
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def banner() -> str:
+        nodes = ", ".join(f"{n.name} :{n.port}" for n in cluster.nodes)
+        return (
+            f"\nlexseal cluster is running — open {cluster.url}\n"
+            f"  brokers: {nodes} (through HAProxy at {cluster.amqp_url})\n"
+            f"  replicas: {', '.join(sorted(cluster.processes))}\n"
+            f"  logs: {cluster.root / 'log'} · Ctrl-C stops everything\n"
+        )
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        print("lexseal cluster: 3 RabbitMQ nodes, HAProxy, 2 replicas of every service …")
-        cluster.start()
-        cluster.wait_ready()
-    except SystemError_ as exc:
-        print(f"lexseal cluster: {exc}", file=sys.stderr)
-        cluster.stop()
-        return 1
-    nodes = ", ".join(f"{n.name} :{n.port}" for n in cluster.nodes)
-    print(
-        f"\nlexseal cluster is running — open {cluster.url}\n"
-        f"  brokers: {nodes} (through HAProxy at {cluster.amqp_url})\n"
-        f"  replicas: {', '.join(sorted(cluster.processes))}\n"
-        f"  logs: {cluster.root / 'log'} · Ctrl-C stops everything\n",
-        flush=True,
+    return run_until_signal(
+        cluster,
+        "lexseal cluster",
+        starting="3 RabbitMQ nodes, HAProxy, 2 replicas of every service …",
+        banner=banner,
     )
-    code = 0
-    while not stopping:
-        for name, proc in cluster.processes.items():
-            if proc.poll() is not None:
-                print(f"lexseal cluster: {name} exited ({proc.returncode})", file=sys.stderr)
-                stopping, code = True, 1
-                break
-        time.sleep(0.5)
-    print("lexseal cluster: stopping …")
-    cluster.stop()
-    print("lexseal cluster: stopped.")
-    return code
 
 
 if __name__ == "__main__":

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from system import System, SystemError_
+from system import System, run_until_signal
 
 DEMO_USERS = "lawyer1, lawyer2 (lawyer) · risk1 (risk control) · clerk1 (letters) · admin"
 
@@ -25,44 +23,17 @@ def main() -> int:
     )
     args = parser.parse_args()
     system = System(data_dir=Path(args.data_dir), amqp_url=args.amqp_url)
-    stopping = False
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        print("lexseal: migrating databases, starting the gateway and the five services …")
-        system.start()
-        system.wait_ready()
-    except SystemError_ as exc:
-        print(f"lexseal: {exc}", file=sys.stderr)
-        system.stop()
-        return 1
-    print(
-        f"\nlexseal is running — open {system.gateway_url}\n"
-        f"  demo users: {DEMO_USERS}; password: demo-password\n"
-        f"  API docs: {system.gateway_url}/docs · health: {system.gateway_url}/healthz\n"
-        f"  logs: {system.data_dir / 'log'}/<service>.log · Ctrl-C stops everything\n",
-        flush=True,
+    return run_until_signal(
+        system,
+        "lexseal",
+        starting="migrating databases, starting the gateway and the five services …",
+        banner=lambda: (
+            f"\nlexseal is running — open {system.gateway_url}\n"
+            f"  demo users: {DEMO_USERS}; password: demo-password\n"
+            f"  API docs: {system.gateway_url}/docs · health: {system.gateway_url}/healthz\n"
+            f"  logs: {system.data_dir / 'log'}/<service>.log · Ctrl-C stops everything\n"
+        ),
     )
-    code = 0
-    while not stopping:
-        for name, proc in system.processes.items():
-            if proc.poll() is not None:
-                print(
-                    f"lexseal: {name} exited ({proc.returncode}); see {system.log_path(name)}",
-                    file=sys.stderr,
-                )
-                stopping, code = True, 1
-                break
-        time.sleep(0.5)
-    print("lexseal: stopping …")
-    system.stop()
-    print("lexseal: stopped.")
-    return code
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 SERVICES = ("contract", "review", "signing", "letters", "notify")
@@ -260,3 +262,59 @@ class System:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.processes.clear()
+
+
+class Supervised(Protocol):
+    """What `run_until_signal` runs: `System` (make run) or `Cluster` (make cluster)."""
+
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def start(self) -> None: ...
+
+    def wait_ready(self) -> object: ...
+
+    def stop(self) -> None: ...
+
+    def log_path(self, name: str) -> Path: ...
+
+
+def run_until_signal(
+    system: Supervised, label: str, *, starting: str, banner: Callable[[], str]
+) -> int:
+    """Start ``system``, print ``banner()``, and supervise it until Ctrl-C or SIGTERM.
+
+    A process that exits on its own stops everything (status 1): a half-running system
+    that looks up is worse than one that says it is down. Messages start with ``label``.
+    """
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"{label}: {starting}", flush=True)
+        system.start()
+        system.wait_ready()
+    except SystemError_ as exc:
+        print(f"{label}: {exc}", file=sys.stderr)
+        system.stop()
+        return 1
+    print(banner(), flush=True)
+    code = 0
+    while not stopping:
+        for name, proc in system.processes.items():
+            if proc.poll() is not None:
+                print(
+                    f"{label}: {name} exited ({proc.returncode}); see {system.log_path(name)}",
+                    file=sys.stderr,
+                )
+                stopping, code = True, 1
+                break
+        time.sleep(0.5)
+    print(f"{label}: stopping …", flush=True)
+    system.stop()
+    print(f"{label}: stopped.", flush=True)
+    return code
