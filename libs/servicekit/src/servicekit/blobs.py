@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -33,7 +34,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 if TYPE_CHECKING:
     from .config import ServiceSettings
@@ -402,3 +403,79 @@ async def open_blob_store(settings: ServiceSettings, engine: AsyncEngine) -> Blo
             addressing_style=settings.s3_addressing_style,
         )
     return LocalBlobStore(settings.blob_dir or settings.data_dir / "blobs" / settings.service_name)
+
+
+# --- documents by content hash, for services that keep PDFs ---------------------------------
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# where a unit of work's session finds the service's blob store (Session.info)
+_SESSION_INFO = "lexseal.blobs"
+
+
+def attach_to_sessions(sessionmaker: async_sessionmaker[AsyncSession], store: BlobStore) -> None:
+    """Make ``store`` reachable from every session ``sessionmaker`` opens from now on.
+
+    Repositories are built from a session alone; they find the store with
+    ``session_blobs``. Called in a service's lifespan, before consumers start.
+    """
+    sessionmaker.configure(info={_SESSION_INFO: store})
+
+
+def session_blobs(session: AsyncSession) -> BlobStore | None:
+    """Return the blob store attached to ``session``'s factory (None: none attached)."""
+    store = session.info.get(_SESSION_INFO)
+    return store if isinstance(store, BlobStore) else None
+
+
+def document_key(sha256: str) -> str:
+    """Return the blob key of the PDF whose SHA-256 is ``sha256``."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError("not a sha256 hex digest")
+    return f"documents/{sha256}.pdf"
+
+
+def _in_session(store: BlobStore, session: AsyncSession | None) -> bool:
+    # The PostgreSQL store on the session's own database: go through the session's
+    # connection. A second connection per request, taken while the session holds one, runs
+    # a busy pool dry (every request holding one, waiting for another); one transaction also
+    # makes the bytes and the row that names them commit or roll back together.
+    return (
+        session is not None
+        and isinstance(store, PostgresBlobStore)
+        and session.bind is store.engine
+    )
+
+
+async def keep_document(
+    store: BlobStore, data: bytes, *, session: AsyncSession | None = None
+) -> str:
+    """Store a PDF under its SHA-256 (idempotent: same bytes, same key); return the hash.
+
+    With ``session`` (the unit of work's) and the PostgreSQL store, the write joins its
+    transaction.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = document_key(sha256)
+    if session is not None and _in_session(store, session):
+        stmt = pg_insert(_blobs).values(key=key, data=data)
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=[_blobs.c.key]))
+    else:
+        await store.add(key, data)
+    return sha256
+
+
+async def load_document(
+    store: BlobStore, sha256: str, *, session: AsyncSession | None = None
+) -> bytes:
+    """Return the PDF stored under ``sha256``, checked against its hash."""
+    key = document_key(sha256)
+    if session is not None and _in_session(store, session):
+        found = (await session.execute(select(_blobs.c.data).where(_blobs.c.key == key))).first()
+        if found is None:
+            raise BlobNotFound(key)
+        data = bytes(found[0])
+    else:
+        data = await store.get(key)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"stored document {sha256} does not match its hash")
+    return data

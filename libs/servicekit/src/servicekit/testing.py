@@ -515,3 +515,34 @@ class FakeUnitOfWork(UnitOfWork):
     def _discard(self) -> None:
         super()._discard()
         self._pending = []
+
+
+def s3_bucket_settings(endpoint: str) -> dict[str, object]:
+    """Create a fresh bucket on the S3 server at ``endpoint``; return the settings that use it.
+
+    The mapping is what a service's settings take (``blob_store="s3"`` and the ``s3_*``
+    fields), so a test runs a service on S3 with ``Settings(**..., **s3_bucket_settings(url))``.
+    """
+    import uuid
+
+    import boto3
+    from pydantic import SecretStr
+
+    bucket = f"lexseal-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the local test server's
+    ).create_bucket(Bucket=bucket)
+    return {
+        "blob_store": "s3",
+        "s3_bucket": bucket,
+        "s3_endpoint_url": endpoint,
+        "s3_region": "us-east-1",
+        "s3_access_key_id": "test",
+        # a SecretStr, as the settings hold it (model_copy(update=...) does not convert)
+        "s3_secret_access_key": SecretStr("test"),
+        "s3_addressing_style": "path",
+    }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from servicekit.app import create_service_app
+from servicekit.app import ExtraLifespan, ServiceKit, create_service_app
+from servicekit.blobs import attach_to_sessions, open_blob_store
 
 from .adapters.page_cache import PageImageCache
 from .config import Settings, get_settings
@@ -14,6 +17,20 @@ from .entrypoints.consumers import build_consumer
 from .entrypoints.errors import install_letter_errors
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _blob_store(settings: Settings) -> ExtraLifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+        # rendered and sealed letters live there, not on this replica's disk
+        blobs = await open_blob_store(settings, kit.engine)
+        attach_to_sessions(kit.sessionmaker, blobs)
+        try:
+            yield
+        finally:
+            await blobs.close()
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         consumer=build_consumer(settings),
         migrations_dir=MIGRATIONS,
+        extra_lifespan=_blob_store(settings),
     )
     install_letter_errors(app)
     app.state.page_images = PageImageCache(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from servicekit.app import ServiceKit, create_service_app
-from servicekit.blobs import open_blob_store
+from servicekit.blobs import attach_to_sessions, open_blob_store
 
 from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import Keyring, build_keyring
@@ -75,6 +75,8 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
         blobs = await open_blob_store(settings, kit.engine)
+        # documents (original, prepared, every signed version) live there, not on this disk
+        attach_to_sessions(kit.sessionmaker, blobs)
         keyring = await with_deployment_keys(
             engine=kit.engine,
             blobs=blobs,

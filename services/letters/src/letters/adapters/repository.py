@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from servicekit.blobs import keep_document, load_document, session_blobs
 from servicekit.db import dialect_insert
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,17 +87,54 @@ class LetterRepository:
         return int((await self.session.execute(stmt)).scalar_one())
 
 
+@dataclass(frozen=True)
+class Document:
+    """A stored PDF's bytes, wherever they are kept."""
+
+    sha256: str
+    size: int
+    content: bytes
+
+
+class DocumentUnreadable(RuntimeError):
+    """A document's row names bytes in a blob store this session has none of."""
+
+
 class DocumentRepository:
-    """Store and read PDFs by their sha256."""
+    """Store and read PDFs by their sha256: bytes in the blob store, a row per document."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def put(self, *, sha256: str, content: bytes) -> None:
-        """Stage a document unless one with the same hash is already stored."""
-        if await self.session.get(StoredDocument, sha256) is None:
-            self.session.add(StoredDocument(sha256=sha256, size=len(content), content=content))
+        """Store the bytes and stage the row unless one with the same hash is already there.
 
-    async def get(self, sha256: str) -> StoredDocument | None:
-        """Return a stored document."""
-        return await self.session.get(StoredDocument, sha256)
+        The bytes go to the blob store first (idempotent, content-addressed): a row never
+        names bytes that are not there; a rollback leaves harmless bytes behind.
+        """
+        blobs = session_blobs(self.session)
+        if (
+            blobs is not None
+            and await keep_document(blobs, content, session=self.session) != sha256
+        ):
+            raise ValueError(f"document {sha256} does not match its content")
+        if await self.session.get(StoredDocument, sha256) is None:
+            stored = None if blobs is not None else content
+            self.session.add(StoredDocument(sha256=sha256, size=len(content), content=stored))
+
+    async def get(self, sha256: str) -> Document | None:
+        """Return a stored document: its bytes from the blob store (or, for a row written
+        before documents moved there, from the row)."""
+        stmt = select(StoredDocument.size, StoredDocument.content).where(  # type: ignore[call-overload]
+            StoredDocument.sha256 == sha256
+        )
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            return None
+        size, content = row
+        if content is None:
+            blobs = session_blobs(self.session)
+            if blobs is None:
+                raise DocumentUnreadable(f"document {sha256} is in the blob store; none attached")
+            content = await load_document(blobs, sha256, session=self.session)
+        return Document(sha256=sha256, size=int(size), content=bytes(content))

@@ -82,13 +82,17 @@ class NumberCounter(SQLModel, table=True):
 
 
 class StoredDocument(SQLModel, table=True):
-    """A PDF this service renders or receives, addressed by its sha256 (shared by replicas)."""
+    """A PDF this service renders or receives, addressed by its sha256 (shared by replicas).
+
+    Its bytes are in the service's blob store (``documents/<sha256>.pdf``, see
+    servicekit.blobs); ``content`` holds them only for rows written before that (NULL since).
+    """
 
     __tablename__ = "letter_documents"
 
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
+from servicekit.blobs import keep_document, load_document, session_blobs
 from servicekit.db import dialect_insert, utcnow
 from servicekit.tables import AuditEntry
 from sqlalchemy import ColumnElement, func, select, update
@@ -24,6 +26,19 @@ def _visible(*, contract_id: str | None, owner_id: str | None) -> list[ColumnEle
     if owner_id:
         conditions.append(col(Envelope.owner_id) == owner_id)
     return conditions
+
+
+@dataclass(frozen=True)
+class Document:
+    """A stored document's bytes, wherever they are kept."""
+
+    sha256: str
+    size: int
+    data: bytes
+
+
+class DocumentUnreadable(RuntimeError):
+    """A document's row names bytes in a blob store this session has none of."""
 
 
 class SigningRepository:
@@ -176,18 +191,42 @@ class SigningRepository:
             )
             await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
-    async def document(self, sha256: str) -> StoredDocument | None:
-        """Return stored document bytes by hash."""
-        return await self.session.get(StoredDocument, sha256)
+    async def document(self, sha256: str) -> Document | None:
+        """Return a stored document by hash: its bytes from the blob store (or, for a row
+        written before documents moved there, from the row)."""
+        stmt = select(col(StoredDocument.size), col(StoredDocument.data)).where(
+            col(StoredDocument.sha256) == sha256
+        )
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            return None
+        size, data = row
+        if data is None:
+            blobs = session_blobs(self.session)
+            if blobs is None:
+                raise DocumentUnreadable(f"document {sha256} is in the blob store; none attached")
+            data = await load_document(blobs, sha256, session=self.session)
+        return Document(sha256=sha256, size=int(size), data=bytes(data))
 
     async def store_document(self, data: bytes) -> str:
-        """Store bytes under their sha256 (once); return the hash."""
+        """Store bytes under their sha256 (once); return the hash.
+
+        The bytes go to the blob store first (idempotent, content-addressed), then the row
+        is staged: a row never names bytes that are not there. A transaction that rolls
+        back leaves its bytes behind, harmless: the next store of the same content finds them.
+        """
         digest = hashlib.sha256(data).hexdigest()
+        blobs = session_blobs(self.session)
+        if blobs is not None:
+            await keep_document(blobs, data, session=self.session)
         # INSERT .. ON CONFLICT DO NOTHING: two envelopes of the same bytes prepared at once
         # must not collide on the primary key (a check-then-insert races).
         insert = dialect_insert(self.session)
         stmt = insert(StoredDocument).values(
-            sha256=digest, size=len(data), data=data, created_at=utcnow()
+            sha256=digest,
+            size=len(data),
+            data=None if blobs is not None else data,
+            created_at=utcnow(),
         )
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
         return digest

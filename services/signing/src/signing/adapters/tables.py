@@ -162,13 +162,17 @@ class FaceSession(SQLModel, table=True):
 
 
 class StoredDocument(SQLModel, table=True):
-    """Document bytes by content hash (original, prepared and every signed version)."""
+    """A document by content hash (original, prepared and every signed version).
+
+    Its bytes are in the service's blob store (``documents/<sha256>.pdf``, see
+    servicekit.blobs); ``data`` holds them only for rows written before that (NULL since).
+    """
 
     __tablename__ = "documents"
 
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
 
 

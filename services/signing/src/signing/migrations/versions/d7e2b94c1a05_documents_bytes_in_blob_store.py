@@ -1,0 +1,34 @@
+"""documents: the bytes move to the blob store; the row keeps hash, size and date
+
+New rows have ``data`` NULL: their bytes are in the service's blob store
+(servicekit.blobs, ``documents/<sha256>.pdf``). Rows written earlier keep their bytes and
+stay readable as they are.
+
+Revision ID: d7e2b94c1a05
+Revises: 9590c7afe0e7
+Create Date: 2026-12-07 05:30:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'd7e2b94c1a05'
+down_revision: Union[str, Sequence[str], None] = '9590c7afe0e7'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Let documents.data be NULL (bytes in the blob store)."""
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.alter_column('data', existing_type=sa.LargeBinary(), nullable=True)
+
+
+def downgrade() -> None:
+    """Make documents.data required again (fails while a row's bytes live in the blob store)."""
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.alter_column('data', existing_type=sa.LargeBinary(), nullable=False)
