@@ -5,7 +5,7 @@ New rows have ``content`` NULL: their bytes are in the service's blob store
 stay readable as they are.
 
 Revision ID: a4c81d3f6b92
-Revises: 75e97572687d
+Revises: 40c3fcfccd5b
 Create Date: 2026-12-07 05:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = 'a4c81d3f6b92'
-down_revision: Union[str, Sequence[str], None] = '75e97572687d'
+down_revision: Union[str, Sequence[str], None] = '40c3fcfccd5b'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -5,7 +5,7 @@ New rows have ``data`` NULL: their bytes are in the service's blob store
 stay readable as they are.
 
 Revision ID: d7e2b94c1a05
-Revises: 9590c7afe0e7
+Revises: 0e86b0afb59b
 Create Date: 2026-12-07 05:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = 'd7e2b94c1a05'
-down_revision: Union[str, Sequence[str], None] = '9590c7afe0e7'
+down_revision: Union[str, Sequence[str], None] = '0e86b0afb59b'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
