@@ -71,3 +71,33 @@ def test_switching_to_english_is_remembered_and_api_errors_follow(web: Any) -> N
     page.wait_for_selector("form.login h2:text-is('登录')")
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert page.evaluate("document.cookie").count("lexseal_lang=zh") == 1
+
+
+FIXED = (
+    "#nav a, #user button, #main h2, #main h3, #main thead th, #main button, #main nav.tabs a,"
+    " #main label.field .lbl, #main select[name=status] option"
+)
+
+
+@pytest.mark.parametrize("user", ["lawyer1", "risk1", "clerk1"])
+def test_every_screen_of_a_role_is_english_once_chosen(web: Any, user: str) -> None:
+    page = web.login(user)
+    page.click("#lang")
+    page.wait_for_selector("#lang:text-is('中文')")
+    web.settle(page)
+    nav = page.locator("#nav a")
+    for i in range(nav.count()):
+        path = nav.nth(i).get_attribute("data-path")
+        nav.nth(i).click()
+        page.wait_for_selector(f"#nav a.active[data-path='{path}']")
+        web.settle(page)
+        texts = page.eval_on_selector_all(FIXED, "els => els.map((e) => e.textContent)")
+        chinese = [x for x in texts if CJK.search(x)]
+        assert chinese == [], f"{user}, screen {i}: {chinese}"
+        web.shot(page, f"{user}-{i}-english")
+    if user == "lawyer1":  # the application form's labels and hints
+        web.open(page, "contracts/new")
+        texts = page.eval_on_selector_all(
+            FIXED + ", #main small.hint", "els => els.map((e) => e.textContent)"
+        )
+        assert [x for x in texts if CJK.search(x)] == []
