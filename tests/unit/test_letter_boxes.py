@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from letters.adapters.render import FirmInfo, LetterContent, qr_box, render_letter, seal_box
 from pades import letter
+from pades.pdf import document_geometry, prepare
 from servicekit.testing import missing_tool
-from signing.adapters.pdf import document_geometry, prepare
 from signing.service_layer.letters import letter_placement
 
 PARAGRAPH = "现因案件办理需要，特派本所律师前往贵院查阅、摘抄、复制本案的案卷材料。"

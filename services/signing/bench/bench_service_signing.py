@@ -53,6 +53,7 @@ import aio_pika
 import httpx
 from cnid import make_resident_id
 from lexseal_events import DocumentRef, ReviewApproved, ReviewApprovedData, SignerInfo
+from pades.signer import CachedKeySigner
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
@@ -65,7 +66,6 @@ from reportlab.pdfgen.canvas import Canvas
 from servicekit.messaging import delete_topology
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import DEFAULT_AMQP, DEFAULT_PG_ADMIN, PostgresDatabase, TestIdentity
-from signing.adapters.signer import CachedKeySigner
 from signing.bootstrap import create_app
 from signing.config import Settings
 from signing.entrypoints.consumers import Wiring

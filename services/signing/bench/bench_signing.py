@@ -15,6 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pades.pdf import PdfSigningEngine, prepare
+from pades.seals import SealRenderer
+from pades.signer import to_asn1
+from pades.tsa import LexsealTimeStamper
 from pyhanko.keys import load_private_key_from_pemder_data
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
@@ -25,11 +29,7 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
-from signing.adapters.pdf import PdfSigningEngine, prepare
 from signing.adapters.pki import CertificateAuthority, IssuedCredential
-from signing.adapters.seals import SealRenderer
-from signing.adapters.signer import to_asn1
-from signing.adapters.tsa import LexsealTimeStamper
 
 BOX = (72, 90, 185, 203)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from helpers import ONE_SIGNER, counterparty_signs, firm_signs, settings_for, started
+from pades.archive import newest_timestamp_expiry
+from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from servicekit.db import create_engine
 from servicekit.testing import TestIdentity
-from signing.adapters.archive import newest_timestamp_expiry
 from signing.adapters.keyring import Keyring
-from signing.adapters.tsa import LexsealTimeStamper
 from signing.service_layer import archive
 from sqlalchemy import text
 

@@ -10,12 +10,12 @@ import pytest
 from factories import make_marker_png, reshape
 from helpers import PERSON_ID, contract_pdf, started
 from lexseal_events import SignerInfo
+from pades.pdf import document_geometry
 from PIL import Image
 from prometheus_client import REGISTRY
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject, RectangleObject
 from servicekit.testing import TestIdentity
-from signing.adapters.pdf import document_geometry
 from signing.entrypoints.schemas import PagePublic
 
 from tools import RevocationServer, colour_box, need, nss_db_trusting, run

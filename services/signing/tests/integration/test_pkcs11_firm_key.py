@@ -20,6 +20,10 @@ from helpers import (
     settings_for,
     started,
 )
+from pades.pdf import PdfSigningEngine, prepare
+from pades.seals import SealRenderer
+from pades.signer import to_asn1
+from pades.verify import verify_pdf
 from pydantic import ValidationError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
@@ -30,10 +34,6 @@ from signing.adapters.errors import KeySourceError
 from signing.adapters.firm_keys_pkcs11 import Pkcs11FirmKey
 from signing.adapters.firm_token import RETRIABLE_CODES, FirmToken
 from signing.adapters.keyring import build_keyring
-from signing.adapters.pdf import PdfSigningEngine, prepare
-from signing.adapters.seals import SealRenderer
-from signing.adapters.signer import to_asn1
-from signing.adapters.verify import verify_pdf
 from signing.bootstrap import create_app
 from softhsm import FIRM, SOFTHSM_MODULE, USER_PIN, Tokens, firm_on_token, local_settings
 

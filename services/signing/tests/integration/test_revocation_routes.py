@@ -162,7 +162,7 @@ async def test_a_signature_made_after_its_certificate_was_revoked_is_reported_in
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
 ) -> None:
     from helpers import contract_pdf
-    from signing.adapters.pdf import prepare
+    from pades.pdf import prepare
     from signing.service_layer import certificates
 
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:

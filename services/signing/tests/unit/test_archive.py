@@ -13,6 +13,10 @@ import pytest
 from conftest import PASSPHRASE, Party
 from cryptography import x509
 from cryptography.x509 import ocsp
+from pades.archive import add_document_timestamp, newest_timestamp_expiry
+from pades.ltv import to_crypto, validation_context
+from pades.signer import to_asn1
+from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
 from pyhanko.sign.validation.ades import ades_lta_validation
@@ -27,12 +31,8 @@ from pyhanko.sign.validation.policy_decl import (
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy, FreshnessReqType
 from pyhanko_certvalidator.registry import SimpleTrustManager
-from signing.adapters.archive import add_document_timestamp, newest_timestamp_expiry
-from signing.adapters.ltv import to_crypto, validation_context
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.revocation import Revocation
-from signing.adapters.signer import to_asn1
-from signing.adapters.tsa import LexsealTimeStamper
 
 from tools import PYHANKO_CLI, run
 
@@ -161,7 +161,7 @@ def test_a_revocation_after_the_archived_signature_leaves_it_valid_for_pyhanko(
     if not PYHANKO_CLI.exists():
         pytest.skip("pyhanko CLI not installed")
     from factories import make_contract_pdf
-    from signing.adapters.pdf import PdfSigningEngine, prepare
+    from pades.pdf import PdfSigningEngine, prepare
 
     host, port = crl_server.server_address[:2]
     ca = CertificateAuthority.open(

@@ -18,11 +18,11 @@ import pytest
 from conftest import FIRM_NAME
 from factories import make_contract_pdf
 from pades.letter import SEAL_BOX as LETTER_SEAL_BOX
+from pades.pdf import Box, prepare
+from pades.verify import verify_pdf
 from pyhanko.sign.signers import Signer
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
 from signing.adapters.keyring import Keyring, build_keyring
-from signing.adapters.pdf import Box, prepare
-from signing.adapters.verify import verify_pdf
 from signing.config import Settings
 
 EACH = 32  # signatures of each kind, all in flight together

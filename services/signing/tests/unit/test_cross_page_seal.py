@@ -14,6 +14,8 @@ import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf, reshape
 from pades.geometry import PageGeometry, overlaps
+from pades.ltv import validation_context
+from pades.pdf import PdfSigningEngine, document_geometry, prepare
 from pades.seam_layout import (
     SEAM_MIN_SLICE,
     SEAM_SEAL_SIZE,
@@ -21,14 +23,12 @@ from pades.seam_layout import (
     SeamSlice,
     seam_slices,
 )
+from pades.tsa import LexsealTimeStamper
+from pades.verify import verify_pdf
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from signing.adapters.errors import PdfError
-from signing.adapters.ltv import validation_context
-from signing.adapters.pdf import PdfSigningEngine, document_geometry, prepare
 from signing.adapters.pki import CertificateAuthority
-from signing.adapters.tsa import LexsealTimeStamper
-from signing.adapters.verify import verify_pdf
 
 from tools import need, run
 

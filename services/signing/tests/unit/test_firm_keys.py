@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME, PASSPHRASE
+from pades.pdf import PdfSigningEngine
+from pades.seals import SealRenderer
+from pades.verify import verify_pdf
 from signing.adapters.errors import KeySourceError, KeySourceUnavailable
 from signing.adapters.firm_keys import GeneratedFirmKey, Pkcs12FirmKey, export_pkcs12
 from signing.adapters.firm_token import FirmToken
-from signing.adapters.pdf import PdfSigningEngine
 from signing.adapters.pki import CertificateAuthority
-from signing.adapters.seals import SealRenderer
-from signing.adapters.verify import verify_pdf
 from signing.service_layer.signing import engine_error
 
 

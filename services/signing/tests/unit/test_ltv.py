@@ -13,6 +13,10 @@ from asn1crypto import crl as asn1_crl
 from conftest import PASSPHRASE, Party
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pades.ltv import issued_by, validation_context
+from pades.pdf import PdfSigningEngine
+from pades.signer import to_asn1
+from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature
@@ -37,11 +41,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 from servicekit.testing import missing_tool
 from signing.adapters.errors import CaError, SigningFailed
-from signing.adapters.ltv import issued_by, validation_context
-from signing.adapters.pdf import PdfSigningEngine
 from signing.adapters.pki import CertificateAuthority
-from signing.adapters.signer import to_asn1
-from signing.adapters.tsa import LexsealTimeStamper
 
 from tools import PYHANKO_CLI, assert_openssl_verifies_crl, need, run
 

@@ -15,13 +15,13 @@ import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_blank_pdf, make_contract_pdf, make_marker_png, reshape
 from pades.geometry import overlaps
+from pades.pdf import PdfSigningEngine, check_placement, document_geometry, prepare
+from pades.verify import verify_pdf
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
-from signing.adapters.pdf import PdfSigningEngine, check_placement, document_geometry, prepare
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.render import page_png
-from signing.adapters.verify import verify_pdf
 
 from tools import colour_box, ink_box, need, run
 

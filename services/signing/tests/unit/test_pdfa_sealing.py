@@ -11,6 +11,10 @@ import io
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf
+from pades.ltv import validation_context
+from pades.pdf import PdfSigningEngine, prepare
+from pades.tsa import LexsealTimeStamper
+from pades.verify import verify_pdf
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers import PdfTimeStamper
 from pypdf import PdfReader
@@ -19,11 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from servicekit.pdfa import to_pdfa2b
 from servicekit.pdfa_check import pdffonts_unembedded, violations
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
-from signing.adapters.ltv import validation_context
-from signing.adapters.pdf import PdfSigningEngine, prepare
 from signing.adapters.pki import CertificateAuthority
-from signing.adapters.tsa import LexsealTimeStamper
-from signing.adapters.verify import verify_pdf
 
 from tools import need
 

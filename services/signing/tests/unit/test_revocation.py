@@ -14,10 +14,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from factories import make_contract_pdf
+from pades.ltv import validation_context
+from pades.pdf import PdfSigningEngine, prepare
+from pades.seals import SealRenderer
+from pades.tsa import LexsealTimeStamper
+from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from signing.adapters.ltv import validation_context
-from signing.adapters.pdf import PdfSigningEngine, prepare
 from signing.adapters.pki import (
     ROOT_CRL_PATH,
     CertificateAuthority,
@@ -25,9 +28,6 @@ from signing.adapters.pki import (
     key_id,
 )
 from signing.adapters.revocation import Revocation
-from signing.adapters.seals import SealRenderer
-from signing.adapters.tsa import LexsealTimeStamper
-from signing.adapters.verify import verify_pdf
 
 from tools import PYHANKO_CLI, RevocationServer, need, revocation_server, run
 

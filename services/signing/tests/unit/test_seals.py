@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
+from pades.seals import SEAL_PX, SealRenderer
 from PIL import Image
 from signing.adapters.errors import SealError
-from signing.adapters.seals import SEAL_PX, SealRenderer
 
 
 @pytest.mark.parametrize("kind", ["enterprise", "individual", "firm"])

@@ -8,16 +8,16 @@ import hashlib
 import pytest
 from asn1crypto import cms
 from conftest import Party
-from signing.adapters.errors import TimestampUnavailable
-from signing.adapters.pdf import PdfSigningEngine
-from signing.adapters.pki import CertificateAuthority
-from signing.adapters.tsa import (
+from pades.pdf import PdfSigningEngine
+from pades.tsa import (
     LEXSEAL_TSA_POLICY,
     FailClosedHTTPTimeStamper,
     LexsealTimeStamper,
     SerialNumbers,
     make_timestamper,
 )
+from signing.adapters.errors import TimestampUnavailable
+from signing.adapters.pki import CertificateAuthority
 
 
 def _tst_info(token: cms.ContentInfo) -> dict[str, object]:

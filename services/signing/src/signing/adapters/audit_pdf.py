@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pades.seals import DEFAULT_FONT
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from servicekit.pdfa import to_pdfa2b
-
-from .seals import DEFAULT_FONT
 
 FONT = "WQYMicroHei"
 # where the platform's signature goes on the first page (clear of any QR corner)

@@ -17,11 +17,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
+from pades.signer import CachedKeySigner
 from pyhanko.sign.signers import Signer
 
 from .errors import KeySourceError
 from .pki import CertificateAuthority, IssuedCredential, decrypt_key
-from .signer import CachedKeySigner
 
 # Renew the generated firm certificate this long before it expires.
 _RENEW_BEFORE = dt.timedelta(days=30)

@@ -12,11 +12,11 @@ from asn1crypto import algos
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from pades.signer import PerSignatureSigner, to_asn1
 from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .firm_token import FirmToken, close_quietly, describe, is_pkcs11_error, signature_mechanism
-from .signer import PerSignatureSigner, to_asn1
 
 if TYPE_CHECKING:
     from pkcs11 import Session

@@ -10,6 +10,11 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.fernet import Fernet
+from pades.ltv import issued_by, to_crypto, validation_context
+from pades.pdf import PdfSigningEngine
+from pades.seals import SealRenderer
+from pades.signer import own_signer
+from pades.tsa import LexsealTimeStamper, make_timestamper, own_timestamper
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
@@ -20,8 +25,6 @@ from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
 from .firm_keys_pkcs11 import Pkcs11FirmKey
 from .firm_token import FirmToken
 from .key_vault import persisted_tsa
-from .ltv import issued_by, to_crypto, validation_context
-from .pdf import PdfSigningEngine
 from .pki import CertificateAuthority, IssuedCredential
 from .providers import (
     BankTransferProvider,
@@ -31,9 +34,6 @@ from .providers import (
     SandboxBankTransfer,
     SandboxFaceSessions,
 )
-from .seals import SealRenderer
-from .signer import own_signer
-from .tsa import LexsealTimeStamper, make_timestamper, own_timestamper
 
 
 @dataclass

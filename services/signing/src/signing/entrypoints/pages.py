@@ -7,7 +7,8 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from ..adapters.verify import VerificationReport
+from pades.verify import VerificationReport
+
 from ..service_layer.verification import CodeVerdict
 from . import verify_render
 

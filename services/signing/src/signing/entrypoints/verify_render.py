@@ -10,8 +10,9 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from pades.verify import SignatureReport, VerificationReport
+
 from ..adapters.tables import EnvelopeSigner
-from ..adapters.verify import SignatureReport, VerificationReport
 from ..domain.model import SHANGHAI
 
 LANGS = ("zh", "en")

@@ -7,10 +7,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from pades.archive import add_document_timestamp, newest_timestamp_expiry
 from servicekit.db import utcnow
 from servicekit.uow import SYSTEM, UnitOfWork
 
-from ..adapters.archive import add_document_timestamp, newest_timestamp_expiry
 from ..adapters.ca_repository import CaRepository
 from ..adapters.errors import AdapterError
 from ..adapters.keyring import Keyring

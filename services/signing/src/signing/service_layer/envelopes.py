@@ -17,6 +17,7 @@ from lexseal_events import (
     Voided,
     VoidedData,
 )
+from pades import pdf
 from pades.geometry import PageGeometry
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
@@ -33,7 +34,7 @@ from servicekit.pdflimits import (
 )
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
-from ..adapters import pdf, render
+from ..adapters import render
 from ..adapters.errors import PdfError
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner

@@ -17,17 +17,17 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+from pades.evidence_facts import document_timestamps, revisions, signature_facts
+from pades.verify import verify_pdf
 from servicekit.auth import Principal
 from servicekit.tables import AuditEntry
 from servicekit.uow import UnitOfWork
 
 from ..adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
 from ..adapters.errors import AdapterError
-from ..adapters.evidence_facts import document_timestamps, revisions, signature_facts
 from ..adapters.keyring import Keyring
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
-from ..adapters.verify import verify_pdf
 from ..config import Settings
 from ..domain import errors, model
 from . import certificates

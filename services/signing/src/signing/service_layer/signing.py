@@ -15,6 +15,8 @@ from lexseal_events import (
     CounterpartySignedData,
     DocumentRef,
 )
+from pades.ltv import issued_by, to_crypto
+from pades.seals import SealRenderer
 from PIL import Image
 from prometheus_client import Counter
 from pyhanko.sign.signers import Signer
@@ -31,10 +33,8 @@ from ..adapters.errors import (
     TimestampUnavailable,
 )
 from ..adapters.keyring import Keyring
-from ..adapters.ltv import issued_by, to_crypto
 from ..adapters.pki import IssuedCredential, cert_pem
 from ..adapters.repository import SigningRepository
-from ..adapters.seals import SealRenderer
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pades.verify import Problem, SignatureReport, TrustRoot, VerificationReport, verify_pdf
 from servicekit.errors import Unavailable
 from servicekit.pdflimits import (
     LIMIT_CODES,
@@ -23,7 +24,6 @@ from ..adapters.keyring import Keyring
 from ..adapters.pki import RevocationTable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
-from ..adapters.verify import Problem, SignatureReport, TrustRoot, VerificationReport, verify_pdf
 from ..domain import errors
 from . import certificates
 

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import qrcode
-from pades.geometry import (
+from PIL import Image, ImageDraw
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+from .errors import PdfError
+from .geometry import (
     CAPTION_HEIGHT,
     QR_SIZE,
     Box,
@@ -16,12 +22,6 @@ from pades.geometry import (
     normal_rotate,
     qr_box,
 )
-from PIL import Image, ImageDraw
-from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.errors import PdfReadError
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
-
-from .errors import PdfError
 from .seals import DEFAULT_FONT, load_font
 
 QR_CAPTION = "扫码验签"

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
-from .pki import CertificateAuthority
 from .signer import to_asn1
+
+
+class IssuingCertificate(Protocol):
+    """One issuing CA certificate (a generation of the CA)."""
+
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+
+class CertificateAuthority(Protocol):
+    """What LTV needs of the CA that issued the signers' certificates: its chain, CRLs and an
+    OCSP response for a certificate, all held locally (the signing service's internal CA)."""
+
+    @property
+    def root(self) -> x509.Certificate: ...
+
+    @property
+    def generations(self) -> Sequence[IssuingCertificate]: ...
+
+    def crls_der(self) -> list[bytes]: ...
+
+    def ocsp_for(self, cert: x509.Certificate) -> bytes: ...
+
+    def issuer_of(self, cert: x509.Certificate) -> object | None: ...
 
 
 class _OfflineByDesign(logging.Filter):

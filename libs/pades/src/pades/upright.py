@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pades.geometry import turn
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import StaticStampStyle
 from pyhanko.stamp.static import StaticContentStamp
+
+from .geometry import turn
 
 # pyHanko's FloatObject constructor is unannotated; pin its type once.
 _float = cast(Callable[[float], generic.FloatObject], generic.FloatObject)

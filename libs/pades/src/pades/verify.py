@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -23,15 +23,34 @@ from pyhanko.sign.validation import (
 )
 from pyhanko_certvalidator import ValidationContext
 
+from .credentials import ORG_ID_PREFIX
 from .ltv import to_crypto
-from .pki import ORG_ID_PREFIX
-from .revocation import Revocation
 from .signer import to_asn1
 
 log = logging.getLogger("signing.verify")
 
 TrustRoot: TypeAlias = bytes | x509.Certificate | asn1_x509.Certificate
+
+
 # Tells whether the internal CA revoked a certificate (and when, why), from its register.
+class Revocation(Protocol):
+    """A revoked certificate, as the CA that issued it lists it (the CA is not the engine's)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def revoked_at(self) -> datetime: ...
+
+    @property
+    def invalidity_date(self) -> datetime | None: ...
+
+    @property
+    def effective_from(self) -> datetime:
+        """From when signatures by this certificate are no longer trusted."""
+        ...
+
+
 RevocationLookup: TypeAlias = Callable[[x509.Certificate], Revocation | None]
 
 # Our pipeline only ever appends signatures after a signature (form filling), and at most

@@ -22,8 +22,8 @@ from pyhanko.sign.timestamps import (
 )
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from .credentials import IssuedCredential
 from .errors import TimestampUnavailable
-from .pki import IssuedCredential
 from .signer import to_asn1
 
 # pyHanko leaves this helper unannotated; pin its type once here.

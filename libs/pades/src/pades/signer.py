@@ -21,7 +21,7 @@ from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from .pki import IssuedCredential, PrivateKey
+from .credentials import IssuedCredential, PrivateKey
 
 
 def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

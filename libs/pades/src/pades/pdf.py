@@ -11,8 +11,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from pades.geometry import Box, PageGeometry, normal_box, overlaps, qr_box
-from pades.seam_layout import SeamDoesNotFit, SeamSlice, seam_slices
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -24,11 +22,13 @@ from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 
+from .credentials import IssuedCredential
 from .errors import PdfError, PlacementError, SigningFailed, TimestampUnavailable
-from .pdf_prepare import document_geometry, page_geometry, prepare
-from .pki import IssuedCredential
+from .geometry import Box, PageGeometry, normal_box, overlaps, qr_box
+from .prepare import document_geometry, page_geometry, prepare
 from .seal_xobject import EncodedImage, PrecompressedImage
-from .seam import seam_style
+from .seam_draw import seam_style
+from .seam_layout import SeamDoesNotFit, SeamSlice, seam_slices
 from .signer import CachedKeySigner, own_signer
 from .tsa import own_timestamper
 from .upright import UprightStampStyle

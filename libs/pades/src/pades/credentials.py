@@ -51,6 +51,11 @@ def cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+# ETSI EN 319 412-1 semantics identifier prefix for a national trade register number: an
+# organisation's certificate names its unified social credit code as NTRCN-<code>.
+ORG_ID_PREFIX = "NTRCN-"
+
+
 @dataclass(frozen=True)
 class IssuedCredential:
     """A certificate, its private key and the chain up to (and including) the root."""

@@ -14,8 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pades.geometry import PageGeometry, turn
-from pades.seam_layout import SeamSlice
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.layout import BoxConstraints
@@ -23,7 +21,9 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 from pyhanko.stamp.static import StaticContentStamp
 
+from .geometry import PageGeometry, turn
 from .seal_xobject import PrecompressedImage
+from .seam_layout import SeamSlice
 from .upright import UprightStampStyle, _UprightStamp
 
 _float = cast(Callable[[float], generic.FloatObject], generic.FloatObject)

@@ -1,16 +1,16 @@
-"""Exceptions raised by the signing adapters; each carries a stable ``code``."""
+"""Exceptions the PAdES engine raises; each carries a stable ``code`` and an HTTP status."""
 
 from __future__ import annotations
 
 
 class AdapterError(Exception):
-    """Base class: a failure the service layer can map to an error response.
+    """Base class: a failure a service can map to an error response.
 
     ``status_code`` is the HTTP status the failure answers with when nothing more specific
     applies: 500 for what retrying cannot fix, 503 for a condition that may pass.
     """
 
-    code: str = "signing_adapter_error"
+    code: str = "signing_adapter_error"  # the code callers have always seen
     status_code: int = 500
 
     def __init__(self, message: str, *, code: str | None = None, detail: str | None = None) -> None:
@@ -28,24 +28,9 @@ class AdapterError(Exception):
 
 
 class CaError(AdapterError):
-    """The internal CA cannot be created, loaded or used."""
+    """A key or certificate cannot be created, loaded or used (the CA's, a signer's)."""
 
     code = "ca_error"
-
-
-class KeySourceError(AdapterError):
-    """A firm key source (generated, PKCS#12, PKCS#11) cannot provide a signer.
-
-    Raised as such, it needs an operator (a setting, a PIN, the token's contents).
-    """
-
-    code = "firm_key_unavailable"
-
-
-class KeySourceUnavailable(KeySourceError):
-    """The firm's token cannot be reached right now (removed, module or device failure)."""
-
-    status_code = 503
 
 
 class TimestampUnavailable(AdapterError):
