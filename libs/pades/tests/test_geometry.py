@@ -11,10 +11,10 @@ import io
 import pytest
 from conftest import VERIFY_URL
 from factories import make_contract_pdf, reshape
+from pades.errors import PdfError, PlacementError
 from pades.geometry import Box, PageGeometry, overlaps
 from pades.pdf import check_placement, document_geometry, prepare
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from signing.adapters.errors import PdfError, PlacementError
 
 A4 = (0.0, 0.0, 595.2756, 841.8898)
 A4_QR = (515.2756, 14.0, 581.2756, 89.0)  # 66 pt of QR plus a 9 pt caption, 14 pt in

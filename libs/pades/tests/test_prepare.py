@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import VERIFY_URL
 from factories import make_contract_pdf
+from pades.errors import PdfError
 from pades.pdf import document_geometry, prepare
 from pypdf import PdfReader
-from signing.adapters.errors import PdfError
 
 from tools import decode_qr_codes, need
 

@@ -6,9 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
+from pades.errors import SealError
 from pades.seals import SEAL_PX, SealRenderer
 from PIL import Image
-from signing.adapters.errors import SealError
 
 
 @pytest.mark.parametrize("kind", ["enterprise", "individual", "firm"])
