@@ -12,6 +12,7 @@ import pytest
 from helpers import MOBILE, PERSON_ID, Listener, contract_pdf, serve, settings_for, started
 from lexseal_events import DocumentRef, LetterApproved, LetterApprovedData
 from pades.letter import SEAL_BOX as LETTER_SEAL_BOX
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
@@ -158,6 +159,12 @@ async def test_an_approved_letter_is_sealed_by_the_firm_and_a_broken_one_fails_c
             # where the letters service laid the letter out around its seal (pades.letter)
             rect = [float(v) for v in widget["/Rect"]]
             assert rect == pytest.approx(list(LETTER_SEAL_BOX), abs=1e-3)
+            # B-LTA: a document timestamp over the sealed revision, then the TSA's data
+            hanko = PdfFileReader(io.BytesIO(data))
+            (seal,) = hanko.embedded_regular_signatures
+            (stamp,) = hanko.embedded_timestamp_signatures
+            assert stamp.signed_revision > seal.signed_revision
+            assert hanko.xrefs.total_revisions == stamp.signed_revision + 2
 
             bad = _letter(f"{base}/broken", b"not a pdf at all", letter_id="L-2")
             await publish_raw(amqp_url, bus["exchange"], bad.to_json(), bad.type)
