@@ -82,6 +82,25 @@ def test_token_bucket_allows_a_burst_then_refills() -> None:
     assert bucket.allow("a") and not bucket.allow("a")
 
 
+def test_token_bucket_forgets_the_least_recently_seen_client_beyond_max_keys() -> None:
+    bucket = TokenBucket(rate=0.001, burst=1, max_keys=2, clock=lambda: 0.0)
+    assert bucket.allow("a") and bucket.allow("b")
+    assert not bucket.allow("a")  # two clients are both remembered (a is now the newest)
+    assert bucket.allow("c")  # a third: the least recently seen one (b) is forgotten
+    assert bucket.allow("b")  # ...so b starts afresh, and a (seen before c) goes
+    assert bucket.allow("a") and not bucket.allow("b")
+
+
+def test_token_bucket_remembers_a_hundred_thousand_clients_by_default() -> None:
+    bucket = TokenBucket(rate=0.001, burst=1, clock=lambda: 0.0)
+    for n in range(100_000):
+        bucket.allow(f"k{n}")
+    assert not bucket.allow("k0")  # all 100,000 are remembered (k0 is now the newest)
+    assert bucket.allow("one-more")  # the 100,001st pushes out the least recently seen, k1
+    assert bucket.allow("k1")  # forgotten: a full bucket again
+    assert not bucket.allow("k3")  # still remembered
+
+
 def test_failure_window_blocks_after_the_limit_and_forgets_old_failures() -> None:
     t = [0.0]
     window = FailureWindow(limit=3, window=900, clock=lambda: t[0])
