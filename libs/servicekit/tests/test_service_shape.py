@@ -226,6 +226,16 @@ async def test_the_fake_unit_of_work_collects_like_the_real_one() -> None:
     with pytest.raises(RuntimeError):
         _ = uow.session
 
+    # an idempotent route holds the use case's commit until its answer is stored
+    folders.add(Folder(id="f-2"))
+    commits = uow.commits
+    async with uow:
+        uow.hold_commits()
+        await close_folder(uow, "f-2", ALICE)
+        assert uow.commit_wanted and uow.commits == commits
+        await uow.commit_held()
+    assert uow.actions == ["folder.closed", "folder.closed"] and uow.commits == commits + 1
+
 
 @dataclass(frozen=True)
 class ShapeDeps:

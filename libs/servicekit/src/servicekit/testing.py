@@ -450,6 +450,7 @@ class FakeUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> FakeUnitOfWork:
         self._open = True
         self._held = False
+        self.commit_wanted = False
         self.applying = None
         self._discard()
         return self
@@ -498,6 +499,8 @@ class FakeUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         await self._write_pending()
+        if self._held:
+            self.commit_wanted = True
         if self._batch or self._held:
             return
         self.events.extend(self._pending)
