@@ -37,6 +37,15 @@ def test_switching_to_english_is_remembered_and_api_errors_follow(web: Any) -> N
     assert CJK.search(chrome) is None, chrome
     web.shot(page, "contracts-in-english")
 
+    # the public pages of the same site follow the choice (the server reads the cookie)
+    public = page.context.new_page()
+    with web.provoking(r"HTTP 404 GET /verify/NO-SUCH-CODE", r"HTTP 404 GET /share/no-such-token"):
+        public.goto(f"{web.base}/verify/NO-SUCH-CODE")
+        public.wait_for_selector("text=No document has this verification code")
+        public.goto(f"{web.base}/share/no-such-token")
+        public.wait_for_selector("h1:text-is('This link no longer works')")
+    public.close()
+
     # a service's own message, in English: the letters service refuses a date in the past
     web.open(page, "letters/new")
     label = page.inner_text("label.field:has(input[name=letter_date]) .lbl")
