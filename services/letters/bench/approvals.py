@@ -1,6 +1,6 @@
 """Measure rendering and parallel approvals against the local PostgreSQL and RabbitMQ.
 
-Run (from the repository root): .venv/bin/python services/letters/benchmarks/approvals.py [N]
+Run (from the repository root): .venv/bin/python services/letters/bench/approvals.py [N]
 """
 
 from __future__ import annotations
