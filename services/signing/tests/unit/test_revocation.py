@@ -21,6 +21,7 @@ from pades.tsa import LexsealTimeStamper
 from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from signing.adapters import pki
 from signing.adapters.pki import (
     ROOT_CRL_PATH,
     CertificateAuthority,
@@ -306,6 +307,22 @@ def test_a_key_rollover_keeps_earlier_signatures_valid(
     assert len({s.issuer for s in report.signatures}) == 2
     out = _pyhanko_validate(both, rolled, tmp_path)
     assert out.count(":VALID") == 2 and "INVALID" not in out, out
+
+
+def test_the_ocsp_responder_certificate_is_kept_and_renewed_before_it_runs_short(
+    ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = ca.current.responder()
+    assert ca.current.responder()[0] is first  # one responder while it has time left
+    left = first.not_valid_after_utc - first.not_valid_before_utc
+    assert dt.timedelta(days=29) < left <= dt.timedelta(days=30, minutes=5)
+    # a week before its end it is replaced, and answers carry the new one
+    monkeypatch.setattr(pki, "_RESPONDER_RENEW", left)
+    renewed, _ = ca.current.responder()
+    assert renewed.serial_number != first.serial_number
+    cert = ca.issue_individual(name="张三", id_number=PERSON_ID)
+    answer = _ask(ca, cert.certificate)
+    assert [c.serial_number for c in answer.certificates] != [first.serial_number]
 
 
 def test_the_ocsp_answer_signatures_embed_is_reused_until_the_status_changes(
