@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from servicekit.testing import missing_tool
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "gateway" / "web"
 
@@ -42,7 +42,7 @@ export const acceptLanguage = () => "zh-CN,zh;q=0.9";
 def _run(tmp_path: Path, answers: list[object], call: str) -> dict[str, object]:
     node = shutil.which("node")
     if node is None:
-        pytest.skip("no node on PATH")
+        missing_tool("no node on PATH")
     shutil.copy(WEB / "api.js", tmp_path / "api.mjs")
     # the message catalogue needs a browser (document, fetch of i18n/*.json): a stand-in
     (tmp_path / "i18n.js").write_text(I18N_STUB, encoding="utf-8")

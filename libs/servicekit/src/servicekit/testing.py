@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, NoReturn, TypeVar, cast
 from urllib.parse import urlparse
 
 from lexseal_events import CloudEvent
@@ -44,7 +44,7 @@ def _skip(reason: str) -> None:
     pytest.skip(reason)
 
 
-def missing_tool(reason: str) -> None:
+def missing_tool(reason: str) -> NoReturn:
     """Skip a test whose tool is missing, except in CI (CI=true), which must have them all.
 
     deploy/system-deps.sh --test installs every tool the tests use; a skip there would hide a

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import ONE_SIGNER, counterparty_signs, firm_signs, started
-from servicekit.testing import TestIdentity
+from servicekit.testing import TestIdentity, missing_tool
 from signing.adapters.pki import CertificateAuthority
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,7 @@ async def test_the_evidence_package_lists_each_signature_and_verifies_on_its_own
     pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity, tmp_path: Path
 ) -> None:
     if not LEXSEAL.exists():
-        pytest.skip("lexseal CLI not installed")
+        missing_tool("lexseal CLI not installed")
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
         await counterparty_signs(s)
         assert (await firm_signs(s)).status_code == 200

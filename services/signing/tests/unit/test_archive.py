@@ -31,6 +31,7 @@ from pyhanko.sign.validation.policy_decl import (
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy, FreshnessReqType
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from servicekit.testing import missing_tool
 from signing.adapters.pki import CertificateAuthority
 from signing.adapters.revocation import Revocation
 
@@ -123,7 +124,7 @@ def test_pyhanko_adesverify_reaches_the_archival_level_without_fetching(
     signed_pdf: bytes, archived: bytes, root_pem_file: Path, crl_server: Any, tmp_path: Path
 ) -> None:
     if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
+        missing_tool("pyhanko CLI not installed")
     (tmp_path / "archived.pdf").write_bytes(archived)
     (tmp_path / "blt.pdf").write_bytes(signed_pdf)
     hits = crl_server.hits
@@ -159,7 +160,7 @@ def test_a_revocation_after_the_archived_signature_leaves_it_valid_for_pyhanko(
     tmp_path: Path, crl_server: Any, parties: list[Party]
 ) -> None:
     if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
+        missing_tool("pyhanko CLI not installed")
     from factories import make_contract_pdf
     from pades.pdf import PdfSigningEngine, prepare
 

@@ -21,6 +21,7 @@ from pades.tsa import LexsealTimeStamper
 from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from servicekit.testing import missing_tool
 from signing.adapters import pki
 from signing.adapters.pki import (
     ROOT_CRL_PATH,
@@ -89,7 +90,7 @@ def _sign(
 
 def _pyhanko_validate(pdf: bytes, ca: CertificateAuthority, tmp_path: Path) -> str:
     if not PYHANKO_CLI.exists():
-        pytest.skip("pyhanko CLI not installed")
+        missing_tool("pyhanko CLI not installed")
     (tmp_path / "root.pem").write_bytes(ca.root_pem())
     (tmp_path / "doc.pdf").write_bytes(pdf)
     # No --soft-revocation-check: pyHanko fetches the CRLs and OCSP the certificates name.
