@@ -1,9 +1,12 @@
 // Risk control: contracts waiting for the firm's seal, and the screen that places it.
 
+// The page geometry and the seal drag come from the signing service, which owns the geometry its
+// API reports (the signer's page uses the same modules).
+import { toPlacement } from "/sign/assets/pagegeom.js";
+import { qrZone, wireSealDrag } from "/sign/assets/sealdrag.js";
 import { blobUrl, get, post } from "./api.js";
 import { envelopeOf } from "./envelope.js";
 import { t } from "./i18n.js";
-import { toImage, toPlacement } from "./pagegeom.js";
 import { badge, busy, CONTRACT_STATUS, confirmDialog, errorBox, fmtTime, go, h, pagedTable, toast } from "./ui.js";
 
 const SEAL_WIDTH_PT = 120; // about 42 mm, the size of a firm's round seal
@@ -35,15 +38,6 @@ export async function list() {
     h("p.muted", t("firm.counterparties_have_signed_the_firm")),
     table,
   );
-}
-
-/** The QR no-drop zone of a page (the API's qr_box), as fractions of the page image. */
-function qrZone(page) {
-  return toImage(page, page.qr_box);
-}
-
-function overlaps(a, b) {
-  return a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
 }
 
 export async function screen({ contract }) {
@@ -126,81 +120,34 @@ export async function screen({ contract }) {
     pager.append(h("button.pg", { type: "button", onclick: () => showPage(n) }, `${n + 1}`));
   }
 
-  // ---- dragging with pointer events (mouse, pen, touch) ----
-  let drag = null;
-  function startDrag(e, from) {
-    if (!st.geom) return;
-    e.preventDefault();
-    const r = from.getBoundingClientRect();
-    const pageRect = pageImg.getBoundingClientRect();
-    const width = (SEAL_WIDTH_PT / st.geom.width) * pageRect.width; // the seal at page scale
-    const height = width * sealAspect;
-    // grab point relative to the seal, scaled to the on-page size
-    const gx = ((e.clientX - r.left) / r.width) * width;
-    const gy = ((e.clientY - r.top) / r.height) * height;
-    const ghost = h("img.seal.ghost", {
-      src: sealUrl,
-      alt: "",
-      draggable: false,
-      style: { width: `${width}px`, height: `${height}px` },
-    });
-    document.body.append(ghost);
-    drag = { ghost, gx, gy, width, height, pointer: e.pointerId, from };
-    from.setPointerCapture(e.pointerId);
-    from.classList.add("dragging");
-    moveDrag(e);
-  }
-  function candidate(e) {
-    const pr = pageImg.getBoundingClientRect();
-    const left = (e.clientX - drag.gx - pr.left) / pr.width;
-    const top = (e.clientY - drag.gy - pr.top) / pr.height;
-    const width = drag.width / pr.width;
-    const height = drag.height / pr.height;
-    const inside = e.clientX >= pr.left && e.clientX <= pr.right && e.clientY >= pr.top && e.clientY <= pr.bottom;
-    const clamped = {
-      left: Math.min(Math.max(left, 0), 1 - width),
-      top: Math.min(Math.max(top, 0), 1 - height),
-      width,
-      height,
-    };
-    return { inside, place: clamped, onQr: overlaps(clamped, qrZone(st.geom)) };
-  }
-  function moveDrag(e) {
-    if (!drag || e.pointerId !== drag.pointer) return;
-    drag.ghost.style.left = `${e.clientX - drag.gx}px`;
-    drag.ghost.style.top = `${e.clientY - drag.gy}px`;
-    const c = candidate(e);
-    drag.ghost.classList.toggle("bad", c.inside && c.onQr);
-    zone.classList.toggle("alarm", c.inside && c.onQr);
-    stage.classList.toggle("drop-ok", c.inside && !c.onQr);
-  }
-  function endDrag(e) {
-    if (!drag || e.pointerId !== drag.pointer) return;
-    const c = candidate(e);
-    drag.ghost.remove();
-    drag.from.classList.remove("dragging");
+  // ---- dragging with pointer events (mouse, pen, touch): from the tray, or the placed seal ----
+  const calm = () => {
     zone.classList.remove("alarm");
     stage.classList.remove("drop-ok");
-    drag = null;
-    if (!c.inside) return;
-    if (c.onQr) {
-      toast(t("firm.the_seal_may_not_cover"), "error");
-      return;
-    }
-    st.place = { ...c.place, page: st.page, geom: st.geom };
-    layout();
-  }
-  for (const el of [traySeal, placed]) {
-    el.addEventListener("pointerdown", (e) => startDrag(e, el));
-    el.addEventListener("pointermove", moveDrag);
-    el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", (_e) => {
-      if (drag) {
-        drag.ghost.remove();
-        drag = null;
+  };
+  wireSealDrag([traySeal, placed], {
+    target: () => (st.geom ? { image: pageImg, page: st.geom } : null),
+    size: (r) => {
+      const width = (SEAL_WIDTH_PT / st.geom.width) * r.width; // the seal at page scale
+      return { width, height: width * sealAspect };
+    },
+    ghost: sealUrl,
+    onMove: (l) => {
+      zone.classList.toggle("alarm", l.inside && l.onQr);
+      stage.classList.toggle("drop-ok", l.inside && !l.onQr);
+    },
+    onDrop: (l) => {
+      calm();
+      if (!l.inside) return;
+      if (l.onQr) {
+        toast(t("firm.the_seal_may_not_cover"), "error");
+        return;
       }
-    });
-  }
+      st.place = { ...l.place, page: st.page, geom: st.geom };
+      layout();
+    },
+    onCancel: calm,
+  });
   window.addEventListener("resize", layout);
 
   confirm.onclick = async () => {

@@ -112,6 +112,12 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert "<script>" not in page.text and "onclick" not in page.text  # strict CSP
             zh = (await client.get("/sign/assets/i18n/zh.json")).json()
             assert zh["consent.confirm"] == "确认签署" and zh["face.start"] == "开始人脸识别"
+            # the page geometry and the seal drag, which the staff client's firm seal screen
+            # imports from here too (through the gateway's /sign route)
+            for shared in ("pagegeom.js", "sealdrag.js"):
+                js = await client.get(f"/sign/assets/{shared}")
+                assert js.status_code == 200 and "export function" in js.text
+                assert js.headers["content-type"].startswith("text/javascript")
             img = await client.get(f"{tp}/pages/2.png")
             assert img.status_code == 200 and img.content.startswith(b"\x89PNG")
             assert (await client.get("/sign/" + "x" * 43)).status_code == 404

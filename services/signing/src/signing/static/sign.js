@@ -1,6 +1,8 @@
 // The signer's page (/sign/{token}): identity, reading every page, placing the seal, consent,
 // the SMS intent code, signing; phone first. No inline scripts or handlers (strict CSP).
 import { applyTexts, beijing, currentLang, loadMessages, t, wireSwitch } from "./i18n.js";
+import { toPlacement } from "./pagegeom.js";
+import { clamp, qrZone, wireSealDrag } from "./sealdrag.js";
 
 const token = location.pathname.split("/").pop();
 const base = `/api/signing/invite/${token}`;
@@ -220,19 +222,6 @@ function renderDone() {
 
 let pagesBuilt = false;
 
-function toUser(p, u, v) {
-  return [Math.max(0, u * p.width), Math.max(0, (1 - v) * p.height)];
-}
-
-function toImage(p, b) {
-  return {
-    left: b.x / p.width,
-    top: 1 - (b.y + b.height) / p.height,
-    width: b.width / p.width,
-    height: b.height / p.height,
-  };
-}
-
 function setupPages() {
   if (pagesBuilt) return;
   pagesBuilt = true;
@@ -251,7 +240,7 @@ function setupPages() {
     img.loading = i < 2 ? "eager" : "lazy";
     img.draggable = false;
     img.src = `${base}/pages/${i + 1}.png`;
-    const z = toImage(p, p.qr_box),
+    const z = qrZone(p),
       zone = document.createElement("div");
     zone.className = "qr-zone";
     Object.assign(zone.style, {
@@ -289,8 +278,6 @@ function setupPages() {
   updateWhy();
 }
 
-const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
-
 function sealEl() {
   let s = el("seal");
   if (!s) {
@@ -317,32 +304,11 @@ function placeSeal(page, x, y) {
 
 // Dragging the placed seal: only the seal itself takes the touch (touch-action: none on it).
 function wireDrag(s) {
-  let drag = null;
-  s.addEventListener("pointerdown", (e) => {
-    message("");
-    const r = s.getBoundingClientRect();
-    drag = { dx: e.clientX - r.left, dy: e.clientY - r.top };
-    s.setPointerCapture(e.pointerId);
-    s.classList.add("dragging");
-    e.preventDefault();
+  wireSealDrag([s], {
+    target: () => (seal ? { image: s.parentElement, page: state.pages[seal.page] } : null),
+    size: () => ({ width: s.offsetWidth, height: s.offsetHeight }),
+    onMove: (l) => placeSeal(seal.page, l.place.left, l.place.top),
   });
-  s.addEventListener("pointermove", (e) => {
-    if (!drag || !seal) return;
-    const r = s.parentElement.getBoundingClientRect();
-    const w = s.offsetWidth / r.width,
-      h = s.offsetHeight / r.height;
-    placeSeal(
-      seal.page,
-      clamp((e.clientX - r.left - drag.dx) / r.width, 0, 1 - w),
-      clamp((e.clientY - r.top - drag.dy) / r.height, 0, 1 - h),
-    );
-  });
-  const end = () => {
-    drag = null;
-    s.classList.remove("dragging");
-  };
-  s.addEventListener("pointerup", end);
-  s.addEventListener("pointercancel", end);
 }
 
 function updateWhy() {
@@ -353,17 +319,9 @@ function updateWhy() {
 
 function placement() {
   const s = el("seal"),
-    host = s.parentElement.getBoundingClientRect(),
-    p = state.pages[seal.page];
-  const a = toUser(p, seal.x, seal.y);
-  const c = toUser(p, seal.x + s.offsetWidth / host.width, seal.y + s.offsetHeight / host.height);
-  return {
-    page: seal.page,
-    x: Math.min(a[0], c[0]),
-    y: Math.min(a[1], c[1]),
-    width: Math.abs(c[0] - a[0]),
-    height: Math.abs(c[1] - a[1]),
-  };
+    host = s.parentElement.getBoundingClientRect();
+  const rect = { left: seal.x, top: seal.y, width: s.offsetWidth / host.width, height: s.offsetHeight / host.height };
+  return toPlacement(state.pages[seal.page], rect);
 }
 
 function jump() {
