@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
 from sqlalchemy import JSON, Boolean, Column, Index, Numeric, Text, false
 from sqlmodel import Field, SQLModel
@@ -20,8 +22,30 @@ def _at() -> Column[datetime]:
     return Column(AwareDateTime(), nullable=False)
 
 
-class Contract(SQLModel, table=True):
-    """A lawyer's contract application (合同申请) and where it stands."""
+# what the audit log keeps of an application before and after a change (no personal identifiers
+# live on it: the signers' are masked where a signer change is audited)
+AUDITED_FIELDS = (
+    "title",
+    "contract_type",
+    "client_name",
+    "amount",
+    "case_serial_no",
+    "remarks",
+    "cross_page_seal",
+    "status",
+    "round",
+    "document_sha256",
+)
+
+
+class Contract(Recorder, SQLModel, table=True):
+    """A lawyer's contract application (合同申请) and where it stands.
+
+    It records its audit facts and events (`record_audit`, `record_event`), its signers' and
+    document's included; the unit of work writes them when the use case commits.
+    """
+
+    audit_type: ClassVar[str] = "contract"
 
     __tablename__ = "contracts"
     __table_args__ = (
@@ -57,6 +81,10 @@ class Contract(SQLModel, table=True):
     verify_url: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_at())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_at())
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return the application's audited fields."""
+        return {name: getattr(self, name) for name in AUDITED_FIELDS}
 
 
 class Document(SQLModel, table=True):

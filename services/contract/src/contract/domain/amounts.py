@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from servicekit.domain import Invalid
+
 MAX_AMOUNT = Decimal("9999999999999999.99")
 
 
-class AmountInvalid(ValueError):
+class AmountInvalid(Invalid, ValueError):
     """The amount is not a non-negative yuan value with at most two decimals."""
+
+    code = "amount_invalid"
+    message_zh = "金额须为不小于零、最多两位小数的人民币数额"
+    message_en = "The amount must be a non-negative CNY value with at most two decimals"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(details={"reason": reason})
+        self.reason = reason
 
 
 def normalise_amount(value: Decimal | str | None) -> Decimal | None:

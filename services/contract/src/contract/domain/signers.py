@@ -16,6 +16,7 @@ from cnid import (
     validate_mobile,
     validate_resident_id,
 )
+from servicekit.domain import Invalid
 
 SignerKind = Literal["individual", "enterprise"]
 
@@ -55,11 +56,32 @@ class FieldError:
     message: str
 
 
-class SignerInvalid(Exception):
-    """The signer's details are incomplete or fail validation."""
+# the names the lawyer sees on the form, for the message that lists the fields to fix
+_FIELD_ZH = {
+    "kind": "签署方类型",
+    "name": "姓名/名称",
+    "id_number": "证件号码",
+    "mobile": "手机号",
+    "legal_representative": "法定代表人",
+    "operator_name": "经办人",
+    "operator_mobile": "经办人手机号",
+    "bank_account_name": "开户名",
+    "bank_account_number": "对公账号",
+    "bank_name": "开户银行",
+}
+
+
+class SignerInvalid(Invalid):
+    """The signer's details are incomplete or fail validation: one detail entry per field."""
+
+    code = "signer_invalid"
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.code}" for e in errors))
+        super().__init__(
+            "Signer details are incomplete or invalid: " + ", ".join(e.field for e in errors),
+            "签章人信息不完整或有误：" + "、".join(_FIELD_ZH.get(e.field, e.field) for e in errors),
+            details=[{"field": e.field, "code": e.code, "message": e.message} for e in errors],
+        )
         self.errors = errors
 
 

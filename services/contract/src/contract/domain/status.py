@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from servicekit.domain import Conflict
+
 
 class Status(StrEnum):
     """Where an application stands."""
@@ -67,11 +69,25 @@ _TRANSITIONS: dict[Action, dict[Status, Status]] = {
 USER_ACTIONS = frozenset({Action.EDIT, Action.SUBMIT, Action.WITHDRAW})
 
 
-class TransitionRefused(Exception):
-    """The action is not allowed in the application's current status."""
+_ACTION_ZH = {
+    Action.EDIT: "修改",
+    Action.SUBMIT: "提交",
+    Action.WITHDRAW: "撤回",
+}
+
+
+class TransitionRefused(Conflict):
+    """The action is not allowed in the application's current status (a 409 that says why)."""
+
+    code = "invalid_status"
 
     def __init__(self, action: Action, status: Status) -> None:
-        super().__init__(f"{action} is not allowed while {status}")
+        verb = _ACTION_ZH.get(action, str(action))
+        super().__init__(
+            f"Cannot {action} an application that is {status}",
+            f"当前状态（{status}）不允许{verb}",
+            details={"action": str(action), "status": str(status)},
+        )
         self.action = action
         self.status = status
 

@@ -8,7 +8,7 @@ from servicekit.idempotency import Idempotent
 
 from ..domain.status import Status
 from ..service_layer import contracts, queries, signers
-from .deps import ContractReader, Lawyer, Reader, SettingsDep
+from .deps import ContractReader, Deps, Lawyer, Reader
 from .schemas import (
     ContractCreate,
     ContractDetailPublic,
@@ -78,13 +78,16 @@ async def update_contract(
 
 @router.post("/contracts/{contract_id}/submit", response_model=ContractDetailPublic)
 async def submit_contract(
-    contract_id: str, uow: UowDep, user: Lawyer, settings: SettingsDep, once: Idempotent
+    contract_id: str, uow: UowDep, user: Lawyer, deps: Deps, once: Idempotent
 ) -> ContractDetailPublic | Response:
     """Submit (or resubmit) an application for risk-control review."""
 
     async def act() -> ContractDetailPublic:
         await contracts.submit_contract(
-            uow, user=user, contract_id=contract_id, internal_base_url=settings.internal_base_url
+            uow,
+            user=user,
+            contract_id=contract_id,
+            internal_base_url=deps.settings.internal_base_url,
         )
         return await detail_view(uow, user, contract_id)
 

@@ -12,26 +12,62 @@ from lexseal_events import (
     ReviewRejected,
     Voided,
 )
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventHandlers
 from servicekit.uow import UnitOfWork
 
-from ..adapters.document_store import DocumentStore
+from ..deps import ContractDeps
 from ..service_layer import events
 
+handlers = EventHandlers[ContractDeps]()
 
-def build_consumer(*, store: DocumentStore, secret: str, max_signed_bytes: int) -> EventConsumer:
-    """Return the consumer of review and signing events, bound to this app's document store."""
-    consumer = EventConsumer()
-    consumer.on(ReviewApproved)(events.review_approved)
-    consumer.on(ReviewRejected)(events.review_rejected)
-    consumer.on(InvitationCreated)(events.invitation_created)
-    consumer.on(CounterpartySigned)(events.counterparty_signed)
-    consumer.on(Declined)(events.declined)
-    consumer.on(Voided)(events.voided)
-    consumer.on(Expired)(events.expired)
 
-    @consumer.on(Completed)
-    async def on_completed(uow: UnitOfWork, event: Completed) -> None:
-        await events.completed(uow, event, store=store, secret=secret, max_bytes=max_signed_bytes)
+@handlers.on(ReviewApproved)
+async def on_review_approved(uow: UnitOfWork, event: ReviewApproved, deps: ContractDeps) -> None:
+    """Mark the current round approved."""
+    await events.review_approved(uow, event)
 
-    return consumer
+
+@handlers.on(ReviewRejected)
+async def on_review_rejected(uow: UnitOfWork, event: ReviewRejected, deps: ContractDeps) -> None:
+    """Send the current round back to the lawyer."""
+    await events.review_rejected(uow, event)
+
+
+@handlers.on(InvitationCreated)
+async def on_invitation_created(
+    uow: UnitOfWork, event: InvitationCreated, deps: ContractDeps
+) -> None:
+    """Show the application as waiting for the counterparty."""
+    await events.invitation_created(uow, event)
+
+
+@handlers.on(CounterpartySigned)
+async def on_counterparty_signed(
+    uow: UnitOfWork, event: CounterpartySigned, deps: ContractDeps
+) -> None:
+    """Record a counterparty's signature."""
+    await events.counterparty_signed(uow, event)
+
+
+@handlers.on(Declined)
+async def on_declined(uow: UnitOfWork, event: Declined, deps: ContractDeps) -> None:
+    """End the application: a signer declined."""
+    await events.declined(uow, event)
+
+
+@handlers.on(Voided)
+async def on_voided(uow: UnitOfWork, event: Voided, deps: ContractDeps) -> None:
+    """End the application: the envelope was voided."""
+    await events.voided(uow, event)
+
+
+@handlers.on(Expired)
+async def on_expired(uow: UnitOfWork, event: Expired, deps: ContractDeps) -> None:
+    """End the application: the envelope lapsed."""
+    await events.expired(uow, event)
+
+
+@handlers.on(Completed)
+async def on_completed(uow: UnitOfWork, event: Completed, deps: ContractDeps) -> None:
+    """Mark the application signed and keep the signed PDF."""
+    await events.completed(uow, event, store=deps.store, fetch=deps.fetch_signed)

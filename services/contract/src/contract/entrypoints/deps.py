@@ -1,10 +1,11 @@
-"""Named dependencies of the contract routes."""
+"""FastAPI dependencies of contract's routes."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from servicekit.app import deps_of
 from servicekit.auth import (
     ADMIN,
     CONTRACTS_READ,
@@ -15,24 +16,9 @@ from servicekit.auth import (
     require_scope,
 )
 
-from ..adapters.document_store import DocumentStore
-from ..config import Settings
+from ..deps import ContractDeps
 
-
-def get_settings_dep(request: Request) -> Settings:
-    """Return the running service's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_store(request: Request) -> DocumentStore:
-    """Return the running service's document store."""
-    store: DocumentStore = request.app.state.documents
-    return store
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-StoreDep = Annotated[DocumentStore, Depends(get_store)]
+Deps = Annotated[ContractDeps, Depends(deps_of(ContractDeps))]
 Lawyer = Annotated[Principal, Depends(require_roles(LAWYER))]
 Reader = Annotated[Principal, Depends(require_roles(LAWYER, RISK_CONTROL, ADMIN))]
 # the application list and detail: staff, and partner API keys with `contracts:read` (masked)

@@ -13,7 +13,7 @@ from ..adapters.multipart import receive_file
 from ..service_layer import documents
 from ..service_layer.documents import UploadLimits
 from .api import detail_view
-from .deps import Lawyer, Reader, SettingsDep, StoreDep
+from .deps import Deps, Lawyer, Reader
 from .schemas import ContractDetailPublic
 
 router = APIRouter(prefix="/api/contract", tags=["contract"])
@@ -27,10 +27,10 @@ async def _upload(
     request: Request,
     uow: UowDep,
     user: Lawyer,
-    settings: SettingsDep,
-    store: StoreDep,
+    deps: Deps,
     once: IdempotentRequest,
 ) -> ContractDetailPublic | Response:
+    settings = deps.settings
     limits = UploadLimits(
         max_bytes=settings.max_upload_bytes,
         max_pages=settings.max_pages,
@@ -59,7 +59,12 @@ async def _upload(
 
     async def act() -> ContractDetailPublic:
         await documents.upload_document(
-            uow, user=user, contract_id=contract_id, store=store, receive=receive, limits=limits
+            uow,
+            user=user,
+            contract_id=contract_id,
+            store=deps.store,
+            receive=receive,
+            limits=limits,
         )
         return await detail_view(uow, user, contract_id)
 
@@ -72,12 +77,11 @@ async def put_document(
     request: Request,
     uow: UowDep,
     user: Lawyer,
-    settings: SettingsDep,
-    store: StoreDep,
+    deps: Deps,
     once: Idempotent,
 ) -> ContractDetailPublic | Response:
     """Upload (or replace) the contract PDF as multipart field `file`."""
-    return await _upload(contract_id, request, uow, user, settings, store, once)
+    return await _upload(contract_id, request, uow, user, deps, once)
 
 
 @router.post("/contracts/{contract_id}/document", response_model=ContractDetailPublic)
@@ -86,49 +90,51 @@ async def post_document(
     request: Request,
     uow: UowDep,
     user: Lawyer,
-    settings: SettingsDep,
-    store: StoreDep,
+    deps: Deps,
     once: Idempotent,
 ) -> ContractDetailPublic | Response:
     """Upload (or replace) the contract PDF as multipart field `file`."""
-    return await _upload(contract_id, request, uow, user, settings, store, once)
+    return await _upload(contract_id, request, uow, user, deps, once)
 
 
 @router.get("/contracts/{contract_id}/document", response_class=FileResponse)
-async def get_document(
-    contract_id: str, uow: UowDep, user: Reader, store: StoreDep
-) -> FileResponse:
+async def get_document(contract_id: str, uow: UowDep, user: Reader, deps: Deps) -> FileResponse:
     """Download the original contract PDF."""
     path, name = await documents.document_path(
-        uow, user=user, contract_id=contract_id, store=store, signed=False
+        uow, user=user, contract_id=contract_id, store=deps.store, signed=False
     )
     return FileResponse(path, media_type="application/pdf", filename=name)
 
 
 @router.get("/contracts/{contract_id}/signed-document", response_class=FileResponse)
 async def get_signed_document(
-    contract_id: str, uow: UowDep, user: Reader, store: StoreDep
+    contract_id: str, uow: UowDep, user: Reader, deps: Deps
 ) -> FileResponse:
     """Download the signed contract PDF once signing is complete."""
     path, name = await documents.document_path(
-        uow, user=user, contract_id=contract_id, store=store, signed=True
+        uow, user=user, contract_id=contract_id, store=deps.store, signed=True
     )
     return FileResponse(path, media_type="application/pdf", filename=name)
 
 
 @router.get("/contracts/{contract_id}/pages/{page}.png")
 async def get_page_preview(
-    contract_id: str, page: int, uow: UowDep, user: Reader, store: StoreDep, settings: SettingsDep
+    contract_id: str, page: int, uow: UowDep, user: Reader, deps: Deps
 ) -> Response:
     """Return a PNG preview of one page of the contract document."""
     png = await documents.page_preview(
-        uow, user=user, contract_id=contract_id, page=page, store=store, dpi=settings.preview_dpi
+        uow,
+        user=user,
+        contract_id=contract_id,
+        page=page,
+        store=deps.store,
+        dpi=deps.settings.preview_dpi,
     )
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @internal_router.get("/documents/{sha256}", dependencies=[Depends(require_internal)])
-async def internal_document(sha256: str, store: StoreDep) -> FileResponse:
+async def internal_document(sha256: str, deps: Deps) -> FileResponse:
     """Serve a stored document to a sibling service (claim check)."""
-    path = await documents.internal_document(store, sha256)
+    path = await documents.internal_document(deps.store, sha256)
     return FileResponse(path, media_type="application/pdf")

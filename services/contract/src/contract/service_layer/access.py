@@ -1,4 +1,4 @@
-"""Who may see and change which application, and how a change is recorded."""
+"""Who may see and change which application, and how a status change is recorded."""
 
 from __future__ import annotations
 
@@ -6,26 +6,14 @@ from typing import Any
 
 from servicekit.auth import ADMIN, CONTRACTS_READ, RISK_CONTROL, Principal
 from servicekit.db import utcnow
-from servicekit.uow import Actor
+from servicekit.domain import Actor
 
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract, StatusChange
-from ..domain.status import Action, Status, TransitionRefused, next_status
-from .errors import ContractNotFound, state_conflict
+from ..domain.errors import ContractNotFound
+from ..domain.status import Action, Status, next_status
 
 READ_ALL_ROLES = (RISK_CONTROL, ADMIN)
-AUDITED_FIELDS = (
-    "title",
-    "contract_type",
-    "client_name",
-    "amount",
-    "case_serial_no",
-    "remarks",
-    "cross_page_seal",
-    "status",
-    "round",
-    "document_sha256",
-)
 
 
 def sees_all(user: Principal) -> bool:
@@ -51,16 +39,8 @@ async def load_owned(repo: ContractRepository, *, contract_id: str, user: Princi
 
 
 def require(action: Action, contract: Contract) -> Status:
-    """Return where a user's `action` leads, or raise the 409 that explains why not."""
-    try:
-        return next_status(action, Status(contract.status))
-    except TransitionRefused as exc:
-        raise state_conflict(exc) from exc
-
-
-def snapshot(contract: Contract) -> dict[str, Any]:
-    """Return the application's audited fields (no personal identifiers live on it)."""
-    return {name: getattr(contract, name) for name in AUDITED_FIELDS}
+    """Return where a user's `action` leads, or raise the 409 (TransitionRefused) that says why."""
+    return next_status(action, Status(contract.status))
 
 
 def move(
@@ -70,9 +50,17 @@ def move(
     to: Status,
     action: str,
     actor: Actor,
+    audit: str,
     note: str | None = None,
+    before: dict[str, Any] | None = None,
 ) -> None:
-    """Set the application's status and add the change to its timeline."""
+    """Set the application's status, add the change to its timeline and record `audit`.
+
+    The audit fact's `before` is the application as it is now, unless the use case changed it
+    already and gives the snapshot it took.
+    """
+    if before is None:
+        before = contract.audit_snapshot()
     repo.add(
         StatusChange(
             contract_id=contract.id,
@@ -87,3 +75,4 @@ def move(
     )
     contract.status = to.value
     contract.updated_at = utcnow()
+    contract.record_audit(actor=actor, action=audit, before=before)

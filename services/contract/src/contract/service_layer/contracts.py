@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from lexseal_events import (
@@ -20,37 +19,30 @@ from servicekit.uow import UnitOfWork
 
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract, Document, Signer, StatusChange
-from ..domain.amounts import AmountInvalid, normalise_amount
+from ..domain.amounts import normalise_amount
+from ..domain.errors import DocumentRequired, SignersRequired
 from ..domain.status import Action, Status
-from .access import load_owned, move, require, snapshot
-from .errors import AmountInvalidError, DocumentRequired, SignersRequired
+from .access import load_owned, move, require
 
 SCAN_REASON = "full_page_image_without_text"
 
 
-def _amount(value: Decimal | str | None) -> Decimal | None:
-    try:
-        return normalise_amount(value)
-    except AmountInvalid as exc:
-        raise AmountInvalidError(details={"reason": str(exc)}) from exc
-
-
 async def create_contract(uow: UnitOfWork, *, user: Principal, fields: dict[str, Any]) -> Contract:
     """Open a draft application owned by the caller."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = Contract(
         owner_id=user.id,
         owner_name=user.display_name or user.username,
         title=fields["title"],
         contract_type=fields["contract_type"],
         client_name=fields["client_name"],
-        amount=_amount(fields.get("amount")),
+        amount=normalise_amount(fields.get("amount")),
         case_serial_no=fields.get("case_serial_no"),
         remarks=fields.get("remarks"),
         cross_page_seal=bool(fields.get("cross_page_seal", False)),
+        status=Status.DRAFT.value,
     )
     repo.add(contract)
-    await uow.session.flush()
     repo.add(
         StatusChange(
             contract_id=contract.id,
@@ -61,13 +53,7 @@ async def create_contract(uow: UnitOfWork, *, user: Principal, fields: dict[str,
             to_status=Status.DRAFT.value,
         )
     )
-    uow.audit(
-        actor=user.actor,
-        action="contract.create",
-        object_type="contract",
-        object_id=contract.id,
-        after=snapshot(contract),
-    )
+    contract.record_audit(actor=user.actor, action="contract.create")
     await uow.commit()
     return contract
 
@@ -76,23 +62,15 @@ async def update_contract(
     uow: UnitOfWork, *, user: Principal, contract_id: str, changes: dict[str, Any]
 ) -> Contract:
     """Change the fields of the caller's draft or rejected application."""
-    repo = ContractRepository(uow.session)
-    contract = await load_owned(repo, contract_id=contract_id, user=user)
+    contract = await load_owned(uow.repo(ContractRepository), contract_id=contract_id, user=user)
     require(Action.EDIT, contract)
-    before = snapshot(contract)
+    before = contract.audit_snapshot()
     if "amount" in changes:
-        changes["amount"] = _amount(changes["amount"])
+        changes["amount"] = normalise_amount(changes["amount"])
     for name, value in changes.items():
         setattr(contract, name, value)
     contract.updated_at = utcnow()
-    uow.audit(
-        actor=user.actor,
-        action="contract.update",
-        object_type="contract",
-        object_id=contract.id,
-        before=before,
-        after=snapshot(contract),
-    )
+    contract.record_audit(actor=user.actor, action="contract.update", before=before)
     await uow.commit()
     return contract
 
@@ -101,7 +79,7 @@ async def submit_contract(
     uow: UnitOfWork, *, user: Principal, contract_id: str, internal_base_url: str
 ) -> Contract:
     """Send the caller's application to risk control (a new review round each time)."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = await load_owned(repo, contract_id=contract_id, user=user)
     target = require(Action.SUBMIT, contract)
     document = await repo.document(contract.document_sha256) if contract.document_sha256 else None
@@ -110,13 +88,21 @@ async def submit_contract(
     signers = await repo.signers(contract.id)
     if not signers:
         raise SignersRequired()
-    before = snapshot(contract)
-    resubmit = contract.status == Status.REJECTED.value
+    before = contract.audit_snapshot()
+    verb = "resubmit" if contract.status == Status.REJECTED.value else "submit"
     contract.round += 1
     contract.review_reasons = None
     contract.review_comment = None
-    move(repo, contract, to=target, action="resubmit" if resubmit else "submit", actor=user.actor)
-    uow.publish(
+    move(
+        repo,
+        contract,
+        to=target,
+        action=verb,
+        actor=user.actor,
+        audit=f"contract.{verb}",
+        before=before,
+    )
+    contract.record_event(
         ContractSubmitted(
             source=uow.source,
             subject=contract.id,
@@ -124,14 +110,6 @@ async def submit_contract(
                 contract, document=document, signers=signers, internal_base_url=internal_base_url
             ),
         )
-    )
-    uow.audit(
-        actor=user.actor,
-        action="contract.resubmit" if resubmit else "contract.submit",
-        object_type="contract",
-        object_id=contract.id,
-        before=before,
-        after=snapshot(contract),
     )
     await uow.commit()
     return contract
@@ -141,12 +119,19 @@ async def withdraw_contract(
     uow: UnitOfWork, *, user: Principal, contract_id: str, reason: str | None
 ) -> Contract:
     """Withdraw the caller's application; any open review round or envelope ends."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = await load_owned(repo, contract_id=contract_id, user=user)
     target = require(Action.WITHDRAW, contract)
-    before = snapshot(contract)
-    move(repo, contract, to=target, action="withdraw", actor=user.actor, note=reason)
-    uow.publish(
+    move(
+        repo,
+        contract,
+        to=target,
+        action="withdraw",
+        actor=user.actor,
+        audit="contract.withdraw",
+        note=reason,
+    )
+    contract.record_event(
         ContractWithdrawn(
             source=uow.source,
             subject=contract.id,
@@ -158,14 +143,6 @@ async def withdraw_contract(
                 reason=reason,
             ),
         )
-    )
-    uow.audit(
-        actor=user.actor,
-        action="contract.withdraw",
-        object_type="contract",
-        object_id=contract.id,
-        before=before,
-        after=snapshot(contract),
     )
     await uow.commit()
     return contract

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from servicekit.errors import AppError, Unavailable
+from servicekit.domain import DomainError, Unavailable
 from servicekit.uow import UnitOfWork
 
 from ..adapters.document_store import DocumentStore, Spool, TooLarge
@@ -18,15 +18,15 @@ from ..adapters.pdf_inspect import PdfInspectionUnavailable, PdfRejected, inspec
 from ..adapters.previews import PreviewFailed, render_previews
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract, Document
-from ..domain.status import Action
-from .access import load_owned, load_visible, require, snapshot
-from .errors import (
+from ..domain.errors import (
     DocumentNotFound,
     PageNotFound,
     SignedDocumentMissing,
     UploadInvalid,
     UploadTooLarge,
 )
+from ..domain.status import Action
+from .access import load_owned, load_visible, require
 
 Receiver = Callable[[Spool], Awaitable[str | None]]
 
@@ -40,8 +40,8 @@ class UploadLimits:
     timeout_s: float
 
 
-def _rejection(exc: PdfRejected) -> AppError:
-    return AppError(
+def _rejection(exc: PdfRejected) -> DomainError:
+    return DomainError(
         exc.message_en,
         exc.message_zh,
         code=exc.code,
@@ -66,7 +66,7 @@ async def upload_document(
     limits: UploadLimits,
 ) -> tuple[Contract, Document]:
     """Receive, check and store the contract PDF; no record is kept when any step fails."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = await load_owned(repo, contract_id=contract_id, user=user)
     require(Action.EDIT, contract)
     await uow.rollback()  # hold no lock or connection while the body streams in
@@ -108,18 +108,16 @@ async def upload_document(
                 scan_suspect_pages=list(inspection.scan_suspect_pages),
             )
         )
-        before = snapshot(contract)
+        before = contract.audit_snapshot()
         contract.document_sha256 = inspection.sha256
         contract.document_filename = _filename(filename)
         contract.updated_at = utcnow()
-        uow.audit(
+        contract.record_audit(
             actor=user.actor,
             action="contract.document_upload",
-            object_type="contract",
-            object_id=contract.id,
             before=before,
             after={
-                **snapshot(contract),
+                **contract.audit_snapshot(),
                 "filename": contract.document_filename,
                 "page_count": document.page_count,
                 "size": document.size,
@@ -137,9 +135,7 @@ async def document_path(
     uow: UnitOfWork, *, user: Principal, contract_id: str, store: DocumentStore, signed: bool
 ) -> tuple[Path, str]:
     """Return the stored original (or signed) PDF of a visible application and its file name."""
-    contract = await load_visible(
-        ContractRepository(uow.session), contract_id=contract_id, user=user
-    )
+    contract = await load_visible(uow.repo(ContractRepository), contract_id=contract_id, user=user)
     if signed:
         if contract.signed_sha256 is None:
             raise SignedDocumentMissing()
@@ -156,11 +152,9 @@ async def document_path(
         raise DocumentNotFound()
     if signed:
         # every download of a signed contract is on the record, whoever makes it
-        uow.audit(
+        contract.record_audit(
             actor=user.actor,
             action="document.downloaded",
-            object_type="contract",
-            object_id=contract.id,
             after={"file": "signed.pdf", "sha256": sha256},
         )
         await uow.commit()
@@ -171,7 +165,7 @@ async def page_preview(
     uow: UnitOfWork, *, user: Principal, contract_id: str, page: int, store: DocumentStore, dpi: int
 ) -> bytes:
     """Return a PNG preview of one page of a visible application's document."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = await load_visible(repo, contract_id=contract_id, user=user)
     document = await repo.document(contract.document_sha256) if contract.document_sha256 else None
     if document is None:
@@ -187,7 +181,7 @@ async def page_preview(
     try:
         [png] = await asyncio.to_thread(render_previews, data, pages=[page], dpi=dpi)
     except PreviewFailed as exc:
-        raise AppError(
+        raise DomainError(
             exc.message,
             "页面预览生成失败",
             code=exc.code,

@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from lexseal_events import (
     Completed,
     CounterpartySigned,
     Declined,
+    DocumentRef,
     Expired,
     InvitationCreated,
     ReviewApproved,
     ReviewRejected,
     Voided,
 )
-from servicekit.internal import fetch_document
-from servicekit.uow import Actor, UnitOfWork
+from servicekit.domain import Actor
+from servicekit.uow import UnitOfWork
 
 from ..adapters.document_store import DocumentStore
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract
 from ..domain.status import Action, Status, allowed, next_status
-from .access import move, snapshot
+from .access import move
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("contract.events")
 SIGNING = Actor(id="service:signing", name="signing")
+Fetch = Callable[[DocumentRef], Awaitable[bytes]]
 
 
 async def _load(uow: UnitOfWork, contract_id: str, action: Action) -> Contract | None:
-    contract = await ContractRepository(uow.session).get(contract_id, for_update=True)
+    contract = await uow.repo(ContractRepository).get(contract_id, for_update=True)
     if contract is None or not allowed(action, Status(contract.status)):
         log.info(
             "ignoring %s for contract %s (status %s)",
@@ -51,23 +54,14 @@ def _apply(
     actor: Actor,
     note: str | None = None,
 ) -> None:
-    before = snapshot(contract)
-    target = next_status(action, Status(contract.status))
     move(
-        ContractRepository(uow.session),
+        uow.repo(ContractRepository),
         contract,
-        to=target,
+        to=next_status(action, Status(contract.status)),
         action=event_type,
         actor=actor,
+        audit=f"contract.{event_type}",
         note=note,
-    )
-    uow.audit(
-        actor=actor,
-        action=f"contract.{event_type}",
-        object_type="contract",
-        object_id=contract.id,
-        before=before,
-        after=snapshot(contract),
     )
 
 
@@ -201,7 +195,7 @@ async def expired(uow: UnitOfWork, event: Expired) -> None:
 
 
 async def completed(
-    uow: UnitOfWork, event: Completed, *, store: DocumentStore, secret: str, max_bytes: int
+    uow: UnitOfWork, event: Completed, *, store: DocumentStore, fetch: Fetch
 ) -> None:
     """Mark the application signed (已签章) and keep the signed PDF by its hash."""
     d = event.data
@@ -211,7 +205,7 @@ async def completed(
     if contract is None:
         return
     # A failed fetch raises, so the event is redelivered rather than completed without a file.
-    data = await fetch_document(d.document, secret=secret, max_bytes=max_bytes)
+    data = await fetch(d.document)
     sha256 = await store.save(data)
     contract.signed_sha256, contract.signed_size, contract.verify_url = (
         sha256,

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.auth import Principal
-from servicekit.errors import Invalid
 from servicekit.uow import UnitOfWork
 
 from ..adapters.repository import ContractRepository, Page
 from ..adapters.tables import Contract, Document, Signer, StatusChange
+from ..domain.errors import CursorInvalid
 from .access import load_visible, sees_all
 
 
@@ -29,7 +29,7 @@ class ContractDetail:
 
 async def contract_detail(uow: UnitOfWork, *, user: Principal, contract_id: str) -> ContractDetail:
     """Return the application, its signers and its timeline, if the caller may see it."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     contract = await load_visible(repo, contract_id=contract_id, user=user)
     document = await repo.document(contract.document_sha256) if contract.document_sha256 else None
     return ContractDetail(
@@ -54,9 +54,9 @@ def decode_cursor(cursor: str) -> Page:
         at, _, contract_id = raw.partition("|")
         position = Page(created_at=datetime.fromisoformat(at), id=contract_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise Invalid("Invalid cursor", "分页游标无效", code="cursor_invalid") from exc
+        raise CursorInvalid() from exc
     if not contract_id or position.created_at.tzinfo is None:
-        raise Invalid("Invalid cursor", "分页游标无效", code="cursor_invalid")
+        raise CursorInvalid()
     return position
 
 
@@ -70,7 +70,7 @@ async def list_contracts(
     limit: int,
 ) -> tuple[list[Contract], str | None]:
     """Return one page of the applications the caller may see, newest first, and the next cursor."""
-    repo = ContractRepository(uow.session)
+    repo = uow.repo(ContractRepository)
     rows = await repo.page(
         owner_id=None if sees_all(user) else user.id,
         status=status,
