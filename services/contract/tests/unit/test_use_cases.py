@@ -36,9 +36,7 @@ from servicekit.auth import LAWYER, Principal
 from servicekit.domain import DomainError
 from servicekit.testing import FakeRepository, FakeUnitOfWork
 
-OWNER = Principal(
-    id="lawyer-1", username="zhang", display_name="张律师", roles=frozenset({LAWYER})
-)
+OWNER = Principal(id="lawyer-1", username="zhang", display_name="张律师", roles=frozenset({LAWYER}))
 OTHER = Principal(id="lawyer-2", username="wang", display_name="王律师", roles=frozenset({LAWYER}))
 BASE = "http://contract.internal:8101"
 LIMITS = UploadLimits(max_bytes=2_000_000, max_pages=50, timeout_s=30)
@@ -338,6 +336,7 @@ async def test_an_upload_is_checked_stored_and_audited(tmp_path: Path) -> None:
     sha = hashlib.sha256(data).hexdigest()
     assert contract.document_sha256 == sha and contract.document_filename == "合同.pdf"
     assert (document.page_count, document.size) == (3, len(data))
+    assert repo.documents == {sha: document} and document.scan_suspect_pages == []
     assert store.path(sha).read_bytes() == data
     row = audit(uow, "contract.document_upload")
     after = json.loads(row["after"])
