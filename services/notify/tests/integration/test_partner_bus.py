@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import aio_pika
 import pytest
 from lexseal_events import SmsRequested, SmsRequestedData
+from notify.adapters.partner_bus import BusMessage
+from notify.adapters.tables import PartnerBusMessage
 from notify.bootstrap import create_app
+from notify.service_layer.partner_bus import publish_partner_events
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
 from sqlalchemy import text
@@ -84,3 +89,55 @@ async def _next(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncom
             return message
         await asyncio.sleep(0.05)
     raise AssertionError("nothing arrived on the partner exchange")
+
+
+class _Recording:
+    def __init__(self, fail: bool = False, hang: bool = False) -> None:
+        self.fail, self.hang = fail, hang
+        self.sent: list[str] = []
+
+    async def publish(self, messages: Sequence[BusMessage]) -> None:
+        if self.hang:
+            await asyncio.Event().wait()
+        if self.fail:
+            raise ConnectionError("broker away")
+        self.sent.extend(m.event_id for m in messages)
+
+
+async def test_rows_stay_until_the_broker_confirms_and_go_out_oldest_first(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    settings = settings_for(pg_url, amqp_url, bus, identity)
+    settings = settings.model_copy(update={"dispatch_poll_interval": 3600.0})  # no sender rounds
+    app = create_app(settings)
+    async with running(app):
+        kit = app.state.kit
+        async with kit.uow() as uow:
+            for n in range(3):
+                uow.session.add(
+                    PartnerBusMessage(
+                        event_id=f"e{n}",
+                        event_type="contract.submitted",
+                        payload="{}",
+                        created_at=datetime(2026, 1, 1, 0, 0, n, tzinfo=UTC),
+                    )
+                )
+            await uow.commit()
+
+        async def left() -> int:
+            async with kit.uow() as uow:
+                stmt = text("SELECT count(*) FROM partner_bus_outbox")
+                return int((await uow.session.execute(stmt)).scalar_one())
+
+        with pytest.raises(ConnectionError):
+            await publish_partner_events(uow_factory=kit.uow, bus=_Recording(fail=True), batch=10)
+        assert await left() == 3
+        with pytest.raises(TimeoutError):
+            await publish_partner_events(
+                uow_factory=kit.uow, bus=_Recording(hang=True), batch=10, confirm_within=0.2
+            )
+        assert await left() == 3
+        ok = _Recording()
+        assert await publish_partner_events(uow_factory=kit.uow, bus=ok, batch=2) == 2
+        assert await publish_partner_events(uow_factory=kit.uow, bus=ok, batch=2) == 1
+        assert ok.sent == ["e0", "e1", "e2"] and await left() == 0

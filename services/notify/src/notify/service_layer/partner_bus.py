@@ -7,6 +7,7 @@ deduplicates on the message id (the event id), as it does for webhooks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -25,7 +26,14 @@ class Publisher(Protocol):
         """Publish and return once every message is confirmed."""
 
 
-async def publish_partner_events(*, uow_factory: UowFactory, bus: Publisher, batch: int) -> int:
+# a broker that never confirms must not hold the rows' locks for ever: the round fails, the
+# rows stay, the next round publishes them again
+PUBLISH_TIMEOUT = 30.0
+
+
+async def publish_partner_events(
+    *, uow_factory: UowFactory, bus: Publisher, batch: int, confirm_within: float = PUBLISH_TIMEOUT
+) -> int:
     """Publish up to `batch` waiting events; return how many (replicas take different rows)."""
     async with uow_factory() as uow:
         stmt = (
@@ -37,7 +45,8 @@ async def publish_partner_events(*, uow_factory: UowFactory, bus: Publisher, bat
         rows = list((await uow.session.execute(stmt)).scalars().all())
         if not rows:
             return 0
-        await bus.publish([BusMessage(r.event_id, r.event_type, r.payload) for r in rows])
+        messages = [BusMessage(r.event_id, r.event_type, r.payload) for r in rows]
+        await asyncio.wait_for(bus.publish(messages), timeout=confirm_within)
         ids = [r.event_id for r in rows]
         await uow.session.execute(
             delete(PartnerBusMessage).where(col(PartnerBusMessage.event_id).in_(ids))
