@@ -297,8 +297,8 @@ class PdfSigningEngine:
         except TimestampUnavailable:
             raise
         except TimestampRequestError as exc:
-            raise TimestampUnavailable(f"the TSA failed: {exc}") from exc
+            raise TimestampUnavailable("the TSA failed", detail=repr(exc)) from exc
         except (SigningError, HankoPdfError, ValueError, PathError, ValidationError) as exc:
             # a chain the validation context refuses (e.g. a revoked certificate) lands here too
-            raise SigningFailed(f"signing failed: {exc}") from exc
+            raise SigningFailed("signing failed", detail=repr(exc)) from exc
         return output.getvalue()

@@ -29,7 +29,7 @@ def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
         return ImageFont.truetype(path, size=size, index=0)
     except OSError as exc:
         raise SealError(
-            f"seal font {path} cannot be loaded: {exc}", code="seal_font_missing"
+            f"seal font {path} cannot be loaded", code="seal_font_missing", detail=repr(exc)
         ) from exc
 
 

@@ -16,7 +16,7 @@ from signing.adapters.errors import (
 )
 from signing.adapters.firm_keys import Pkcs12FirmKey, export_pkcs12
 from signing.adapters.pki import CertificateAuthority
-from signing.adapters.tsa import make_timestamper
+from pades.tsa import make_timestamper
 from signing.service_layer.signing import engine_error
 
 
