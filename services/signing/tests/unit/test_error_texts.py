@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME
+from pades.tsa import make_timestamper
 from signing.adapters.errors import (
     CaError,
     KeySourceError,
@@ -16,7 +17,6 @@ from signing.adapters.errors import (
 )
 from signing.adapters.firm_keys import Pkcs12FirmKey, export_pkcs12
 from signing.adapters.pki import CertificateAuthority
-from pades.tsa import make_timestamper
 from signing.service_layer.signing import engine_error
 
 
