@@ -82,8 +82,9 @@ unit-tests: install $(NODE_STAMP)
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@# The browser tests in their own process: Playwright's sync API keeps an event loop running
 	@# in the main thread for the whole session, and later tests need asyncio.run().
-	@# The chaos run (make chaos) is not part of make test yet: it failed 1 of its last 2 runs
-	@# on a quiet machine and must be made deterministic first.
+	@# The chaos run (make chaos) is not part of make test: it is now deterministic (4 of 4 runs
+	@# clean, all 7 faults each) but took 208-268 s on the shared, loaded 2-core machine, over
+	@# the 4-minute budget of one make test step (docs/SCALING.md says where the time goes).
 	@echo "== tests (cross-service, end to end)"; $(PYTEST) tests -q --ignore=tests/e2e --ignore=tests/chaos
 	@echo "== tests/e2e (whole system, browser)"; $(PYTEST) tests/e2e -q
 
