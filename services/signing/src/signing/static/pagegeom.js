@@ -1,7 +1,7 @@
 // Page geometry as the signing API reports it (envelope detail `pages[]`). Placement coordinates
 // are PDF points on the page as a viewer shows it — its visible box (CropBox) turned by /Rotate,
 // exactly what the page image shows — with the origin at the bottom-left corner and y upwards:
-// the frame of `page.box`, `page.qr_box` and of the seal placement the API accepts. The server
+// the frame of each page's box and qr_box and of the seal placement the API accepts. The server
 // maps them into the PDF's own user space, so the client only scales and flips y.
 
 /** Return a placement box {x, y, width, height} as fractions of the page image {left, top, width, height}. */
