@@ -130,6 +130,7 @@ SRC_DIRS = (
     "libs/events/src",
     "libs/servicekit/src",
     "libs/cnid/src",
+    "libs/pades/src",
     "services/contract/src",
     "services/review/src",
     "services/signing/src",
