@@ -16,6 +16,7 @@ from contract.adapters.repository import ContractRepository
 from contract.adapters.tables import Contract, Document, Signer, StatusChange
 from contract.config import Settings
 from contract.deps import ContractDeps
+from contract.domain.status import Status
 from contract.entrypoints.consumers import handlers
 from contract.service_layer import contracts, documents, events, signers
 from contract.service_layer.documents import UploadLimits
@@ -257,7 +258,7 @@ async def test_withdraw_ends_the_application_and_tells_review_and_signing() -> N
 async def test_no_withdrawal_once_every_counterparty_has_signed() -> None:
     uow, repo = new_uow()
     contract = await submitted(uow, repo)
-    contract.status = "counterparty_signed"
+    contract.status = Status.COUNTERPARTY_SIGNED
     async with uow:
         with pytest.raises(DomainError) as exc:
             await contracts.withdraw_contract(uow, user=OWNER, contract_id=contract.id, reason=None)
@@ -371,7 +372,7 @@ async def test_an_upload_is_refused_for_others_after_submission_and_when_not_a_p
                 limits=too_big,
             )
     assert refused(exc) == (413, "pdf_too_large") and exc.value.details == {"max_bytes": 100}
-    contract.status = "submitted"
+    contract.status = Status.SUBMITTED
     with pytest.raises(DomainError) as exc:
         await upload(uow, store, contract, pdfs.text_pdf(), user=OWNER)
     assert refused(exc) == (409, "invalid_status")
@@ -566,7 +567,7 @@ async def test_a_refused_event_step_and_a_failed_fetch_commit_nothing(tmp_path: 
     async def broken(ref: DocumentRef) -> bytes:
         raise OSError("signing is down")
 
-    contract.status = "counterparty_signed"
+    contract.status = Status.COUNTERPARTY_SIGNED
     event = completed_event(contract, b"x", envelope="env-9")
     async with uow:
         with pytest.raises(OSError):

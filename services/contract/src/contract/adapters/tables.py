@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Boolean, Column, Index, Numeric, Text, false
+from sqlalchemy import JSON, Boolean, Column, Enum, Index, Numeric, Text, false
 from sqlmodel import Field, SQLModel
+
+from ..domain.status import Status
 
 
 def _uuid() -> str:
@@ -20,6 +22,17 @@ def _uuid() -> str:
 
 def _at() -> Column[datetime]:
     return Column(AwareDateTime(), nullable=False)
+
+
+def _status(*, nullable: bool = False) -> Column[Status]:
+    # VARCHAR(32) holding the value ("draft"), as the migrations made it: read back as a Status
+    kind = Enum(
+        Status,
+        native_enum=False,
+        length=32,
+        values_callable=lambda statuses: [s.value for s in statuses],
+    )
+    return Column(kind, nullable=nullable)
 
 
 # what the audit log keeps of an application before and after a change (no personal identifiers
@@ -67,7 +80,7 @@ class Contract(Recorder, SQLModel, table=True):
     cross_page_seal: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
-    status: str = Field(default="draft", max_length=32)
+    status: Status = Field(default=Status.DRAFT, sa_column=_status())
     round: int = 0
     document_sha256: str | None = Field(default=None, max_length=64)
     document_filename: str | None = Field(default=None, max_length=255)
@@ -135,7 +148,7 @@ class StatusChange(SQLModel, table=True):
     actor_id: str = Field(max_length=64)
     actor_name: str = Field(default="", max_length=128)
     action: str = Field(max_length=64)
-    from_status: str | None = Field(default=None, max_length=32)
-    to_status: str = Field(max_length=32)
+    from_status: Status | None = Field(default=None, sa_column=_status(nullable=True))
+    to_status: Status = Field(sa_column=_status())
     round: int = 0
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -40,7 +40,7 @@ async def load_owned(repo: ContractRepository, *, contract_id: str, user: Princi
 
 def require(action: Action, contract: Contract) -> Status:
     """Return where a user's `action` leads, or raise the 409 (TransitionRefused) that says why."""
-    return next_status(action, Status(contract.status))
+    return next_status(action, contract.status)
 
 
 def move(
@@ -68,11 +68,11 @@ def move(
             actor_name=actor.name,
             action=action,
             from_status=contract.status,
-            to_status=to.value,
+            to_status=to,
             round=contract.round,
             note=note,
         )
     )
-    contract.status = to.value
+    contract.status = to
     contract.updated_at = utcnow()
     contract.record_audit(actor=actor, action=audit, before=before)

@@ -40,7 +40,7 @@ async def create_contract(uow: UnitOfWork, *, user: Principal, fields: dict[str,
         case_serial_no=fields.get("case_serial_no"),
         remarks=fields.get("remarks"),
         cross_page_seal=bool(fields.get("cross_page_seal", False)),
-        status=Status.DRAFT.value,
+        status=Status.DRAFT,
     )
     repo.add(contract)
     repo.add(
@@ -50,7 +50,7 @@ async def create_contract(uow: UnitOfWork, *, user: Principal, fields: dict[str,
             actor_name=user.username,
             action="create",
             from_status=None,
-            to_status=Status.DRAFT.value,
+            to_status=Status.DRAFT,
         )
     )
     contract.record_audit(actor=user.actor, action="contract.create")
@@ -89,7 +89,7 @@ async def submit_contract(
     if not signers:
         raise SignersRequired()
     before = contract.audit_snapshot()
-    verb = "resubmit" if contract.status == Status.REJECTED.value else "submit"
+    verb = "resubmit" if contract.status is Status.REJECTED else "submit"
     contract.round += 1
     contract.review_reasons = None
     contract.review_comment = None

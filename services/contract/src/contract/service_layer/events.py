@@ -23,7 +23,7 @@ from servicekit.uow import UnitOfWork
 from ..adapters.document_store import DocumentStore
 from ..adapters.repository import ContractRepository
 from ..adapters.tables import Contract
-from ..domain.status import Action, Status, allowed, next_status
+from ..domain.status import Action, allowed, next_status
 from .access import move
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,7 +34,7 @@ Fetch = Callable[[DocumentRef], Awaitable[bytes]]
 
 async def _load(uow: UnitOfWork, contract_id: str, action: Action) -> Contract | None:
     contract = await uow.repo(ContractRepository).get(contract_id, for_update=True)
-    if contract is None or not allowed(action, Status(contract.status)):
+    if contract is None or not allowed(action, contract.status):
         log.info(
             "ignoring %s for contract %s (status %s)",
             action,
@@ -57,7 +57,7 @@ def _apply(
     move(
         uow.repo(ContractRepository),
         contract,
-        to=next_status(action, Status(contract.status)),
+        to=next_status(action, contract.status),
         action=event_type,
         actor=actor,
         audit=f"contract.{event_type}",
