@@ -8,20 +8,26 @@ from functools import cache
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from servicekit.domain import DomainError
 
 _lock = threading.Lock()
 
 
-class UnrenderableTextError(ValueError):
+class UnrenderableTextError(DomainError, ValueError):
     """The letter contains characters the letter font cannot draw."""
 
     code = "letter_text_unrenderable"
     status_code = 422
+    message_zh = "函件中含有无法打印的字符，请修改"
+    message_en = "The letter contains characters the letter font cannot print"
 
     def __init__(self, chars: str) -> None:
-        listed = " ".join(f"{c} (U+{ord(c):04X})" for c in chars)
-        super().__init__(f"the letter font has no glyph for: {listed}")
+        super().__init__(details={"chars": list(chars)})
         self.chars = chars
+
+    def __str__(self) -> str:
+        listed = " ".join(f"{c} (U+{ord(c):04X})" for c in self.chars)
+        return f"the letter font has no glyph for: {listed}"
 
 
 @cache

@@ -8,13 +8,27 @@ from dataclasses import replace
 
 import qrcode
 from qrcode.image.pil import PilImage
+from servicekit.domain import DomainError
 from servicekit.pdflimits import PDF_LIMITS, PdfLimitExceeded, run_bounded
 
 MIN_DPI, MAX_DPI = 36, PDF_LIMITS.max_dpi
 
 
-class PreviewUnavailable(RuntimeError):
-    """pdftoppm is missing, failed, or took too long to render the page."""
+class PreviewUnavailable(DomainError):
+    """pdftoppm is missing, failed, or took too long to render the page (503; the reason is
+    logged, never shown)."""
+
+    status_code = 503
+    code = "preview_unavailable"
+    message_zh = "暂时无法生成页面图片"
+    message_en = "Page images are unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 async def page_png(

@@ -6,19 +6,29 @@ import re
 import unicodedata
 from typing import Final
 
+from servicekit.domain import DomainError
+
 DEFAULT_CASE_SERIAL_PATTERN: Final = r"^[A-Z0-9][A-Z0-9-]{5,39}$"
 
 
-class CaseSerialInvalid(ValueError):
-    """The case serial number does not match the firm's configured format."""
+class CaseSerialInvalid(DomainError, ValueError):
+    """The case serial number does not match the firm's configured format.
+
+    Also a ValueError: a settings or request validator that meets it reports a bad value.
+    """
 
     code = "case_serial_invalid"
     status_code = 422
+    message_zh = "案件流水号格式不正确"
+    message_en = "The case serial number does not match the firm's format"
 
     def __init__(self, value: str, pattern: str) -> None:
-        super().__init__(f"case serial number {value!r} does not match {pattern}")
+        super().__init__(details={"value": value, "pattern": pattern})
         self.value = value
         self.pattern = pattern
+
+    def __str__(self) -> str:
+        return f"case serial number {self.value!r} does not match {self.pattern}"
 
 
 def compile_case_serial_pattern(pattern: str = DEFAULT_CASE_SERIAL_PATTERN) -> re.Pattern[str]:

@@ -1,21 +1,21 @@
-"""Business rule violations, each with a stable code, an HTTP status and zh/en messages."""
+"""Business rule violations, each with a stable code, an HTTP status and zh/en messages.
+
+Every one is a `DomainError`: servicekit renders it as `{"error": {...}}` in the caller's
+language; nothing here or in the routes handles it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from servicekit.domain import DomainError
 
 
-class LetterRuleError(ValueError):
-    """A letter rule refused an action; the service renders it as `{"error": {...}}`."""
+class LetterRuleError(DomainError):
+    """A letter rule refused an action (raise a kind below, with `details=` when useful)."""
 
     code = "letter_rule"
     status_code = 409
     message_zh = "当前状态不允许此操作"
     message_en = "This action is not allowed in the current state"
-
-    def __init__(self, *, details: Any = None) -> None:
-        super().__init__(f"{self.code}: {self.message_en}")
-        self.details = details
 
 
 class InvalidTransition(LetterRuleError):

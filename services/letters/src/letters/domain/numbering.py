@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Final
 
+from servicekit.domain import DomainError
+
 DEFAULT_NUMBER_PATTERN: Final = "（{year}）{prefix}{type_code}字第{seq:04d}号"
 
 PLACEHOLDERS: Final = frozenset({"year", "seq", "type_code", "prefix"})
@@ -29,11 +31,24 @@ class NumberPatternError(ValueError):
     status_code = 422
 
 
-class LetterTypeError(ValueError):
-    """A letter type is unknown or the letter-type catalogue is inconsistent."""
+class LetterTypeError(DomainError, ValueError):
+    """A letter type is unknown or the letter-type catalogue is inconsistent.
+
+    Also a ValueError: the settings validator reports a broken catalogue as a bad value.
+    The reason is the error's details.
+    """
 
     code = "letter_type_invalid"
     status_code = 422
+    message_zh = "函件类型不存在"
+    message_en = "Unknown letter type"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(details=reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True, slots=True)

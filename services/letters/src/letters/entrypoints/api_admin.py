@@ -9,7 +9,7 @@ from servicekit.idempotency import Idempotent
 from ..domain.letters import Status
 from ..service_layer import approvals, paper
 from ..service_layer.commands import Decision, MailedIn, Rejection
-from .deps import FilterDep, LetterAdmin, Limit, SettingsDep
+from .deps import Deps, FilterDep, LetterAdmin, Limit
 from .schemas import LetterPublic, LettersPublic, decode_cursor, page_of
 
 router = APIRouter(prefix="/api/letters", tags=["letters-admin"])
@@ -28,7 +28,7 @@ async def queue(
 async def approve(
     letter_id: str,
     uow: UowDep,
-    settings: SettingsDep,
+    deps: Deps,
     user: LetterAdmin,
     once: Idempotent,
     body: Decision | None = None,
@@ -38,7 +38,7 @@ async def approve(
     async def act() -> LetterPublic:
         letter = await approvals.approve_letter(
             uow,
-            settings=settings,
+            settings=deps.settings,
             user=user,
             letter_id=letter_id,
             allow_past_letter_date=bool(body and body.allow_past_letter_date),

@@ -13,7 +13,7 @@ from servicekit.idempotency import Idempotent
 
 from ..domain.errors import ShareUnavailable
 from ..service_layer import sharing
-from .deps import Lawyer, PageImagesDep, SettingsDep
+from .deps import Deps, Lawyer
 from .schemas import (
     SHARED_PAGE_IMAGE,
     ShareCreated,
@@ -30,12 +30,14 @@ public_router = APIRouter(tags=["letters-public"])
 
 @router.post("", response_model=ShareCreated, status_code=201)
 async def create_share(
-    letter_id: str, uow: UowDep, settings: SettingsDep, user: Lawyer, once: Idempotent
+    letter_id: str, uow: UowDep, deps: Deps, user: Lawyer, once: Idempotent
 ) -> ShareCreated | Response:
     """Create an expiring share link, with its QR code, for the sealed letter."""
 
     async def act() -> ShareCreated:
-        new = await sharing.create_share(uow, settings=settings, user=user, letter_id=letter_id)
+        new = await sharing.create_share(
+            uow, settings=deps.settings, user=user, letter_id=letter_id
+        )
         base = SharePublic.of(new.share, state="active")
         token = new.url.rsplit("/", 1)[-1]
         return ShareCreated(
@@ -74,7 +76,7 @@ async def share_page(
     token: str,
     request: Request,
     uow: UowDep,
-    settings: SettingsDep,
+    deps: Deps,
     lang: Annotated[str | None, Query(pattern="^(zh|en)$")] = None,
     lexseal_lang: Annotated[str | None, Cookie()] = None,
 ) -> HTMLResponse:
@@ -94,11 +96,11 @@ async def share_page(
         )
     except ShareUnavailable:
         return _remember(HTMLResponse(render_unavailable_page(chosen), status_code=404), lang)
-    api = f"{settings.public_base_url}/api/letters/share/{token}"
+    api = f"{deps.settings.public_base_url}/api/letters/share/{token}"
     pages = [f"{api}/pages/{n}.png" for n in range(1, (letter.sealed_page_count or 0) + 1)]
     html = render_share_page(
         letter,
-        firm_name=settings.firm_name,
+        firm_name=deps.settings.firm_name,
         pdf_url=f"{api}/document.pdf",
         page_urls=pages,
         lang=chosen,
@@ -139,11 +141,11 @@ async def share_document(token: str, request: Request, uow: UowDep) -> Response:
     response_class=Response,
     responses=SHARED_PAGE_IMAGE,
 )
-async def share_page_image(
-    token: str, page: int, uow: UowDep, settings: SettingsDep, cache: PageImagesDep
-) -> Response:
+async def share_page_image(token: str, page: int, uow: UowDep, deps: Deps) -> Response:
     """Show one page of the shared, sealed letter as an image."""
-    png = await sharing.shared_page(uow, settings=settings, cache=cache, token=token, page=page)
+    png = await sharing.shared_page(
+        uow, settings=deps.settings, cache=deps.page_images, token=token, page=page
+    )
     # no-store, like the PDF: a revoked link must stop showing the letter
     return Response(
         png,

@@ -1,25 +1,24 @@
-"""Thin event handlers: each hands the event to its use case."""
+"""Thin event handlers: each hands the signing service's answer to its use case."""
 
 from __future__ import annotations
 
 from lexseal_events import DocumentSealed, SealFailed
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventHandlers
 from servicekit.uow import UnitOfWork
 
-from ..config import Settings
+from ..deps import LettersDeps
 from ..service_layer import sealing
 
+handlers = EventHandlers[LettersDeps]()
 
-def build_consumer(settings: Settings) -> EventConsumer:
-    """Return the consumer of the signing service's answers, bound to `settings`."""
-    consumer = EventConsumer()
 
-    @consumer.on(DocumentSealed)
-    async def document_sealed(uow: UnitOfWork, event: DocumentSealed) -> None:
-        await sealing.on_document_sealed(uow, event, settings=settings)
+@handlers.on(DocumentSealed)
+async def document_sealed(uow: UnitOfWork, event: DocumentSealed, deps: LettersDeps) -> None:
+    """Keep the sealed letter and mark an electronic letter sealed."""
+    await sealing.on_document_sealed(uow, event, settings=deps.settings)
 
-    @consumer.on(SealFailed)
-    async def seal_failed(uow: UnitOfWork, event: SealFailed) -> None:
-        await sealing.on_seal_failed(uow, event)
 
-    return consumer
+@handlers.on(SealFailed)
+async def seal_failed(uow: UnitOfWork, event: SealFailed, deps: LettersDeps) -> None:
+    """Record why the seal could not be applied."""
+    await sealing.on_seal_failed(uow, event)

@@ -1,33 +1,23 @@
-"""Dependencies the letters routes share."""
+"""FastAPI dependencies of letters' routes."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
+from servicekit.app import deps_of
 from servicekit.auth import ADMIN, LAWYER, LETTER_ADMIN, Principal, require_roles
 
-from ..adapters.page_cache import PageImageCache
 from ..adapters.repository import LetterFilter
-from ..config import Settings
+from ..deps import LettersDeps
 from ..domain.case_serial import CaseSerialInvalid, normalize_case_serial
 
-
-def get_settings(request: Request) -> Settings:
-    """Return the running service's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_page_images(request: Request) -> PageImageCache:
-    """Return the running service's page-image cache."""
-    cache: PageImageCache = request.app.state.page_images
-    return cache
+Deps = Annotated[LettersDeps, Depends(deps_of(LettersDeps))]
 
 
 def letter_filter(
-    settings: Annotated[Settings, Depends(get_settings)],
+    deps: Deps,
     kind: Annotated[str | None, Query(pattern="^(electronic|paper)$")] = None,
     status: str | None = None,
     case_serial_no: str | None = None,
@@ -38,7 +28,7 @@ def letter_filter(
     serial = case_serial_no
     if serial:
         try:
-            serial = normalize_case_serial(serial, pattern=settings.case_serial_pattern)
+            serial = normalize_case_serial(serial, pattern=deps.settings.case_serial_pattern)
         except CaseSerialInvalid:
             serial = serial.strip()  # a malformed serial simply matches nothing
     return LetterFilter(
@@ -50,8 +40,6 @@ def letter_filter(
     )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-PageImagesDep = Annotated[PageImageCache, Depends(get_page_images)]
 FilterDep = Annotated[LetterFilter, Depends(letter_filter)]
 Lawyer = Annotated[Principal, Depends(require_roles(LAWYER))]
 LetterAdmin = Annotated[Principal, Depends(require_roles(LETTER_ADMIN, ADMIN))]
