@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
 from sqlalchemy import Column, Date, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+# What a mailing address is; a letter keeps a copy of these when it is mailed.
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street")
 
 
 def _id() -> str:
@@ -19,8 +24,14 @@ def _ts(*, nullable: bool = False) -> Column[datetime]:
     return Column(AwareDateTime(), nullable=nullable)
 
 
-class Letter(SQLModel, table=True):
-    """One letter application, electronic or paper, from draft to delivery."""
+class Letter(Recorder, SQLModel, table=True):
+    """One letter application, electronic or paper, from draft to delivery.
+
+    It records its audit facts and events (`record_audit`, `record_event`); the unit of work
+    writes them when the use case commits.
+    """
+
+    audit_type: ClassVar[str] = "letter"
 
     __tablename__ = "letters"
     __table_args__ = (
@@ -70,6 +81,13 @@ class Letter(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     decided_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return the letter's fields (dates as ISO text) as the audit log keeps them."""
+        data = self.model_dump(exclude={"created_at", "updated_at"})
+        return {
+            k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()
+        }
+
 
 class NumberCounter(SQLModel, table=True):
     """The last letter number issued per (year, letter type); its row lock keeps numbers gapless."""
@@ -96,8 +114,13 @@ class StoredDocument(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
-class Address(SQLModel, table=True):
-    """An entry of a lawyer's mailing address book; exactly one is the default."""
+class Address(Recorder, SQLModel, table=True):
+    """An entry of a lawyer's mailing address book; exactly one is the default.
+
+    It records its audit facts; the unit of work writes them when the use case commits.
+    """
+
+    audit_type: ClassVar[str] = "address"
 
     __tablename__ = "letter_addresses"
     __table_args__ = (
@@ -123,6 +146,10 @@ class Address(SQLModel, table=True):
     is_default: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """Return the address as the audit log keeps it: its fields and whether it is default."""
+        return {**{f: str(getattr(self, f)) for f in ADDRESS_FIELDS}, "is_default": self.is_default}
 
 
 class Share(SQLModel, table=True):

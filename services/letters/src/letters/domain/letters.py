@@ -41,6 +41,14 @@ class Status(StrEnum):
     PICKED_UP = "picked_up"
 
 
+class ShareState(StrEnum):
+    """Where a share link is: working, past its expiry, or revoked by the applicant."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 EDITABLE = frozenset({Status.DRAFT, Status.REJECTED, Status.WITHDRAWN})
 # After approval the number exists; these statuses carry an approved (and possibly sealed) letter.
 APPROVED_OR_LATER = frozenset(

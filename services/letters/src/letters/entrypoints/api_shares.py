@@ -12,6 +12,7 @@ from servicekit.db import utcnow
 from servicekit.idempotency import Idempotent
 
 from ..domain.errors import ShareUnavailable
+from ..domain.letters import ShareState
 from ..service_layer import sharing
 from .deps import Deps, Lawyer
 from .schemas import (
@@ -38,7 +39,7 @@ async def create_share(
         new = await sharing.create_share(
             uow, settings=deps.settings, user=user, letter_id=letter_id
         )
-        base = SharePublic.of(new.share, state="active")
+        base = SharePublic.of(new.share, state=ShareState.ACTIVE)
         token = new.url.rsplit("/", 1)[-1]
         return ShareCreated(
             **base.model_dump(), token=token, url=new.url, qr_png_base64=new.qr_png_base64
@@ -60,7 +61,7 @@ async def list_shares(letter_id: str, uow: UowDep, user: Lawyer) -> SharesPublic
 async def revoke_share(letter_id: str, share_id: str, uow: UowDep, user: Lawyer) -> SharePublic:
     """Revoke a share link."""
     share = await sharing.revoke_share(uow, user=user, letter_id=letter_id, share_id=share_id)
-    return SharePublic.of(share, state="revoked")
+    return SharePublic.of(share, state=ShareState.REVOKED)
 
 
 @router.get("/{share_id}/opens", response_model=ShareOpensPublic)

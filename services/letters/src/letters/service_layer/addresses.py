@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
+from servicekit.domain import AuditFact
 from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.address_repository import AddressRepository
 from ..adapters.tables import Address
 from .commands import AddressCreate, AddressUpdate
-from .delivery import ADDRESS_FIELDS, address_snapshot, ensure_own_address
+from .delivery import ADDRESS_FIELDS, ensure_own_address
 
 
 class AddressNotFound(NotFound):
@@ -21,13 +22,13 @@ class AddressNotFound(NotFound):
 
 async def list_addresses(uow: UnitOfWork, *, user: Principal) -> list[Address]:
     """Return the caller's addresses, the default first."""
-    return await AddressRepository(uow.session).for_owner(user.id)
+    return await uow.repo(AddressRepository).for_owner(user.id)
 
 
 async def add_address(uow: UnitOfWork, *, user: Principal, data: AddressCreate) -> Address:
     """Add an address; the first one, or one marked default, becomes the default."""
     ensure_own_address(data.name, user)
-    book = AddressRepository(uow.session)
+    book = uow.repo(AddressRepository)
     current = await book.default(user.id)
     make_default = data.is_default or current is None
     if make_default and current is not None:
@@ -36,13 +37,7 @@ async def add_address(uow: UnitOfWork, *, user: Principal, data: AddressCreate) 
         owner_id=user.id, is_default=make_default, **{f: getattr(data, f) for f in ADDRESS_FIELDS}
     )
     book.add(address)
-    uow.audit(
-        actor=user.actor,
-        action="address.created",
-        object_type="address",
-        object_id=address.id,
-        after={**address_snapshot(address), "is_default": make_default},
-    )
+    address.record_audit(actor=user.actor, action="address.created")
     await uow.commit()
     return address
 
@@ -52,11 +47,11 @@ async def update_address(
 ) -> Address:
     """Edit an address or make it the default (letters keep the copy they were mailed with)."""
     ensure_own_address(data.name, user)
-    book = AddressRepository(uow.session)
+    book = uow.repo(AddressRepository)
     address = await book.get(owner_id=user.id, address_id=address_id)
     if address is None:
         raise AddressNotFound()
-    before = {**address_snapshot(address), "is_default": address.is_default}
+    before = address.audit_snapshot()
     for f in ADDRESS_FIELDS:
         value = getattr(data, f)
         if value is not None:
@@ -66,36 +61,32 @@ async def update_address(
         await book.clear_default(user.id)
         address.is_default = True
     address.updated_at = utcnow()
-    uow.audit(
-        actor=user.actor,
-        action="address.updated",
-        object_type="address",
-        object_id=address.id,
-        before=before,
-        after={**address_snapshot(address), "is_default": address.is_default},
-    )
+    address.record_audit(actor=user.actor, action="address.updated", before=before)
     await uow.commit()
     return address
 
 
 async def delete_address(uow: UnitOfWork, *, user: Principal, address_id: str) -> None:
     """Remove an address; if it was the default, the newest remaining one becomes default."""
-    book = AddressRepository(uow.session)
+    book = uow.repo(AddressRepository)
     address = await book.get(owner_id=user.id, address_id=address_id)
     if address is None:
         raise AddressNotFound()
     was_default = address.is_default
+    # Gone from the session once deleted: the fact is recorded on the unit of work.
+    uow.record(
+        AuditFact(
+            actor=user.actor,
+            action="address.deleted",
+            object_type=Address.audit_type,
+            object_id=address_id,
+            before=address.audit_snapshot(),
+        )
+    )
     await book.delete(address)
     if was_default:
         rest = await book.for_owner(user.id)
         if rest:
             newest = max(rest, key=lambda a: a.created_at)
             newest.is_default = True
-    uow.audit(
-        actor=user.actor,
-        action="address.deleted",
-        object_type="address",
-        object_id=address_id,
-        before={**address_snapshot(address), "is_default": was_default},
-    )
     await uow.commit()

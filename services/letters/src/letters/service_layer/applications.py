@@ -24,7 +24,7 @@ from ..domain.case_serial import normalize_case_serial
 from ..domain.letters import Delivery, Kind, Status
 from ..domain.numbering import letter_type_by_code
 from .commands import LetterContentIn, LetterCreate, LetterUpdate
-from .common import is_staff, load_letter, snapshot, status_of, today, touch
+from .common import is_staff, load_letter, status_of, today, touch
 from .delivery import apply_delivery
 
 
@@ -87,15 +87,12 @@ async def create_letter(
     _apply_fields(letter, LetterUpdate.model_validate(data.model_dump()), settings)
     if data.content is not None:
         _apply_content(letter, data.content, settings)
-    LetterRepository(uow.session).add(letter)
+    uow.repo(LetterRepository).add(letter)
     if data.delivery is not None:
         await apply_delivery(uow, letter=letter, user=user, data=data.delivery)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.created",
-        object_type="letter",
-        object_id=letter.id,
-        after=snapshot(letter),
     )
     await uow.commit()
     return letter
@@ -107,16 +104,13 @@ async def update_letter(
     """Change the form fields of a draft, rejected or withdrawn letter."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
     rules.ensure_editable(status_of(letter))
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     _apply_fields(letter, changes, settings)
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.updated",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
     await uow.commit()
     return letter
@@ -133,16 +127,13 @@ async def put_content(
     """Replace the letter's content: client, matter, handling lawyers, free text."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
     rules.ensure_editable(status_of(letter))
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     _apply_content(letter, content, settings)
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.content_updated",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
     await uow.commit()
     return letter
@@ -163,22 +154,19 @@ async def submit_letter(
     rules.check_letter_date(
         letter_date=letter.letter_date, today=today(settings), past_allowed=letter.past_date_allowed
     )
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     letter.status = Status.SUBMITTED
     letter.submitted_at = utcnow()
     letter.rejection_reason = None
     letter.approver_id = None
     letter.decided_at = None
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.submitted",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
-    uow.publish(
+    letter.record_event(
         LetterSubmitted(
             source=uow.source,
             subject=letter.id,
@@ -203,18 +191,15 @@ async def withdraw_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -
     """Take a submitted letter back before the administrator decides."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
     rules.check_withdrawable(status_of(letter))
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     letter.status = Status.WITHDRAWN
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.withdrawn",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
-    uow.publish(
+    letter.record_event(
         LetterWithdrawn(
             source=uow.source,
             subject=letter.id,
@@ -254,4 +239,4 @@ async def list_letters(
         date_from=where.date_from,
         date_to=where.date_to,
     )
-    return await LetterRepository(uow.session).page(where=scoped, after=after, limit=limit)
+    return await uow.repo(LetterRepository).page(where=scoped, after=after, limit=limit)

@@ -28,7 +28,6 @@ from .common import (
     internal_document_url,
     load_letter,
     render,
-    snapshot,
     status_of,
     today,
     touch,
@@ -46,7 +45,7 @@ async def queue(
         date_from=where.date_from,
         date_to=where.date_to,
     )
-    return await LetterRepository(uow.session).page(where=scoped, after=after, limit=limit)
+    return await uow.repo(LetterRepository).page(where=scoped, after=after, limit=limit)
 
 
 async def allow_past_date(uow: UnitOfWork, *, user: Principal, letter_id: str) -> Letter:
@@ -58,11 +57,9 @@ async def allow_past_date(uow: UnitOfWork, *, user: Principal, letter_id: str) -
     if not letter.past_date_allowed:
         letter.past_date_allowed = True
         touch(letter)
-        uow.audit(
+        letter.record_audit(
             actor=user.actor,
             action="letter.past_date_allowed",
-            object_type="letter",
-            object_id=letter.id,
             before={"past_date_allowed": False},
             after={"past_date_allowed": True},
         )
@@ -79,7 +76,7 @@ async def approve_letter(
     allow_past_letter_date: bool,
 ) -> Letter:
     """Approve a submitted letter: give it the next number, render it, ask for the seal."""
-    repo = LetterRepository(uow.session)
+    repo = uow.repo(LetterRepository)
     # The row lock makes a second, concurrent decision on the same letter wait and then fail.
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
     rules.check_decidable(status=status_of(letter), owner_id=letter.owner_id, approver_id=user.id)
@@ -92,7 +89,7 @@ async def approve_letter(
     # Check the text before taking a number, so a refusal never holds the counter.
     probe = content_of(letter, settings=settings, number=None)
     ensure_renderable(probe.body + probe.client_name, font_path=str(settings.font_path))
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     seq = await repo.next_number(year=now_local.year, type_code=letter.letter_type)
     number = format_number(
         settings.number_pattern,
@@ -103,7 +100,7 @@ async def approve_letter(
     )
     rendered = await render(letter, settings=settings, number=number)
     sha = rendered.sha256
-    await DocumentRepository(uow.session).put(sha256=sha, content=rendered.pdf)
+    await uow.repo(DocumentRepository).put(sha256=sha, content=rendered.pdf)
     letter.status = Status.APPROVED
     letter.number = number
     letter.number_year = now_local.year
@@ -115,15 +112,12 @@ async def approve_letter(
     if allow_past_letter_date and letter.letter_date < now_local:
         letter.past_date_allowed = True
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.approved",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
-    uow.publish(
+    letter.record_event(
         LetterApproved(
             source=uow.source,
             subject=letter.id,
@@ -157,21 +151,18 @@ async def reject_letter(uow: UnitOfWork, *, user: Principal, letter_id: str, rea
         raise RejectionReasonRequired()
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
     rules.check_decidable(status=status_of(letter), owner_id=letter.owner_id, approver_id=user.id)
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     letter.status = Status.REJECTED
     letter.rejection_reason = reason.strip()
     letter.approver_id = user.id
     letter.decided_at = utcnow()
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.rejected",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
-    uow.publish(
+    letter.record_event(
         LetterRejected(
             source=uow.source,
             subject=letter.id,

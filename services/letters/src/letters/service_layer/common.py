@@ -1,4 +1,4 @@
-"""Helpers every letters use case shares: loading with access checks, rendering, snapshots."""
+"""Helpers every letters use case shares: loading with access checks, rendering."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from servicekit.auth import ADMIN, LETTER_ADMIN, Principal
@@ -46,7 +45,7 @@ async def load_letter(
     uow: UnitOfWork, *, letter_id: str, user: Principal, lock: bool = False, own: bool = False
 ) -> Letter:
     """Return a letter the caller may see (own, or any for staff unless `own`); else 404."""
-    letter = await LetterRepository(uow.session).get(letter_id, lock=lock)
+    letter = await uow.repo(LetterRepository).get(letter_id, lock=lock)
     if letter is None:
         raise LetterNotFound()
     mine = letter.owner_id == user.id
@@ -63,12 +62,6 @@ def status_of(letter: Letter) -> Status:
 def touch(letter: Letter) -> None:
     """Mark the letter changed now."""
     letter.updated_at = utcnow()
-
-
-def snapshot(letter: Letter) -> dict[str, Any]:
-    """Return the letter's fields for the audit log."""
-    data = letter.model_dump(exclude={"created_at", "updated_at"})
-    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()}
 
 
 def lawyers_of(letter: Letter) -> list[dict[str, str]]:

@@ -8,14 +8,14 @@ from servicekit.auth import Principal
 from servicekit.uow import UnitOfWork
 
 from ..adapters.address_repository import AddressRepository
-from ..adapters.tables import Address, Letter
+from ..adapters.tables import ADDRESS_FIELDS, Address, Letter
 from ..domain import letters as rules
 from ..domain.errors import MailAddressRequired, MailRecipientNotApplicant
 from ..domain.letters import Delivery, Kind
 from .commands import AddressIn, DeliveryIn
-from .common import load_letter, snapshot, status_of, touch
+from .common import load_letter, status_of, touch
 
-ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street")
+__all__ = ["ADDRESS_FIELDS", "address_snapshot", "apply_delivery", "ensure_own_address"]
 
 
 def address_snapshot(address: Address | AddressIn) -> dict[str, str]:
@@ -43,7 +43,7 @@ def _refuse_other_recipient(data: DeliveryIn, user: Principal) -> None:
 
 
 async def _mail_address(uow: UnitOfWork, *, user: Principal, data: DeliveryIn) -> dict[str, str]:
-    book = AddressRepository(uow.session)
+    book = uow.repo(AddressRepository)
     if data.address_id is not None:
         chosen = await book.get(owner_id=user.id, address_id=data.address_id)
         if chosen is None:
@@ -91,16 +91,13 @@ async def put_delivery(
     """Choose self pick-up or mail (to the applicant) for a paper letter."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
     rules.ensure_editable(status_of(letter))
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     await apply_delivery(uow, letter=letter, user=user, data=data)
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="letter.delivery_set",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
     await uow.commit()
     return letter

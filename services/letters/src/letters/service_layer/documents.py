@@ -30,7 +30,7 @@ class Preview:
 
 
 async def _stored(uow: UnitOfWork, sha256: str) -> bytes:
-    doc = await DocumentRepository(uow.session).get(sha256)
+    doc = await uow.repo(DocumentRepository).get(sha256)
     if doc is None:
         raise NotFound(code="document_not_found")
     return doc.content
@@ -113,11 +113,9 @@ async def sealed_pdf(uow: UnitOfWork, *, user: Principal, letter_id: str) -> byt
     if letter.sealed_sha256 is None:
         raise NotSealed()
     pdf = await _stored(uow, letter.sealed_sha256)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="document.downloaded",
-        object_type="letter",
-        object_id=letter.id,
         after={"file": "sealed.pdf", "sha256": letter.sealed_sha256},
     )
     await uow.commit()

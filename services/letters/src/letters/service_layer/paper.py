@@ -20,7 +20,7 @@ from ..adapters.tables import Letter
 from ..domain import letters as rules
 from ..domain.errors import TrackingRequired
 from ..domain.letters import Delivery, Kind, Status
-from .common import load_letter, snapshot, status_of, touch
+from .common import load_letter, status_of, touch
 
 _EVENTS: dict[Status, type[CloudEvent]] = {
     Status.PRINTED: LetterPrinted,
@@ -53,19 +53,16 @@ async def record_step(
             raise TrackingRequired()
         letter.courier = courier.strip()
         letter.tracking_no = tracking_no.strip()
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     letter.status = target
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action=f"letter.{target.value}",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
     event_cls: Any = _EVENTS[target]
-    uow.publish(
+    letter.record_event(
         event_cls(
             source=uow.source,
             subject=letter.id,

@@ -27,19 +27,17 @@ def sealed_letter_url(settings: Settings, letter_id: str) -> str:
 
 async def sealed_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -> bytes:
     """Return a sealed letter's PDF and audit the download."""
-    letter = await LetterRepository(uow.session).get(letter_id)
+    letter = await uow.repo(LetterRepository).get(letter_id)
     if letter is None:
         raise LetterNotFound()
     if letter.sealed_sha256 is None:
         raise NotSealed()
-    doc = await DocumentRepository(uow.session).get(letter.sealed_sha256)
+    doc = await uow.repo(DocumentRepository).get(letter.sealed_sha256)
     if doc is None:
         raise NotFound(code="document_not_found")
-    uow.audit(
+    letter.record_audit(
         actor=user.actor,
         action="document.downloaded",
-        object_type="letter",
-        object_id=letter.id,
         after={"file": "sealed.pdf", "sha256": letter.sealed_sha256},
     )
     await uow.commit()
@@ -48,7 +46,7 @@ async def sealed_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -> 
 
 async def letter(uow: UnitOfWork, *, letter_id: str) -> Letter:
     """Return any letter, for a partner key with `letters:read` (read only)."""
-    row = await LetterRepository(uow.session).get(letter_id)
+    row = await uow.repo(LetterRepository).get(letter_id)
     if row is None:
         raise LetterNotFound()
     return row

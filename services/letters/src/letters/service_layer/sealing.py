@@ -20,7 +20,7 @@ from ..adapters.repository import DocumentRepository, LetterRepository
 from ..config import Settings
 from ..domain import letters as rules
 from ..domain.letters import Kind
-from .common import internal_document_url, snapshot, status_of, touch
+from .common import internal_document_url, status_of, touch
 from .partner_documents import sealed_letter_url
 
 log = logging.getLogger("letters.sealing")
@@ -31,16 +31,16 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
     data = event.data
     if data.kind != "letter":
         return
-    letter = await LetterRepository(uow.session).get(data.ref_id, lock=True)
+    letter = await uow.repo(LetterRepository).get(data.ref_id, lock=True)
     if letter is None:
         log.warning("sealed document for unknown letter %s ignored", data.ref_id)
         return
     if letter.sealed_sha256 is not None:
         return
     content = await fetch_document(data.document, secret=settings.internal_secret)
-    await DocumentRepository(uow.session).put(sha256=data.document.sha256, content=content)
+    await uow.repo(DocumentRepository).put(sha256=data.document.sha256, content=content)
     page_count = await asyncio.to_thread(count_pages, content)
-    before = snapshot(letter)
+    before = letter.audit_snapshot()
     letter.sealed_sha256 = data.document.sha256
     letter.sealed_page_count = page_count
     letter.verify_code = data.verify_code
@@ -48,15 +48,12 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
     letter.seal_error = None
     letter.status = rules.status_after_sealing(kind=Kind(letter.kind), status=status_of(letter))
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=SYSTEM,
         action="letter.sealed",
-        object_type="letter",
-        object_id=letter.id,
         before=before,
-        after=snapshot(letter),
     )
-    uow.publish(
+    letter.record_event(
         LetterSealed(
             source=uow.source,
             subject=letter.id,
@@ -85,15 +82,13 @@ async def on_seal_failed(uow: UnitOfWork, event: SealFailed) -> None:
     data = event.data
     if data.kind != "letter":
         return
-    letter = await LetterRepository(uow.session).get(data.ref_id, lock=True)
+    letter = await uow.repo(LetterRepository).get(data.ref_id, lock=True)
     if letter is None or letter.sealed_sha256 is not None:
         return
     letter.seal_error = f"{data.code}: {data.reason}"
     touch(letter)
-    uow.audit(
+    letter.record_audit(
         actor=SYSTEM,
         action="letter.seal_failed",
-        object_type="letter",
-        object_id=letter.id,
         after={"code": data.code, "reason": data.reason},
     )

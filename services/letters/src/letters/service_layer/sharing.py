@@ -21,7 +21,7 @@ from ..adapters.repository import DocumentRepository, LetterRepository
 from ..adapters.tables import Letter, Share, ShareOpen
 from ..config import Settings
 from ..domain.errors import NotSealed, ShareUnavailable
-from ..domain.letters import Kind
+from ..domain.letters import Kind, ShareState
 from . import documents
 from .common import load_letter
 
@@ -59,15 +59,13 @@ async def create_share(
         created_by=user.id,
         expires_at=utcnow() + timedelta(hours=settings.share_ttl_hours),
     )
-    ShareRepository(uow.session).add(share)
-    uow.audit(
+    uow.repo(ShareRepository).add(share)
+    letter.record_audit(
         actor=user.actor,
         action="letter.shared",
-        object_type="letter",
-        object_id=letter.id,
         after={"share_id": share.id, "expires_at": share.expires_at.isoformat()},
     )
-    uow.publish(
+    letter.record_event(
         LetterShared(
             source=uow.source,
             subject=letter.id,
@@ -88,27 +86,27 @@ async def create_share(
 async def list_shares(uow: UnitOfWork, *, user: Principal, letter_id: str) -> list[Share]:
     """Return the share links of one of the caller's letters."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, own=True)
-    return await ShareRepository(uow.session).for_letter(letter.id)
+    return await uow.repo(ShareRepository).for_letter(letter.id)
 
 
-async def _own_share(uow: UnitOfWork, *, user: Principal, letter_id: str, share_id: str) -> Share:
+async def _own_share(
+    uow: UnitOfWork, *, user: Principal, letter_id: str, share_id: str
+) -> tuple[Letter, Share]:
     letter = await load_letter(uow, letter_id=letter_id, user=user, own=True)
-    share = await ShareRepository(uow.session).get(letter_id=letter.id, share_id=share_id)
+    share = await uow.repo(ShareRepository).get(letter_id=letter.id, share_id=share_id)
     if share is None:
         raise ShareNotFound()
-    return share
+    return letter, share
 
 
 async def revoke_share(uow: UnitOfWork, *, user: Principal, letter_id: str, share_id: str) -> Share:
     """Stop a share link from working."""
-    share = await _own_share(uow, user=user, letter_id=letter_id, share_id=share_id)
+    letter, share = await _own_share(uow, user=user, letter_id=letter_id, share_id=share_id)
     if share.revoked_at is None:
         share.revoked_at = utcnow()
-        uow.audit(
+        letter.record_audit(
             actor=user.actor,
             action="letter.share_revoked",
-            object_type="letter",
-            object_id=letter_id,
             after={"share_id": share.id},
         )
         await uow.commit()
@@ -119,22 +117,22 @@ async def share_opens(
     uow: UnitOfWork, *, user: Principal, letter_id: str, share_id: str
 ) -> list[ShareOpen]:
     """Return when, from where and with what each opening of a share link happened."""
-    share = await _own_share(uow, user=user, letter_id=letter_id, share_id=share_id)
-    return await ShareRepository(uow.session).opens(share.id)
+    _, share = await _own_share(uow, user=user, letter_id=letter_id, share_id=share_id)
+    return await uow.repo(ShareRepository).opens(share.id)
 
 
-def share_state(share: Share, *, now: datetime) -> str:
-    """Return 'active', 'expired' or 'revoked'."""
+def share_state(share: Share, *, now: datetime) -> ShareState:
+    """Return whether the link works, has expired or was revoked."""
     if share.revoked_at is not None:
-        return "revoked"
-    return "expired" if as_utc(share.expires_at) <= now else "active"
+        return ShareState.REVOKED
+    return ShareState.EXPIRED if as_utc(share.expires_at) <= now else ShareState.ACTIVE
 
 
 async def _live_share(uow: UnitOfWork, *, token: str) -> tuple[Share, Letter]:
-    share = await ShareRepository(uow.session).by_token_hash(_hash(token))
-    if share is None or share_state(share, now=utcnow()) != "active":
+    share = await uow.repo(ShareRepository).by_token_hash(_hash(token))
+    if share is None or share_state(share, now=utcnow()) is not ShareState.ACTIVE:
         raise ShareUnavailable()
-    letter = await LetterRepository(uow.session).get(share.letter_id)
+    letter = await uow.repo(LetterRepository).get(share.letter_id)
     if letter is None or letter.sealed_sha256 is None:
         raise ShareUnavailable()
     return share, letter
@@ -148,11 +146,11 @@ async def open_share(
     pdf = None
     if what == "document":
         sealed = letter.sealed_sha256
-        doc = await DocumentRepository(uow.session).get(sealed) if sealed else None
+        doc = await uow.repo(DocumentRepository).get(sealed) if sealed else None
         if doc is None:
             raise ShareUnavailable()
         pdf = doc.content
-    ShareRepository(uow.session).add_open(
+    uow.repo(ShareRepository).add_open(
         ShareOpen(share_id=share.id, what=what, ip=ip, user_agent=(user_agent or "")[:512] or None)
     )
     await uow.commit()
