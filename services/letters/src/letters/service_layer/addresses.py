@@ -9,9 +9,9 @@ from servicekit.errors import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.address_repository import AddressRepository
-from ..adapters.tables import Address
+from ..adapters.tables import ADDRESS_FIELDS, Address
 from .commands import AddressCreate, AddressUpdate
-from .delivery import ADDRESS_FIELDS, ensure_own_address
+from .delivery import ensure_own_address
 
 
 class AddressNotFound(NotFound):

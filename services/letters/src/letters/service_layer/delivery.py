@@ -15,8 +15,6 @@ from ..domain.letters import Delivery, Kind
 from .commands import AddressIn, DeliveryIn
 from .common import load_letter, status_of, touch
 
-__all__ = ["ADDRESS_FIELDS", "address_snapshot", "apply_delivery", "ensure_own_address"]
-
 
 def address_snapshot(address: Address | AddressIn) -> dict[str, str]:
     """Return the address as copied onto a letter (later edits in the book do not change it)."""
