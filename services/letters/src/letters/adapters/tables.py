@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import Column, Date, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import Column, Date, Enum, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from ..domain.letters import Delivery, Kind, Status
 
 # What a mailing address is; a letter keeps a copy of these when it is mailed.
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "street")
@@ -22,6 +25,17 @@ def _id() -> str:
 
 def _ts(*, nullable: bool = False) -> Column[datetime]:
     return Column(AwareDateTime(), nullable=nullable)
+
+
+def _enum(cls: type[StrEnum], *, length: int, nullable: bool = False) -> Column[Any]:
+    # VARCHAR holding the value ("draft"), as the migrations made it: read back as the enum
+    kind = Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+    return Column(kind, nullable=nullable)
 
 
 class Letter(Recorder, SQLModel, table=True):
@@ -40,8 +54,8 @@ class Letter(Recorder, SQLModel, table=True):
     )
 
     id: str = Field(default_factory=_id, primary_key=True, max_length=36)
-    kind: str = Field(max_length=16)
-    status: str = Field(default="draft", max_length=24)
+    kind: Kind = Field(sa_column=_enum(Kind, length=16))
+    status: Status = Field(default=Status.DRAFT, sa_column=_enum(Status, length=24))
     owner_id: str = Field(max_length=64)
     owner_name: str = Field(default="", max_length=128)
     case_serial_no: str = Field(max_length=64)
@@ -56,7 +70,9 @@ class Letter(Recorder, SQLModel, table=True):
     lawyers_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     # paper delivery; the mail recipient is always the applicant, the address a snapshot
-    delivery: str | None = Field(default=None, max_length=16)
+    delivery: Delivery | None = Field(
+        default=None, sa_column=_enum(Delivery, length=16, nullable=True)
+    )
     mail_recipient_id: str | None = Field(default=None, max_length=64)
     mail_recipient_name: str | None = Field(default=None, max_length=128)
     mail_address_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

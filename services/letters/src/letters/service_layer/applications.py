@@ -21,10 +21,10 @@ from ..adapters.tables import Letter
 from ..config import Settings
 from ..domain import letters as rules
 from ..domain.case_serial import normalize_case_serial
-from ..domain.letters import Delivery, Kind, Status
+from ..domain.letters import Kind, Status
 from ..domain.numbering import letter_type_by_code
 from .commands import LetterContentIn, LetterCreate, LetterUpdate
-from .common import is_staff, load_letter, status_of, today, touch
+from .common import is_staff, load_letter, today, touch
 from .delivery import apply_delivery
 
 
@@ -75,7 +75,7 @@ async def create_letter(
     """Save a new letter application as a draft."""
     rules.check_letter_date(letter_date=data.letter_date, today=today(settings), past_allowed=False)
     letter = Letter(
-        kind=data.kind,
+        kind=Kind(data.kind),
         owner_id=user.id,
         owner_name=user.display_name,
         case_serial_no="",
@@ -103,7 +103,7 @@ async def update_letter(
 ) -> Letter:
     """Change the form fields of a draft, rejected or withdrawn letter."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
-    rules.ensure_editable(status_of(letter))
+    rules.ensure_editable(letter.status)
     before = letter.audit_snapshot()
     _apply_fields(letter, changes, settings)
     touch(letter)
@@ -126,7 +126,7 @@ async def put_content(
 ) -> Letter:
     """Replace the letter's content: client, matter, handling lawyers, free text."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
-    rules.ensure_editable(status_of(letter))
+    rules.ensure_editable(letter.status)
     before = letter.audit_snapshot()
     _apply_content(letter, content, settings)
     touch(letter)
@@ -145,10 +145,10 @@ async def submit_letter(
     """Send the letter to the letter administrator for approval."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
     rules.check_submittable(
-        status=status_of(letter),
-        kind=Kind(letter.kind),
+        status=letter.status,
+        kind=letter.kind,
         has_content=bool(letter.body and letter.client_name and letter.lawyers_json != "[]"),
-        delivery=Delivery(letter.delivery) if letter.delivery else None,
+        delivery=letter.delivery,
         has_mail_address=letter.mail_address_json is not None,
     )
     rules.check_letter_date(
@@ -173,7 +173,7 @@ async def submit_letter(
             data=LetterSubmittedData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 owner_name=letter.owner_name,
                 letter_type=letter.letter_type,
                 case_serial_no=letter.case_serial_no,
@@ -190,7 +190,7 @@ async def submit_letter(
 async def withdraw_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -> Letter:
     """Take a submitted letter back before the administrator decides."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
-    rules.check_withdrawable(status_of(letter))
+    rules.check_withdrawable(letter.status)
     before = letter.audit_snapshot()
     letter.status = Status.WITHDRAWN
     touch(letter)
@@ -206,7 +206,7 @@ async def withdraw_letter(uow: UnitOfWork, *, user: Principal, letter_id: str) -
             data=LetterWithdrawnData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 actor_id=user.id,
             ),
         )

@@ -21,14 +21,13 @@ from ..adapters.tables import Letter
 from ..config import Settings
 from ..domain import letters as rules
 from ..domain.errors import RejectionReasonRequired
-from ..domain.letters import Kind, Status
+from ..domain.letters import Status
 from ..domain.numbering import format_number, letter_type_by_code
 from .common import (
     content_of,
     internal_document_url,
     load_letter,
     render,
-    status_of,
     today,
     touch,
 )
@@ -52,7 +51,7 @@ async def allow_past_date(uow: UnitOfWork, *, user: Principal, letter_id: str) -
     """Let a letter carry a letter date earlier than today."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
     rules.check_past_date_grantable(
-        status=status_of(letter), owner_id=letter.owner_id, granter_id=user.id
+        status=letter.status, owner_id=letter.owner_id, granter_id=user.id
     )
     if not letter.past_date_allowed:
         letter.past_date_allowed = True
@@ -79,7 +78,7 @@ async def approve_letter(
     repo = uow.repo(LetterRepository)
     # The row lock makes a second, concurrent decision on the same letter wait and then fail.
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
-    rules.check_decidable(status=status_of(letter), owner_id=letter.owner_id, approver_id=user.id)
+    rules.check_decidable(status=letter.status, owner_id=letter.owner_id, approver_id=user.id)
     now_local = today(settings)
     rules.check_letter_date(
         letter_date=letter.letter_date,
@@ -124,7 +123,7 @@ async def approve_letter(
             data=LetterApprovedData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 number=number,
                 approver_id=user.id,
                 letter_type=letter.letter_type,
@@ -150,7 +149,7 @@ async def reject_letter(uow: UnitOfWork, *, user: Principal, letter_id: str, rea
     if not reason.strip():
         raise RejectionReasonRequired()
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
-    rules.check_decidable(status=status_of(letter), owner_id=letter.owner_id, approver_id=user.id)
+    rules.check_decidable(status=letter.status, owner_id=letter.owner_id, approver_id=user.id)
     before = letter.audit_snapshot()
     letter.status = Status.REJECTED
     letter.rejection_reason = reason.strip()
@@ -169,7 +168,7 @@ async def reject_letter(uow: UnitOfWork, *, user: Principal, letter_id: str, rea
             data=LetterRejectedData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 approver_id=user.id,
                 reason=letter.rejection_reason,
             ),

@@ -19,7 +19,6 @@ from ..adapters.render import FirmInfo, LetterContent, render_letter
 from ..adapters.repository import LetterRepository
 from ..adapters.tables import Letter
 from ..config import Settings
-from ..domain.letters import Status
 from ..domain.numbering import letter_type_by_code
 
 STAFF = (LETTER_ADMIN, ADMIN)
@@ -52,11 +51,6 @@ async def load_letter(
     if not mine and (own or not is_staff(user)):
         raise LetterNotFound()
     return letter
-
-
-def status_of(letter: Letter) -> Status:
-    """Return the letter's status as the domain enum."""
-    return Status(letter.status)
 
 
 def touch(letter: Letter) -> None:

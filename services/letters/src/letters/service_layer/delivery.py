@@ -11,9 +11,9 @@ from ..adapters.address_repository import AddressRepository
 from ..adapters.tables import ADDRESS_FIELDS, Address, Letter
 from ..domain import letters as rules
 from ..domain.errors import MailAddressRequired, MailRecipientNotApplicant
-from ..domain.letters import Delivery, Kind
+from ..domain.letters import Delivery
 from .commands import AddressIn, DeliveryIn
-from .common import load_letter, status_of, touch
+from .common import load_letter, touch
 
 
 def address_snapshot(address: Address | AddressIn) -> dict[str, str]:
@@ -68,7 +68,7 @@ async def apply_delivery(
     uow: UnitOfWork, *, letter: Letter, user: Principal, data: DeliveryIn
 ) -> None:
     """Set how a paper letter reaches the applicant; the recipient is always the applicant."""
-    rules.check_delivery_allowed(Kind(letter.kind))
+    rules.check_delivery_allowed(letter.kind)
     if data.method == "mail":
         _refuse_other_recipient(data, user)
         address = await _mail_address(uow, user=user, data=data)
@@ -88,7 +88,7 @@ async def put_delivery(
 ) -> Letter:
     """Choose self pick-up or mail (to the applicant) for a paper letter."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True, own=True)
-    rules.ensure_editable(status_of(letter))
+    rules.ensure_editable(letter.status)
     before = letter.audit_snapshot()
     await apply_delivery(uow, letter=letter, user=user, data=data)
     touch(letter)

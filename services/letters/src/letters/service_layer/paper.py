@@ -19,8 +19,8 @@ from servicekit.uow import UnitOfWork
 from ..adapters.tables import Letter
 from ..domain import letters as rules
 from ..domain.errors import TrackingRequired
-from ..domain.letters import Delivery, Kind, Status
-from .common import load_letter, status_of, touch
+from ..domain.letters import Status
+from .common import load_letter, touch
 
 _EVENTS: dict[Status, type[CloudEvent]] = {
     Status.PRINTED: LetterPrinted,
@@ -43,9 +43,9 @@ async def record_step(
     """Record that a paper letter was printed, mailed, made ready, received or picked up."""
     letter = await load_letter(uow, letter_id=letter_id, user=user, lock=True)
     rules.next_paper_status(
-        kind=Kind(letter.kind),
-        status=status_of(letter),
-        delivery=Delivery(letter.delivery) if letter.delivery else None,
+        kind=letter.kind,
+        status=letter.status,
+        delivery=letter.delivery,
         target=target,
     )
     if target is Status.MAILED:
@@ -69,7 +69,7 @@ async def record_step(
             data=LetterDeliveryData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 number=letter.number or "",
                 actor_id=user.id,
                 courier=letter.courier,

@@ -19,8 +19,7 @@ from ..adapters.page_count import count_pages
 from ..adapters.repository import DocumentRepository, LetterRepository
 from ..config import Settings
 from ..domain import letters as rules
-from ..domain.letters import Kind
-from .common import internal_document_url, status_of, touch
+from .common import internal_document_url, touch
 from .partner_documents import sealed_letter_url
 
 log = logging.getLogger("letters.sealing")
@@ -46,7 +45,7 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
     letter.verify_code = data.verify_code
     letter.verify_url = data.verify_url
     letter.seal_error = None
-    letter.status = rules.status_after_sealing(kind=Kind(letter.kind), status=status_of(letter))
+    letter.status = rules.status_after_sealing(kind=letter.kind, status=letter.status)
     touch(letter)
     letter.record_audit(
         actor=SYSTEM,
@@ -60,7 +59,7 @@ async def on_document_sealed(uow: UnitOfWork, event: DocumentSealed, *, settings
             data=LetterSealedData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 number=letter.number or "",
                 document=DocumentRef(
                     sha256=data.document.sha256,

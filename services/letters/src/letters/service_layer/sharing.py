@@ -21,7 +21,7 @@ from ..adapters.repository import DocumentRepository, LetterRepository
 from ..adapters.tables import Letter, Share, ShareOpen
 from ..config import Settings
 from ..domain.errors import NotSealed, ShareUnavailable
-from ..domain.letters import Kind, ShareState
+from ..domain.letters import ShareState
 from . import documents
 from .common import load_letter
 
@@ -72,7 +72,7 @@ async def create_share(
             data=LetterSharedData(
                 letter_id=letter.id,
                 owner_id=letter.owner_id,
-                kind=Kind(letter.kind).value,
+                kind=letter.kind.value,
                 share_id=share.id,
                 expires_at=share.expires_at,
             ),
