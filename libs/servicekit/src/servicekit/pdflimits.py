@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from pypdf import PdfReader  # imported once by the fork server, so each child starts warm
+
 T = TypeVar("T")
 log = logging.getLogger("servicekit.pdflimits")
 
@@ -286,8 +288,6 @@ def checked_page_count(data: bytes, limits: PdfLimits | None = None) -> int:
 
     Parses in this process: run it through `run_limited` for bytes from outside.
     """
-    from pypdf import PdfReader  # in the child only; pypdf is large
-
     reader = PdfReader(io.BytesIO(data), strict=False)
     for page in reader.pages:
         box = page.mediabox
