@@ -306,7 +306,17 @@ def _individual_invited(base: str) -> tuple[str, str]:
 PERSON = {"name": "李四", "mobile": "13700137000"}
 
 
-def test_an_individual_passes_three_elements_and_the_hosted_face_check(web: Any) -> None:
+def _sandbox_face_secret(system: Any) -> bytes:
+    """The sandbox face provider's callback secret, derived as the signing service derives it."""
+    import hashlib
+
+    passphrase = (system.data_dir.resolve() / "secrets/signing-key.secret").read_text().strip()
+    return hashlib.sha256(b"lexseal-sandbox-face-callback:" + passphrase.encode()).digest()
+
+
+def test_an_individual_passes_three_elements_and_the_hosted_face_check(
+    web: Any, system: Any
+) -> None:
     link, id_number = _individual_invited(web.base)
     page = _phone(web)
     page.goto(link)
@@ -326,8 +336,36 @@ def test_an_individual_passes_three_elements_and_the_hosted_face_check(web: Any)
     page.wait_for_url(re.compile(r".*/sign/face-sandbox/sandbox-h5-[0-9a-f]+\?return=.*"))
     page.wait_for_selector(".sandbox:has-text('沙箱')")
     web.shot(page, "phone-face-sandbox")
-    page.tap("#pass")
+    reference = page.url.split("?", 1)[0].rsplit("/", 1)[1]
+
+    # the public callback route, through the gateway: only the provider's signature counts
+    from signing.adapters.providers.face_h5 import sign_body
+
+    callback = f"{web.base}/sign/face/callback"
+
+    def deliver(body: bytes, signature: str) -> httpx.Response:
+        headers = {"x-lexseal-signature": signature, "content-type": "application/json"}
+        return httpx.post(callback, content=body, headers=headers, timeout=30)
+
+    forged = json.dumps({"session_id": reference, "passed": True}).encode()
+    r = deliver(forged, sign_body(b"not the provider's secret", forged))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "face_callback_rejected", r.text
+    other = json.dumps({"session_id": "sandbox-h5-" + "0" * 32, "passed": True}).encode()
+    r = deliver(other, sign_body(_sandbox_face_secret(system), other))  # no such session
+    assert r.status_code == 404 and r.json()["error"]["code"] == "face_session_not_found", r.text
+
+    # the sandbox page delivers its own signed callback to that route; the signer's page goes on
+    with page.expect_request(lambda q: q.url == callback and q.method == "POST") as sent:
+        page.tap("#pass")
+    delivered = sent.value
+    assert delivered.response() is not None and delivered.response().status == 200
     page.wait_for_url(link)
     page.wait_for_selector("#sealStep:visible")
     assert page.locator(".page").count() >= 2
     _no_horizontal_overflow(page)
+    # the same callback again (a replay) is refused and changes nothing
+    body = (delivered.post_data or "").encode()
+    r = deliver(body, delivered.headers["x-lexseal-signature"])
+    assert r.status_code == 409 and r.json()["error"]["code"] == "face_callback_replayed", r.text
+    page.reload()
+    page.wait_for_selector("#sealStep:visible")

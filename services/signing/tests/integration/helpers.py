@@ -256,9 +256,7 @@ class Started:
         assert r.status_code == 200, r.text
         page = r.json()["redirect_url"].split("?", 1)[0]
         reference = page.rsplit("/", 1)[1]
-        r = await self.client.post(
-            f"/sign/face-sandbox/{reference}/result", json={"passed": passed}
-        )
+        r = await deliver_sandbox_callback(self.client, reference, passed=passed)
         assert r.status_code == 200, r.text
 
     async def confirm_intent(self, base: str) -> None:
@@ -342,4 +340,16 @@ async def firm_signs(s: Started) -> httpx.Response:
     """Ask for the firm's signature as a risk-control user."""
     return await s.client.post(
         f"/api/signing/envelopes/{s.eid}/firm-sign", json=FIRM_SPOT, headers=s.risk
+    )
+
+
+async def deliver_sandbox_callback(client: Any, reference: str, *, passed: bool) -> Any:
+    """Have the sandbox sign its callback, then deliver it to the public route as its page does."""
+    r = await client.post(f"/sign/face-sandbox/{reference}/result", json={"passed": passed})
+    assert r.status_code == 200, r.text
+    signed = r.json()
+    return await client.post(
+        signed["callback_path"],
+        content=signed["callback"].encode(),
+        headers={"x-lexseal-signature": signed["signature"], "content-type": "application/json"},
     )

@@ -20,6 +20,7 @@ from helpers import (
     Listener,
     approved,
     contract_pdf,
+    deliver_sandbox_callback,
     serve,
     settings_for,
     wait_envelope,
@@ -152,8 +153,12 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             ref = redirect.split("?", 1)[0].rsplit("/", 1)[1]
             sandbox_page = await client.get(f"/sign/face-sandbox/{ref}")
             assert sandbox_page.status_code == 200 and "沙箱" in sandbox_page.text
-            r = await client.post(f"/sign/face-sandbox/{ref}/result", json={"passed": False})
-            assert r.json() == {"status": "failed"}
+            r = await deliver_sandbox_callback(client, ref, passed=False)
+            assert r.json() == {"received": True, "status": "failed"}
+            # a replay of an answered session is refused and changes nothing
+            again = await deliver_sandbox_callback(client, ref, passed=True)
+            assert again.status_code == 409, again.text
+            assert again.json()["error"]["code"] == "face_callback_replayed"
             state = (await client.get(tp)).json()
             assert state["face_status"] == "failed" and state["signer"]["status"] == "id_checked"
             # a callback not signed with the secret is refused and changes nothing
@@ -166,8 +171,8 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert r.status_code == 403 and r.json()["error"]["code"] == "face_callback_rejected"
             r = await client.post(f"{tp}/face/session", json={})
             ref = r.json()["redirect_url"].split("?", 1)[0].rsplit("/", 1)[1]
-            r = await client.post(f"/sign/face-sandbox/{ref}/result", json={"passed": True})
-            assert r.json() == {"status": "passed"}
+            r = await deliver_sandbox_callback(client, ref, passed=True)
+            assert r.json() == {"received": True, "status": "passed"}
             state = (await client.get(tp)).json()
             assert state["signer"]["status"] == "verified" and state["signer"]["method"] == "face"
             verified = await listener.wait_for("signing.signer_verified")

@@ -72,9 +72,12 @@ class SandboxResultIn(BaseModel):
 
 @router.post("/sign/face-sandbox/{reference}/result", include_in_schema=False)
 async def sandbox_face_result(
-    reference: str, body: SandboxResultIn, uow: UowDep, keyring: KeyringDep
+    reference: str, body: SandboxResultIn, keyring: KeyringDep
 ) -> dict[str, Any]:
-    """Have the sandbox provider send its signed callback for the tester's choice."""
+    """Sign the sandbox's callback for the tester's choice; the sandbox page delivers it.
+
+    The page POSTs it to the public callback route (through the gateway), as a real
+    provider's server would: the platform applies only what that route accepts.
+    """
     raw, signature = face.sandbox_of(keyring).result(reference, passed=body.passed)
-    session = await face.accept_callback(uow, keyring=keyring, body=raw, signature=signature)
-    return {"status": session.status}
+    return {"callback": raw.decode(), "signature": signature, "callback_path": face.CALLBACK_PATH}

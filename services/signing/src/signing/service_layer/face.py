@@ -105,7 +105,13 @@ async def accept_callback(
     if face is None:
         raise errors.not_found("face_session")
     if face.status != "open":
-        return face  # a provider may call back twice: the first answer stands
+        # the first answer stands; a second callback (a replay) changes nothing and says so
+        raise errors.conflict(
+            "face_callback_replayed",
+            "This face check has already been answered",
+            "该人脸识别结果已处理，不能重复提交",
+            details={"status": face.status},
+        )
     repo = SigningRepository(uow.session)
     invitation = await repo.invitation(face.invitation_id)
     signer = await repo.signer(face.signer_row_id)

@@ -6,20 +6,34 @@ const el = (id) => document.getElementById(id);
 const reference = location.pathname.split("/").pop();
 const back = new URLSearchParams(location.search).get("return") || "";
 
+async function failed(r) {
+  if (!r.ok) {
+    const j = await r.json().catch(() => null);
+    throw new Error(j?.error ? j.error.message : String(r.status));
+  }
+}
+
 async function finish(button, passed) {
   button.disabled = true;
   button.classList.add("busy");
   el("err").textContent = "";
   try {
-    const r = await fetch(`/sign/face-sandbox/${encodeURIComponent(reference)}/result`, {
+    const lang = { "accept-language": currentLang() };
+    const signed = await fetch(`/sign/face-sandbox/${encodeURIComponent(reference)}/result`, {
       method: "POST",
-      headers: { "content-type": "application/json", "accept-language": currentLang() },
+      headers: { "content-type": "application/json", ...lang },
       body: JSON.stringify({ passed }),
     });
-    if (!r.ok) {
-      const j = await r.json().catch(() => null);
-      throw new Error(j?.error ? j.error.message : String(r.status));
-    }
+    await failed(signed);
+    // the sandbox delivers its signed callback to the platform's public route, as a provider would
+    const { callback, signature, callback_path: path } = await signed.json();
+    await failed(
+      await fetch(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-lexseal-signature": signature, ...lang },
+        body: callback,
+      }),
+    );
     // back to the signer's page only (never to another site)
     const url = new URL(back, location.origin);
     location.assign(url.origin === location.origin && url.pathname.startsWith("/sign/") ? url.href : "/");
