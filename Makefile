@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.synced
 MEMBERS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml clients/*/pyproject.toml cli/pyproject.toml)
-SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src clients/python/src
+SRC_DIRS := libs/events/src libs/servicekit/src libs/cnid/src libs/pades/src libs/ca/src services/contract/src services/review/src services/signing/src services/letters/src services/notify/src gateway/src cli/src clients/python/src
 PYTEST := $(PY) -m pytest
 
 .PHONY: help run cluster chaos bench-deps test check lint js-lint typecheck boundaries unit-tests e2e fault-suite bench bench-gateway bench-outbox bench-signing bench-lifecycle bench-tracing demo system-deps system-deps-test install clean mutation
@@ -77,7 +77,7 @@ boundaries: install
 # Each service's tests run in their own process: each owns its tables and settings. The gateway's
 # check of the AsyncAPI documents runs the official parser (@asyncapi/parser, from npm ci).
 unit-tests: install $(NODE_STAMP)
-	@set -e; for dir in libs/events libs/cnid libs/pades libs/servicekit services/contract services/review \
+	@set -e; for dir in libs/events libs/cnid libs/pades libs/ca libs/servicekit services/contract services/review \
 	    services/signing services/letters services/notify gateway clients/python; do \
 	  if [ -d $$dir/tests ]; then echo "== $$dir"; $(PYTEST) $$dir/tests -q; fi; done
 	@# The browser tests in their own process: Playwright's sync API keeps an event loop running

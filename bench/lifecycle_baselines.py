@@ -58,13 +58,13 @@ def _pdf() -> bytes:
 
 def measure_signing(n: int) -> tuple[float, float]:
     """Return CPU seconds per pyHanko signature (cached key) and per validation."""
+    from lexseal_ca.pki import CertificateAuthority
     from pades.signer import CachedKeySigner
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
-    from signing.adapters.pki import CertificateAuthority
 
     with tempfile.TemporaryDirectory() as tmp:
         ca = CertificateAuthority.open(Path(tmp) / "ca", passphrase=b"bench")

@@ -16,7 +16,7 @@ PACKAGES = {
     "gateway": ROOT / "gateway",
 }
 # Shared libraries every service may import; nothing else of ours.
-SHARED = {"lexseal_events", "servicekit", "cnid", "pades"}
+SHARED = {"lexseal_events", "servicekit", "cnid", "pades", "lexseal_ca"}
 
 
 def imported_roots(path: Path) -> set[str]:

@@ -131,6 +131,7 @@ SRC_DIRS = (
     "libs/servicekit/src",
     "libs/cnid/src",
     "libs/pades/src",
+    "libs/ca/src",
     "services/contract/src",
     "services/review/src",
     "services/signing/src",

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lexseal_ca.pki import CertificateAuthority, IssuedCredential
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
 from pades.signer import to_asn1
@@ -29,7 +30,6 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
-from signing.adapters.pki import CertificateAuthority, IssuedCredential
 
 BOX = (72, 90, 185, 203)
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
+from lexseal_ca.key_vault import with_deployment_keys
 from servicekit.app import ServiceKit, create_service_app
 from servicekit.blobs import attach_to_sessions, open_blob_store
 
-from .adapters.key_vault import with_deployment_keys
 from .adapters.keyring import Keyring, build_keyring
 from .adapters.providers import SandboxBankTransfer
 from .config import Settings, get_settings

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from lexseal_ca.pki import CertificateAuthority
 from servicekit.testing import missing_tool
-from signing.adapters.pki import CertificateAuthority
 from signing.config import DEV_KEY_PASSPHRASE, Settings
 
 SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")

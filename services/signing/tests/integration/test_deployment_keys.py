@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
+from lexseal_ca.key_vault import PREFIX, with_deployment_keys
 from servicekit.blobs import BlobStore, PostgresBlobStore, S3BlobStore
 from servicekit.db import create_engine
-from signing.adapters.key_vault import PREFIX, with_deployment_keys
 from signing.adapters.keyring import Keyring, build_keyring
 from signing.config import Settings
 from sqlalchemy.ext.asyncio import AsyncEngine

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from helpers import ONE_SIGNER, counterparty_signs, firm_signs, started
+from lexseal_ca.pki import CertificateAuthority
 from servicekit.testing import TestIdentity, missing_tool
-from signing.adapters.pki import CertificateAuthority
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from helpers import ONE_SIGNER, counterparty_signs, firm_signs, started
+from lexseal_ca.pki import DOCUMENT_SIGNING
 from servicekit.testing import TestIdentity
-from signing.adapters.pki import DOCUMENT_SIGNING
 from softhsm import BLANK_TOKEN, FIRM, Tokens, firm_on_token
 
 

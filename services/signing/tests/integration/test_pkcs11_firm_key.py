@@ -20,6 +20,8 @@ from helpers import (
     settings_for,
     started,
 )
+from lexseal_ca.firm_keys_pkcs11 import Pkcs11FirmKey
+from lexseal_ca.firm_token import RETRIABLE_CODES, FirmToken
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
 from pades.signer import to_asn1
@@ -31,8 +33,6 @@ from pyhanko_certvalidator import ValidationContext
 from servicekit.pytest_plugin import running
 from servicekit.testing import TestIdentity
 from signing.adapters.errors import KeySourceError
-from signing.adapters.firm_keys_pkcs11 import Pkcs11FirmKey
-from signing.adapters.firm_token import RETRIABLE_CODES, FirmToken
 from signing.adapters.keyring import build_keyring
 from signing.bootstrap import create_app
 from softhsm import FIRM, SOFTHSM_MODULE, USER_PIN, Tokens, firm_on_token, local_settings

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from helpers import settings_for
+from lexseal_ca.pki import CRL_PATH, ROOT_CRL_PATH
 from servicekit.pytest_plugin import running
 from servicekit.testing import TestIdentity
-from signing.adapters.pki import CRL_PATH, ROOT_CRL_PATH
 from signing.bootstrap import create_app
 
 from tools import assert_openssl_verifies_crl, need, run

@@ -25,12 +25,12 @@ from helpers import (
     settings_for,
     wait_envelope,
 )
+from lexseal_ca.pki import CRL_PATH
 from lexseal_events import DocumentRef
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import TestIdentity
-from signing.adapters.pki import CRL_PATH
 from signing.bootstrap import create_app
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from factories import make_contract_pdf
+from lexseal_ca.pki import CertificateAuthority, IssuedCredential
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
 from pades.tsa import LexsealTimeStamper
-from signing.adapters.pki import CertificateAuthority, IssuedCredential
 
 from tools import RevocationServer, revocation_server
 

@@ -13,6 +13,8 @@ import pytest
 from conftest import PASSPHRASE, Party
 from cryptography import x509
 from cryptography.x509 import ocsp
+from lexseal_ca.pki import CertificateAuthority
+from lexseal_ca.revocation import Revocation
 from pades.archive import add_document_timestamp, newest_timestamp_expiry
 from pades.ltv import to_crypto, validation_context
 from pades.signer import to_asn1
@@ -32,8 +34,6 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy, FreshnessReqType
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from servicekit.testing import missing_tool
-from signing.adapters.pki import CertificateAuthority
-from signing.adapters.revocation import Revocation
 
 from tools import PYHANKO_CLI, run
 

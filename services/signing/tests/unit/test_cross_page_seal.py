@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf, reshape
+from lexseal_ca.pki import CertificateAuthority
 from pades.geometry import PageGeometry, overlaps
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, document_geometry, prepare
@@ -28,7 +29,6 @@ from pades.verify import verify_pdf
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 from signing.adapters.errors import PdfError
-from signing.adapters.pki import CertificateAuthority
 
 from tools import need, run
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME
+from lexseal_ca.firm_keys import Pkcs12FirmKey, export_pkcs12
+from lexseal_ca.pki import CertificateAuthority
 from pades.tsa import make_timestamper
 from signing.adapters.errors import (
     CaError,
@@ -15,8 +17,6 @@ from signing.adapters.errors import (
     KeySourceUnavailable,
     TimestampUnavailable,
 )
-from signing.adapters.firm_keys import Pkcs12FirmKey, export_pkcs12
-from signing.adapters.pki import CertificateAuthority
 from signing.service_layer.signing import engine_error
 
 

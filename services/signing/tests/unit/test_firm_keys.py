@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME, PASSPHRASE
+from lexseal_ca.firm_keys import GeneratedFirmKey, Pkcs12FirmKey, export_pkcs12
+from lexseal_ca.firm_token import FirmToken
+from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine
 from pades.seals import SealRenderer
 from pades.verify import verify_pdf
 from signing.adapters.errors import KeySourceError, KeySourceUnavailable
-from signing.adapters.firm_keys import GeneratedFirmKey, Pkcs12FirmKey, export_pkcs12
-from signing.adapters.firm_token import FirmToken
-from signing.adapters.pki import CertificateAuthority
 from signing.service_layer.signing import engine_error
 
 

@@ -13,6 +13,7 @@ from asn1crypto import crl as asn1_crl
 from conftest import PASSPHRASE, Party
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from lexseal_ca.pki import CertificateAuthority
 from pades.ltv import issued_by, validation_context
 from pades.pdf import PdfSigningEngine
 from pades.signer import to_asn1
@@ -41,7 +42,6 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 from servicekit.testing import missing_tool
 from signing.adapters.errors import CaError, SigningFailed
-from signing.adapters.pki import CertificateAuthority
 
 from tools import PYHANKO_CLI, assert_openssl_verifies_crl, need, run
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_blank_pdf, make_contract_pdf, make_marker_png, reshape
+from lexseal_ca.pki import CertificateAuthority
 from pades.geometry import overlaps
 from pades.pdf import PdfSigningEngine, check_placement, document_geometry, prepare
 from pades.verify import verify_pdf
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
-from signing.adapters.pki import CertificateAuthority
 from signing.adapters.render import page_png
 
 from tools import colour_box, ink_box, need, run

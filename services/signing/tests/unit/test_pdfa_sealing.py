@@ -11,6 +11,7 @@ import io
 import pytest
 from conftest import VERIFY_URL, Party
 from factories import make_contract_pdf
+from lexseal_ca.pki import CertificateAuthority
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.tsa import LexsealTimeStamper
@@ -23,7 +24,6 @@ from reportlab.pdfgen.canvas import Canvas
 from servicekit.pdfa import to_pdfa2b
 from servicekit.pdfa_check import pdffonts_unembedded, violations
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
-from signing.adapters.pki import CertificateAuthority
 
 from tools import need
 

@@ -14,6 +14,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from factories import make_contract_pdf
+from lexseal_ca import pki
+from lexseal_ca.pki import (
+    ROOT_CRL_PATH,
+    CertificateAuthority,
+    IssuedCredential,
+    key_id,
+)
+from lexseal_ca.revocation import Revocation
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
@@ -22,14 +30,6 @@ from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from servicekit.testing import missing_tool
-from signing.adapters import pki
-from signing.adapters.pki import (
-    ROOT_CRL_PATH,
-    CertificateAuthority,
-    IssuedCredential,
-    key_id,
-)
-from signing.adapters.revocation import Revocation
 
 from tools import PYHANKO_CLI, RevocationServer, need, revocation_server, run
 
@@ -342,7 +342,7 @@ def test_the_ocsp_answer_signatures_embed_is_reused_until_the_status_changes(
 def test_a_token_certificate_from_before_a_rollover_keeps_its_own_chain(
     ca: CertificateAuthority, server: RevocationServer, tmp_path: Path
 ) -> None:
-    from signing.adapters.firm_keys_pkcs11 import _issuers_of
+    from lexseal_ca.firm_keys_pkcs11 import _issuers_of
 
     on_token = ca.issue_firm(firm_name="某律师事务所").certificate
     CertificateAuthority.rollover(tmp_path / "ca", passphrase=PASSPHRASE, base_url=server.base_url)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME, Party
+from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine, document_geometry
 from pades.verify import verify_pdf
 from servicekit.testing import missing_tool
 from signing.adapters.errors import PlacementError
-from signing.adapters.pki import CertificateAuthority
 
 from tools import PYHANKO_CLI, need, nss_db_trusting, run
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import Party
 from factories import make_contract_pdf
+from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine
 from pades.verify import verify_pdf
-from signing.adapters.pki import CertificateAuthority
 from tampering import append_annotation, drop_last_signature, flip_byte, replace_qr_image
 
 

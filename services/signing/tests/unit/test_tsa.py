@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from asn1crypto import cms
 from conftest import Party
+from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine
 from pades.tsa import (
     LEXSEAL_TSA_POLICY,
@@ -17,7 +18,6 @@ from pades.tsa import (
     make_timestamper,
 )
 from signing.adapters.errors import TimestampUnavailable
-from signing.adapters.pki import CertificateAuthority
 
 
 def _tst_info(token: cms.ContentInfo) -> dict[str, object]:

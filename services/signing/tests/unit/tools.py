@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from lexseal_ca.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH, crl_path
 from PIL import Image, ImageChops, ImageOps
 from servicekit.testing import missing_tool
-from signing.adapters.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH, crl_path
 
 if TYPE_CHECKING:
-    from signing.adapters.pki import CertificateAuthority
+    from lexseal_ca.pki import CertificateAuthority
 
 PYHANKO_CLI = Path(sys.executable).with_name("pyhanko")  # the CLI of the venv running the tests
 

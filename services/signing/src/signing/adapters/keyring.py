@@ -10,6 +10,11 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.fernet import Fernet
+from lexseal_ca.firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
+from lexseal_ca.firm_keys_pkcs11 import Pkcs11FirmKey
+from lexseal_ca.firm_token import FirmToken
+from lexseal_ca.key_vault import persisted_tsa
+from lexseal_ca.pki import CertificateAuthority, IssuedCredential
 from pades.ltv import issued_by, to_crypto, validation_context
 from pades.pdf import PdfSigningEngine
 from pades.seals import SealRenderer
@@ -21,11 +26,6 @@ from pyhanko_certvalidator import ValidationContext
 
 from ..config import Settings
 from .errors import KeySourceError
-from .firm_keys import FirmKeySource, GeneratedFirmKey, Pkcs12FirmKey
-from .firm_keys_pkcs11 import Pkcs11FirmKey
-from .firm_token import FirmToken
-from .key_vault import persisted_tsa
-from .pki import CertificateAuthority, IssuedCredential
 from .providers import (
     BankTransferProvider,
     FaceSessionProvider,

@@ -10,6 +10,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from lexseal_ca.key_vault import with_deployment_keys
+from lexseal_ca.pki import CertificateAuthority
+from lexseal_ca.revocation import REASONS
 from pydantic import ValidationError
 from servicekit.blobs import open_blob_store
 from servicekit.db import create_engine, make_sessionmaker
@@ -17,10 +20,7 @@ from servicekit.errors import AppError
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.errors import AdapterError
-from ..adapters.key_vault import with_deployment_keys
 from ..adapters.keyring import open_ca
-from ..adapters.pki import CertificateAuthority
-from ..adapters.revocation import REASONS
 from ..config import Settings
 from ..service_layer import certificates
 

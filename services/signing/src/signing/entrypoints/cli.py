@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cryptography.hazmat.primitives import hashes
+from lexseal_ca.firm_token_enrol import Enrolment, enrol_firm_token
+from lexseal_ca.key_vault import with_deployment_keys
+from lexseal_ca.pki import CertificateAuthority
 from pydantic import ValidationError
 from servicekit.blobs import open_blob_store
 from servicekit.db import create_engine
 
 from ..adapters.errors import AdapterError
-from ..adapters.firm_token_enrol import Enrolment, enrol_firm_token
-from ..adapters.key_vault import with_deployment_keys
 from ..adapters.keyring import firm_token, open_ca
-from ..adapters.pki import CertificateAuthority
 from ..config import Settings
 
 ENROL = "enrol-firm-token"

@@ -11,11 +11,11 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Cookie, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from lexseal_ca.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH
 from pades.verify import Problem, VerificationReport
 from servicekit.app import UowDep
 from servicekit.errors import AppError, NotFound
 
-from ..adapters.pki import CRL_PATH, OCSP_PATH, ROOT_CRL_PATH
 from ..service_layer import certificates, invitations, verification
 from . import pages, verify_render
 from .deps import KeyringDep, SettingsDep, SignerActor

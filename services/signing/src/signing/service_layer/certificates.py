@@ -7,13 +7,13 @@ from typing import Literal, get_args
 
 from cryptography import x509
 from cryptography.x509 import ocsp
+from lexseal_ca.pki import CertificateAuthority, cert_pem, key_id
+from lexseal_ca.revocation import REASONS, Revocation
 from lexseal_events import CertificateRevoked, CertificateRevokedData
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.ca_repository import CaRepository
 from ..adapters.keyring import Keyring
-from ..adapters.pki import CertificateAuthority, cert_pem, key_id
-from ..adapters.revocation import REASONS, Revocation
 from ..adapters.tables import CaCertificate
 from ..domain import errors
 

@@ -8,6 +8,7 @@ import hashlib
 import io
 import logging
 
+from lexseal_ca.pki import IssuedCredential, cert_pem
 from lexseal_events import (
     Completed,
     CompletedData,
@@ -33,7 +34,6 @@ from ..adapters.errors import (
     TimestampUnavailable,
 )
 from ..adapters.keyring import Keyring
-from ..adapters.pki import IssuedCredential, cert_pem
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lexseal_ca.pki import RevocationTable
 from pades.verify import Problem, SignatureReport, TrustRoot, VerificationReport, verify_pdf
 from servicekit.errors import Unavailable
 from servicekit.pdflimits import (
@@ -21,7 +22,6 @@ from servicekit.pdflimits import (
 from servicekit.uow import UnitOfWork
 
 from ..adapters.keyring import Keyring
-from ..adapters.pki import RevocationTable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..domain import errors

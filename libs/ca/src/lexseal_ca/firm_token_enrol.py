@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pades.credentials import PublicKey, cert_pem
 
-from .credentials import PublicKey, cert_pem
 from .errors import KeySourceError
 from .firm_token import FirmToken, close_quietly
 from .pki import CertificateAuthority

@@ -1,18 +1,18 @@
-"""What the service hands the PAdES engine fits it: the CA's names, its revocations, its shape."""
+"""What the CA hands the PAdES engine fits it: the names it writes, its revocations."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from lexseal_ca import pki
+from lexseal_ca.revocation import Revocation
 from pades import credentials
 from pades.verify import Revocation as EngineRevocation
-from signing.adapters import pki
-from signing.adapters.revocation import Revocation
 
 
 def test_the_ca_names_an_organisation_as_the_engine_reads_it_back() -> None:
-    # pki.py keeps its own copy while it is being reworked; they must not drift apart
-    assert pki.ORG_ID_PREFIX == credentials.ORG_ID_PREFIX
+    # one constant: the CA writes the prefix the engine strips when it reads a certificate
+    assert pki.ORG_ID_PREFIX is credentials.ORG_ID_PREFIX
 
 
 def test_a_revocation_of_the_ca_is_what_the_engine_reports() -> None:

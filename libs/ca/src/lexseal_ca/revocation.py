@@ -13,8 +13,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-
-from .credentials import PrivateKey
+from pades.credentials import PrivateKey
 
 # The reasons an operator gives, and the RFC 5280 CRLReason each becomes.
 # "The identity was later found false" withdraws what the certificate vouched for:

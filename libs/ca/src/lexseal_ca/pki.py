@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
-
-from .credentials import (
+from pades.credentials import (
+    ORG_ID_PREFIX,
     IssuedCredential,
     PrivateKey,
     PublicKey,
@@ -28,7 +28,8 @@ from .credentials import (
     new_ec_key,
     new_rsa_key,
 )
-from .errors import CaError
+from pades.errors import CaError
+
 from .revocation import (
     Revocation,
     crl_due,
@@ -43,8 +44,6 @@ from .revocation import (
 # id-kp-documentSigning (RFC 9336); emailProtection is added because NSS (pdfsig)
 # checks signer certificates for the S/MIME usage.
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
-# ETSI EN 319 412-1 semantics identifier prefix for a national trade register number.
-ORG_ID_PREFIX = "NTRCN-"
 
 _ROOT_YEARS = 20
 _ISSUING_YEARS = 10
