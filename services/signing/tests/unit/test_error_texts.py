@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIRM_NAME
 from lexseal_ca.firm_keys import Pkcs12FirmKey, export_pkcs12
+from lexseal_ca.firm_token import FirmToken
 from lexseal_ca.pki import CertificateAuthority
 from pades.tsa import make_timestamper
 from signing.adapters.errors import (
@@ -64,3 +65,33 @@ def test_the_answer_to_a_failing_token_carries_our_words_only() -> None:
     assert answer.status_code == 503 and answer.code == "pkcs11_unusable"
     shown = f"{answer.message_en} {answer.message_zh} {answer.details}"
     assert raw not in shown and "token 'firm'" in shown
+
+
+# Retrying helps when the token may come back; an operator must act on everything else.
+RETRIABLE = ["pkcs11_token_not_found", "pkcs11_unusable", "pkcs11_sign_failed", "pkcs11_closed"]
+OPERATOR = [
+    "pkcs11_unavailable",
+    "pkcs11_module_unloadable",
+    "pkcs11_pin_required",
+    "pkcs11_pin_incorrect",
+    "pkcs11_pin_locked",
+    "pkcs11_pin_file_unreadable",
+    "pkcs11_key_not_found",
+    "pkcs11_key_unsupported",
+    "pkcs11_certificate_not_found",
+    "pkcs11_key_certificate_mismatch",
+    "pkcs11_certificate_changed",
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [(c, 503) for c in RETRIABLE] + [(c, 500) for c in OPERATOR]
+)
+def test_a_token_failure_answers_503_only_when_retrying_can_help(code: str, status: int) -> None:
+    token = FirmToken(lib_location="/x.so", token_label="t", hints={code: "SIGNING_X"})
+
+    answer = engine_error(token.error("the token failed", code))
+
+    assert (answer.status_code, answer.code) == (status, code)
+    assert answer.details == {"reason": "the token failed (check SIGNING_X)"}
+    assert isinstance(token.error("x", code), KeySourceUnavailable) == (status == 503)

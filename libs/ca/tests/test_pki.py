@@ -10,8 +10,8 @@ from conftest import PASSPHRASE
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+from lexseal_ca.errors import CaError
 from lexseal_ca.pki import DOCUMENT_SIGNING, CertificateAuthority, IssuedCredential
-from signing.adapters.errors import CaError
 
 
 def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:

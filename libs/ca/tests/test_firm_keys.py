@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME, PASSPHRASE
+from lexseal_ca.errors import KeySourceError, KeySourceUnavailable
 from lexseal_ca.firm_keys import GeneratedFirmKey, Pkcs12FirmKey, export_pkcs12
 from lexseal_ca.firm_token import FirmToken
 from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine
 from pades.seals import SealRenderer
 from pades.verify import verify_pdf
-from signing.adapters.errors import KeySourceError, KeySourceUnavailable
-from signing.service_layer.signing import engine_error
 
 
 def test_generated_firm_key_is_persisted_and_reused(
@@ -108,11 +107,11 @@ OPERATOR = [
 @pytest.mark.parametrize(
     ("code", "status"), [(c, 503) for c in RETRIABLE] + [(c, 500) for c in OPERATOR]
 )
-def test_a_token_failure_answers_503_only_when_retrying_can_help(code: str, status: int) -> None:
+def test_a_token_failure_is_503_only_when_retrying_can_help(code: str, status: int) -> None:
     token = FirmToken(lib_location="/x.so", token_label="t", hints={code: "SIGNING_X"})
 
-    answer = engine_error(token.error("the token failed", code))
+    failure = token.error("the token failed", code)
 
-    assert (answer.status_code, answer.code) == (status, code)
-    assert answer.details == {"reason": "the token failed (check SIGNING_X)"}
-    assert isinstance(token.error("x", code), KeySourceUnavailable) == (status == 503)
+    assert (failure.status_code, failure.code) == (status, code)
+    assert failure.message == "the token failed (check SIGNING_X)"
+    assert isinstance(failure, KeySourceUnavailable) == (status == 503)

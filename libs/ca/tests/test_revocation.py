@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASE
+from conftest import PASSPHRASE, make_contract_pdf
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
-from factories import make_contract_pdf
 from lexseal_ca import pki
 from lexseal_ca.pki import (
     ROOT_CRL_PATH,
@@ -22,6 +21,7 @@ from lexseal_ca.pki import (
     key_id,
 )
 from lexseal_ca.revocation import Revocation
+from lexseal_ca.testing import RevocationServer, revocation_server
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from servicekit.testing import missing_tool
 
-from tools import PYHANKO_CLI, RevocationServer, need, revocation_server, run
+from tools import PYHANKO_CLI, need, run
 
 PERSON_ID = "11010519491231002X"
 
