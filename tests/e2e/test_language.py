@@ -110,3 +110,60 @@ def test_every_screen_of_a_role_is_english_once_chosen(web: Any, user: str) -> N
             FIXED + ", #main small.hint", "els => els.map((e) => e.textContent)"
         )
         assert [x for x in texts if CJK.search(x)] == []
+
+
+def test_notifications_follow_the_readers_language(web: Any) -> None:
+    """A contract submitted in Chinese reaches risk control as an English notification."""
+    from cnid import make_resident_id
+    from lexseal_cli.client import Gateway
+    from lexseal_cli.sample import contract_pdf
+
+    lawyer = Gateway(web.base).login("lawyer1", PASSWORD)
+    try:
+        title = "英文通知合同"
+        c = lawyer.call(
+            "POST",
+            "/api/contract/contracts",
+            json={
+                "title": title,
+                "contract_type": "service",
+                "client_name": "王五",
+                "amount": "100.00",
+            },
+        )
+        pdf = contract_pdf(title=title, parties=("王五", "示例律师事务所"))
+        lawyer.call(
+            "PUT",
+            f"/api/contract/contracts/{c['id']}/document",
+            files={"file": ("c.pdf", pdf, "application/pdf")},
+        )
+        lawyer.call(
+            "POST",
+            f"/api/contract/contracts/{c['id']}/signers",
+            json={
+                "name": "王五",
+                "mobile": "13600136000",
+                "kind": "individual",
+                "id_number": make_resident_id(seq=47),
+            },
+        )
+        lawyer.call("POST", f"/api/contract/contracts/{c['id']}/submit")
+    finally:
+        lawyer.close()
+
+    page = web.login("risk1")
+    page.click("#lang")
+    page.wait_for_selector("#lang:text-is('中文')")
+    web.open(page, "notifications")
+    mine = f"li.note:has(.note-body:has-text('“{title}” submitted by'))"
+    note = web.eventually(page, mine, what="the English notification of the submission")
+    assert note.locator(".note-title").inner_text() == "A new contract awaits review"
+    assert "(round 1)" in note.locator(".note-body").inner_text()
+    web.shot(page, "notification-in-english")
+    page.click("#lang")  # the same notification in Chinese, the default
+    page.wait_for_selector("#lang:text-is('English')")
+    web.open(page, "notifications")
+    note = web.eventually(
+        page, f"li.note:has(.note-body:has-text('《{title}》'))", what="the Chinese notification"
+    )
+    assert note.locator(".note-title").inner_text() == "新的合同待审核"

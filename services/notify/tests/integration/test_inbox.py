@@ -78,3 +78,57 @@ async def test_risk_control_is_told_of_a_submission_once(
         read = await client.post(f"/api/notify/notifications/{nid}/read", headers=risk)
         assert read.status_code == 200 and read.json()["read_at"]
         assert (await client.get("/api/notify/notifications")).status_code == 401
+
+
+async def test_notifications_answer_in_the_readers_language(
+    pg_url: str, amqp_url: str, bus: dict[str, str], identity: TestIdentity
+) -> None:
+    from notify.adapters.tables import Notification
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    settings = Settings(
+        environment="test",
+        database_url=pg_url,
+        amqp_url=amqp_url,
+        exchange=bus["exchange"],
+        queue_prefix=bus["queue_prefix"],
+        jwt_public_key=identity.public_key_pem,
+        log_json=False,
+    )
+    bus["queues"] = settings.queue_name
+    app = create_app(settings)
+    async with running(app) as client:
+        # a row written before notifications had English text: still readable, in Chinese
+        engine = create_async_engine(pg_url, pool_size=1)
+        async with AsyncSession(engine) as session:
+            session.add(
+                Notification(
+                    recipient_role="risk_control",
+                    kind="contract.submitted",
+                    title="旧的通知",
+                    body="写于英文文本之前",
+                    subject_type="contract",
+                    subject_id="c-old",
+                    event_id="old-1",
+                )
+            )
+            await session.commit()
+        await engine.dispose()
+        event = submitted(contract_id="c-en")
+        await publish_raw(amqp_url, bus["exchange"], event.to_json(), event.type)
+        risk = identity.headers(user_id="risk-1", roles=["risk_control"])
+        english = {**risk, "Accept-Language": "en-US,en;q=0.9"}
+        for _ in range(200):
+            resp = await client.get("/api/notify/notifications", headers=english)
+            if resp.json()["count"] >= 2:
+                break
+            await asyncio.sleep(0.05)
+        en = {n["subject_id"]: n for n in resp.json()["data"]}
+        assert en["c-en"]["title"] == "A new contract awaits review"
+        assert en["c-en"]["body"] == "“采购合同” submitted by 张律师 (round 1)"
+        assert (en["c-old"]["title"], en["c-old"]["body"]) == ("旧的通知", "写于英文文本之前")
+        zh = (await client.get("/api/notify/notifications", headers=risk)).json()["data"]
+        assert {n["subject_id"]: n["title"] for n in zh}["c-en"] == "新的合同待审核"
+        nid = en["c-en"]["id"]
+        read = await client.post(f"/api/notify/notifications/{nid}/read", headers=english)
+        assert read.json()["title"] == "A new contract awaits review"

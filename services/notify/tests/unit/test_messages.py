@@ -131,3 +131,48 @@ def test_a_withdrawal_tells_risk_control() -> None:
     )
     [m] = messages_for(event)
     assert m.role == "risk_control" and "第 2 轮" in m.body and "客户取消" in m.body
+
+
+def test_every_message_has_an_english_text_without_chinese_fixed_words() -> None:
+    """The English reader's texts carry no Chinese but what the event's data holds."""
+    import re
+
+    from lexseal_events import ReviewRejected, ReviewRejectedData
+
+    rejected = ReviewRejected(
+        source="r",
+        subject="c-1",
+        data=ReviewRejectedData.model_validate(
+            {
+                "contract_id": "c-1",
+                "review_id": "r-1",
+                "reviewer_name": "Risk",
+                "round": 1,
+                "owner_id": "lawyer-1",
+                "title": "T",
+                "reviewer_id": "risk-1",
+                "reasons": ["amount_wrong"],
+                "comment": None,
+            }
+        ),
+    )
+    when = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    events = [
+        rejected,
+        Expired(source="s", subject="e-1", data=ExpiredData(**ENV, expired_at=when)),
+        SignerVerified(
+            source="s",
+            subject="e-1",
+            data=SignerVerifiedData(
+                **ENV, signer_id="s2", signer_name="B Ltd", method="face", sandbox=False
+            ),
+        ),
+    ]
+    for event in events:
+        for m in messages_for(event):
+            assert m.title_en and m.body_en, m
+            assert not re.search(r"[\u4e00-\u9fff]", m.title_en + m.body_en), m
+    [r] = messages_for(rejected)
+    assert "合同金额有误" in r.body and "amount is wrong" in r.body_en  # labels, not codes
+    [x] = messages_for(events[1])
+    assert "2026-12-01 16:00（北京时间）" in x.body and "16:00 (Beijing time)" in x.body_en

@@ -27,11 +27,20 @@ class Notification(SQLModel, table=True):
     recipient_user_id: str | None = Field(default=None, max_length=64)
     recipient_role: str | None = Field(default=None, max_length=32)
     kind: str = Field(max_length=64)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=200)  # Chinese, the default
     body: str = Field(sa_column=Column(Text, nullable=False))
+    # English, for a reader who chose it; rows written before it existed have none (Chinese)
+    title_en: str | None = Field(default=None, max_length=200)
+    body_en: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     subject_type: str = Field(max_length=32)
     subject_id: str = Field(max_length=64)
     event_id: str = Field(max_length=64)
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """Return (title, body) in `lang` ("zh" or "en"); Chinese when no English was written."""
+        if lang == "en" and self.title_en and self.body_en:
+            return self.title_en, self.body_en
+        return self.title, self.body
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from servicekit.app import UowDep
 from servicekit.auth import ADMIN, CurrentUser, Principal, require_roles
+from servicekit.errors import preferred_language
 
-from ..adapters.tables import OutgoingMessage
+from ..adapters.tables import Notification, OutgoingMessage
 from ..service_layer import contacts, handlers
 from .deps import Deps
 
@@ -30,6 +31,21 @@ class NotificationPublic(BaseModel):
     read_at: datetime | None
 
 
+def _notification(n: Notification, lang: str) -> NotificationPublic:
+    """Render a notification in the reader's language (Accept-Language; Chinese by default)."""
+    title, body = n.text(lang)
+    return NotificationPublic(
+        id=n.id,
+        kind=n.kind,
+        title=title,
+        body=body,
+        subject_type=n.subject_type,
+        subject_id=n.subject_id,
+        created_at=n.created_at,
+        read_at=n.read_at,
+    )
+
+
 class NotificationsPublic(BaseModel):
     data: list[NotificationPublic]
     count: int
@@ -37,6 +53,7 @@ class NotificationsPublic(BaseModel):
 
 @router.get("/notifications", response_model=NotificationsPublic)
 async def list_notifications(
+    request: Request,
     uow: UowDep,
     user: CurrentUser,
     unread: bool = False,
@@ -44,15 +61,18 @@ async def list_notifications(
 ) -> NotificationsPublic:
     """List the caller's notifications, newest first."""
     rows = await handlers.list_notifications(uow, user=user, unread_only=unread, limit=limit)
-    data = [NotificationPublic.model_validate(r, from_attributes=True) for r in rows]
+    lang = preferred_language(request)
+    data = [_notification(r, lang) for r in rows]
     return NotificationsPublic(data=data, count=len(data))
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationPublic)
-async def mark_read(notification_id: str, uow: UowDep, user: CurrentUser) -> NotificationPublic:
+async def mark_read(
+    notification_id: str, request: Request, uow: UowDep, user: CurrentUser
+) -> NotificationPublic:
     """Mark one notification read."""
     n = await handlers.mark_read(uow, user=user, notification_id=notification_id)
-    return NotificationPublic.model_validate(n, from_attributes=True)
+    return _notification(n, preferred_language(request))
 
 
 class ContactUpdate(BaseModel):

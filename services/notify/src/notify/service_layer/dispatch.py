@@ -157,8 +157,13 @@ async def _mark_failing(
         Notification(
             recipient_user_id=sub.owner_id,
             kind="webhook.failing",
-            title="Webhook 投递失败 / webhook failing",
+            title="Webhook 投递失败",
             body=(
+                f"{sub.url} 未接收 {delivery.event_type}（{delivery.event_id}），已尝试 "
+                f"{delivery.attempts} 次：{delivery.last_error or '-'}"
+            )[:2000],
+            title_en="Webhook failing",
+            body_en=(
                 f"{sub.url} did not accept {delivery.event_type} ({delivery.event_id}) after "
                 f"{delivery.attempts} attempts: {delivery.last_error or '-'}"
             )[:2000],

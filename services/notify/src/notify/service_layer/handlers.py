@@ -52,6 +52,8 @@ async def record_event(uow: UnitOfWork, event: CloudEvent) -> int:
                 kind=m.kind,
                 title=m.title,
                 body=m.body,
+                title_en=m.title_en or None,
+                body_en=m.body_en or None,
                 subject_type=m.subject_type,
                 subject_id=m.subject_id,
                 event_id=event.id,
