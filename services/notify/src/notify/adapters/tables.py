@@ -41,6 +41,7 @@ class Notification(SQLModel, table=True):
         if lang == "en" and self.title_en and self.body_en:
             return self.title_en, self.body_en
         return self.title, self.body
+
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(AwareDateTime(), nullable=False)
     )

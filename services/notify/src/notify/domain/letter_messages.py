@@ -15,7 +15,10 @@ from servicekit.auth import LETTER_ADMIN
 
 from .message import Message
 
-_KIND = {"electronic": ("电子所函", "an electronic letter"), "paper": ("纸质所函", "a paper letter")}
+_KIND = {
+    "electronic": ("电子所函", "an electronic letter"),
+    "paper": ("纸质所函", "a paper letter"),
+}
 
 
 def _to_applicant(
@@ -77,7 +80,11 @@ def letter_messages(event: CloudEvent) -> list[Message]:
             body = f"纸质所函 {d.number} 已寄出" + (f"（{courier}）" if courier else "")
             body_en = f"Paper letter {d.number} was mailed" + (f" ({courier})" if courier else "")
             return _to_applicant(
-                event.type, d.letter_id, d.owner_id, ("所函已寄出", body), ("Letter mailed", body_en)
+                event.type,
+                d.letter_id,
+                d.owner_id,
+                ("所函已寄出", body),
+                ("Letter mailed", body_en),
             )
         case LetterReadyForPickup(data=d):
             return _to_applicant(

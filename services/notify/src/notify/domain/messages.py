@@ -53,7 +53,7 @@ def _beijing(when: datetime) -> str:
     return f"{when.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
-def messages_for(event: CloudEvent) -> list[Message]:  # noqa: C901 - one case per event
+def messages_for(event: CloudEvent) -> list[Message]:
     """Return the messages an event causes (none for events nobody is told about)."""
     match event:
         case ContractSubmitted(data=d):
