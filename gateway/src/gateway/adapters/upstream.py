@@ -1,11 +1,21 @@
-"""The upstream services: a lean keep-alive pool for proxying, aiohttp for small JSON calls."""
+"""The upstream services: a lean keep-alive pool for proxying, httpx for small JSON calls.
+
+Proxying goes through the own HTTP/1.1 pool (adapters/h1.py; bench/bench_proxy.py says why);
+the few small calls the gateway makes itself (each service's /readyz and /openapi.json) go
+through httpx, the client every other part of the house uses.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from http.cookiejar import Cookie, CookieJar
+from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
-from yarl import URL
+import httpx
+from servicekit import tracing
 
 from .h1 import H1Pool, Response, UpstreamError
 
@@ -38,6 +48,16 @@ class UpstreamDown(Exception):
         self.maybe_applied = maybe_applied
 
 
+class _NoCookies(CookieJar):
+    """Keep no cookies: one service's answer must never ride along on a call to another."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
 class Upstreams:
     """A shared connection pool to every service, made in the app's lifespan."""
 
@@ -49,54 +69,48 @@ class Upstreams:
         read_timeout: float,
         pool_size: int,
     ) -> None:
-        self.urls = {name: URL(url) for name, url in urls.items()}
-        self._bases = {name: url.rstrip("/") for name, url in urls.items()}
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout, sock_read=read_timeout
-        )
+        self.urls = {name: url.rstrip("/") for name, url in urls.items()}
         self._pool_size = pool_size
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._h1: dict[str, H1Pool] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        """Open the pools: the lean HTTP/1.1 one for proxying, aiohttp for health/docs calls."""
-        self._h1 = {
-            name: H1Pool(
-                host=url.host or "127.0.0.1",
-                port=url.port or 80,
+        """Open the pools: the lean HTTP/1.1 one for proxying, httpx for health/docs calls."""
+        self._h1 = {}
+        for name, url in self.urls.items():
+            parts = urlsplit(url)
+            self._h1[name] = H1Pool(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 80,
                 size=self._pool_size,
                 connect_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
             )
-            for name, url in self.urls.items()
-        }
-        connector = aiohttp.TCPConnector(
-            limit=self._pool_size, limit_per_host=self._pool_size, keepalive_timeout=30
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self._read_timeout, connect=self._connect_timeout),
+            limits=httpx.Limits(max_connections=self._pool_size, keepalive_expiry=30),
+            cookies=_NoCookies(),
+            follow_redirects=False,
+            trust_env=False,  # the services are reached directly, never through a proxy
         )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=self._timeout,
-            auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        )
+        tracing.instrument_internal(self._client)  # the trace goes on into the service (if on)
 
     async def close(self) -> None:
         """Close the pools."""
         for pool in self._h1.values():
             await pool.close()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     @property
-    def session(self) -> aiohttp.ClientSession:
-        """Return the open session."""
-        if self._session is None:
+    def client(self) -> httpx.AsyncClient:
+        """Return the open client for small calls."""
+        if self._client is None:
             raise RuntimeError("upstream pool is not open")
-        return self._session
+        return self._client
 
     async def send(
         self,
@@ -132,13 +146,13 @@ class Upstreams:
         timeout: float,  # noqa: ASYNC109
     ) -> tuple[int, object]:
         """GET a small JSON document from `service`; raise UpstreamDown when it cannot answer."""
-        url = self.urls[service].join(URL(path))
         try:
-            async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
-                try:
-                    payload: object = await resp.json(content_type=None)
-                except ValueError:
-                    payload = None
-                return resp.status, payload
-        except (TimeoutError, aiohttp.ClientError) as exc:
+            async with asyncio.timeout(timeout):  # the whole call, not each phase
+                resp = await self.client.get(self.urls[service] + path)
+        except (TimeoutError, httpx.HTTPError) as exc:
             raise UpstreamDown(service, type(exc).__name__) from exc
+        try:
+            payload: object = json.loads(resp.content)
+        except ValueError:
+            payload = None
+        return resp.status_code, payload
