@@ -13,7 +13,11 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p.parent.parent for p in ROOT.glob("services/*/src/*/migrations/env.py"))
+SERVICES = sorted(
+    p.parent.parent
+    for pattern in ("services/*/src/*/migrations/env.py", "gateway/src/*/migrations/env.py")
+    for p in ROOT.glob(pattern)
+)
 
 
 @pytest.mark.parametrize("package", SERVICES, ids=lambda p: p.name)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from servicekit.db import AwareDateTime, utcnow
-from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
+from servicekit.tables import AuditEntry  # noqa: F401 - the audit log is in the gateway's database
 from sqlalchemy import JSON, Column, Integer
 from sqlmodel import Field, SQLModel
 
