@@ -48,7 +48,7 @@ async def stack(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[str, httpx.A
         urls["letters"] = f"http://127.0.0.1:{free_port()}"
         app = create_app(_settings(tmp_path, pg_url, urls, login_max_failures=3))
         async with serve(app) as gw:
-            async with app.state.gateway.uow() as uow:
+            async with app.state.kit.uow() as uow:
                 await seed_demo(uow)
             async with httpx.AsyncClient(base_url=gw, timeout=60) as client:
                 yield gw, client
@@ -305,7 +305,7 @@ async def test_a_request_the_service_took_and_dropped_is_not_called_safe_to_retr
         urls["letters"] = f"http://127.0.0.1:{free_port()}"  # refuses: nothing was sent
         app = create_app(_settings(tmp_path, pg_url, urls))
         async with serve(app) as gw, httpx.AsyncClient(base_url=gw, timeout=60) as client:
-            async with app.state.gateway.uow() as uow:
+            async with app.state.kit.uow() as uow:
                 await seed_demo(uow)
             auth = {"Authorization": f"Bearer {await _login(client)}", "Accept-Language": "en"}
             body = {"title": "x"}
@@ -548,7 +548,7 @@ async def test_production_refuses_to_start_with_demo_users(tmp_path: Path, pg_ur
     load_or_generate(key_file, generate=True)
     urls = {s: "http://127.0.0.1:9" for s in SERVICES}
     dev = create_app(_settings(tmp_path, pg_url, urls))
-    async with dev.router.lifespan_context(dev), dev.state.gateway.uow() as uow:
+    async with dev.router.lifespan_context(dev), dev.state.kit.uow() as uow:
         await seed_demo(uow)
     production = Settings(
         environment="production",

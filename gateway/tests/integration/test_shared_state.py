@@ -58,7 +58,7 @@ async def replicas(tmp_path: Path, pg_url: str) -> AsyncIterator[list[httpx.Asyn
             )
             url = await stack.enter_async_context(serve(app))
             if not clients:
-                async with app.state.gateway.uow() as uow:
+                async with app.state.kit.uow() as uow:
                     await seed_demo(uow)
             client = httpx.AsyncClient(base_url=url, timeout=60, headers=EN)
             clients.append(await stack.enter_async_context(client))
@@ -135,13 +135,13 @@ async def test_the_running_app_holds_redis_stores(tmp_path: Path, pg_url: str) -
         _settings(tmp_path, pg_url, "http://127.0.0.1:1", redis_url=redis_url, redis_prefix=prefix)
     )
     async with app.router.lifespan_context(app):
-        state = app.state.gateway
+        state = app.state.kit.deps
         assert isinstance(state.login_attempts, RedisAttemptStore)
         assert isinstance(state.token_versions, RedisTokenVersions)
         assert state.revocations is not None and state.shared_limit is not None
     plain = create_app(_settings(tmp_path, pg_url, "http://127.0.0.1:1"))
     async with plain.router.lifespan_context(plain):
-        state = plain.state.gateway
+        state = plain.state.kit.deps
         assert isinstance(state.login_attempts, MemoryAttemptStore)
         assert isinstance(state.token_versions, MemoryTokenVersions)
         assert state.revocations is None and state.shared_limit is None

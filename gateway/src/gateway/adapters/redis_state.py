@@ -21,7 +21,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from servicekit.errors import Unavailable
+from servicekit.domain import Unavailable
 
 log = logging.getLogger("gateway.redis")
 

@@ -1,8 +1,9 @@
-"""The gateway's business errors, each with a stable code and zh/en messages."""
+"""The gateway's refusals: servicekit.domain.DomainError kinds, each with a stable code, an HTTP
+status and zh/en messages; the kit (and the proxy's own `send_error`) renders them."""
 
 from __future__ import annotations
 
-from servicekit.errors import AppError, Conflict, Invalid, Unauthorized, Unavailable
+from servicekit.domain import Conflict, DomainError, Invalid, Unauthorized, Unavailable
 
 
 class InvalidCredentials(Unauthorized):
@@ -11,20 +12,32 @@ class InvalidCredentials(Unauthorized):
     message_en = "Wrong username or password"
 
 
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+    message_zh = "登录已过期"
+    message_en = "Token expired"
+
+
+class TokenInvalid(Unauthorized):
+    code = "token_invalid"
+    message_zh = "令牌无效"
+    message_en = "Invalid token"
+
+
 class TokenRevoked(Unauthorized):
     code = "token_revoked"
     message_zh = "登录已失效，请重新登录"
     message_en = "This session has ended; please log in again"
 
 
-class TooManyLoginAttempts(AppError):
+class TooManyLoginAttempts(DomainError):
     status_code = 429
     code = "too_many_login_attempts"
     message_zh = "登录失败次数过多，请稍后再试"
     message_en = "Too many failed logins, please try again later"
 
 
-class RateLimited(AppError):
+class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
     message_zh = "请求过于频繁，请稍后再试"
@@ -55,8 +68,7 @@ class InvalidApiKey(Unauthorized):
     message_en = "Invalid API key"
 
 
-class UnknownScope(AppError):
-    status_code = 422
+class UnknownScope(Invalid):
     code = "unknown_scope"
     message_zh = "API 密钥的授权范围无效"
     message_en = "Unknown API key scope"
@@ -68,7 +80,7 @@ class ServiceUnavailable(Unavailable):
     message_en = "The service is unavailable, please retry"
 
 
-class OutcomeUnknown(AppError):
+class OutcomeUnknown(DomainError):
     """The service took the request and failed before answering: it may have applied it."""
 
     status_code = 502

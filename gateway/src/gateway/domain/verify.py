@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from servicekit.errors import Unauthorized
+
+from .errors import TokenExpired, TokenInvalid
 
 
 class Verified(NamedTuple):
@@ -38,14 +39,14 @@ class CachedVerifier:
         self._good: OrderedDict[str, tuple[float, Verified]] = OrderedDict()
 
     def check(self, token: str, *, now: float | None = None) -> Verified:
-        """Return whose `token` is; raise Unauthorized (token_invalid/expired) if not valid now."""
+        """Return whose `token` is; raise TokenInvalid or TokenExpired if not valid now."""
         t = time.time() if now is None else now
         hit = self._good.get(token)
         if hit is not None:
             if hit[0] > t:
                 return hit[1]
             del self._good[token]
-            raise Unauthorized("Token expired", "登录已过期", code="token_expired")
+            raise TokenExpired()
         try:
             claims = jwt.decode(
                 token,
@@ -56,9 +57,9 @@ class CachedVerifier:
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("Token expired", "登录已过期", code="token_expired") from exc
+            raise TokenExpired() from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("Invalid token", "令牌无效", code="token_invalid") from exc
+            raise TokenInvalid() from exc
         verified = Verified(str(claims["sub"]), token_version(claims))
         self._good[token] = (float(claims["exp"]), verified)
         if len(self._good) > self._max:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from ..service_layer import api_keys, users
-from .deps import AdminIdempotent, AdminUser, CurrentUser, StateDep, UowDep
+from .deps import AdminIdempotent, AdminUser, CurrentUser, Deps, UowDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -90,23 +90,23 @@ class ApiKeyCreated(ApiKeyPublic):
 
 
 @router.post("/login", response_model=TokenPublic)
-async def login(body: LoginRequest, uow: UowDep, state: StateDep) -> TokenPublic:
+async def login(body: LoginRequest, uow: UowDep, deps: Deps) -> TokenPublic:
     """Exchange a username and password for a short-lived access token."""
     issued = await users.login(
         uow,
         username=body.username,
         password=body.password,
-        attempts=state.login_attempts,
-        issuer=state.issuer,
-        ttl=state.settings.jwt_ttl_seconds,
+        attempts=deps.login_attempts,
+        issuer=deps.issuer,
+        ttl=deps.settings.jwt_ttl_seconds,
     )
     return TokenPublic(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
 @router.post("/logout", status_code=204)
-async def logout(uow: UowDep, state: StateDep, user: CurrentUser) -> Response:
+async def logout(uow: UowDep, deps: Deps, user: CurrentUser) -> Response:
     """End every session of the caller: their tokens stop working on the next request."""
-    await users.logout(uow, actor=user, versions=state.token_versions)
+    await users.logout(uow, actor=user, versions=deps.token_versions)
     return Response(status_code=204)
 
 
@@ -147,14 +147,14 @@ async def create_user(
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
 async def update_user(
-    user_id: str, body: UserUpdate, uow: UowDep, state: StateDep, admin: AdminUser
+    user_id: str, body: UserUpdate, uow: UowDep, deps: Deps, admin: AdminUser
 ) -> UserPublic:
     """Set a user's roles or (de)activate them (admin); their tokens stop working."""
     user = await users.update_user(
         uow,
         actor=admin,
         user_id=user_id,
-        versions=state.token_versions,
+        versions=deps.token_versions,
         roles=body.roles,
         active=body.active,
     )
@@ -162,12 +162,10 @@ async def update_user(
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserPublic)
-async def deactivate_user(
-    user_id: str, uow: UowDep, state: StateDep, admin: AdminUser
-) -> UserPublic:
+async def deactivate_user(user_id: str, uow: UowDep, deps: Deps, admin: AdminUser) -> UserPublic:
     """Stop a user from logging in and end their sessions (admin)."""
     user = await users.update_user(
-        uow, actor=admin, user_id=user_id, versions=state.token_versions, active=False
+        uow, actor=admin, user_id=user_id, versions=deps.token_versions, active=False
     )
     return UserPublic.model_validate(user, from_attributes=True)
 
@@ -200,15 +198,13 @@ async def list_api_keys(uow: UowDep, _: AdminUser) -> ApiKeysPublic:
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyPublic)
-async def revoke_api_key(
-    key_id: str, uow: UowDep, state: StateDep, admin: AdminUser
-) -> ApiKeyPublic:
+async def revoke_api_key(key_id: str, uow: UowDep, deps: Deps, admin: AdminUser) -> ApiKeyPublic:
     """Revoke a partner API key (admin)."""
     key = await api_keys.revoke_api_key(
         uow,
         actor=admin,
         key_id=key_id,
-        cache=state.partner_tokens,
-        revocations=state.revocations,
+        cache=deps.partner_tokens,
+        revocations=deps.revocations,
     )
     return ApiKeyPublic.model_validate(key, from_attributes=True)

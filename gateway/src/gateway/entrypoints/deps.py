@@ -1,31 +1,22 @@
-"""Route dependencies: the gateway's state, a unit of work, the caller."""
+"""Route dependencies: the gateway's dependencies, a unit of work, the caller."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from servicekit.app import UowDep, deps_of
 from servicekit.auth import ADMIN, Principal
-from servicekit.errors import Forbidden, Unauthorized
+from servicekit.domain import Forbidden, Unauthorized
 from servicekit.idempotency import DESCRIPTION as IDEMPOTENCY_DESCRIPTION
 from servicekit.idempotency import IDEMPOTENCY_HEADER, IdempotentRequest
-from servicekit.uow import UnitOfWork
 
+from ..deps import GatewayDeps
 from ..service_layer.users import check_not_revoked
-from ..state import GatewayState
 
+__all__ = ["AdminIdempotent", "AdminUser", "CurrentUser", "Deps", "UowDep"]
 
-def get_state(request: Request) -> GatewayState:
-    """Return the running gateway's state."""
-    state: GatewayState = request.app.state.gateway
-    return state
-
-
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    """Yield a unit of work for one request."""
-    async with get_state(request).uow() as uow:
-        yield uow
+Deps = Annotated[GatewayDeps, Depends(deps_of(GatewayDeps))]
 
 
 def peer_ip(request: Request) -> str | None:
@@ -33,14 +24,13 @@ def peer_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def current_user(request: Request) -> Principal:
+async def current_user(request: Request, deps: Deps) -> Principal:
     """Return the caller named by a valid bearer token, or answer 401."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
-    state = get_state(request)
-    p = state.verifier.verify(token.strip())
-    await check_not_revoked(state.token_versions, state.fast_verifier.check(token.strip()))
+    p = deps.verifier.verify(token.strip())
+    await check_not_revoked(deps.token_versions, deps.fast_verifier.check(token.strip()))
     return Principal(
         id=p.id,
         username=p.username,
@@ -51,17 +41,16 @@ async def current_user(request: Request) -> Principal:
     )
 
 
-async def require_admin(request: Request) -> Principal:
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+async def require_admin(user: CurrentUser) -> Principal:
     """Return the caller when they are an admin, else answer 403."""
-    user = await current_user(request)
     if not user.has(ADMIN):
         raise Forbidden(details={"required_roles": [ADMIN]})
     return user
 
 
-StateDep = Annotated[GatewayState, Depends(get_state)]
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
-CurrentUser = Annotated[Principal, Depends(current_user)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
 
 

@@ -17,22 +17,22 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..domain.asyncapi import build_asyncapi, build_partner_asyncapi
 from ..service_layer import discovery
-from .deps import StateDep
+from .deps import Deps
 
 router = APIRouter()
 
 
 @router.get("/healthz")
-async def healthz(state: StateDep) -> JSONResponse:
-    """Answer 200 only when the gateway and every service are ready; name each one's state."""
-    ready, body = await discovery.readiness(state)
+async def healthz(deps: Deps) -> JSONResponse:
+    """Answer 200 only when the gateway and every service are ready; name each one's deps."""
+    ready, body = await discovery.readiness(deps)
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/readyz")
-async def readyz(state: StateDep) -> JSONResponse:
+async def readyz(deps: Deps) -> JSONResponse:
     """Answer 200 when the gateway itself can serve (its database answers)."""
-    ok = await discovery.database_ok(state)
+    ok = await discovery.database_ok(deps)
     body = {"service": "gateway", "status": "ready" if ok else "not_ready"}
     return JSONResponse(body, status_code=200 if ok else 503)
 
@@ -44,10 +44,10 @@ async def metrics() -> Response:
 
 
 @router.get("/openapi.json")
-async def openapi(request: Request, state: StateDep) -> JSONResponse:
+async def openapi(request: Request, deps: Deps) -> JSONResponse:
     """Return one OpenAPI document covering the gateway and every service."""
     own: dict[str, Any] = request.app.openapi()
-    return JSONResponse(await discovery.merged_openapi(state, own=own))
+    return JSONResponse(await discovery.merged_openapi(deps, own=own))
 
 
 @router.get("/docs")
@@ -94,9 +94,9 @@ def _amqp_host(amqp_url: str) -> str:
 
 
 @router.get("/asyncapi.json")
-async def asyncapi(state: StateDep, request: Request) -> JSONResponse:
+async def asyncapi(deps: Deps, request: Request) -> JSONResponse:
     """Return the AsyncAPI 3.0 description of what partners receive (webhooks, partner bus)."""
-    settings = state.settings
+    settings = deps.settings
     return JSONResponse(
         _partner_asyncapi(
             settings.partner_exchange, _amqp_host(settings.amqp_url), request.app.version
@@ -105,6 +105,6 @@ async def asyncapi(state: StateDep, request: Request) -> JSONResponse:
 
 
 @router.get("/asyncapi-internal.json")
-async def asyncapi_internal(state: StateDep, request: Request) -> JSONResponse:
+async def asyncapi_internal(deps: Deps, request: Request) -> JSONResponse:
     """Return the AsyncAPI 3.0 description of the services' internal bus."""
-    return JSONResponse(_asyncapi(state.settings.exchange, request.app.version))
+    return JSONResponse(_asyncapi(deps.settings.exchange, request.app.version))

@@ -6,16 +6,18 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 from servicekit import tracing
-from servicekit.errors import AppError, NotFound, Unauthorized, preferred_language
+from servicekit.app import ServiceKit
+from servicekit.domain import DomainError, NotFound
+from servicekit.errors import preferred_language
 from servicekit.observability import ROUTE_HEADER
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..adapters.h1 import Response
 from ..adapters.upstream import HOP_BY_HOP, UpstreamDown
+from ..deps import GatewayDeps
 from ..domain.client_address import client_address
 from ..domain.errors import (
     InvalidApiKey,
@@ -23,12 +25,12 @@ from ..domain.errors import (
     OutcomeUnknownRetrySafe,
     RateLimited,
     ServiceUnavailable,
+    TokenInvalid,
 )
 from ..domain.routing import is_internal, route_for
 from ..metrics import PROXY_LATENCY, PROXY_REQUESTS
 from ..service_layer.api_keys import partner_token
 from ..service_layer.users import check_not_revoked
-from ..state import GatewayState
 
 # headers a caller must never be able to set on a service: identity is only the signed token
 _STRIPPED = frozenset(
@@ -56,7 +58,7 @@ def _strip(name: bytes) -> bool:
 
 
 async def send_error(
-    scope: Scope, send: Send, exc: AppError, extra: list[tuple[bytes, bytes]]
+    scope: Scope, send: Send, exc: DomainError, extra: list[tuple[bytes, bytes]]
 ) -> None:
     """Answer with the lexseal error shape, in the caller's language."""
     lang = preferred_language(Request(scope))
@@ -93,18 +95,20 @@ class GatewayMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # outermost (served): no Starlette layer has set scope["app"] yet; self.app is FastAPI
+        # outermost (served): no Starlette layer has set scope["app"] yet; self.app is FastAPI.
+        # The kit is there once bootstrap's lifespan has built the gateway's dependencies.
         owner = scope.get("app", self.app)
-        state: GatewayState | None = getattr(owner.state, "gateway", None)
+        kit: ServiceKit | None = getattr(owner.state, "kit", None)
         path: str = scope["path"]
-        if state is None or path in _UNLIMITED:
+        if kit is None or path in _UNLIMITED:
             await self.app(scope, receive, send)
             return
+        deps: GatewayDeps = kit.deps
         client = scope.get("client")
         ip = client_address(
-            client[0] if client else None, _forwarded_for(scope), state.trusted_proxies
+            client[0] if client else None, _forwarded_for(scope), deps.trusted_proxies
         )
-        allowed, retry_after = await state.take(ip)
+        allowed, retry_after = await deps.take(ip)
         if not allowed:
             retry = str(retry_after).encode()
             await send_error(scope, send, RateLimited(), [(b"retry-after", retry)])
@@ -129,7 +133,8 @@ class GatewayMiddleware:
 
         try:
             await self._proxy(
-                state,
+                kit,
+                deps,
                 scope,
                 receive,
                 send_measured,
@@ -138,7 +143,7 @@ class GatewayMiddleware:
                 ip=ip,
                 answer=answer,
             )
-        except AppError as exc:
+        except DomainError as exc:
             await send_error(scope, send_measured, exc, [])
         finally:
             method, route = scope["method"], str(answer["route"])
@@ -147,7 +152,8 @@ class GatewayMiddleware:
 
     async def _proxy(
         self,
-        state: GatewayState,
+        kit: ServiceKit,
+        deps: GatewayDeps,
         scope: Scope,
         receive: Receive,
         send: Send,
@@ -176,7 +182,7 @@ class GatewayMiddleware:
                 continue
             headers.append((raw_name.decode("latin-1"), raw_value.decode("latin-1")))
         token = await self._bearer(
-            state, authorization=authorization, api_key=api_key, public=public
+            kit, deps, authorization=authorization, api_key=api_key, public=public
         )
         if token is not None:
             headers.append(("Authorization", f"Bearer {token}"))
@@ -194,7 +200,7 @@ class GatewayMiddleware:
         path_qs = (raw_path + b"?" + qs if qs else raw_path).decode("latin-1")
         body = _request_body(receive) if has_body else None
         try:
-            resp = await state.upstreams.send(
+            resp = await deps.upstreams.send(
                 service=service, method=scope["method"], path_qs=path_qs, headers=headers, body=body
             )
         except UpstreamDown as exc:
@@ -214,7 +220,13 @@ class GatewayMiddleware:
             await _stream_back(resp, send, ids)
 
     async def _bearer(
-        self, state: GatewayState, *, authorization: str | None, api_key: str | None, public: bool
+        self,
+        kit: ServiceKit,
+        deps: GatewayDeps,
+        *,
+        authorization: str | None,
+        api_key: str | None,
+        public: bool,
     ) -> str | None:
         """Return the token to forward: the caller's (checked) or one minted for an API key."""
         if authorization:
@@ -222,22 +234,22 @@ class GatewayMiddleware:
             token = token.strip()
             try:
                 if scheme.lower() != "bearer" or not token:
-                    raise Unauthorized("Invalid token", "令牌无效", code="token_invalid")
-                await check_not_revoked(state.token_versions, state.fast_verifier.check(token))
+                    raise TokenInvalid()
+                await check_not_revoked(deps.token_versions, deps.fast_verifier.check(token))
                 return token
-            except AppError:
+            except DomainError:
                 if not public:
                     raise
         if api_key:
             try:
-                async with state.uow() as uow:
+                async with kit.uow() as uow:
                     return await partner_token(
                         uow,
                         raw_key=api_key,
-                        issuer=state.issuer,
-                        ttl=state.settings.partner_token_ttl_seconds,
-                        cache=state.partner_tokens,
-                        revocations=state.revocations,
+                        issuer=deps.issuer,
+                        ttl=deps.settings.partner_token_ttl_seconds,
+                        cache=deps.partner_tokens,
+                        revocations=deps.revocations,
                     )
             except InvalidApiKey:
                 if not public:
@@ -270,9 +282,3 @@ async def _stream_back(resp: Response, send: Send, extra: list[tuple[bytes, byte
     async for chunk in resp.iter_chunks():
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})
-
-
-def gateway_state(app: Any) -> GatewayState:
-    """Return the running gateway's state."""
-    state: GatewayState = app.state.gateway
-    return state

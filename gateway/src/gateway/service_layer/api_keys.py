@@ -8,7 +8,7 @@ import time
 
 from servicekit.auth import ADMIN, PARTNER, SCOPES, WEBHOOKS_MANAGE, Principal
 from servicekit.db import utcnow
-from servicekit.errors import NotFound
+from servicekit.domain import NotFound
 from servicekit.uow import UnitOfWork
 
 from ..adapters.limits import Revocations

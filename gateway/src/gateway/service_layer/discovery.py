@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import text
 
 from ..adapters.upstream import UpstreamDown
+from ..deps import GatewayDeps
 from ..domain.openapi import merge_openapi
-from ..state import GatewayState
 
 
-async def _ready(state: GatewayState, service: str) -> dict[str, Any]:
-    timeout = state.settings.health_timeout
+async def _ready(deps: GatewayDeps, service: str) -> dict[str, Any]:
+    timeout = deps.settings.health_timeout
     try:
-        status, body = await state.upstreams.get_json(
+        status, body = await deps.upstreams.get_json(
             service=service, path="/readyz", timeout=timeout
         )
     except UpstreamDown as exc:
@@ -57,12 +57,12 @@ def _reasons(services: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-async def readiness(state: GatewayState) -> tuple[bool, dict[str, Any]]:
+async def readiness(deps: GatewayDeps) -> tuple[bool, dict[str, Any]]:
     """Return whether everything is ready and each service's state, asked concurrently."""
-    names = list(state.upstreams.urls)
-    results = await asyncio.gather(*(_ready(state, n) for n in names))
+    names = list(deps.upstreams.urls)
+    results = await asyncio.gather(*(_ready(deps, n) for n in names))
     services = dict(zip(names, results, strict=True))
-    gateway_ok = await database_ok(state)
+    gateway_ok = await database_ok(deps)
     ready = gateway_ok and all(r["status"] == "ready" for r in results)
     reasons = _reasons(services)
     if not gateway_ok:
@@ -79,44 +79,44 @@ async def readiness(state: GatewayState) -> tuple[bool, dict[str, Any]]:
     }
 
 
-async def database_ok(state: GatewayState) -> bool:
+async def database_ok(deps: GatewayDeps) -> bool:
     """Tell whether the gateway's own database answers."""
     try:
-        async with state.engine.connect() as conn:
+        async with deps.engine.connect() as conn:
             await asyncio.wait_for(
-                conn.execute(text("SELECT 1")), timeout=state.settings.health_timeout
+                conn.execute(text("SELECT 1")), timeout=deps.settings.health_timeout
             )
         return True
     except Exception:
         return False
 
 
-async def _openapi_of(state: GatewayState, service: str) -> dict[str, Any] | None:
+async def _openapi_of(deps: GatewayDeps, service: str) -> dict[str, Any] | None:
     try:
-        status, body = await state.upstreams.get_json(
-            service=service, path="/openapi.json", timeout=state.settings.health_timeout
+        status, body = await deps.upstreams.get_json(
+            service=service, path="/openapi.json", timeout=deps.settings.health_timeout
         )
     except UpstreamDown:
         return None
     return body if status == 200 and isinstance(body, dict) else None
 
 
-async def merged_openapi(state: GatewayState, *, own: dict[str, Any]) -> dict[str, Any]:
+async def merged_openapi(deps: GatewayDeps, *, own: dict[str, Any]) -> dict[str, Any]:
     """Return one OpenAPI document for the gateway and every service (cached briefly)."""
-    cached = state.openapi_cache
+    cached = deps.openapi_cache
     now = time.monotonic()
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    names = list(state.upstreams.urls)
-    docs = await asyncio.gather(*(_openapi_of(state, n) for n in names))
+    if cached.document is not None and cached.until > now:
+        return cached.document
+    names = list(deps.upstreams.urls)
+    docs = await asyncio.gather(*(_openapi_of(deps, n) for n in names))
     found = {n: d for n, d in zip(names, docs, strict=True) if d is not None}
     missing = [n for n, d in zip(names, docs, strict=True) if d is None]
     merged = merge_openapi(base=own, services=found, missing=missing)
     # a partial document is kept only briefly so a recovered service shows up soon
     ttl = (
-        state.settings.openapi_ttl_seconds
+        deps.settings.openapi_ttl_seconds
         if not missing
-        else min(5.0, state.settings.openapi_ttl_seconds)
+        else min(5.0, deps.settings.openapi_ttl_seconds)
     )
-    state.openapi_cache = (now + ttl, merged)
+    cached.until, cached.document = now + ttl, merged
     return merged

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from servicekit.auth import ROLES, Principal
-from servicekit.errors import NotFound
+from servicekit.domain import NotFound
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
 from ..adapters.limits import AttemptStore, TokenVersionStore
