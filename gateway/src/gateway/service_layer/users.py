@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from servicekit.auth import ROLES, Principal
+from servicekit.auth import ADMIN, LAWYER, LETTER_ADMIN, RISK_CONTROL, ROLES, Principal
 from servicekit.domain import NotFound
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
@@ -24,11 +24,11 @@ from ..domain.verify import Verified
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - development data, refused in production
 DEMO_USERS = (
-    ("lawyer1", "张律师", ["lawyer"]),
-    ("lawyer2", "王律师", ["lawyer"]),
-    ("risk1", "李风控", ["risk_control"]),
-    ("clerk1", "赵文书", ["letter_admin"]),
-    ("admin", "系统管理员", ["admin"]),
+    ("lawyer1", "张律师", [LAWYER]),
+    ("lawyer2", "王律师", [LAWYER]),
+    ("risk1", "李风控", [RISK_CONTROL]),
+    ("clerk1", "赵文书", [LETTER_ADMIN]),
+    ("admin", "系统管理员", [ADMIN]),
 )
 
 
