@@ -179,8 +179,28 @@ async def submitted(w: World, user: Principal = ZHANG, **overrides: object) -> L
     return letter
 
 
+async def approve(w: World, letter: Letter) -> None:
+    """The letter administrator approves (no past-date exception asked for)."""
+    async with w.uow:
+        await approvals.approve_letter(
+            w.uow,
+            settings=w.settings,
+            user=ADMIN,
+            letter_id=letter.id,
+            allow_past_letter_date=False,
+        )
+
+
 def code_of(exc: pytest.ExceptionInfo[DomainError]) -> tuple[int, str]:
     return exc.value.status_code, exc.value.code
+
+
+async def refused_step(w: World, letter: Letter, target: Status) -> tuple[int, str]:
+    """The status and code with which the administrator's paper step is refused."""
+    async with w.uow:
+        with pytest.raises(DomainError) as refused:
+            await paper.record_step(w.uow, user=ADMIN, letter_id=letter.id, target=target)
+    return code_of(refused)
 
 
 async def test_a_new_letter_is_a_draft_with_its_audit_row_and_no_event(world: World) -> None:
@@ -247,14 +267,7 @@ async def test_approval_numbers_letters_per_type_and_year_without_gaps(world: Wo
     second = await submitted(world)
     meeting = await submitted(world, letter_type="会")
     for letter in (first, second, meeting):
-        async with world.uow:
-            await approvals.approve_letter(
-                world.uow,
-                settings=world.settings,
-                user=ADMIN,
-                letter_id=letter.id,
-                allow_past_letter_date=False,
-            )
+        await approve(world, letter)
     year = today(world.settings).year
     assert first.number == f"（{year}）某律函字第0001号"
     assert second.number == f"（{year}）某律函字第0002号"
@@ -376,34 +389,15 @@ async def test_a_mailed_paper_letter_is_printed_then_mailed_with_tracking(world:
         await addresses.add_address(world.uow, user=ZHANG, data=AddressCreate(**HOME.model_dump()))
     letter = await submitted(world, kind="paper", delivery=DeliveryIn(method="mail"))
     assert json.loads(letter.mail_address_json or "{}")["district"] == "朝阳区"  # the default
-    async with world.uow:
-        await approvals.approve_letter(
-            world.uow,
-            settings=world.settings,
-            user=ADMIN,
-            letter_id=letter.id,
-            allow_past_letter_date=False,
-        )
-    async with world.uow:
-        with pytest.raises(DomainError) as early:
-            await paper.record_step(
-                world.uow, user=ADMIN, letter_id=letter.id, target=Status.MAILED
-            )
-    assert code_of(early) == (409, "letter_invalid_transition")
-    async with world.uow:
-        with pytest.raises(DomainError) as pickup:
-            await paper.record_step(
-                world.uow, user=ADMIN, letter_id=letter.id, target=Status.READY_FOR_PICKUP
-            )
-    assert code_of(pickup) == (409, "letter_wrong_delivery_method")
+    await approve(world, letter)
+    assert await refused_step(world, letter, Status.MAILED) == (409, "letter_invalid_transition")
+    assert await refused_step(world, letter, Status.READY_FOR_PICKUP) == (
+        409,
+        "letter_wrong_delivery_method",
+    )
     async with world.uow:
         await paper.record_step(world.uow, user=ADMIN, letter_id=letter.id, target=Status.PRINTED)
-    async with world.uow:
-        with pytest.raises(DomainError) as untracked:
-            await paper.record_step(
-                world.uow, user=ADMIN, letter_id=letter.id, target=Status.MAILED
-            )
-    assert code_of(untracked) == (422, "tracking_required")
+    assert await refused_step(world, letter, Status.MAILED) == (422, "tracking_required")
     async with world.uow:
         await paper.record_step(
             world.uow,
@@ -479,14 +473,7 @@ async def test_a_seal_failure_is_kept_on_the_letter_through_the_handler(
     world: World, tmp_path: Path
 ) -> None:
     letter = await submitted(world)
-    async with world.uow:
-        await approvals.approve_letter(
-            world.uow,
-            settings=world.settings,
-            user=ADMIN,
-            letter_id=letter.id,
-            allow_past_letter_date=False,
-        )
+    await approve(world, letter)
     deps = LettersDeps(
         settings=world.settings,
         blobs=LocalBlobStore(tmp_path / "blobs"),
