@@ -30,8 +30,9 @@ DOC = DocumentRef(sha256="c" * 64, size=1, url="http://letters/internal/x")
 ENV = {"envelope_id": "e-1", "contract_id": "c-1", "owner_id": "lawyer-1"}
 
 
-def test_a_letter_application_goes_to_the_letter_admins() -> None:
-    event = LetterSubmitted(
+def letter_submitted() -> LetterSubmitted:
+    """A paper letter to 某法院, submitted by lawyer-1 (the use-case tests take it too)."""
+    return LetterSubmitted(
         source="lexseal/letters",
         subject="l-1",
         data=LetterSubmittedData(
@@ -46,6 +47,10 @@ def test_a_letter_application_goes_to_the_letter_admins() -> None:
             letter_date=date(2026, 11, 29),
         ),
     )
+
+
+def test_a_letter_application_goes_to_the_letter_admins() -> None:
+    event = letter_submitted()
     [m] = messages_for(event)
     assert (m.role, m.user_id, m.subject_type, m.subject_id) == (
         "letter_admin",

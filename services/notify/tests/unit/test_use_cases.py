@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
-from lexseal_events import LetterSubmitted, LetterSubmittedData, SmsRequested, SmsRequestedData
+from lexseal_events import SmsRequested, SmsRequestedData
 from notify.adapters.message_repository import MessageRepository
 from notify.adapters.repository import NotificationRepository
 from notify.adapters.tables import (
@@ -25,6 +24,8 @@ from notify.service_layer import contacts, webhook_operations, webhooks
 from servicekit.auth import ADMIN, LETTER_ADMIN, PARTNER, Principal
 from servicekit.domain import DomainError
 from servicekit.testing import FakeRepository, FakeUnitOfWork
+
+from .test_messages import letter_submitted
 
 SECRET = "whsec_" + "QUJD" * 8  # base64 of 24 bytes
 PARTNER_1 = Principal(
@@ -128,24 +129,6 @@ class World:
                 allow_private=True,
                 allow_loopback=True,
             )
-
-
-def letter_submitted() -> LetterSubmitted:
-    return LetterSubmitted(
-        source="lexseal/letters",
-        subject="l-1",
-        data=LetterSubmittedData(
-            letter_id="l-1",
-            owner_id="lawyer-1",
-            kind="paper",
-            owner_name="张律师",
-            letter_type="律师函",
-            case_serial_no="2026-001",
-            cause_of_action="合同纠纷",
-            recipient_org="某法院",
-            letter_date=date(2026, 11, 29),
-        ),
-    )
 
 
 def refused(exc: pytest.ExceptionInfo[DomainError]) -> tuple[int, str]:
