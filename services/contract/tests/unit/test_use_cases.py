@@ -380,18 +380,25 @@ async def test_an_upload_is_refused_for_others_after_submission_and_when_not_a_p
     assert list(tmp_path.glob(".upload-*")) == []
 
 
+def verdict(contract: Contract, *, round: int) -> dict[str, Any]:
+    """What an approval and a rejection of the contract's round by 风控李 both carry."""
+    return {
+        "contract_id": contract.id,
+        "review_id": "r-1",
+        "round": round,
+        "reviewer_id": "risk-1",
+        "reviewer_name": "风控李",
+        "owner_id": contract.owner_id,
+        "title": contract.title,
+    }
+
+
 def approved(contract: Contract, *, round: int) -> ReviewApproved:
     return ReviewApproved(
         source="lexseal/review",
         subject=contract.id,
         data=ReviewApprovedData(
-            contract_id=contract.id,
-            review_id="r-1",
-            round=round,
-            reviewer_id="risk-1",
-            reviewer_name="风控李",
-            owner_id=contract.owner_id,
-            title=contract.title,
+            **verdict(contract, round=round),
             document=DocumentRef(sha256="a" * 64, size=3, url="http://x/d"),
             signers=[],
             comment="同意",
@@ -404,15 +411,7 @@ def rejected(contract: Contract, *, round: int) -> ReviewRejected:
         source="lexseal/review",
         subject=contract.id,
         data=ReviewRejectedData(
-            contract_id=contract.id,
-            review_id="r-1",
-            round=round,
-            reviewer_id="risk-1",
-            reviewer_name="风控李",
-            owner_id=contract.owner_id,
-            title=contract.title,
-            reasons=["amount_mismatch"],
-            comment="金额不符",
+            **verdict(contract, round=round), reasons=["amount_mismatch"], comment="金额不符"
         ),
     )
 
