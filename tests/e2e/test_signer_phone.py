@@ -229,7 +229,21 @@ def test_the_counterparty_signs_on_a_phone(web: Any, tmp_path: Path) -> None:
     assert company in cards.nth(0).inner_text()
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cards.nth(0).inner_text())
     _no_horizontal_overflow(verify)
+    # the technical detail waits behind a toggle
+    toggle = cards.nth(0).locator("details").first
+    assert toggle.get_attribute("open") is None
+    assert "证书签发机构" in cards.nth(0).inner_text()
+    toggle.locator("summary").tap()
+    verify.wait_for_selector("section.card.sig details[open]")
     web.shot(verify, "phone-verify")
+    # an uploaded file's result is the same page on the phone, never raw JSON
+    verify.set_input_files("#upload input[type=file]", str(signed))
+    verify.tap("#upload button[type=submit]")
+    verify.wait_for_selector("text=文件完整，签名有效")
+    assert verify.locator("section.card.sig").count() == 2
+    assert not verify.inner_text("body").lstrip().startswith("{")
+    _no_horizontal_overflow(verify)
+    verify.goto(summary["verification_url"])
 
     # the language switch: English when chosen, remembered across pages and reloads
     verify.tap("#lang")
@@ -369,3 +383,35 @@ def test_an_individual_passes_three_elements_and_the_hosted_face_check(
     assert r.status_code == 409 and r.json()["error"]["code"] == "face_callback_replayed", r.text
     page.reload()
     page.wait_for_selector("#sealStep:visible")
+
+
+def test_declining_on_a_phone_asks_first_and_is_offered_only_while_it_can_succeed(
+    web: Any,
+) -> None:
+    link, _ = _individual_invited(web.base)
+    page = _phone(web)
+    page.goto(link)
+    page.wait_for_selector("#declineCard:visible")
+    # a tap opens a confirmation; cancelling it changes nothing
+    page.tap("#declineOpen")
+    page.wait_for_selector("#declineDlg[open]")
+    page.tap("#declineCancel")
+    page.wait_for_selector("#declineDlg", state="hidden")
+    page.reload()
+    page.wait_for_selector("#ind:visible")
+    assert page.locator("#declineCard").is_visible() and page.locator("#closed").is_hidden()
+    # no reason, no decline: the field is named and highlighted
+    page.tap("#declineOpen")
+    page.wait_for_selector("#declineDlg[open]")
+    page.tap("#declineBtn")
+    page.wait_for_selector("#declineErr:not(:empty)")
+    assert page.get_attribute("#reason", "aria-invalid") == "true"
+    page.fill("#reason", "合同金额与约定不符")
+    page.tap("#declineBtn")
+    page.wait_for_selector("#closed:visible")
+    # declined: nothing more to decline, no identity step
+    assert page.locator("#declineCard").is_hidden() and page.locator("#ind").is_hidden()
+    web.shot(page, "phone-declined")
+    page.reload()
+    page.wait_for_selector("#closed:visible")
+    assert page.locator("#declineCard").is_hidden()

@@ -478,6 +478,8 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     web.open(lawyer, "letters?kind=paper")
     lawyer.click("text=新建函件")
     lawyer.wait_for_selector("input[name=kind][value=paper]:checked")
+    # the applying lawyer is already named on the form
+    assert lawyer.input_value("input[name=lawyer_name] >> nth=0") == "张律师"
     _fill_letter(lawyer, run=run, recipient=recipient)
     lawyer.click("fieldset.delivery label:has-text('邮寄')")
     lawyer.wait_for_selector("select[name=address_id]:enabled")
@@ -489,6 +491,11 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     lawyer.wait_for_selector(".page-head .badge[data-status=submitted]")
     letter_url = lawyer.url
     assert street in lawyer.inner_text("dl.grid")
+    # the next letter starts with the lawyer's name and the licence number used last
+    web.open(lawyer, "letters/new?kind=paper")
+    assert lawyer.input_value("input[name=lawyer_name] >> nth=0") == "张律师"
+    assert lawyer.input_value("input[name=lawyer_licence] >> nth=0") == "11101201910123456"
+    web.visit(lawyer, letter_url)
     web.images_loaded(lawyer, "img.letter-page")  # the preview, before it is printed
 
     # The administrator approves, prints and mails it.
