@@ -81,3 +81,16 @@ def test_internal_tokens_name_their_path_and_expire() -> None:
     assert not check_internal_token(secret=SECRET, path="/p", token="nonsense")
     assert not check_internal_token(secret=SECRET, path="/p", token="9" * 5000 + ".x")
     assert not check_internal_token(secret=SECRET, path="/p", token="١٢٣٤٥٦٧٨٩٠١٢.x")
+
+
+def test_downloads_verify_tls_with_one_context_built_once() -> None:
+    """The TLS context is built once per process (not per download) and still verifies."""
+    import ssl
+
+    from servicekit.internal import _tls_context
+
+    ctx = _tls_context()
+    assert ctx is _tls_context()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED
+    assert ctx.check_hostname
+    assert ctx.get_ca_certs() or ctx.cert_store_stats()["x509_ca"] > 0
