@@ -55,6 +55,12 @@ def test_the_lawyer_reminds_a_pending_signer_without_voiding_the_link(
     assert "上海示例科技有限公司" in cells.nth(4).inner_text()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells.nth(5).inner_text().strip())
     web.shot(lawyer, "contract-list-columns")
+    # one deadline: the contract screen names the same one, and no other
+    deadline = cells.nth(5).inner_text().strip()
+    web.open(lawyer, f"contracts/{cid}")
+    lawyer.wait_for_selector("tr:has(button:has-text('提醒签署'))")
+    shown = re.findall(r"签署截止 (\d{4}-\d\d-\d\d \d\d:\d\d)", lawyer.inner_text("#main"))
+    assert shown == [deadline], (shown, deadline)
 
     # the SMS went out through notify's SMS port, with the same link; the link still works
     admin = {"Authorization": f"Bearer {web.token('admin')}"}

@@ -44,7 +44,12 @@ class Settings(ServiceSettings):
 
     # e-mail: "sandbox" records what would be sent; "smtp" sends through the relay below
     email_provider: Literal["sandbox", "smtp"] = "sandbox"
-    sms_provider: Literal["sandbox"] = "sandbox"
+    # SMS: "sandbox" records what would be sent; "http" POSTs {to, text} to the gateway below
+    sms_provider: Literal["sandbox", "http"] = "sandbox"
+    sms_provider_url: str | None = None
+    sms_provider_token: str | None = None
+    # production refuses sandbox e-mail/SMS (they send nothing) unless this is set (staging)
+    allow_sandbox_providers: bool = False
     message_max_attempts: int = 5
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 587
@@ -60,6 +65,23 @@ class Settings(ServiceSettings):
                 "production refuses NOTIFY_WEBHOOK_ALLOW_LOOPBACK_TARGETS: partner webhooks may"
                 " not reach this machine"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_sandbox_in_production(self) -> Settings:
+        named = (
+            ("NOTIFY_EMAIL_PROVIDER", self.email_provider),
+            ("NOTIFY_SMS_PROVIDER", self.sms_provider),
+        )
+        sandboxed = [name for name, value in named if value == "sandbox"]
+        if self.environment == "production" and sandboxed and not self.allow_sandbox_providers:
+            raise ValueError(
+                "production refuses sandbox e-mail/SMS providers, which send nothing"
+                f" ({', '.join(sandboxed)}=sandbox): configure real providers, or set"
+                " NOTIFY_ALLOW_SANDBOX_PROVIDERS=true for a staging system"
+            )
+        if self.sms_provider == "http" and not self.sms_provider_url:
+            raise ValueError("NOTIFY_SMS_PROVIDER_URL is required for the http SMS provider")
         return self
 
 

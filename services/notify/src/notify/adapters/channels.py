@@ -1,4 +1,4 @@
-"""E-mail and SMS delivery behind one small interface: a sandbox provider and real SMTP."""
+"""E-mail and SMS delivery behind one small interface: a sandbox, real SMTP, an SMS gateway."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,33 @@ class SmtpChannel:
             await asyncio.to_thread(self._send_blocking, mail)
         except (OSError, smtplib.SMTPException) as exc:
             raise ChannelError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+
+class HttpSmsChannel:
+    """A real SMS gateway: POST ``{"to": ..., "text": ...}`` (bearer token); 2xx means taken."""
+
+    kind = "sms"
+    provider = "http"
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        token: str | None,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url, self.token, self.timeout, self.transport = url, token, timeout, transport
+
+    async def send(self, message: Outgoing) -> None:
+        """Hand the text to the gateway; a refusal or an unreachable gateway is retried."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+                r = await client.post(
+                    self.url, json={"to": message.address, "text": message.body}, headers=headers
+                )
+        except httpx.HTTPError as exc:
+            raise ChannelError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+        if not 200 <= r.status_code < 300:
+            raise ChannelError(f"SMS gateway answered {r.status_code}")

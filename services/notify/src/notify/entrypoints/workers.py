@@ -10,7 +10,13 @@ from contextlib import asynccontextmanager
 import httpx
 from servicekit.uow import UowFactory
 
-from ..adapters.channels import Channel, SandboxChannel, SmtpChannel, SmtpConfig
+from ..adapters.channels import (
+    Channel,
+    HttpSmsChannel,
+    SandboxChannel,
+    SmtpChannel,
+    SmtpConfig,
+)
 from ..adapters.partner_bus import PartnerBus
 from ..config import Settings
 from ..service_layer.dispatch import deliver_due_webhooks, send_due_messages
@@ -33,7 +39,10 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
                 security=settings.smtp_security,
             )
         )
-    return {"email": email, "sms": SandboxChannel("sms")}
+    sms: Channel = SandboxChannel("sms")
+    if settings.sms_provider == "http" and settings.sms_provider_url:
+        sms = HttpSmsChannel(url=settings.sms_provider_url, token=settings.sms_provider_token)
+    return {"email": email, "sms": sms}
 
 
 async def _loop(name: str, step: Callable[[], Awaitable[int]], interval: float) -> None:
