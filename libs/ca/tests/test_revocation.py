@@ -25,13 +25,12 @@ from lexseal_ca.testing import RevocationServer, revocation_server
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
+from pades.testing import PYHANKO_CLI, run
 from pades.tsa import LexsealTimeStamper
 from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from servicekit.testing import missing_tool
-
-from tools import PYHANKO_CLI, need, run
+from servicekit.testing import missing_tool, need_tools
 
 PERSON_ID = "11010519491231002X"
 
@@ -144,7 +143,7 @@ def test_the_crl_lists_a_revoked_serial_at_once_with_its_reason(
     invalid = entry.extensions.get_extension_for_class(x509.InvalidityDate).value
     assert invalid.invalidity_date_utc == compromised
     assert crl.is_signature_valid(ca.issuing.public_key())  # type: ignore[arg-type]
-    need("openssl")
+    need_tools("openssl")
     (tmp_path / "issuing.crl").write_bytes(ca.crl_der())
     text = run(
         "openssl", "crl", "-inform", "DER", "-in", tmp_path / "issuing.crl", "-noout", "-text"
@@ -184,7 +183,7 @@ def test_ocsp_answers_good_then_revoked_and_unknown_for_a_serial_never_issued(
     assert list(eku) == [ExtendedKeyUsageOID.OCSP_SIGNING]
     assert responder.extensions.get_extension_for_class(x509.OCSPNoCheck)
     responder.verify_directly_issued_by(ca.issuing)
-    need("openssl")
+    need_tools("openssl")
     (tmp_path / "root.pem").write_bytes(ca.root_pem())
     (tmp_path / "issuing.pem").write_bytes(ca.issuing.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "cert.pem").write_bytes(cert.certificate_pem())

@@ -19,13 +19,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent))  # the tests import conftest
 
-from factories import make_contract_pdf
 from pades.credentials import ORG_ID_PREFIX, IssuedCredential, PrivateKey
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
+from pades.testing import make_contract_pdf
 from pades.tsa import LexsealTimeStamper
 
 VERIFY_URL = "https://lexseal.example/verify/6f1c2a9e-0b57-4d1e-9a55-3f0d1f7c2b11"

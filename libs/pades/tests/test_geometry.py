@@ -10,10 +10,10 @@ import io
 
 import pytest
 from conftest import VERIFY_URL
-from factories import make_contract_pdf, reshape
 from pades.errors import PdfError, PlacementError
 from pades.geometry import Box, PageGeometry, overlaps
 from pades.pdf import check_placement, document_geometry, prepare
+from pades.testing import make_contract_pdf, reshape
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 A4 = (0.0, 0.0, 595.2756, 841.8898)

@@ -6,18 +6,17 @@ from pathlib import Path
 
 import pytest
 from conftest import VERIFY_URL
-from factories import make_contract_pdf
 from pades.errors import PdfError
 from pades.pdf import document_geometry, prepare
+from pades.testing import decode_qr_codes, make_contract_pdf
 from pypdf import PdfReader
-
-from tools import decode_qr_codes, need
+from servicekit.testing import need_tools
 
 
 def test_every_page_gets_a_qr_that_decodes_to_the_verify_url(
     prepared_pdf: bytes, tmp_path: Path
 ) -> None:
-    need("pdftoppm", "zbarimg")
+    need_tools("pdftoppm", "zbarimg")
     pdf = tmp_path / "prepared.pdf"
     pdf.write_bytes(prepared_pdf)
 

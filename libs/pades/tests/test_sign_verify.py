@@ -15,10 +15,10 @@ from pades.errors import PlacementError
 from pades.evidence_facts import revisions
 from pades.pdf import PdfSigningEngine, document_geometry
 from pades.seals import SealRenderer
+from pades.testing import PYHANKO_CLI, nss_db_trusting, run
 from pades.verify import verify_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
-
-from tools import PYHANKO_CLI, need, nss_db_trusting, run
+from servicekit.testing import need_tools
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def test_a_seal_on_the_qr_is_refused(
 def test_pyhanko_and_pdfsig_validate_the_file(
     signed_pdf: bytes, ca: LocalCa, tmp_path: Path
 ) -> None:
-    need("pdfsig", "certutil")
+    need_tools("pdfsig", "certutil")
     pdf, root = tmp_path / "signed.pdf", tmp_path / "root.pem"
     pdf.write_bytes(signed_pdf)
     root.write_bytes(cert_pem(ca.root))

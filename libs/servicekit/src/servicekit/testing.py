@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import threading
 import uuid
@@ -55,6 +56,13 @@ def missing_tool(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true" or os.environ.get("LEXSEAL_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{reason} (deploy/system-deps.sh --test installs it)")
     pytest.skip(reason)
+
+
+def need_tools(*tools: str) -> None:
+    """Skip the calling test when a command-line tool is missing (see missing_tool for CI)."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        missing_tool(f"missing tools: {', '.join(missing)}")
 
 
 def amqp_url_or_skip() -> str:

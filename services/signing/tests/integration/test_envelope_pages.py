@@ -7,18 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import make_marker_png, reshape
 from helpers import PERSON_ID, contract_pdf, started
 from lexseal_events import SignerInfo
 from pades.pdf import document_geometry
+from pades.testing import colour_box, make_marker_png, nss_db_trusting, reshape, run
 from PIL import Image
 from prometheus_client import REGISTRY
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject, RectangleObject
-from servicekit.testing import TestIdentity
+from servicekit.testing import TestIdentity, need_tools
 from signing.entrypoints.schemas import PagePublic
 
-from tools import RevocationServer, colour_box, need, nss_db_trusting, run
+from tools import RevocationServer
 
 pytestmark = pytest.mark.integration
 
@@ -112,7 +112,7 @@ async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_
     tmp_path: Path,
     responder: RevocationServer,
 ) -> None:
-    need("pdftoppm", "pdfsig", "certutil")
+    need_tools("pdftoppm", "pdfsig", "certutil")
 
     def made(signer: str) -> float:
         labels = {"document": "contract", "signer": signer}

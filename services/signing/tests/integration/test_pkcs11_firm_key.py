@@ -39,7 +39,10 @@ from softhsm import FIRM, SOFTHSM_MODULE, USER_PIN, Tokens, firm_on_token, local
 
 # The unit tests' validator helpers (pdfsig with an NSS trust store), shared rather than copied.
 sys.path.append(str(Path(__file__).parents[1] / "unit"))
-from tools import RevocationServer, need, nss_db_trusting, run
+from pades.testing import nss_db_trusting, run
+from servicekit.testing import need_tools
+
+from tools import RevocationServer
 
 # ---- settings ---------------------------------------------------------------------------------
 
@@ -308,7 +311,7 @@ async def test_the_firm_signs_a_contract_with_its_key_on_the_token(
     assert {to_asn1(c).dump() for c in tokens.ca.chain} <= embedded
 
     # poppler/NSS trusting only our root: both signatures valid.
-    need("pdfsig", "certutil")
+    need_tools("pdfsig", "certutil")
     (tmp_path / "root.pem").write_bytes(root_pem)
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed)

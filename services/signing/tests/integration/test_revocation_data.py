@@ -8,11 +8,12 @@ import pytest
 from cryptography import x509
 from helpers import settings_for
 from lexseal_ca.pki import CRL_PATH, ROOT_CRL_PATH
+from pades.testing import run
 from servicekit.pytest_plugin import running
-from servicekit.testing import TestIdentity
+from servicekit.testing import TestIdentity, need_tools
 from signing.bootstrap import create_app
 
-from tools import assert_openssl_verifies_crl, need, run
+from tools import assert_openssl_verifies_crl
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ async def test_the_crl_endpoint_serves_the_issuing_ca_crl_in_der(
     crl = x509.load_der_x509_crl(r.content)
     assert crl.issuer == issuing.subject and len(crl) == 0
     assert crl.is_signature_valid(issuing.public_key())  # type: ignore[arg-type]
-    need("openssl")
+    need_tools("openssl")
     (tmp_path / "issuing.crl").write_bytes(r.content)
     text = run(
         "openssl", "crl", "-inform", "DER", "-in", tmp_path / "issuing.crl", "-noout", "-text"

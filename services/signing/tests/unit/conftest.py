@@ -11,11 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from factories import make_contract_pdf
 from lexseal_ca.pki import CertificateAuthority, IssuedCredential
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
 from pades.seals import SealRenderer
+from pades.testing import make_contract_pdf
 from pades.tsa import LexsealTimeStamper
 
 from tools import RevocationServer, revocation_server

@@ -18,6 +18,7 @@ from lexseal_ca.revocation import Revocation
 from pades.archive import add_document_timestamp, newest_timestamp_expiry
 from pades.ltv import to_crypto, validation_context
 from pades.signer import to_asn1
+from pades.testing import PYHANKO_CLI, run
 from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
@@ -34,8 +35,6 @@ from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy, FreshnessReqType
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from servicekit.testing import missing_tool
-
-from tools import PYHANKO_CLI, run
 
 
 def _tsa(ca: CertificateAuthority, days: int) -> LexsealTimeStamper:
@@ -161,8 +160,8 @@ def test_a_revocation_after_the_archived_signature_leaves_it_valid_for_pyhanko(
 ) -> None:
     if not PYHANKO_CLI.exists():
         missing_tool("pyhanko CLI not installed")
-    from factories import make_contract_pdf
     from pades.pdf import PdfSigningEngine, prepare
+    from pades.testing import make_contract_pdf
 
     host, port = crl_server.server_address[:2]
     ca = CertificateAuthority.open(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRM_NAME
-from factories import make_contract_pdf
 from pades.letter import SEAL_BOX as LETTER_SEAL_BOX
 from pades.pdf import Box, prepare
+from pades.testing import make_contract_pdf
 from pades.verify import verify_pdf
 from pyhanko.sign.signers import Signer
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import VERIFY_URL, Party
-from factories import make_contract_pdf, reshape
 from lexseal_ca.pki import CertificateAuthority
 from pades.geometry import PageGeometry, overlaps
 from pades.ltv import validation_context
@@ -24,13 +23,13 @@ from pades.seam_layout import (
     SeamSlice,
     seam_slices,
 )
+from pades.testing import make_contract_pdf, reshape, run
 from pades.tsa import LexsealTimeStamper
 from pades.verify import verify_pdf
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from servicekit.testing import need_tools
 from signing.adapters.errors import PdfError
-
-from tools import need, run
 
 DPI = 144
 SCALE = DPI / 72  # pixels per point
@@ -73,7 +72,7 @@ def _sign(
 
 
 def _render(pdf: bytes, tmp_path: Path) -> list[Image.Image]:
-    need("pdftoppm")
+    need_tools("pdftoppm")
     src = tmp_path / "doc.pdf"
     src.write_bytes(pdf)
     result = run("pdftoppm", "-png", "-cropbox", "-r", str(DPI), src, tmp_path / "page")
@@ -183,7 +182,7 @@ def test_every_signature_stays_valid_with_the_slices(
 def test_pdfsig_sees_one_valid_firm_signature(seam_pdf: bytes, tmp_path: Path) -> None:
     # poppler takes a widget that names its /Parent for a field of its own: it would list the
     # firm's signature once per slice, each "not signed"
-    need("pdfsig")
+    need_tools("pdfsig")
     pdf = tmp_path / "seam.pdf"
     pdf.write_bytes(seam_pdf)
     out = run("pdfsig", pdf).stdout

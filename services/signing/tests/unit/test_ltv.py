@@ -17,6 +17,7 @@ from lexseal_ca.pki import CertificateAuthority
 from pades.ltv import issued_by, validation_context
 from pades.pdf import PdfSigningEngine
 from pades.signer import to_asn1
+from pades.testing import PYHANKO_CLI, run
 from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
@@ -40,10 +41,10 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
-from servicekit.testing import missing_tool
+from servicekit.testing import missing_tool, need_tools
 from signing.adapters.errors import CaError, SigningFailed
 
-from tools import PYHANKO_CLI, assert_openssl_verifies_crl, need, run
+from tools import assert_openssl_verifies_crl
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -134,7 +135,7 @@ def test_the_crl_is_current_signed_by_the_issuing_ca_and_empty(
     assert crl.is_signature_valid(ca.issuing.public_key())  # type: ignore[arg-type]
     assert not crl.is_signature_valid(ca.root.public_key())  # type: ignore[arg-type]
     assert ca.crl_der() == ca.crl_der()  # cached, not reissued per request
-    need("openssl")
+    need_tools("openssl")
     (tmp_path / "issuing.crl").write_bytes(ca.crl_der())
     (tmp_path / "issuing.pem").write_bytes(ca.issuing.public_bytes(serialization.Encoding.PEM))
     text = run(

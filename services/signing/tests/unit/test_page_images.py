@@ -13,17 +13,24 @@ from typing import Any
 
 import pytest
 from conftest import VERIFY_URL, Party
-from factories import make_blank_pdf, make_contract_pdf, make_marker_png, reshape
 from lexseal_ca.pki import CertificateAuthority
 from pades.geometry import overlaps
 from pades.pdf import PdfSigningEngine, check_placement, document_geometry, prepare
+from pades.testing import (
+    colour_box,
+    ink_box,
+    make_blank_pdf,
+    make_contract_pdf,
+    make_marker_png,
+    reshape,
+    run,
+)
 from pades.verify import verify_pdf
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pypdf import PdfReader
+from servicekit.testing import need_tools
 from signing.adapters.render import page_png
-
-from tools import colour_box, ink_box, need, run
 
 SHIFTED = (100.0, 200.0, 695.2756, 1041.8898)
 CROP = (150.0, 250.0, 600.0, 900.0)  # 450 x 650 pt, off every edge of SHIFTED
@@ -42,7 +49,7 @@ PAGES: dict[str, dict[str, Any]] = {
 
 
 def _render(pdf: bytes, *, dpi: int) -> Image.Image:
-    need("pdftoppm")
+    need_tools("pdftoppm")
     return Image.open(io.BytesIO(asyncio.run(page_png(pdf, page=1, dpi=dpi)))).convert("RGB")
 
 
@@ -50,7 +57,7 @@ def _render(pdf: bytes, *, dpi: int) -> Image.Image:
 def test_the_qr_is_in_the_bottom_right_corner_of_the_page_as_shown_and_decodes(
     shape: dict[str, Any], tmp_path: Path
 ) -> None:
-    need("zbarimg")
+    need_tools("zbarimg")
     pdf = prepare(reshape(make_blank_pdf(), **shape), VERIFY_URL)
     page = document_geometry(pdf)[0]
     image = _render(pdf, dpi=150)

@@ -10,10 +10,10 @@ import io
 
 import pytest
 from conftest import VERIFY_URL, Party
-from factories import make_contract_pdf
 from lexseal_ca.pki import CertificateAuthority
 from pades.ltv import validation_context
 from pades.pdf import PdfSigningEngine, prepare
+from pades.testing import make_contract_pdf
 from pades.tsa import LexsealTimeStamper
 from pades.verify import verify_pdf
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -23,9 +23,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 from servicekit.pdfa import to_pdfa2b
 from servicekit.pdfa_check import pdffonts_unembedded, violations
+from servicekit.testing import need_tools
 from signing.adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
-
-from tools import need
 
 
 def _pdfa_letter(pages: int = 2) -> bytes:
@@ -77,7 +76,7 @@ def test_every_revision_of_a_sealed_letter_is_pdfa_2b(sealed_letter: list[bytes]
 
 
 def test_no_font_anywhere_is_unembedded_after_sealing(sealed_letter: list[bytes]) -> None:
-    need("pdffonts")
+    need_tools("pdffonts")
     for revision in sealed_letter:
         assert pdffonts_unembedded(revision) == []
 
@@ -105,7 +104,7 @@ def test_qr_stamp_adds_no_font_to_any_document() -> None:
         return [set(p["/Resources"].get_object().get("/Font", {}).keys()) for p in pages]
 
     assert fonts(stamped) == fonts(contract)
-    need("pdffonts")
+    need_tools("pdffonts")
     assert pdffonts_unembedded(stamped) == pdffonts_unembedded(contract)
 
 
@@ -140,7 +139,7 @@ def test_signed_audit_trail_is_pdfa_2b(
         validation_context=validation_context(ca),
     )
     assert violations(signed) == []
-    need("pdffonts")
+    need_tools("pdffonts")
     assert pdffonts_unembedded(signed) == []
 
 

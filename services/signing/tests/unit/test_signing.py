@@ -8,11 +8,10 @@ import pytest
 from conftest import FIRM_NAME, Party
 from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine, document_geometry
+from pades.testing import PYHANKO_CLI, nss_db_trusting, run
 from pades.verify import verify_pdf
-from servicekit.testing import missing_tool
+from servicekit.testing import missing_tool, need_tools
 from signing.adapters.errors import PlacementError
-
-from tools import PYHANKO_CLI, need, nss_db_trusting, run
 
 
 def test_all_three_signatures_verify(signed_pdf: bytes, ca: CertificateAuthority) -> None:
@@ -40,7 +39,7 @@ def test_all_three_signatures_verify(signed_pdf: bytes, ca: CertificateAuthority
 def test_pdfsig_says_each_signature_is_valid_and_trusted(
     signed_pdf: bytes, root_pem_file: Path, tmp_path: Path
 ) -> None:
-    need("pdfsig", "certutil")
+    need_tools("pdfsig", "certutil")
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed_pdf)
     nss = nss_db_trusting(root_pem_file, tmp_path / "nss")
@@ -76,7 +75,7 @@ def test_pyhanko_cli_validates_the_file(
 
 
 def test_qpdf_finds_the_structure_sound(signed_pdf: bytes, tmp_path: Path) -> None:
-    need("qpdf")
+    need_tools("qpdf")
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed_pdf)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import Party
-from factories import make_contract_pdf
 from lexseal_ca.pki import CertificateAuthority
 from pades.pdf import PdfSigningEngine
+from pades.testing import make_contract_pdf
 from pades.verify import verify_pdf
 from tampering import append_annotation, drop_last_signature, flip_byte, replace_qr_image
 
@@ -114,7 +114,7 @@ def test_a_signed_pdf_encrypted_with_an_empty_user_password_is_verified(
 
 
 def test_a_certificate_encrypted_pdf_is_pdf_encrypted(ca: CertificateAuthority) -> None:
-    from factories import make_pubkey_encrypted_pdf
+    from pades.testing import make_pubkey_encrypted_pdf
 
     report = verify_pdf(make_pubkey_encrypted_pdf(), [ca.root_pem()])
     assert report.reason is not None and report.reason.code == "pdf_encrypted"

@@ -1,13 +1,24 @@
-"""Plain factory functions for test documents."""
+"""Test support for code that uses the engine: documents to sign and the external validators.
+
+Shipped with the library so the engine's tests and the signing service's share one copy. It knows
+no service and no test framework: skipping for a missing tool is the caller's business
+(``servicekit.testing.need_tools`` in this repository).
+"""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
+from PIL import Image, ImageChops, ImageDraw, ImageOps
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, NumberObject, RectangleObject
+from pypdf.generic import DictionaryObject, NameObject, NumberObject, RectangleObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
+
+PYHANKO_CLI = Path(sys.executable).with_name("pyhanko")  # the CLI of the venv running the tests
 
 
 def make_contract_pdf(*, pages: int = 3, title: str = "Service Agreement") -> bytes:
@@ -51,7 +62,8 @@ def reshape(
 ) -> bytes:
     """Return the PDF with every page turned / resized; `on_tree` puts them on /Pages instead."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    tree = writer.root_object["/Pages"]
+    tree = writer.root_object["/Pages"].get_object()
+    assert isinstance(tree, DictionaryObject)
     for key, value in (("/Rotate", rotate), ("/MediaBox", mediabox), ("/CropBox", cropbox)):
         if value is None:
             continue
@@ -70,8 +82,6 @@ def reshape(
 
 def make_marker_png(*, width: int = 240, height: int = 120) -> bytes:
     """Build a seal image whose orientation shows: red, with its top-left quarter blue."""
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGBA", (width, height), (255, 0, 0, 255))
     ImageDraw.Draw(image).rectangle((0, 0, width // 2 - 1, height // 2 - 1), fill=(0, 0, 255, 255))
     buffer = io.BytesIO()
@@ -119,5 +129,55 @@ def make_pubkey_encrypted_pdf() -> bytes:
     der = cert.public_bytes(serialization.Encoding.DER)
     writer.encrypt_pubkey([asn1_x509.Certificate.load(der)])
     out = io.BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]
     return out.getvalue()
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run a command and capture its text output."""
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def decode_qr_codes(pdf: Path, out_dir: Path) -> list[str]:
+    """Render each page at 150 dpi and return what zbar decodes, page by page."""
+    run("pdftoppm", "-r", "150", "-png", pdf, out_dir / "page")
+    results = []
+    for png in sorted(out_dir.glob("page*.png")):
+        results.append(run("zbarimg", "--raw", "-q", png).stdout.strip())
+    return results
+
+
+def nss_db_trusting(root_pem: Path, directory: Path) -> Path:
+    """Create an NSS database that trusts ``root_pem`` for signatures (pdfsig)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    run("certutil", "-N", "-d", f"sql:{directory}", "--empty-password")
+    result = run(
+        "certutil",
+        "-A",
+        "-d",
+        f"sql:{directory}",
+        "-n",
+        "lexseal-root",
+        "-t",
+        ",C,",
+        "-i",
+        root_pem,
+    )
+    assert result.returncode == 0, result.stderr
+    return directory
+
+
+def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """Return the bounding box (pixels) of everything dark on a rendered page."""
+    return ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox()
+
+
+def colour_box(image: Image.Image, colour: str) -> tuple[int, int, int, int] | None:
+    """Return the bounding box (pixels) of the pure "red" or "blue" on a rendered page."""
+    r, g, b = image.convert("RGB").split()
+    high = {"red": r, "blue": b}[colour].point(lambda v: 255 if v > 200 else 0)
+    others = {"red": (g, b), "blue": (r, g)}[colour]
+    low = [band.point(lambda v: 255 if v < 80 else 0) for band in others]
+    return ImageChops.multiply(high, ImageChops.multiply(*low)).getbbox()
