@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from PIL import Image
 from pyhanko.pdf_utils import layout
@@ -46,6 +47,21 @@ __all__ = [
 
 MIN_SIDE = 20.0  # points; a smaller seal is unreadable
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # '.' would make a hierarchical name
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _blocking(call: Callable[_P, Coroutine[Any, Any, _R]]) -> Callable[_P, _R]:
+    """Return `call` run to completion in a new event loop: its twin for code outside one."""
+
+    @functools.wraps(call)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return asyncio.run(call(*args, **kwargs))
+
+    run.__name__ = call.__name__.removeprefix("async_")  # async_sign's twin is sign
+    run.__qualname__ = call.__qualname__.replace(call.__name__, run.__name__)
+    return run
 
 
 class CheckedPlacement(NamedTuple):
@@ -179,7 +195,7 @@ class PdfSigningEngine:
         while len(cache) > self._seal_cache_size:
             cache.popitem(last=False)
 
-    def sign(
+    async def async_sign(
         self,
         pdf_bytes: bytes,
         *,
@@ -202,44 +218,9 @@ class PdfSigningEngine:
         With a `validation_context`, the signer's and the timestamp's chains and revocation
         data follow in a DSS update (PAdES B-LT). With `seam_pages` (every page, as recorded
         when the QR was stamped), the seal is also cut across the pages' right edges (骑缝章),
-        inside the same signed update; a single page takes the normal seal only.
+        inside the same signed update; a single page takes the normal seal only. ``sign`` is the
+        same call for code outside an event loop.
         """
-        return asyncio.run(
-            self.async_sign(
-                pdf_bytes,
-                signer=signer,
-                field_name=field_name,
-                page=page,
-                box=box,
-                seal_png=seal_png,
-                timestamper=timestamper,
-                reason=reason,
-                location=location,
-                name=name,
-                recorded=recorded,
-                validation_context=validation_context,
-                seam_pages=seam_pages,
-            )
-        )
-
-    async def async_sign(
-        self,
-        pdf_bytes: bytes,
-        *,
-        signer: Signer,
-        field_name: str,
-        page: int,
-        box: Box,
-        seal_png: bytes,
-        timestamper: TimeStamper | None = None,
-        reason: str | None = None,
-        location: str | None = None,
-        name: str | None = None,
-        recorded: PageGeometry | None = None,
-        validation_context: ValidationContext | None = None,
-        seam_pages: Sequence[PageGeometry] | None = None,
-    ) -> bytes:
-        """Do what ``sign`` does, from inside a running event loop."""
         # Signatures run concurrently (threads and the event loop): each gets its own copies of
         # the signer's and the TSA's ASN.1 objects, which asn1crypto mutates even on reads.
         signer, timestamper = own_signer(signer), own_timestamper(timestamper)
@@ -302,3 +283,5 @@ class PdfSigningEngine:
             # a chain the validation context refuses (e.g. a revoked certificate) lands here too
             raise SigningFailed("signing failed", detail=repr(exc)) from exc
         return output.getvalue()
+
+    sign = _blocking(async_sign)
