@@ -20,6 +20,7 @@ from servicekit.pdflimits import (
     run_bounded_sync,
     run_limited,
 )
+from servicekit.testing import raw_pdf
 
 sys.path.insert(0, str(Path(__file__).parent))  # the children's targets sit beside this file
 import pdf_targets
@@ -56,22 +57,6 @@ async def test_a_tool_that_allocates_past_the_memory_cap_fails() -> None:
 # ---- in-process parsers run in a bounded child -----------------------------------------
 
 
-def _raw_pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 def _one_page(page_extra: bytes = b"", contents: bytes | None = None) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -83,11 +68,11 @@ def _one_page(page_extra: bytes = b"", contents: bytes | None = None) -> bytes:
     ]
     if contents is not None:
         objects.append(contents)
-    return _raw_pdf(objects)
+    return raw_pdf(objects)
 
 
 def huge_page_pdf() -> bytes:
-    return _raw_pdf(
+    return raw_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -557,3 +557,21 @@ def s3_bucket_settings(endpoint: str) -> dict[str, object]:
         "s3_secret_access_key": SecretStr("test"),
         "s3_addressing_style": "path",
     }
+
+
+def raw_pdf(objects: list[bytes], *, header: bytes = b"%PDF-1.7\n") -> bytes:
+    """Return a PDF of the object bodies numbered 1..n (1 the catalog) with a correct xref table.
+
+    For the malformed or hostile files a PDF writer would not produce.
+    """
+    out = bytearray(header)
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    trailer = b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+    out += trailer % (len(objects) + 1, xref)
+    return bytes(out)

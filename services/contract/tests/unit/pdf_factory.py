@@ -23,6 +23,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
+from servicekit import testing
 
 CONTRACT_TEXT = (
     "Service Agreement. Party A and Party B agree to the following terms and conditions."
@@ -298,19 +299,7 @@ def with_page_rotation(data: bytes, *, degrees: int = 90) -> bytes:
 
 def raw_pdf(objects: list[bytes], *, version: bytes = b"1.7") -> bytes:
     """Return a PDF built from object bodies numbered 1..n, with a correct xref table."""
-    out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return testing.raw_pdf(objects, header=b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
 
 
 def _font_for(text: str) -> str:

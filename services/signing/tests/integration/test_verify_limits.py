@@ -14,25 +14,11 @@ import pytest
 import servicekit.pdflimits
 from helpers import contract_pdf, settings_for
 from servicekit.pdflimits import PdfLimits
-from servicekit.testing import TestIdentity
+from servicekit.testing import TestIdentity, raw_pdf
 
 pytestmark = pytest.mark.integration
 
 STABLE = {"not_a_pdf", "no_signatures", "pdf_timeout", "pdf_too_complex", "pdf_page_too_large"}
-
-
-def _raw_pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    trailer = b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-    out += trailer % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def _catalog(extra: bytes) -> list[bytes]:
@@ -45,7 +31,7 @@ def _catalog(extra: bytes) -> list[bytes]:
 
 def nested() -> bytes:
     depth = 100_000
-    return _raw_pdf(_catalog(b" /AcroForm << /Fields " + b"[" * depth + b"]" * depth + b" >>"))
+    return raw_pdf(_catalog(b" /AcroForm << /Fields " + b"[" * depth + b"]" * depth + b" >>"))
 
 
 def bomb() -> bytes:
@@ -55,7 +41,7 @@ def bomb() -> bytes:
     objects = _catalog(b" /AcroForm << /Fields [4 0 R] >>")
     objects.append(b"<< /FT /Sig /T (s) /V 5 0 R >>")
     objects.append(stream + packed + b"\nendstream")
-    return _raw_pdf(objects)
+    return raw_pdf(objects)
 
 
 async def _verify(client, data: bytes) -> dict:  # type: ignore[no-untyped-def,type-arg]
