@@ -60,11 +60,7 @@ class SealRenderer:
 
     def individual(self, name: str) -> bytes:
         """Render a square personal name seal."""
-        if not name.strip():
-            raise SealError("a seal needs a name", code="seal_name_empty")
-        size = self.size_px * _SUPERSAMPLE
-        mask = Image.new("L", (size, size), 0)
-        draw = ImageDraw.Draw(mask)
+        size, mask, draw = self._blank(name)
         border = round(size * 0.045)
         margin = round(size * 0.04)
         draw.rectangle(
@@ -82,6 +78,14 @@ class SealRenderer:
         else:
             self._fit_line(draw, name.strip(), size, inner)
         return self._finish(mask)
+
+    def _blank(self, name: str) -> tuple[int, Image.Image, ImageDraw.ImageDraw]:
+        """Refuse an empty name; return the supersampled side, a blank mask and its pen."""
+        if not name.strip():
+            raise SealError("a seal needs a name", code="seal_name_empty")
+        size = self.size_px * _SUPERSAMPLE
+        mask = Image.new("L", (size, size), 0)
+        return size, mask, ImageDraw.Draw(mask)
 
     def _grid(self, draw: ImageDraw.ImageDraw, chars: list[str], size: int, inner: int) -> None:
         # Traditional order: columns right to left, each column top to bottom.
@@ -111,11 +115,7 @@ class SealRenderer:
         )
 
     def _round(self, name: str, *, caption: str | None) -> bytes:
-        if not name.strip():
-            raise SealError("a seal needs a name", code="seal_name_empty")
-        size = self.size_px * _SUPERSAMPLE
-        mask = Image.new("L", (size, size), 0)
-        draw = ImageDraw.Draw(mask)
+        size, mask, draw = self._blank(name)
         ring = round(size * 0.04)
         margin = round(size * 0.015)
         draw.ellipse(
