@@ -68,7 +68,6 @@ from servicekit.pytest_plugin import publish_raw, running
 from servicekit.testing import DEFAULT_AMQP, DEFAULT_PG_ADMIN, PostgresDatabase, TestIdentity
 from signing.bootstrap import create_app
 from signing.config import Settings
-from signing.entrypoints.consumers import Wiring
 
 NAME = "张三"
 PERSON_ID = make_resident_id(seq=7)
@@ -301,8 +300,7 @@ async def bench(args: argparse.Namespace, pg_url: str, amqp_url: str, bus: dict[
         )
         logging.getLogger("signing").setLevel(logging.ERROR)
         async with running(app) as client:
-            keyring = Wiring.keyring
-            assert keyring is not None
+            keyring = app.state.kit.deps.keyring
             total = args.warmup + args.n + args.profile
             t0 = time.perf_counter()
             ready = await make_ready(client, identity, amqp_url, bus["exchange"], total)

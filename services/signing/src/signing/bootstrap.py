@@ -1,4 +1,4 @@
-"""The one place that wires the signing service together."""
+"""The composition root: the one place that wires the signing service together."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from lexseal_ca.key_vault import with_deployment_keys
-from servicekit.app import ServiceKit, create_service_app
+from servicekit.app import DepsFactory, ServiceKit, create_service_app
 from servicekit.blobs import attach_to_sessions, open_blob_store
 
-from .adapters.keyring import Keyring, build_keyring
+from .adapters.keyring import build_keyring
 from .adapters.providers import SandboxBankTransfer
 from .config import Settings, get_settings
+from .deps import SigningDeps
 from .entrypoints import (
     api,
     ca,
@@ -28,7 +29,7 @@ from .entrypoints import (
     reminders_api,
     signer_assets,
 )
-from .entrypoints.consumers import Wiring, consumer
+from .entrypoints.consumers import handlers
 from .service_layer import archive, certificates
 from .service_layer.envelopes import expire_due
 from .service_layer.reminders import remind_due
@@ -37,7 +38,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("signing")
 
 
-async def _expire_loop(kit: ServiceKit, interval: float, settings: Settings) -> None:
+async def _expire_loop(kit: ServiceKit, deps: SigningDeps) -> None:
     while True:
         try:
             async with kit.uow() as uow:
@@ -45,17 +46,18 @@ async def _expire_loop(kit: ServiceKit, interval: float, settings: Settings) -> 
             if n:
                 log.info("expired %d envelope(s)", n)
             async with kit.uow() as uow:
-                n = await remind_due(uow, settings=settings, keyring=kit.extras["keyring"])
+                n = await remind_due(uow, settings=deps.settings, keyring=deps.keyring)
             if n:
                 log.info("reminded %d signer(s) before their link expires", n)
         except Exception:
             log.exception("expiry and reminder sweep failed; retrying")
-        await asyncio.sleep(interval)
+        await asyncio.sleep(deps.settings.expiry_check_interval)
 
 
-async def _ca_loop(kit: ServiceKit, keyring: Keyring, settings: Settings) -> None:
+async def _ca_loop(kit: ServiceKit, deps: SigningDeps) -> None:
     # The firm's and TSA's certificates renew in-process: keep the register (OCSP) current;
     # then renew the document timestamps whose TSA certificate expires soon (B-LTA).
+    settings, keyring = deps.settings, deps.keyring
     margin = timedelta(days=settings.archive_renew_margin_days)
     while True:
         try:
@@ -71,9 +73,12 @@ async def _ca_loop(kit: ServiceKit, keyring: Keyring, settings: Settings) -> Non
         await asyncio.sleep(settings.archive_check_interval)
 
 
-def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def build_deps(settings: Settings) -> DepsFactory[SigningDeps]:
+    """Return the builder of signing's dependencies: the blob store, the deployment's keys
+    (CA, firm key, TSA, seals, identity providers) and the expiry and CA sweeps."""
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+    async def deps(kit: ServiceKit) -> AsyncIterator[SigningDeps]:
         blobs = await open_blob_store(settings, kit.engine)
         # documents (original, prepared, every signed version) live there, not on this disk
         attach_to_sessions(kit.sessionmaker, blobs)
@@ -91,14 +96,13 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
                 settings.face_provider,
                 settings.bank_provider,
             )
-        kit.extras["keyring"] = keyring
-        Wiring.settings, Wiring.keyring = settings, keyring
+        built = SigningDeps(settings=settings, keyring=keyring, blobs=blobs)
         tasks = [
-            asyncio.create_task(_expire_loop(kit, settings.expiry_check_interval, settings)),
-            asyncio.create_task(_ca_loop(kit, keyring, settings)),
+            asyncio.create_task(_expire_loop(kit, built)),
+            asyncio.create_task(_ca_loop(kit, built)),
         ]
         try:
-            yield
+            yield built
         finally:
             for task in tasks:
                 task.cancel()
@@ -109,7 +113,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             await asyncio.to_thread(keyring.close)
             await blobs.close()
 
-    return lifespan
+    return deps
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -129,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public.router,
             internal.router,
         ],
-        consumer=consumer,
+        deps=build_deps(settings),
+        handlers=handlers,
         migrations_dir=MIGRATIONS,
-        extra_lifespan=_lifespan(settings),
     )

@@ -26,7 +26,7 @@ async def test_a_completed_contract_is_archived_and_renewed_before_its_tsa_certi
 ) -> None:
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
         kit = s.app.state.kit
-        keyring: Keyring = kit.extras["keyring"]
+        keyring: Keyring = kit.deps.keyring
         lasting = keyring.timestamper
         # a short-lived TSA certificate (10 days) makes the first document timestamp
         keyring.timestamper = LexsealTimeStamper(

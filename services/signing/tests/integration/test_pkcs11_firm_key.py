@@ -281,7 +281,7 @@ async def test_the_firm_signs_a_contract_with_its_key_on_the_token(
         public_base_url=responder.base_url,
         **settings,
     ) as s:
-        responder.ca = s.app.state.kit.extras["keyring"].ca
+        responder.ca = s.app.state.kit.deps.keyring.ca
         await counterparty_signs(s)
         r = await firm_signs(s)
         assert r.status_code == 200 and r.json()["status"] == "completed", r.text
@@ -338,7 +338,7 @@ async def test_a_dropped_session_and_a_refused_pin_fail_the_firm_signature_and_c
         await counterparty_signs(s)
         before = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
         # The token drops the session (a restart) and the PIN it now expects is another one.
-        keyring = s.app.state.kit.extras["keyring"]
+        keyring = s.app.state.kit.deps.keyring
         keyring.firm_signer().inner.pkcs11_session.close()
         pin_file.write_text("000000")
 
@@ -405,7 +405,7 @@ async def test_a_token_that_goes_away_answers_503_and_changes_nothing(
             ).json()
             # The token disappears under the running service (as a pulled card or a failed
             # device would), and with it the session.
-            s.app.state.kit.extras["keyring"].firm_signer().inner.pkcs11_session.close()
+            s.app.state.kit.deps.keyring.firm_signer().inner.pkcs11_session.close()
             tokens.hsm.delete_token("lexseal-removable")
 
             r = await firm_signs(s)

@@ -60,7 +60,7 @@ async def test_a_link_about_to_expire_is_reminded_once_by_itself(
             i["signer_id"]: i for i in (await s.client.get(base, headers=s.lawyer)).json()["data"]
         }
         kit = s.app.state.kit
-        keyring = kit.extras["keyring"]
+        keyring = kit.deps.keyring
         settings = s.app.state.settings
         async with kit.uow() as uow:
             assert await remind_due(uow, settings=settings, keyring=keyring) == 0  # a week left

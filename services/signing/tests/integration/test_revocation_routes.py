@@ -167,7 +167,7 @@ async def test_a_signature_made_after_its_certificate_was_revoked_is_reported_in
 
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
         kit = s.app.state.kit
-        keyring = kit.extras["keyring"]
+        keyring = kit.deps.keyring
         stolen = keyring.ca.issue_individual(name="王五", id_number="11010519491231002X")
         async with kit.uow() as uow:
             await certificates.register(
@@ -220,7 +220,7 @@ async def test_ca_rollover_brings_in_a_new_issuing_ca_the_service_uses_after_a_r
     assert code == 0, err.getvalue()
     assert "issuing CA generation 2" in out.getvalue()
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as again:
-        ca = again.app.state.kit.extras["keyring"].ca
+        ca = again.app.state.kit.deps.keyring.ca
         assert ca.current.generation == 2  # new certificates come from the new issuing CA
         assert "Signing CA 2" in ca.issue_tsa(name="x").certificate.issuer.rfc4514_string()
         # the earlier signature still verifies; the new CRL is published beside the first one

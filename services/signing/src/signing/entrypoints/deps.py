@@ -1,4 +1,5 @@
-"""Dependencies the routes share: the keyring, the settings, the signer as an audit actor."""
+"""Dependencies the routes share: the service's SigningDeps (built in bootstrap.py) and the
+signer as an audit actor."""
 
 from __future__ import annotations
 
@@ -6,25 +7,26 @@ import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request
-from servicekit.app import get_kit
+from servicekit.app import deps_of
 from servicekit.auth import client_ip
 from servicekit.idempotency import IdempotencyKey, IdempotentRequest, keyed_request
 from servicekit.uow import Actor
 
 from ..adapters.keyring import Keyring
 from ..config import Settings
+from ..deps import SigningDeps
+
+Deps = Annotated[SigningDeps, Depends(deps_of(SigningDeps))]
 
 
-def get_keyring(request: Request) -> Keyring:
-    """Return the running service's keyring."""
-    keyring: Keyring = get_kit(request).extras["keyring"]
-    return keyring
+def get_keyring(deps: Deps) -> Keyring:
+    """Return the running service's keyring (a field of its dependencies)."""
+    return deps.keyring
 
 
-def get_settings_dep(request: Request) -> Settings:
-    """Return the running service's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
+def get_settings_dep(deps: Deps) -> Settings:
+    """Return the running service's settings (a field of its dependencies)."""
+    return deps.settings
 
 
 def signer_actor(request: Request) -> Actor:
