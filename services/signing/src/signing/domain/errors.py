@@ -37,3 +37,43 @@ class TooManyRequests(AppError):
     code = "rate_limited"
     message_zh = "请求过于频繁"
     message_en = "Too many requests"
+
+
+class IntentCodeVoided(Conflict):
+    code = "intent_code_voided"
+    message_en = "Five wrong entries: this code is void; request a new one"
+    message_zh = "验证码输错 5 次，已失效，请重新获取"
+
+    def __init__(self) -> None:
+        super().__init__(details={"attempts_left": 0})
+
+
+class IntentCodeWrong(Invalid):
+    code = "intent_code_wrong"
+
+    def __init__(self, left: int) -> None:
+        super().__init__(
+            f"Wrong code; {left} attempt(s) left",
+            f"验证码不正确，还可输入 {left} 次",
+            details={"attempts_left": left},
+        )
+
+
+class DepositVoided(Conflict):
+    code = "deposit_voided"
+    message_en = "Three wrong entries: the amount is void; request a new one"
+    message_zh = "金额输错 3 次，该笔打款已作废，请重新申请打款"
+
+    def __init__(self) -> None:
+        super().__init__(details={"attempts_left": 0})
+
+
+class DepositWrongAmount(Invalid):
+    code = "deposit_wrong_amount"
+
+    def __init__(self, left: int) -> None:
+        super().__init__(
+            f"Wrong amount; {left} attempt(s) left",
+            f"金额不正确，还可输入 {left} 次",
+            details={"attempts_left": left},
+        )

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from . import errors
+from . import attempts, errors
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=5)
-MAX_ATTEMPTS = 5  # the fifth wrong entry voids the code
+MAX_ATTEMPTS = attempts.INTENT_CODE.max_wrong  # the fifth wrong entry voids the code
 RESEND_AFTER = timedelta(seconds=60)  # one code per minute at most
 DAILY_SENDS = 10  # codes per signer per rolling 24 hours
 # a confirmed code authorises the signature that follows it, within this time

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from . import errors
+from . import attempts, errors
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,11 +30,10 @@ INDIVIDUAL = "individual"
 ENTERPRISE = "enterprise"
 
 DEPOSIT_DAILY_LIMIT = 5
-DEPOSIT_MAX_ATTEMPTS = 3
+DEPOSIT_MAX_ATTEMPTS = attempts.DEPOSIT.max_wrong
 DEPOSIT_TTL = timedelta(days=7)
-# wrong name/ID (or company) entries per signer before the check locks for a while
-ID_CHECK_MAX_FAILURES = 5
-ID_CHECK_WINDOW = timedelta(minutes=15)
+ID_CHECK_MAX_FAILURES = attempts.ID_CHECK.max_failures
+ID_CHECK_WINDOW = attempts.ID_CHECK.window
 # a deposit amount in yuan as typed: at most 6 integer digits and 2 decimals
 DEPOSIT_AMOUNT_MAX_FEN = 99_999_999
 
@@ -117,16 +116,7 @@ def ensure_deposit_quota(sent_today: int, *, now: datetime) -> None:
 
 def ensure_id_check_allowed(failures: list[datetime], *, now: datetime) -> None:
     """Refuse an identity check after ID_CHECK_MAX_FAILURES wrong entries in the window."""
-    recent = sorted(t for t in failures if t > now - ID_CHECK_WINDOW)
-    if len(recent) >= ID_CHECK_MAX_FAILURES:
-        wait = recent[-ID_CHECK_MAX_FAILURES] + ID_CHECK_WINDOW - now
-        raise errors.TooManyRequests(
-            "Too many wrong entries; try again later",
-            "信息输错次数过多，请稍后再试",
-            code="identity_attempts_exceeded",
-            details={"limit": ID_CHECK_MAX_FAILURES},
-            retry_after=max(1, int(wait.total_seconds()) + 1),
-        )
+    attempts.ID_CHECK.ensure_allowed(failures, now=now)
 
 
 def parse_deposit_amount(amount: str) -> int:

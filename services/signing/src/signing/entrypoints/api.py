@@ -209,7 +209,7 @@ async def void(envelope_id: str, body: VoidIn, uow: UowDep, user: CurrentUser) -
 
 async def _current_bytes(uow: UowDep, user: Principal, envelope_id: str) -> tuple[Envelope, bytes]:
     envelope = await envelopes.visible_envelope(uow, user=user, envelope_id=envelope_id)
-    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    doc = await uow.repo(SigningRepository).document(envelope.current_sha256)
     if doc is None:
         raise errors.not_found("document")
     return envelope, doc.data

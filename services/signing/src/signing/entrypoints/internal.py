@@ -18,7 +18,7 @@ router = APIRouter(
 @router.get("/documents/{sha256}")
 async def document(sha256: str, uow: UowDep) -> Response:
     """Return stored document bytes by their sha256."""
-    doc = await SigningRepository(uow.session).document(sha256)
+    doc = await uow.repo(SigningRepository).document(sha256)
     if doc is None:
         raise errors.not_found("document")
     return Response(doc.data, media_type="application/pdf")

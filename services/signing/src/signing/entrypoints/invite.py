@@ -330,7 +330,7 @@ async def page(token: str, n: int, uow: UowDep, actor: SignerActor) -> Response:
     s = await invitations.open_session(
         uow, token=token, actor=actor, action="page", allow_closed=True
     )
-    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    doc = await uow.repo(SigningRepository).document(s.envelope.current_sha256)
     await uow.commit()
     if doc is None:
         raise errors.not_found("document")
@@ -344,7 +344,7 @@ async def document(token: str, uow: UowDep, actor: SignerActor) -> Response:
     s = await invitations.open_session(
         uow, token=token, actor=actor, action="download", allow_closed=True
     )
-    doc = await SigningRepository(uow.session).document(s.envelope.current_sha256)
+    doc = await uow.repo(SigningRepository).document(s.envelope.current_sha256)
     await uow.commit()
     if doc is None:
         raise errors.not_found("document")

@@ -23,18 +23,24 @@ from . import signing as signing_use_cases  # engine_error; signing.py imports t
 log = logging.getLogger("signing.archive")
 
 
-async def _timestamp(uow: UnitOfWork, envelope: Envelope, keyring: Keyring) -> ArchiveTimestamp:
-    repo = SigningRepository(uow.session)
-    current = await repo.document(envelope.current_sha256)
-    if current is None:
-        raise errors.conflict(
-            "document_missing", "The envelope's document is missing", "签署文件缺失"
-        )
+async def _timestamp(
+    uow: UnitOfWork, envelope: Envelope, keyring: Keyring, data: bytes | None = None
+) -> tuple[ArchiveTimestamp, int]:
+    """Timestamp the envelope's current document (`data`, when the caller holds its bytes);
+    return the archive row and the size of the timestamped document."""
+    repo = uow.repo(SigningRepository)
+    if data is None:
+        current = await repo.document(envelope.current_sha256)
+        if current is None:
+            raise errors.conflict(
+                "document_missing", "The envelope's document is missing", "签署文件缺失"
+            )
+        data = current.data
     await certificates.refresh_revocations(uow, keyring.ca)
     try:
         stamped = await asyncio.to_thread(
             add_document_timestamp,
-            current.data,
+            data,
             timestamper=keyring.timestamper,
             validation_context=keyring.archive_context(),
         )
@@ -44,7 +50,7 @@ async def _timestamp(uow: UnitOfWork, envelope: Envelope, keyring: Keyring) -> A
     assert expiry is not None  # the timestamp just added
     envelope.current_sha256 = await repo.store_document(stamped)
     envelope.version += 1
-    archives = CaRepository(uow.session)
+    archives = uow.repo(CaRepository)
     row = await archives.archive(envelope.id, lock=True)
     now = utcnow()
     if row is None:
@@ -62,12 +68,16 @@ async def _timestamp(uow: UnitOfWork, envelope: Envelope, keyring: Keyring) -> A
             now,
         )
         row.renewals += 1
-    return row
+    return row, len(stamped)
 
 
-async def seal_for_archive(uow: UnitOfWork, *, envelope: Envelope, keyring: Keyring) -> None:
-    """Add a document timestamp over a completed envelope's final revision (B-LTA), in ``uow``."""
-    await _timestamp(uow, envelope, keyring)
+async def seal_for_archive(
+    uow: UnitOfWork, *, envelope: Envelope, keyring: Keyring, signed: bytes
+) -> int:
+    """Add a document timestamp over a completed envelope's final revision (B-LTA, `signed`:
+    its bytes, as the last signature left them), in ``uow``; return the sealed size."""
+    _, size = await _timestamp(uow, envelope, keyring, signed)
+    return size
 
 
 async def renew_due(
@@ -86,19 +96,19 @@ async def renew_due(
     deadline = dt.datetime.now(dt.UTC) + margin
     make = uow_factory
     async with make() as uow:
-        due = await CaRepository(uow.session).archives_due(before=deadline, limit=limit)
+        due = await uow.repo(CaRepository).archives_due(before=deadline, limit=limit)
     renewed = 0
     for envelope_id in due:
         async with make() as uow:
-            envelope = await SigningRepository(uow.session).envelope(envelope_id, lock=True)
-            row = await CaRepository(uow.session).archive(envelope_id, lock=True)
+            envelope = await uow.repo(SigningRepository).envelope(envelope_id, lock=True)
+            row = await uow.repo(CaRepository).archive(envelope_id, lock=True)
             if envelope is None or row is None or row.tsa_not_after >= deadline:
                 continue  # another replica renewed it meanwhile
             if tsa is not None and tsa.not_valid_after_utc <= row.tsa_not_after:
                 log.warning("archive %s is due but the TSA certificate is no newer", envelope_id)
                 continue
             before = row.tsa_not_after
-            row = await _timestamp(uow, envelope, keyring)
+            row, _ = await _timestamp(uow, envelope, keyring)
             uow.audit(
                 actor=SYSTEM,
                 action="archive.timestamp_renewed",

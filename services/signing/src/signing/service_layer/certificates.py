@@ -39,7 +39,7 @@ async def register(
     issuer = ca.issuer_of(cert)
     if issuer is None:
         return  # another CA's (a PKCS#12 firm key): not ours to answer for
-    await CaRepository(uow.session).register(
+    await uow.repo(CaRepository).register(
         CaCertificate(
             serial=serial_hex(cert),
             issuer_key_id=issuer.key_id.hex(),
@@ -73,7 +73,7 @@ async def refresh_revocations(uow: UnitOfWork, ca: CertificateAuthority) -> None
     Read on every signature and every CRL/OCSP answer: a revocation made through another
     replica counts here from its commit on.
     """
-    rows = await CaRepository(uow.session).revoked()
+    rows = await uow.repo(CaRepository).revoked()
     ca.set_revocations(
         [(bytes.fromhex(r.issuer_key_id), _revocation(r)) for r in rows], version=len(rows)
     )
@@ -88,7 +88,7 @@ async def certificate(uow: UnitOfWork, *, serial: str, lock: bool = False) -> Ca
         raise errors.invalid(
             "serial_invalid", "The serial number must be hexadecimal", "证书序列号须为十六进制"
         ) from None
-    rows = await CaRepository(uow.session).by_serial(normal, lock=lock)
+    rows = await uow.repo(CaRepository).by_serial(normal, lock=lock)
     if not rows:
         raise errors.not_found("certificate")
     if len(rows) > 1:  # the same serial from two issuing CAs: vanishingly unlikely (random)
@@ -192,7 +192,7 @@ async def ocsp_answer(uow: UnitOfWork, *, keyring: Keyring, request_der: bytes) 
         serial = None  # the CA answers malformedRequest
     issuers: set[bytes] = set()
     if serial is not None:
-        rows = await CaRepository(uow.session).by_serial(format(serial, "x"))
+        rows = await uow.repo(CaRepository).by_serial(format(serial, "x"))
         issuers = {bytes.fromhex(r.issuer_key_id) for r in rows}
     return keyring.ca.ocsp_answer(request_der, is_known=lambda kid, _serial: kid in issuers)
 

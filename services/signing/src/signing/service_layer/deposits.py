@@ -13,9 +13,10 @@ from ..adapters.keyring import Keyring
 from ..adapters.providers import ProviderUnavailable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import DepositChallenge, EnvelopeSigner
-from ..domain import errors, model
+from ..domain import attempts, errors, model
 from .identity import ID_CHECKED, mark_verified, require_kind
 from .invitations import open_session
+from .wrong_entry import refuse_wrong_entry
 
 log = logging.getLogger("signing.deposits")
 
@@ -30,7 +31,7 @@ async def request_deposit(
         raise errors.conflict(
             "enterprise_details_first", "Enter the company's details first", "请先填写企业实名信息"
         )
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     code = s.signer.id_number.upper()
     await repo.lock_credit_code(code)
     now = utcnow()
@@ -84,7 +85,7 @@ async def confirm_deposit(
     fen = model.parse_deposit_amount(amount)
     s = await open_session(uow, token=token, actor=actor, action="deposit_confirm", lock=True)
     require_kind(s.signer, model.ENTERPRISE)
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     challenge = await repo.latest_deposit(s.signer.id)
     now: datetime = utcnow()
     if challenge is None:
@@ -106,30 +107,15 @@ async def confirm_deposit(
     if challenge.status != "open":
         raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
     if fen != challenge.amount_fen:
-        challenge.attempts += 1
-        left = model.DEPOSIT_MAX_ATTEMPTS - challenge.attempts
-        if left <= 0:
-            challenge.status = "failed"
-        uow.audit(
+        await refuse_wrong_entry(
+            uow,
+            s,
+            challenge,
+            limit=attempts.DEPOSIT,
             actor=actor,
             action="deposit.wrong_amount",
-            object_type="envelope",
-            object_id=s.envelope.id,
-            after={"signer_id": s.signer.signer_id, "attempts_left": left},
-        )
-        await uow.commit()
-        if left <= 0:
-            raise errors.conflict(
-                "deposit_voided",
-                "Three wrong entries: the amount is void; request a new one",
-                "金额输错 3 次，该笔打款已作废，请重新申请打款",
-                details={"attempts_left": 0},
-            )
-        raise errors.invalid(
-            "deposit_wrong_amount",
-            f"Wrong amount; {left} attempt(s) left",
-            f"金额不正确，还可输入 {left} 次",
-            details={"attempts_left": left},
+            voided=errors.DepositVoided,
+            wrong=errors.DepositWrongAmount,
         )
     challenge.status = "confirmed"
     await mark_verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)

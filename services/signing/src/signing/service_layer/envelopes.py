@@ -104,7 +104,7 @@ async def prepare_envelope(
 ) -> Envelope | None:
     """Fetch the approved document, stamp its QR once and record the signing order."""
     d = event.data
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     if await repo.open_envelopes_of(d.contract_id):
         log.info(
             "contract %s already has an open envelope; approval round %s ignored",
@@ -191,7 +191,7 @@ async def visible_envelope(
     uow: UnitOfWork, *, user: Principal, envelope_id: str, lock: bool = False
 ) -> Envelope:
     """Return an envelope the caller may see (its owner or risk control), else 404."""
-    envelope = await SigningRepository(uow.session).envelope(envelope_id, lock=lock)
+    envelope = await uow.repo(SigningRepository).envelope(envelope_id, lock=lock)
     if envelope is None or not (envelope.owner_id == user.id or user.has(RISK_CONTROL)):
         raise errors.not_found()
     return envelope
@@ -202,7 +202,7 @@ async def list_envelopes(
 ) -> list[tuple[Envelope, list[EnvelopeSigner]]]:
     """Return the envelopes the caller may see, each with its signers in order."""
     owner = None if user.has(RISK_CONTROL) else user.id
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     envelopes = await repo.envelopes(contract_id=contract_id, owner_id=owner)
     signers = await repo.signers_of_envelopes(contract_id=contract_id, owner_id=owner)
     return [(e, signers.get(e.id, [])) for e in envelopes]
@@ -216,7 +216,7 @@ async def page_geometry(uow: UnitOfWork, envelope: Envelope) -> list[PageGeometr
     # Stamped before the geometry was kept in full: the QR sits where the earlier rule put it,
     # and the CropBox comes from the document (signatures never move pages, so the current
     # bytes answer as well as the prepared ones).
-    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    doc = await uow.repo(SigningRepository).document(envelope.current_sha256)
     if doc is None:
         return []
     return await asyncio.to_thread(pdf.document_geometry, doc.data, legacy=True)
@@ -244,7 +244,7 @@ async def envelope_detail(
 ) -> tuple[Envelope, list[EnvelopeSigner], list[PageGeometry]]:
     """Return an envelope, its signers in order and its pages."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    signers = await SigningRepository(uow.session).signers(envelope.id)
+    signers = await uow.repo(SigningRepository).signers(envelope.id)
     return envelope, signers, await page_geometry(uow, envelope)
 
 
@@ -297,7 +297,7 @@ async def void_envelope(
 
 async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
     """Void the open envelope of a withdrawn contract."""
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     actor = Actor(id=event.data.actor_id, name="contract.withdrawn")
     for envelope in await repo.open_envelopes_of(event.data.contract_id):
         locked = await repo.envelope(envelope.id, lock=True)
@@ -323,7 +323,7 @@ async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
 async def expire_due(uow: UnitOfWork, *, now: datetime | None = None) -> int:
     """Mark every open envelope past its expiry as expired; return how many."""
     now = now or utcnow()
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     due = await repo.expired_envelopes(now=now)
     for envelope in due:
         _end(uow, envelope, status=model.EXPIRED, actor=SYSTEM, reason="expired")

@@ -73,7 +73,7 @@ async def envelope_evidence_zip(
             "Evidence is available once every signature is in",
             "全部签章完成后方可下载证据包",
         )
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     signed = await repo.document(envelope.current_sha256)
     if signed is None:
         raise errors.not_found("document")
@@ -163,9 +163,7 @@ async def _facts(
     )
     revs = await asyncio.to_thread(revisions, pdf)
     signatures = await asyncio.to_thread(signature_facts, pdf, report.signatures, revs)
-    signers = {
-        row.signer_id: row for row in await SigningRepository(uow.session).signers(envelope.id)
-    }
+    signers = {row.signer_id: row for row in await uow.repo(SigningRepository).signers(envelope.id)}
     for entry in signatures:
         signer = _signer_of(entry["field"], signers.values())
         entry["signer_id"] = signer.signer_id if signer else None

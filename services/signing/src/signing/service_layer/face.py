@@ -62,7 +62,7 @@ async def start_session(
             "人脸识别服务暂不可用，请稍后重试",
         ) from exc
     now = utcnow()
-    IdentityRepository(uow.session).add(
+    uow.repo(IdentityRepository).add(
         FaceSession(
             signer_row_id=s.signer.id,
             invitation_id=s.invitation.id,
@@ -100,7 +100,7 @@ async def accept_callback(
             "The callback's signature does not check",
             "人脸识别回调签名无效",
         ) from exc
-    ids = IdentityRepository(uow.session)
+    ids = uow.repo(IdentityRepository)
     face = await ids.face_session(result.reference, lock=True)
     if face is None:
         raise errors.not_found("face_session")
@@ -112,7 +112,7 @@ async def accept_callback(
             "该人脸识别结果已处理，不能重复提交",
             details={"status": face.status},
         )
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     invitation = await repo.invitation(face.invitation_id)
     signer = await repo.signer(face.signer_row_id)
     envelope = await repo.envelope(signer.envelope_id, lock=True) if signer else None

@@ -53,7 +53,7 @@ def _mobile_matches(entered: str | None, expected: str) -> bool:
 async def _limit_attempts(uow: UnitOfWork, s: SignerSession, *, action: str) -> None:
     """Lock the check after too many wrong entries for this signer (the account, not the IP)."""
     now = utcnow()
-    failures = await SigningRepository(uow.session).identity_failures(
+    failures = await uow.repo(SigningRepository).identity_failures(
         envelope_id=s.envelope.id,
         signer_id=s.signer.signer_id,
         action=action,

@@ -13,8 +13,9 @@ from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.identity_repository import IdentityRepository
 from ..adapters.tables import EnvelopeSigner, IntentChallenge
-from ..domain import errors, intent, model
+from ..domain import attempts, errors, intent, model
 from .invitations import SignerSession, open_session
+from .wrong_entry import refuse_wrong_entry
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ async def request_code(
     """Send a new 6-digit code to the signer's verified mobile (voids any earlier code)."""
     s = await open_session(uow, token=token, actor=actor, action="intent_request", lock=True)
     _ready(s)
-    repo = IdentityRepository(uow.session)
+    repo = uow.repo(IdentityRepository)
     now = utcnow()
     last = await repo.latest_intent(s.signer.id)
     intent.ensure_can_send(
@@ -107,7 +108,7 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
     """Check the code the signer typed; five wrong entries void it."""
     s = await open_session(uow, token=token, actor=actor, action="intent_confirm", lock=True)
     _ready(s)
-    challenge = await IdentityRepository(uow.session).latest_intent(s.signer.id)
+    challenge = await uow.repo(IdentityRepository).latest_intent(s.signer.id)
     now = utcnow()
     if challenge is None or challenge.status in ("voided", "used"):
         raise errors.conflict(
@@ -133,30 +134,15 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
             "验证码已过期（5 分钟），请重新获取",
         )
     if not intent.code_matches(challenge.id, code, challenge.code_hash):
-        challenge.attempts += 1
-        left = intent.MAX_ATTEMPTS - challenge.attempts
-        if left <= 0:
-            challenge.status = "failed"
-        uow.audit(
+        await refuse_wrong_entry(
+            uow,
+            s,
+            challenge,
+            limit=attempts.INTENT_CODE,
             actor=actor,
             action="intent_code_wrong",
-            object_type="envelope",
-            object_id=s.envelope.id,
-            after={"signer_id": s.signer.signer_id, "attempts_left": max(left, 0)},
-        )
-        await uow.commit()
-        if left <= 0:
-            raise errors.conflict(
-                "intent_code_voided",
-                "Five wrong entries: this code is void; request a new one",
-                "验证码输错 5 次，已失效，请重新获取",
-                details={"attempts_left": 0},
-            )
-        raise errors.invalid(
-            "intent_code_wrong",
-            f"Wrong code; {left} attempt(s) left",
-            f"验证码不正确，还可输入 {left} 次",
-            details={"attempts_left": left},
+            voided=errors.IntentCodeVoided,
+            wrong=errors.IntentCodeWrong,
         )
     challenge.status, challenge.confirmed_at = "confirmed", now
     uow.audit(
@@ -178,7 +164,7 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
 
 async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
     """Use the signer's confirmed code for the signature being applied (once)."""
-    challenge = await IdentityRepository(uow.session).latest_intent(s.signer.id)
+    challenge = await uow.repo(IdentityRepository).latest_intent(s.signer.id)
     now = utcnow()
     if (
         challenge is None
@@ -197,7 +183,7 @@ async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
 
 async def state(uow: UnitOfWork, signer: EnvelopeSigner) -> IntentState:
     """Return the signer's current code as the page shows it (never the code of a real SMS)."""
-    c = await IdentityRepository(uow.session).latest_intent(signer.id)
+    c = await uow.repo(IdentityRepository).latest_intent(signer.id)
     if c is None:
         return IntentState("none", _masked(signer) or None, None, intent.MAX_ATTEMPTS, None, None)
     status = c.status
@@ -207,7 +193,7 @@ async def state(uow: UnitOfWork, signer: EnvelopeSigner) -> IntentState:
         status=status,
         mobile_masked=c.mobile_masked or None,
         expires_at=c.expires_at,
-        attempts_left=max(intent.MAX_ATTEMPTS - c.attempts, 0),
+        attempts_left=attempts.INTENT_CODE.left(c),
         resend_at=c.created_at + intent.RESEND_AFTER,
         sandbox_code=c.sandbox_code if status == "open" else None,
     )

@@ -47,7 +47,7 @@ async def create_invitation(
             "仅合同所属律师可发起邀请",
         )
     model.ensure_open(envelope.status)
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     signer = next((s for s in await repo.signers(envelope.id) if s.signer_id == signer_id), None)
     if signer is None or signer.kind == model.FIRM:
         raise errors.not_found("signer")
@@ -110,7 +110,7 @@ async def own_invitation(
 ) -> Invitation:
     """Return an invitation of an envelope the caller owns."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    invitation = await SigningRepository(uow.session).invitation(invitation_id)
+    invitation = await uow.repo(SigningRepository).invitation(invitation_id)
     if invitation is None or invitation.envelope_id != envelope.id or envelope.owner_id != user.id:
         raise errors.not_found("invitation")
     return invitation
@@ -126,7 +126,7 @@ async def open_session(
     allow_closed: bool = False,
 ) -> SignerSession:
     """Resolve a token to its signer, audit the use, and refuse void, expired or ended links."""
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     invitation = await repo.invitation_by_token(token)
     if invitation is None:
         raise errors.not_found("invitation")

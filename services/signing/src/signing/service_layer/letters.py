@@ -74,7 +74,7 @@ async def seal_letter(
         _failed(uow, event, code=exc.code, reason=str(exc))
         return
     code = new_verify_code()
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     try:
         prepared, pages = await stamp_qr(original, url=verify_url(settings, code))
     except AdapterError as exc:
@@ -105,7 +105,7 @@ async def seal_letter(
     repo.add(firm)
     placement = letter_placement(len(pages))
     try:
-        await apply_signature(
+        signed = await apply_signature(
             uow,
             envelope=envelope,
             keyring=keyring,
@@ -123,15 +123,14 @@ async def seal_letter(
             # dead-letter queue: either way the letter is not the problem
             raise
         # Nothing of this attempt is kept, only the verdict (and the inbox row).
-        await uow.rollback()
-        uow.mark_applied(event)
+        await uow.undo()
         _failed(uow, event, code=exc.code, reason=exc.message_en)
         return
     now = utcnow()
     firm.status, firm.signed_at, firm.method = model.SIGNED, now, "firm_key"
     envelope.status, envelope.completed_at = model.COMPLETED, now
-    await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring)  # PAdES B-LTA
-    doc = await repo.document(envelope.current_sha256)
+    # PAdES B-LTA
+    size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
     uow.audit(
         actor=SYSTEM,
         action="letter.sealed",
@@ -151,9 +150,7 @@ async def seal_letter(
                 kind="letter",
                 ref_id=d.letter_id,
                 owner_id=d.owner_id,
-                document=document_ref(
-                    settings, envelope, size=doc.size if doc else 0, filename=f"{d.number}.pdf"
-                ),
+                document=document_ref(settings, envelope, size=size, filename=f"{d.number}.pdf"),
                 verify_code=code,
                 verify_url=verify_url(settings, code),
             ),

@@ -21,7 +21,7 @@ from .evidence import audit_download, envelope_evidence_zip
 
 
 async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
-    envelope = await SigningRepository(uow.session).envelope(envelope_id)
+    envelope = await uow.repo(SigningRepository).envelope(envelope_id)
     if envelope is None:
         raise errors.not_found()
     if envelope.status != model.COMPLETED:
@@ -36,7 +36,7 @@ async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
 async def signed_pdf(uow: UnitOfWork, *, user: Principal, envelope_id: str) -> bytes:
     """Return a completed envelope's signed PDF and audit the download."""
     envelope = await _completed(uow, envelope_id)
-    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
+    doc = await uow.repo(SigningRepository).document(envelope.current_sha256)
     if doc is None:
         raise errors.not_found("document")
     audit_download(

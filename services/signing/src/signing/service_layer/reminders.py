@@ -48,11 +48,11 @@ async def live_invitations(
 ) -> list[InvitationView]:
     """Return each pending signer's live link, with when it may next be reminded."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     signers = {s.id: s for s in await repo.signers(envelope.id)}
     seen: set[str] = set()
     out = []
-    for inv in await InvitationRepository(uow.session).live_of(envelope.id):
+    for inv in await uow.repo(InvitationRepository).live_of(envelope.id):
         if inv.signer_row_id in seen or inv.signer_row_id not in signers:
             continue
         seen.add(inv.signer_row_id)
@@ -120,7 +120,7 @@ async def remind(
             "仅合同所属律师可提醒签署方",
         )
     model.ensure_open(envelope.status)
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     invitation = await repo.invitation(invitation_id)
     if invitation is None or invitation.envelope_id != envelope.id:
         raise errors.not_found("invitation")
@@ -173,10 +173,10 @@ async def remind_due(uow: UnitOfWork, *, settings: Settings, keyring: Keyring) -
     if hours <= 0:
         return 0
     now = utcnow()
-    due = await InvitationRepository(uow.session).due_reminder(
+    due = await uow.repo(InvitationRepository).due_reminder(
         now=now, before_expiry_until=now + timedelta(hours=hours)
     )
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     for invitation in due:
         envelope = await repo.envelope(invitation.envelope_id)
         signer = await repo.signer(invitation.signer_row_id)

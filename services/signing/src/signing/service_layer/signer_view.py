@@ -10,7 +10,7 @@ from servicekit.uow import UnitOfWork
 
 from ..adapters.identity_repository import IdentityRepository
 from ..adapters.repository import SigningRepository
-from ..domain import model
+from ..domain import attempts, model
 from . import intent
 from .invitations import SignerSession
 
@@ -44,16 +44,14 @@ async def signer_view(uow: UnitOfWork, s: SignerSession) -> SignerView:
     sig, envelope = s.signer, s.envelope
     deposit = None
     if sig.kind == model.ENTERPRISE:
-        repo = SigningRepository(uow.session)
+        repo = uow.repo(SigningRepository)
         latest = await repo.latest_deposit(sig.id)
         day = model.shanghai_day(utcnow()).isoformat()
         deposit = DepositView(
             status=latest.status if latest else "none",
             sent_at=latest.created_at if latest else None,
             expires_at=latest.expires_at if latest else None,
-            attempts_left=model.DEPOSIT_MAX_ATTEMPTS - latest.attempts
-            if latest
-            else model.DEPOSIT_MAX_ATTEMPTS,
+            attempts_left=attempts.DEPOSIT.left(latest) if latest else attempts.DEPOSIT.max_wrong,
             sent_today=await repo.deposits_sent(credit_code=sig.id_number.upper(), day=day),
             daily_limit=model.DEPOSIT_DAILY_LIMIT,
             sandbox_amount=f"{latest.amount_fen / 100:.2f}"
@@ -62,7 +60,7 @@ async def signer_view(uow: UnitOfWork, s: SignerSession) -> SignerView:
         )
     face_status = None
     if sig.kind == model.INDIVIDUAL:
-        face = await IdentityRepository(uow.session).latest_face_session(sig.id)
+        face = await uow.repo(IdentityRepository).latest_face_session(sig.id)
         face_status = face.status if face else "none"
     intent_state = await intent.state(uow, sig) if sig.status == model.VERIFIED else None
     open_link = s.invitation.voided_at is None and s.invitation.expires_at > utcnow()

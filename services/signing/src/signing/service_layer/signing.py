@@ -151,12 +151,12 @@ async def apply_signature(
     name: str,
     signer_kind: str,
     seam: bool = False,
-) -> str:
-    """Sign the envelope's latest bytes (row locked) and make the result current.
+) -> bytes:
+    """Sign the envelope's latest bytes (row locked), make the result current and return it.
 
     With `seam`, the seal is also cut across every page's right edge (骑缝章) in the same update.
     """
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     current = await repo.document(envelope.current_sha256)
     if current is None:
         raise errors.conflict(
@@ -185,11 +185,10 @@ async def apply_signature(
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
-    digest = await repo.store_document(signed)
-    envelope.current_sha256 = digest
+    envelope.current_sha256 = await repo.store_document(signed)
     envelope.version += 1
     SIGNATURES.labels(document=envelope.kind, signer=signer_kind).inc()
-    return digest
+    return signed
 
 
 def _credential(sig: EnvelopeSigner, keyring: Keyring) -> IssuedCredential:
@@ -278,7 +277,7 @@ async def sign_as_counterparty(
         signer_kind=sig.kind,
     )
     sig.status, sig.signed_at = model.SIGNED, utcnow()
-    rows = await SigningRepository(uow.session).signers(envelope.id)
+    rows = await uow.repo(SigningRepository).signers(envelope.id)
     remaining = sum(1 for r in rows if r.kind != model.FIRM and r.status != model.SIGNED)
     uow.audit(
         actor=actor,
@@ -342,10 +341,10 @@ async def firm_sign(
             "您是该合同的经办律师，须由其他风控人员代表律所签章",
         )
     model.ensure_open(envelope.status)
-    rows = await SigningRepository(uow.session).signers(envelope.id)
+    rows = await uow.repo(SigningRepository).signers(envelope.id)
     model.ensure_counterparties_done(model.pending_counterparties(rows))
     firm = next(r for r in rows if r.kind == model.FIRM)
-    await apply_signature(
+    signed = await apply_signature(
         uow,
         envelope=envelope,
         keyring=keyring,
@@ -366,9 +365,7 @@ async def firm_sign(
     )
     envelope.status, envelope.completed_at = model.COMPLETED, now
     # the document timestamp over the final revision (PAdES B-LTA), in the same transaction
-    await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring)
-    doc = await SigningRepository(uow.session).document(envelope.current_sha256)
-    size = doc.size if doc else 0
+    size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
     uow.audit(
         actor=user.actor,
         action="envelope.completed",

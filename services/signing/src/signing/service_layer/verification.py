@@ -130,7 +130,7 @@ class CodeVerdict:
 
 async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVerdict:
     """Verify the stored latest bytes of the document a QR code names."""
-    repo = SigningRepository(uow.session)
+    repo = uow.repo(SigningRepository)
     envelope = await repo.envelope_by_code(code)
     if envelope is None:
         raise errors.not_found("document")
