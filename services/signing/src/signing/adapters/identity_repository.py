@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from ..domain.states import ChallengeStatus
 from .tables import FaceSession, IntentChallenge
 
 
@@ -55,7 +56,7 @@ class IdentityRepository:
                 col(IntentChallenge.signer_row_id) == signer_row_id,
                 col(IntentChallenge.status).in_(("open", "confirmed")),
             )
-            .values(status="voided")
+            .values(status=ChallengeStatus.VOIDED)
         )
         await self.session.execute(stmt)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from ..domain.states import EnvelopeStatus, SignerStatus
 from .tables import Envelope, EnvelopeSigner, Invitation
 
 
@@ -39,8 +40,8 @@ class InvitationRepository:
                 col(Invitation.reminders) == 0,
                 col(Invitation.expires_at) > now,
                 col(Invitation.expires_at) <= before_expiry_until,
-                col(Envelope.status) == "prepared",
-                col(EnvelopeSigner.status).not_in(("signed", "declined")),
+                col(Envelope.status) == EnvelopeStatus.PREPARED,
+                col(EnvelopeSigner.status).not_in((SignerStatus.SIGNED, SignerStatus.DECLINED)),
                 col(EnvelopeSigner.mobile).is_not(None),
             )
             .limit(limit)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlmodel import col
 
+from ..domain.states import ChallengeStatus, EnvelopeStatus
 from .tables import DepositChallenge, Envelope, EnvelopeSigner, Invitation, StoredDocument
 
 
@@ -99,7 +100,7 @@ class SigningRepository:
         """Return the contract's envelopes that are still open."""
         stmt = select(Envelope).where(
             col(Envelope.contract_id) == contract_id,
-            col(Envelope.status) == "prepared",
+            col(Envelope.status) == EnvelopeStatus.PREPARED,
             col(Envelope.kind) == "contract",
         )
         return list((await self.session.execute(stmt)).scalars())
@@ -108,7 +109,7 @@ class SigningRepository:
         """Return open envelopes past their expiry, locked, skipping rows another replica holds."""
         stmt = (
             select(Envelope)
-            .where(col(Envelope.status) == "prepared", col(Envelope.expires_at) < now)
+            .where(col(Envelope.status) == EnvelopeStatus.PREPARED, col(Envelope.expires_at) < now)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -177,9 +178,9 @@ class SigningRepository:
             update(DepositChallenge)
             .where(
                 col(DepositChallenge.credit_code) == credit_code,
-                col(DepositChallenge.status) == "open",
+                col(DepositChallenge.status) == ChallengeStatus.OPEN,
             )
-            .values(status="voided")
+            .values(status=ChallengeStatus.VOIDED)
         )
         await self.session.execute(stmt)
 

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from servicekit.db import AwareDateTime, utcnow
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
-from sqlalchemy import JSON, Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
+
+from ..domain.states import ChallengeStatus, EnvelopeStatus, FaceStatus, SignerStatus
 
 
 def _id() -> str:
     return str(uuid.uuid4())
+
+
+def _status(kind: type[StrEnum]) -> Column:  # type: ignore[type-arg]
+    # VARCHAR(16) holding the value ("prepared"), as the migrations made it: read back as a member
+    return Column(
+        Enum(kind, native_enum=False, length=16, values_callable=lambda ms: [m.value for m in ms]),
+        nullable=False,
+    )
 
 
 def _ts(nullable: bool = True) -> Column:  # type: ignore[type-arg]
@@ -34,7 +55,7 @@ class Envelope(SQLModel, table=True):
     contract_id: str = Field(max_length=64)  # the letter id for letters
     owner_id: str = Field(max_length=64)
     title: str = Field(default="", max_length=300)
-    status: str = Field(max_length=16)
+    status: EnvelopeStatus = Field(sa_column=_status(EnvelopeStatus))
     verify_code: str = Field(max_length=64, unique=True)
     original_sha256: str = Field(max_length=64)
     current_sha256: str = Field(max_length=64)
@@ -71,7 +92,7 @@ class EnvelopeSigner(SQLModel, table=True):
     # the mobile the lawyer entered (the individual's, or the enterprise operator's): the
     # three-element check compares against it and the signing-intent code goes to it
     mobile: str | None = Field(default=None, max_length=20)
-    status: str = Field(default="pending", max_length=16)
+    status: SignerStatus = Field(default=SignerStatus.PENDING, sa_column=_status(SignerStatus))
     method: str | None = Field(default=None, max_length=16)  # face | micro_deposit | firm_key
     sandbox: bool = False
     verified_at: datetime | None = Field(default=None, sa_column=_ts())
@@ -114,7 +135,9 @@ class DepositChallenge(SQLModel, table=True):
     credit_code: str = Field(max_length=18)
     day: str = Field(max_length=10)  # Asia/Shanghai calendar day
     amount_fen: int
-    status: str = Field(default="open", max_length=16)  # open | voided | confirmed | failed
+    status: ChallengeStatus = Field(
+        default=ChallengeStatus.OPEN, sa_column=_status(ChallengeStatus)
+    )
     attempts: int = 0
     provider_ref: str | None = Field(default=None, max_length=128)
     sandbox: bool = False
@@ -133,7 +156,9 @@ class IntentChallenge(SQLModel, table=True):
     code_hash: str = Field(max_length=64)  # sha256(id + code): the code itself is never kept
     mobile_masked: str = Field(max_length=20)
     # open | confirmed | used | voided | failed
-    status: str = Field(default="open", max_length=16)
+    status: ChallengeStatus = Field(
+        default=ChallengeStatus.OPEN, sa_column=_status(ChallengeStatus)
+    )
     attempts: int = 0
     sandbox: bool = False
     # sandbox SMS only: the code, to show on the signer's page (never set for a real SMS)
@@ -153,7 +178,7 @@ class FaceSession(SQLModel, table=True):
     invitation_id: str = Field(foreign_key="invitations.id", max_length=36)
     provider_ref: str = Field(max_length=128, unique=True)
     # open | passed | failed
-    status: str = Field(default="open", max_length=16)
+    status: FaceStatus = Field(default=FaceStatus.OPEN, sa_column=_status(FaceStatus))
     sandbox: bool = False
     reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))

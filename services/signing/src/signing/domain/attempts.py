@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from . import errors
+from .states import ChallengeStatus
 
 
 class Challenge(Protocol):
     """What the limit reads and changes of a code the signer types (a row)."""
 
     attempts: int
-    status: str
+    status: ChallengeStatus
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class AttemptLimit:
         challenge.attempts += 1
         left = self.left(challenge)
         if left == 0:
-            challenge.status = "failed"
+            challenge.status = ChallengeStatus.FAILED
         return left
 
 

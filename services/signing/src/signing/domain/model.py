@@ -9,25 +9,27 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from . import attempts, errors
+from .states import EnvelopeStatus, SignerKind, SignerStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # envelope states
-PREPARED = "prepared"
-COMPLETED = "completed"
-VOIDED = "voided"
-DECLINED = "declined"
-EXPIRED = "expired"
+PREPARED = EnvelopeStatus.PREPARED
+COMPLETED = EnvelopeStatus.COMPLETED
+VOIDED = EnvelopeStatus.VOIDED
+DECLINED = EnvelopeStatus.DECLINED
+EXPIRED = EnvelopeStatus.EXPIRED
 OPEN_STATES = (PREPARED,)
 
 # signer states
-PENDING = "pending"
-VERIFIED = "verified"
-SIGNED = "signed"
+PENDING = SignerStatus.PENDING
+ID_CHECKED = SignerStatus.ID_CHECKED
+VERIFIED = SignerStatus.VERIFIED
+SIGNED = SignerStatus.SIGNED
 
-FIRM = "firm"
-INDIVIDUAL = "individual"
-ENTERPRISE = "enterprise"
+FIRM = SignerKind.FIRM
+INDIVIDUAL = SignerKind.INDIVIDUAL
+ENTERPRISE = SignerKind.ENTERPRISE
 
 DEPOSIT_DAILY_LIMIT = 5
 DEPOSIT_MAX_ATTEMPTS = attempts.DEPOSIT.max_wrong
@@ -54,7 +56,7 @@ class Placement:
         return (self.x, self.y, self.x + self.width, self.y + self.height)
 
 
-def ensure_open(status: str) -> None:
+def ensure_open(status: EnvelopeStatus) -> None:
     """Refuse any change to an envelope that is over."""
     if status not in OPEN_STATES:
         raise errors.conflict(
@@ -70,8 +72,11 @@ _STATUS_ZH = {COMPLETED: "已完成", VOIDED: "已作废", DECLINED: "已拒签"
 class SignerState(Protocol):
     """What the signing-order rule reads of a signer."""
 
-    kind: str
-    status: str
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 def pending_counterparties(signers: Iterable[SignerState]) -> int:

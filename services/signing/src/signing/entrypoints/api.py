@@ -17,6 +17,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..domain import errors
 from ..domain.model import ENTERPRISE
+from ..domain.states import EnvelopeStatus
 from ..service_layer import envelopes, evidence, invitations, signing
 from .deps import KeyringDep, SettingsDep
 from .schemas import PagePublic, PlacementIn
@@ -219,8 +220,8 @@ async def _current_bytes(uow: UowDep, user: Principal, envelope_id: str) -> tupl
 async def document(envelope_id: str, uow: UowDep, user: CurrentUser) -> Response:
     """Return the envelope's current bytes (the signed PDF once complete)."""
     envelope, data = await _current_bytes(uow, user, envelope_id)
-    name = "signed.pdf" if envelope.status == "completed" else "document.pdf"
-    if envelope.status == "completed":
+    name = "signed.pdf" if envelope.status == EnvelopeStatus.COMPLETED else "document.pdf"
+    if envelope.status == EnvelopeStatus.COMPLETED:
         # a signed PDF leaving the system is on the record, for staff as for partners
         evidence.audit_download(
             uow, user=user, envelope=envelope, what=name, sha=envelope.current_sha256

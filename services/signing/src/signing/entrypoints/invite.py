@@ -13,6 +13,7 @@ from servicekit.app import UowDep
 
 from ..adapters.repository import SigningRepository
 from ..domain import errors
+from ..domain.states import EnvelopeStatus
 from ..service_layer import deposits, envelopes, face, identity, intent, invitations, signing
 from ..service_layer.signer_view import signer_view
 from .deps import KeyringDep, SettingsDep, SignerActor, SignerIdempotent
@@ -142,7 +143,7 @@ async def state(
         intent=None if view.intent is None else IntentPublic(**asdict(view.intent)),
         face_status=view.face_status,
         can_decline=view.can_decline,
-        signed_document_ready=s.envelope.status == "completed",
+        signed_document_ready=s.envelope.status == EnvelopeStatus.COMPLETED,
     )
 
 

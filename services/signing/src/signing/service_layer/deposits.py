@@ -14,6 +14,7 @@ from ..adapters.providers import ProviderUnavailable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import DepositChallenge, EnvelopeSigner
 from ..domain import attempts, errors, model
+from ..domain.states import ChallengeStatus
 from .identity import ID_CHECKED, mark_verified, require_kind
 from .invitations import open_session
 from .wrong_entry import refuse_wrong_entry
@@ -90,21 +91,21 @@ async def confirm_deposit(
     now: datetime = utcnow()
     if challenge is None:
         raise errors.conflict("deposit_not_requested", "Request an amount first", "请先申请打款")
-    if challenge.status in ("voided", "failed"):
+    if challenge.status in (ChallengeStatus.VOIDED, ChallengeStatus.FAILED):
         raise errors.conflict(
             "deposit_voided",
             "This amount is void; request a new one",
             "该笔打款已作废，请重新申请打款",
         )
     if challenge.expires_at < now:
-        challenge.status = "voided"
+        challenge.status = ChallengeStatus.VOIDED
         await uow.commit()
         raise errors.conflict(
             "deposit_expired",
             "The amount has expired (7 days); request a new one",
             "打款金额已过期（7天），请重新申请打款",
         )
-    if challenge.status != "open":
+    if challenge.status != ChallengeStatus.OPEN:
         raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
     if fen != challenge.amount_fen:
         await refuse_wrong_entry(
@@ -117,6 +118,6 @@ async def confirm_deposit(
             voided=errors.DepositVoided,
             wrong=errors.DepositWrongAmount,
         )
-    challenge.status = "confirmed"
+    challenge.status = ChallengeStatus.CONFIRMED
     await mark_verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)
     return s.signer

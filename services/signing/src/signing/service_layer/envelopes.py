@@ -40,6 +40,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
 from ..domain import errors, model
+from ..domain.states import EnvelopeStatus
 
 log = logging.getLogger("signing.envelopes")
 preload(__name__)  # the bounded children that stamp start with pypdf and the seals imported
@@ -249,7 +250,7 @@ async def envelope_detail(
 
 
 def _end(
-    uow: UnitOfWork, envelope: Envelope, *, status: str, actor: Actor, reason: str | None
+    uow: UnitOfWork, envelope: Envelope, *, status: EnvelopeStatus, actor: Actor, reason: str | None
 ) -> None:
     before = envelope.status
     envelope.status = status

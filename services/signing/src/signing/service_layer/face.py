@@ -20,6 +20,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import FaceSession
 from ..config import Settings
 from ..domain import errors, model
+from ..domain.states import FaceStatus
 from .identity import ID_CHECKED, mark_verified, require_kind
 from .invitations import SignerSession, invitation_url, open_session
 
@@ -104,7 +105,7 @@ async def accept_callback(
     face = await ids.face_session(result.reference, lock=True)
     if face is None:
         raise errors.not_found("face_session")
-    if face.status != "open":
+    if face.status != FaceStatus.OPEN:
         # the first answer stands; a second callback (a replay) changes nothing and says so
         raise errors.conflict(
             "face_callback_replayed",
@@ -118,7 +119,7 @@ async def accept_callback(
     envelope = await repo.envelope(signer.envelope_id, lock=True) if signer else None
     if invitation is None or signer is None or envelope is None:
         raise errors.not_found("face_session")
-    face.status = "passed" if result.passed else "failed"
+    face.status = FaceStatus.PASSED if result.passed else FaceStatus.FAILED
     face.reason, face.completed_at = result.reason, utcnow()
     uow.audit(
         actor=SYSTEM,

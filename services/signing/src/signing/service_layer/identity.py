@@ -20,7 +20,7 @@ from .invitations import SignerSession, open_session
 
 log = logging.getLogger("signing.identity")
 
-ID_CHECKED = "id_checked"
+ID_CHECKED = model.ID_CHECKED
 
 
 def _mismatch() -> Exception:

@@ -14,6 +14,7 @@ from servicekit.uow import Actor, UnitOfWork
 from ..adapters.identity_repository import IdentityRepository
 from ..adapters.tables import EnvelopeSigner, IntentChallenge
 from ..domain import attempts, errors, intent, model
+from ..domain.states import ChallengeStatus
 from .invitations import SignerSession, open_session
 from .wrong_entry import refuse_wrong_entry
 
@@ -110,23 +111,23 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
     _ready(s)
     challenge = await uow.repo(IdentityRepository).latest_intent(s.signer.id)
     now = utcnow()
-    if challenge is None or challenge.status in ("voided", "used"):
+    if challenge is None or challenge.status in (ChallengeStatus.VOIDED, ChallengeStatus.USED):
         raise errors.conflict(
             "intent_code_not_requested", "Request a code first", "请先获取短信验证码"
         )
-    if challenge.status == "failed":
+    if challenge.status == ChallengeStatus.FAILED:
         raise errors.conflict(
             "intent_code_voided",
             "Too many wrong entries: this code is void; request a new one",
             "验证码输错次数过多，已失效，请重新获取",
             details={"attempts_left": 0},
         )
-    if challenge.status == "confirmed":
+    if challenge.status == ChallengeStatus.CONFIRMED:
         if not intent.code_matches(challenge.id, code, challenge.code_hash):
             raise errors.invalid("intent_code_wrong", "Wrong code", "验证码不正确")
         return challenge  # the same code again (a seal moved after a refusal): still confirmed
     if challenge.expires_at < now:
-        challenge.status = "voided"
+        challenge.status = ChallengeStatus.VOIDED
         await uow.commit()
         raise errors.conflict(
             "intent_code_expired",
@@ -144,7 +145,7 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
             voided=errors.IntentCodeVoided,
             wrong=errors.IntentCodeWrong,
         )
-    challenge.status, challenge.confirmed_at = "confirmed", now
+    challenge.status, challenge.confirmed_at = ChallengeStatus.CONFIRMED, now
     uow.audit(
         actor=actor,
         action="intent_confirmed",
@@ -168,7 +169,7 @@ async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
     now = utcnow()
     if (
         challenge is None
-        or challenge.status != "confirmed"
+        or challenge.status != ChallengeStatus.CONFIRMED
         or challenge.confirmed_at is None
         or now - challenge.confirmed_at > intent.CONFIRMED_VALID
     ):
@@ -177,7 +178,7 @@ async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
             "Confirm your intent to sign with the SMS code first",
             "请先输入短信验证码完成意愿认证",
         )
-    challenge.status = "used"
+    challenge.status = ChallengeStatus.USED
     return challenge
 
 
@@ -186,8 +187,8 @@ async def state(uow: UnitOfWork, signer: EnvelopeSigner) -> IntentState:
     c = await uow.repo(IdentityRepository).latest_intent(signer.id)
     if c is None:
         return IntentState("none", _masked(signer) or None, None, intent.MAX_ATTEMPTS, None, None)
-    status = c.status
-    if status == "open" and c.expires_at < utcnow():
+    status: str = c.status
+    if status == ChallengeStatus.OPEN and c.expires_at < utcnow():
         status = "expired"
     return IntentState(
         status=status,

@@ -17,6 +17,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner, Invitation
 from ..config import Settings
 from ..domain import errors, model
+from ..domain.states import SignerStatus
 from .envelopes import visible_envelope
 
 
@@ -173,7 +174,7 @@ async def decline(uow: UnitOfWork, *, token: str, actor: Actor, reason: str) -> 
     envelope.status = model.DECLINED
     envelope.ended_reason = reason
     envelope.version += 1
-    signer.status = "declined"
+    signer.status = SignerStatus.DECLINED
     uow.audit(
         actor=actor,
         action="envelope.declined",

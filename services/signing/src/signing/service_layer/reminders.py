@@ -17,6 +17,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner, Invitation
 from ..config import Settings
 from ..domain import errors, model
+from ..domain.states import SignerStatus
 from .envelopes import visible_envelope
 
 
@@ -134,7 +135,7 @@ async def remind(
             "This link was replaced or has expired: invite the signer again",
             "该链接已被替代或已过期，请重新邀请",
         )
-    if signer.status in (model.SIGNED, "declined"):
+    if signer.status in (model.SIGNED, SignerStatus.DECLINED):
         raise errors.conflict(
             "signer_already_signed", "This signer has already signed", "该签章人已签章"
         )

@@ -11,6 +11,7 @@ from servicekit.uow import UnitOfWork
 from ..adapters.identity_repository import IdentityRepository
 from ..adapters.repository import SigningRepository
 from ..domain import attempts, model
+from ..domain.states import ChallengeStatus, SignerStatus
 from . import intent
 from .invitations import SignerSession
 
@@ -55,7 +56,7 @@ async def signer_view(uow: UnitOfWork, s: SignerSession) -> SignerView:
             sent_today=await repo.deposits_sent(credit_code=sig.id_number.upper(), day=day),
             daily_limit=model.DEPOSIT_DAILY_LIMIT,
             sandbox_amount=f"{latest.amount_fen / 100:.2f}"
-            if latest and latest.sandbox and latest.status == "open"
+            if latest and latest.sandbox and latest.status == ChallengeStatus.OPEN
             else None,
         )
     face_status = None
@@ -65,7 +66,8 @@ async def signer_view(uow: UnitOfWork, s: SignerSession) -> SignerView:
     intent_state = await intent.state(uow, sig) if sig.status == model.VERIFIED else None
     open_link = s.invitation.voided_at is None and s.invitation.expires_at > utcnow()
     can_decline = (
-        envelope.status == model.PREPARED and sig.status not in (model.SIGNED, "declined")
+        envelope.status == model.PREPARED
+        and sig.status not in (model.SIGNED, SignerStatus.DECLINED)
     ) and open_link
     return SignerView(
         deposit=deposit, intent=intent_state, face_status=face_status, can_decline=can_decline
