@@ -59,10 +59,10 @@ class Placement:
 def ensure_open(status: EnvelopeStatus) -> None:
     """Refuse any change to an envelope that is over."""
     if status not in OPEN_STATES:
-        raise errors.conflict(
-            f"envelope_{status}",
+        raise errors.Conflict(
             f"The envelope is {status}",
             f"签署流程已结束（{_STATUS_ZH.get(status, status)}）",
+            code=f"envelope_{status}",
         )
 
 
@@ -87,10 +87,10 @@ def pending_counterparties(signers: Iterable[SignerState]) -> int:
 def ensure_counterparties_done(pending: int) -> None:
     """Refuse the firm's signature while any counterparty has not signed."""
     if pending:
-        raise errors.conflict(
-            "counterparties_pending",
+        raise errors.Conflict(
             f"{pending} counterparty signer(s) have not signed yet; the firm signs last",
             f"尚有 {pending} 位对方签章人未签章，律所须最后签章",
+            code="counterparties_pending",
             details={"remaining_counterparties": pending},
         )
 
@@ -134,11 +134,7 @@ def parse_deposit_amount(amount: str) -> int:
         or len(whole) > 6
         or (frac != "" and (not frac.isascii() or not frac.isdigit() or len(frac) > 2))
     ):
-        raise errors.invalid(
-            "deposit_amount_format",
-            "Enter the amount in yuan, e.g. 0.37",
-            "请按元填写金额，例如 0.37",
-        )
+        raise errors.DepositAmountFormat()
     return int(whole) * 100 + int(frac.ljust(2, "0") if dot else 0)
 
 

@@ -180,16 +180,12 @@ async def invitation_qr(
 ) -> Response:
     """Return the invitation link as a QR code image (png or svg) for the lawyer to send."""
     if fmt not in ("png", "svg"):
-        raise errors.not_found("format")
+        raise errors.FormatNotFound()
     inv = await invitations.own_invitation(
         uow, user=user, envelope_id=envelope_id, invitation_id=invitation_id
     )
     if inv.voided_at is not None:
-        raise errors.conflict(
-            "invitation_voided",
-            "This invitation was replaced by a newer one",
-            "此邀请已被新的邀请替代",
-        )
+        raise errors.InvitationVoided()
     url = keyring.decrypt(inv.url)
     if fmt == "png":
         return Response(
@@ -212,7 +208,7 @@ async def _current_bytes(uow: UowDep, user: Principal, envelope_id: str) -> tupl
     envelope = await envelopes.visible_envelope(uow, user=user, envelope_id=envelope_id)
     doc = await uow.repo(SigningRepository).document(envelope.current_sha256)
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     return envelope, doc.data
 
 
@@ -297,7 +293,7 @@ async def sandbox_transfers(
     """Show the amounts the sandbox bank provider pretended to send (operators and tests)."""
     bank = keyring.bank
     if not isinstance(bank, SandboxBankTransfer):
-        raise errors.not_found("sandbox")
+        raise errors.SandboxNotFound()
     data = [
         {
             "reference": t.reference,

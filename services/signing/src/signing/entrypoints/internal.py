@@ -20,5 +20,5 @@ async def document(sha256: str, uow: UowDep) -> Response:
     """Return stored document bytes by their sha256."""
     doc = await uow.repo(SigningRepository).document(sha256)
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     return Response(doc.data, media_type="application/pdf")

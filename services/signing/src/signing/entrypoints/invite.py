@@ -334,7 +334,7 @@ async def page(token: str, n: int, uow: UowDep, actor: SignerActor) -> Response:
     doc = await uow.repo(SigningRepository).document(s.envelope.current_sha256)
     await uow.commit()
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     png = await envelopes.page_image(uow, s.envelope, number=n, data=doc.data)
     return Response(png, media_type="image/png")
 
@@ -348,7 +348,7 @@ async def document(token: str, uow: UowDep, actor: SignerActor) -> Response:
     doc = await uow.repo(SigningRepository).document(s.envelope.current_sha256)
     await uow.commit()
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     return Response(
         doc.data,
         media_type="application/pdf",

@@ -42,7 +42,7 @@ async def asset(path: str) -> Response:
     suffix = path[path.rfind(".") :] if "." in path else ""
     data = _asset(path) if suffix in _TYPES else None
     if data is None:
-        raise errors.not_found("asset")
+        raise errors.AssetNotFound()
     # short cache: a new release is picked up within minutes
     return Response(
         data, media_type=_TYPES[suffix], headers={"cache-control": "public, max-age=300"}

@@ -32,9 +32,7 @@ async def _timestamp(
     if data is None:
         current = await repo.document(envelope.current_sha256)
         if current is None:
-            raise errors.conflict(
-                "document_missing", "The envelope's document is missing", "签署文件缺失"
-            )
+            raise errors.DocumentMissing()
         data = current.data
     await certificates.refresh_revocations(uow, keyring.ca)
     try:

@@ -85,18 +85,12 @@ async def certificate(uow: UnitOfWork, *, serial: str, lock: bool = False) -> Ca
     try:
         int(normal, 16)
     except ValueError:
-        raise errors.invalid(
-            "serial_invalid", "The serial number must be hexadecimal", "证书序列号须为十六进制"
-        ) from None
+        raise errors.SerialInvalid() from None
     rows = await uow.repo(CaRepository).by_serial(normal, lock=lock)
     if not rows:
-        raise errors.not_found("certificate")
+        raise errors.CertificateNotFound()
     if len(rows) > 1:  # the same serial from two issuing CAs: vanishingly unlikely (random)
-        raise errors.conflict(
-            "serial_ambiguous",
-            "Several certificates carry this serial number",
-            "多张证书使用该序列号",
-        )
+        raise errors.SerialAmbiguous()
     return rows[0]
 
 
@@ -115,32 +109,23 @@ async def revoke(
     ``ca`` is this process's CA, if it serves CRLs and OCSP (the CLI has none to update).
     """
     if reason not in REASONS:
-        raise errors.invalid(
-            "revocation_reason_invalid",
+        raise errors.Invalid(
             f"The reason must be one of {', '.join(REASONS)}",
             "吊销原因须为 identity_false、key_compromise 或 superseded",
+            code="revocation_reason_invalid",
         )
     row = await certificate(uow, serial=serial, lock=True)
     if row.revoked_at is not None:
-        raise errors.conflict(
-            "certificate_already_revoked",
-            "This certificate is already revoked",
-            "该证书已被吊销",
-            details={"revoked_at": row.revoked_at.isoformat(), "reason": row.revocation_reason},
+        raise errors.CertificateAlreadyRevoked(
+            details={"revoked_at": row.revoked_at.isoformat(), "reason": row.revocation_reason}
         )
     now = dt.datetime.now(dt.UTC)
     if invalidity_date is not None:
         if invalidity_date.tzinfo is None:
-            raise errors.invalid(
-                "invalidity_date_invalid",
-                "The invalidity date needs a time zone",
-                "失效时间须带时区",
-            )
+            raise errors.InvalidityDateInvalid()
         if invalidity_date > now:
-            raise errors.invalid(
-                "invalidity_date_invalid",
-                "The invalidity date cannot be in the future",
-                "失效时间不能晚于当前时间",
+            raise errors.InvalidityDateInvalid(
+                "The invalidity date cannot be in the future", "失效时间不能晚于当前时间"
             )
     cert = x509.load_pem_x509_certificate(row.certificate_pem.encode())
     row.revoked_at, row.revocation_reason = now, reason
@@ -200,7 +185,7 @@ async def ocsp_answer(uow: UnitOfWork, *, keyring: Keyring, request_der: bytes) 
 async def crl_der(uow: UnitOfWork, *, keyring: Keyring, generation: int) -> bytes:
     """Return an issuing CA's current CRL, with every revocation committed so far."""
     if keyring.ca.generation(generation) is None:
-        raise errors.not_found("crl")
+        raise errors.CrlNotFound()
     await refresh_revocations(uow, keyring.ca)
     return keyring.ca.crl_der(generation)
 

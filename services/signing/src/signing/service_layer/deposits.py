@@ -29,9 +29,7 @@ async def request_deposit(
     s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
     require_kind(s.signer, model.ENTERPRISE)
     if s.signer.status != ID_CHECKED:
-        raise errors.conflict(
-            "enterprise_details_first", "Enter the company's details first", "请先填写企业实名信息"
-        )
+        raise errors.EnterpriseDetailsFirst()
     repo = uow.repo(SigningRepository)
     code = s.signer.id_number.upper()
     await repo.lock_credit_code(code)
@@ -49,11 +47,7 @@ async def request_deposit(
             amount_fen=amount,
         )
     except ProviderUnavailable as exc:
-        raise errors.unavailable(
-            "bank_transfer_unavailable",
-            "The bank transfer service is unavailable; try again shortly",
-            "打款服务暂不可用，请稍后重试",
-        ) from exc
+        raise errors.BankTransferUnavailable() from exc
     challenge = DepositChallenge(
         signer_row_id=s.signer.id,
         credit_code=code,
@@ -90,23 +84,15 @@ async def confirm_deposit(
     challenge = await repo.latest_deposit(s.signer.id)
     now: datetime = utcnow()
     if challenge is None:
-        raise errors.conflict("deposit_not_requested", "Request an amount first", "请先申请打款")
+        raise errors.DepositNotRequested()
     if challenge.status in (ChallengeStatus.VOIDED, ChallengeStatus.FAILED):
-        raise errors.conflict(
-            "deposit_voided",
-            "This amount is void; request a new one",
-            "该笔打款已作废，请重新申请打款",
-        )
+        raise errors.DepositVoided()
     if challenge.expires_at < now:
         challenge.status = ChallengeStatus.VOIDED
         await uow.commit()
-        raise errors.conflict(
-            "deposit_expired",
-            "The amount has expired (7 days); request a new one",
-            "打款金额已过期（7天），请重新申请打款",
-        )
+        raise errors.DepositExpired()
     if challenge.status != ChallengeStatus.OPEN:
-        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
+        raise errors.AlreadyVerified()
     if fen != challenge.amount_fen:
         await refuse_wrong_entry(
             uow,
@@ -115,7 +101,7 @@ async def confirm_deposit(
             limit=attempts.DEPOSIT,
             actor=actor,
             action="deposit.wrong_amount",
-            voided=errors.DepositVoided,
+            voided=errors.DepositVoidedByEntries,
             wrong=errors.DepositWrongAmount,
         )
     challenge.status = ChallengeStatus.CONFIRMED

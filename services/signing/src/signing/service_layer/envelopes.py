@@ -194,7 +194,7 @@ async def visible_envelope(
     """Return an envelope the caller may see (its owner or risk control), else 404."""
     envelope = await uow.repo(SigningRepository).envelope(envelope_id, lock=lock)
     if envelope is None or not (envelope.owner_id == user.id or user.has(RISK_CONTROL)):
-        raise errors.not_found()
+        raise errors.EnvelopeNotFound()
     return envelope
 
 
@@ -227,17 +227,15 @@ async def page_image(uow: UnitOfWork, envelope: Envelope, *, number: int, data: 
     """Return page `number` (1-based) of `data` as PNG: 404 past either end, bounded render."""
     pages = await page_geometry(uow, envelope)
     if not 1 <= number <= len(pages):
-        raise errors.not_found("page")
+        raise errors.PageNotFound()
     x1, y1, x2, y2 = pages[number - 1].cropbox
     if page_too_large(x2 - x1, y2 - y1):
-        raise errors.invalid("page_too_large", "This page is too large to show", "页面尺寸过大")
+        raise errors.PageTooLarge()
     try:
         return await render.page_png(data, page=number)
     except (PdfError, PdfLimitExceeded) as exc:
         log.warning("page %s of envelope %s not rendered: %s", number, envelope.id, exc)
-        raise errors.invalid(
-            "page_render_failed", "This page cannot be shown", "该页无法显示"
-        ) from None
+        raise errors.PageRenderFailed() from None
 
 
 async def envelope_detail(
@@ -272,10 +270,8 @@ async def void_envelope(
     """Void an open envelope (its owner only)."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
     if envelope.owner_id != user.id:
-        raise errors.forbidden(
-            "owner_only",
-            "Only the lawyer who owns the contract can void it",
-            "仅合同所属律师可作废",
+        raise errors.OwnerOnly(
+            "Only the lawyer who owns the contract can void it", "仅合同所属律师可作废"
         )
     model.ensure_open(envelope.status)
     _end(uow, envelope, status=model.VOIDED, actor=user.actor, reason=reason)

@@ -68,15 +68,11 @@ async def envelope_evidence_zip(
 ) -> bytes:
     """Return the evidence zip of `envelope`, which the caller was already allowed to read."""
     if envelope.status != model.COMPLETED:
-        raise errors.conflict(
-            "envelope_not_completed",
-            "Evidence is available once every signature is in",
-            "全部签章完成后方可下载证据包",
-        )
+        raise errors.EnvelopeNotCompleted()
     repo = uow.repo(SigningRepository)
     signed = await repo.document(envelope.current_sha256)
     if signed is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     signers = await repo.signers(envelope.id)
     rows = await repo.audit_trail([envelope.id])
     facts = await _facts(uow, keyring=keyring, envelope=envelope, pdf=signed.data, rows=rows)

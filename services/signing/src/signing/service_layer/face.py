@@ -42,11 +42,7 @@ async def start_session(
     s = await open_session(uow, token=token, actor=actor, action="face_start", lock=True)
     require_kind(s.signer, model.INDIVIDUAL)
     if s.signer.status != ID_CHECKED:
-        raise errors.conflict(
-            "id_check_first",
-            "Enter your name, ID number and mobile number first",
-            "请先填写姓名、身份证号码和手机号",
-        )
+        raise errors.IdCheckFirst()
     provider = sessions_of(keyring)
     base = settings.public_base_url.rstrip("/")
     try:
@@ -57,11 +53,7 @@ async def start_session(
             callback_url=base + CALLBACK_PATH,
         )
     except ProviderUnavailable as exc:
-        raise errors.unavailable(
-            "face_check_unavailable",
-            "The face check service is unavailable; try again shortly",
-            "人脸识别服务暂不可用，请稍后重试",
-        ) from exc
+        raise errors.FaceCheckUnavailable() from exc
     now = utcnow()
     uow.repo(IdentityRepository).add(
         FaceSession(
@@ -96,15 +88,11 @@ async def accept_callback(
         result = sessions_of(keyring).check(body=body, signature=signature)
     except CallbackRejected as exc:
         log.warning("face callback refused: %s", exc)
-        raise errors.forbidden(
-            "face_callback_rejected",
-            "The callback's signature does not check",
-            "人脸识别回调签名无效",
-        ) from exc
+        raise errors.FaceCallbackRejected() from exc
     ids = uow.repo(IdentityRepository)
     face = await ids.face_session(result.reference, lock=True)
     if face is None:
-        raise errors.not_found("face_session")
+        raise errors.FaceSessionNotFound()
     if face.status != FaceStatus.OPEN:
         # the first answer stands; a second callback (a replay) changes nothing and says so
         raise errors.conflict(
@@ -118,7 +106,7 @@ async def accept_callback(
     signer = await repo.signer(face.signer_row_id)
     envelope = await repo.envelope(signer.envelope_id, lock=True) if signer else None
     if invitation is None or signer is None or envelope is None:
-        raise errors.not_found("face_session")
+        raise errors.FaceSessionNotFound()
     face.status = FaceStatus.PASSED if result.passed else FaceStatus.FAILED
     face.reason, face.completed_at = result.reason, utcnow()
     uow.audit(
@@ -152,5 +140,5 @@ def sandbox_of(keyring: Keyring) -> SandboxFaceSessions:
     """Return the sandbox face provider, or answer 404 when a real one is configured."""
     provider = keyring.face
     if not isinstance(provider, SandboxFaceSessions):
-        raise errors.not_found("sandbox")
+        raise errors.SandboxNotFound()
     return provider

@@ -24,30 +24,16 @@ ID_CHECKED = model.ID_CHECKED
 
 
 def _mismatch() -> Exception:
-    return errors.invalid(
-        "identity_mismatch",
-        "The details do not match the signer the lawyer entered; check them or ask the lawyer",
-        "填写的信息与律师登记的签章人不一致，请核对或联系律师",
-    )
+    return errors.IdentityMismatch()
 
 
 def _mobile_matches(entered: str | None, expected: str) -> bool:
     if not entered:
-        raise errors.invalid(
-            "mobile_required",
-            "Enter your mobile number",
-            "请填写手机号",
-            details={"field": "mobile"},
-        )
+        raise errors.MobileRequired(details={"field": "mobile"})
     try:
         return cnid.validate_mobile(entered) == cnid.validate_mobile(expected)
     except cnid.InvalidIdentifier as exc:
-        raise errors.invalid(
-            "mobile_invalid",
-            "The mobile number is not valid: 11 digits starting with 1",
-            "手机号无效：应为 1 开头的 11 位数字",
-            details={"field": "mobile"},
-        ) from exc
+        raise errors.MobileInvalid(details={"field": "mobile"}) from exc
 
 
 async def _limit_attempts(uow: UnitOfWork, s: SignerSession, *, action: str) -> None:
@@ -64,11 +50,11 @@ async def _limit_attempts(uow: UnitOfWork, s: SignerSession, *, action: str) -> 
 
 def require_kind(signer: EnvelopeSigner, kind: str) -> None:
     if signer.kind != kind:
-        raise errors.conflict(
-            "wrong_signer_kind", f"This signer verifies as {signer.kind}", "签章人类型不符"
+        raise errors.Conflict(
+            f"This signer verifies as {signer.kind}", "签章人类型不符", code="wrong_signer_kind"
         )
     if signer.status in (model.VERIFIED, model.SIGNED):
-        raise errors.conflict("already_verified", "Identity already verified", "身份已认证")
+        raise errors.AlreadyVerified()
 
 
 async def verify_individual(
@@ -87,10 +73,10 @@ async def verify_individual(
     try:
         entered = cnid.validate_resident_id(id_number)
     except cnid.InvalidIdentifier as exc:
-        raise errors.invalid(
-            "id_number_invalid",
+        raise errors.Invalid(
             f"Resident ID number is not valid: {exc.message}",
             "身份证号码无效，请核对后重新输入",
+            code="id_number_invalid",
         ) from exc
     ok = model.names_match(name, s.signer.name) and model.ids_match(entered, s.signer.id_number)
     if s.signer.mobile:  # signers registered before mobiles were kept are checked on two
@@ -127,10 +113,10 @@ async def verify_enterprise(
     try:
         code = cnid.validate_credit_code(credit_code)
     except cnid.InvalidIdentifier as exc:
-        raise errors.invalid(
-            "credit_code_invalid",
+        raise errors.Invalid(
             f"Unified social credit code is not valid: {exc.message}",
             "统一社会信用代码无效，请核对后重新输入",
+            code="credit_code_invalid",
         ) from exc
     sig = s.signer
     ok = model.names_match(company_name, sig.name) and model.ids_match(code, sig.id_number)

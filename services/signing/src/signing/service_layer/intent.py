@@ -37,17 +37,11 @@ def _masked(signer: EnvelopeSigner) -> str:
 
 def _ready(s: SignerSession) -> None:
     if s.signer.status == model.SIGNED:
-        raise errors.conflict("signer_already_signed", "You have already signed", "您已签章")
+        raise errors.SignerAlreadySigned("You have already signed", "您已签章")
     if s.signer.status != model.VERIFIED:
-        raise errors.forbidden(
-            "identity_not_verified", "Verify your identity before signing", "请先完成身份认证再签署"
-        )
+        raise errors.IdentityNotVerified()
     if not s.signer.mobile:
-        raise errors.conflict(
-            "mobile_missing",
-            "No mobile number is on file for this signer; ask the lawyer to add it",
-            "律师未登记该签章人的手机号，无法发送验证码，请联系律师",
-        )
+        raise errors.MobileMissing()
 
 
 async def request_code(
@@ -112,28 +106,17 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
     challenge = await uow.repo(IdentityRepository).latest_intent(s.signer.id)
     now = utcnow()
     if challenge is None or challenge.status in (ChallengeStatus.VOIDED, ChallengeStatus.USED):
-        raise errors.conflict(
-            "intent_code_not_requested", "Request a code first", "请先获取短信验证码"
-        )
+        raise errors.IntentCodeNotRequested()
     if challenge.status == ChallengeStatus.FAILED:
-        raise errors.conflict(
-            "intent_code_voided",
-            "Too many wrong entries: this code is void; request a new one",
-            "验证码输错次数过多，已失效，请重新获取",
-            details={"attempts_left": 0},
-        )
+        raise errors.IntentCodeVoided(details={"attempts_left": 0})
     if challenge.status == ChallengeStatus.CONFIRMED:
         if not intent.code_matches(challenge.id, code, challenge.code_hash):
-            raise errors.invalid("intent_code_wrong", "Wrong code", "验证码不正确")
+            raise errors.IntentCodeWrong()
         return challenge  # the same code again (a seal moved after a refusal): still confirmed
     if challenge.expires_at < now:
         challenge.status = ChallengeStatus.VOIDED
         await uow.commit()
-        raise errors.conflict(
-            "intent_code_expired",
-            "The code has expired (5 minutes); request a new one",
-            "验证码已过期（5 分钟），请重新获取",
-        )
+        raise errors.IntentCodeExpired()
     if not intent.code_matches(challenge.id, code, challenge.code_hash):
         await refuse_wrong_entry(
             uow,
@@ -142,8 +125,8 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
             limit=attempts.INTENT_CODE,
             actor=actor,
             action="intent_code_wrong",
-            voided=errors.IntentCodeVoided,
-            wrong=errors.IntentCodeWrong,
+            voided=errors.IntentCodeVoidedByEntries,
+            wrong=errors.IntentCodeWrongLeft,
         )
     challenge.status, challenge.confirmed_at = ChallengeStatus.CONFIRMED, now
     uow.audit(
@@ -173,11 +156,7 @@ async def consume(uow: UnitOfWork, s: SignerSession) -> IntentChallenge:
         or challenge.confirmed_at is None
         or now - challenge.confirmed_at > intent.CONFIRMED_VALID
     ):
-        raise errors.forbidden(
-            "intent_not_confirmed",
-            "Confirm your intent to sign with the SMS code first",
-            "请先输入短信验证码完成意愿认证",
-        )
+        raise errors.IntentNotConfirmed()
     challenge.status = ChallengeStatus.USED
     return challenge
 

@@ -42,20 +42,14 @@ async def create_invitation(
     """Issue a new link for one counterparty signer, voiding their previous one."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
     if envelope.owner_id != user.id:
-        raise errors.forbidden(
-            "owner_only",
-            "Only the lawyer who owns the contract can invite signers",
-            "仅合同所属律师可发起邀请",
-        )
+        raise errors.OwnerOnly()
     model.ensure_open(envelope.status)
     repo = uow.repo(SigningRepository)
     signer = next((s for s in await repo.signers(envelope.id) if s.signer_id == signer_id), None)
     if signer is None or signer.kind == model.FIRM:
-        raise errors.not_found("signer")
+        raise errors.SignerNotFound()
     if signer.status == model.SIGNED:
-        raise errors.conflict(
-            "signer_already_signed", "This signer has already signed", "该签章人已签章"
-        )
+        raise errors.SignerAlreadySigned()
     now = utcnow()
     voided = await repo.void_invitations(signer_row_id=signer.id, now=now)
     token = secrets.token_urlsafe(32)
@@ -113,7 +107,7 @@ async def own_invitation(
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
     invitation = await uow.repo(SigningRepository).invitation(invitation_id)
     if invitation is None or invitation.envelope_id != envelope.id or envelope.owner_id != user.id:
-        raise errors.not_found("invitation")
+        raise errors.InvitationNotFound()
     return invitation
 
 
@@ -130,11 +124,11 @@ async def open_session(
     repo = uow.repo(SigningRepository)
     invitation = await repo.invitation_by_token(token)
     if invitation is None:
-        raise errors.not_found("invitation")
+        raise errors.InvitationNotFound()
     envelope = await repo.envelope(invitation.envelope_id, lock=lock)
     signer = await repo.signer(invitation.signer_row_id)
     if envelope is None or signer is None:
-        raise errors.not_found("invitation")
+        raise errors.InvitationNotFound()
     uow.audit(
         actor=actor,
         action=f"token.{action}",
@@ -144,19 +138,14 @@ async def open_session(
     )
     if invitation.voided_at is not None:
         await uow.commit()
-        raise errors.conflict(
-            "invitation_voided",
+        raise errors.InvitationVoided(
             "This link was replaced by a newer one; ask the lawyer for the new link",
             "此链接已被新的邀请替代，请向律师索取新链接",
         )
     if not allow_closed:
         if invitation.expires_at < utcnow():
             await uow.commit()
-            raise errors.conflict(
-                "invitation_expired",
-                "This link has expired; ask the lawyer for a new one",
-                "此链接已过期，请联系律师重新邀请",
-            )
+            raise errors.InvitationExpired()
         if envelope.status != model.PREPARED:
             await uow.commit()
             model.ensure_open(envelope.status)
@@ -168,9 +157,7 @@ async def decline(uow: UnitOfWork, *, token: str, actor: Actor, reason: str) -> 
     session = await open_session(uow, token=token, actor=actor, action="decline", lock=True)
     envelope, signer = session.envelope, session.signer
     if signer.status == model.SIGNED:
-        raise errors.conflict(
-            "signer_already_signed", "You have already signed", "您已签章，不能拒签"
-        )
+        raise errors.SignerAlreadySigned("You have already signed", "您已签章，不能拒签")
     envelope.status = model.DECLINED
     envelope.ended_reason = reason
     envelope.version += 1

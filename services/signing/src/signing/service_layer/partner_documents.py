@@ -23,10 +23,9 @@ from .evidence import audit_download, envelope_evidence_zip
 async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
     envelope = await uow.repo(SigningRepository).envelope(envelope_id)
     if envelope is None:
-        raise errors.not_found()
+        raise errors.EnvelopeNotFound()
     if envelope.status != model.COMPLETED:
-        raise errors.conflict(
-            "envelope_not_completed",
+        raise errors.EnvelopeNotCompleted(
             "The signed document is available once every signature is in",
             "全部签章完成后方可下载已签署文件",
         )
@@ -38,7 +37,7 @@ async def signed_pdf(uow: UnitOfWork, *, user: Principal, envelope_id: str) -> b
     envelope = await _completed(uow, envelope_id)
     doc = await uow.repo(SigningRepository).document(envelope.current_sha256)
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     audit_download(
         uow, user=user, envelope=envelope, what="signed.pdf", sha=envelope.current_sha256
     )

@@ -115,35 +115,25 @@ async def remind(
     """Re-send the invitation notice to a pending signer (the same link), at most so often."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
     if envelope.owner_id != user.id:
-        raise errors.forbidden(
-            "owner_only",
-            "Only the lawyer who owns the contract can remind signers",
-            "仅合同所属律师可提醒签署方",
+        raise errors.OwnerOnly(
+            "Only the lawyer who owns the contract can remind signers", "仅合同所属律师可提醒签署方"
         )
     model.ensure_open(envelope.status)
     repo = uow.repo(SigningRepository)
     invitation = await repo.invitation(invitation_id)
     if invitation is None or invitation.envelope_id != envelope.id:
-        raise errors.not_found("invitation")
+        raise errors.InvitationNotFound()
     signer = await repo.signer(invitation.signer_row_id)
     if signer is None:
-        raise errors.not_found("invitation")
+        raise errors.InvitationNotFound()
     now = utcnow()
     if invitation.voided_at is not None or invitation.expires_at < now:
-        raise errors.conflict(
-            "invitation_not_live",
-            "This link was replaced or has expired: invite the signer again",
-            "该链接已被替代或已过期，请重新邀请",
-        )
+        raise errors.InvitationNotLive()
     if signer.status in (model.SIGNED, SignerStatus.DECLINED):
-        raise errors.conflict(
-            "signer_already_signed", "This signer has already signed", "该签章人已签章"
-        )
+        raise errors.SignerAlreadySigned()
     if not signer.mobile:
-        raise errors.conflict(
-            "mobile_missing",
-            "No mobile number is on file for this signer",
-            "未登记该签章人的手机号",
+        raise errors.MobileMissing(
+            "No mobile number is on file for this signer", "未登记该签章人的手机号"
         )
     if invitation.last_reminded_at and now - invitation.last_reminded_at < interval(settings):
         wait = invitation.last_reminded_at + interval(settings) - now

@@ -62,23 +62,19 @@ SIGNATURES = Counter(
 def engine_error(exc: AdapterError) -> AppError:
     """Map an engine failure to the answer the caller gets."""
     if isinstance(exc, PlacementError):
-        return errors.invalid(
-            exc.code,
+        return errors.Invalid(
             f"The seal cannot go there: {exc.message}",
             "签章位置不可用：须在页面内且不能遮挡验签二维码",
+            code=exc.code,
             details={"reason": exc.message},
         )
     if isinstance(exc, TimestampUnavailable):
         log.warning("timestamp authority failed: %s [%s]", exc.message, exc.detail)
-        return errors.unavailable(
-            "timestamp_unavailable",
-            "The timestamp authority is unreachable; nothing was signed, retry later",
-            "时间戳服务不可用，未做任何签署，请稍后重试",
-        )
+        return errors.TimestampUnavailable()
     if isinstance(exc, PdfError):
         log.info("document cannot be signed (%s): %s [%s]", exc.code, exc.message, exc.detail)
-        return errors.invalid(
-            exc.code, f"The document cannot be signed: {exc.message}", "文件无法签署"
+        return errors.Invalid(
+            f"The document cannot be signed: {exc.message}", "文件无法签署", code=exc.code
         )
     # the engine's own words (TSA URLs, pyHanko's and the token's messages) go to the log only
     log.warning("signing engine failed (%s): %s [%s]", exc.code, exc.message, exc.detail)
@@ -127,15 +123,12 @@ async def usable_certificate(uow: UnitOfWork, *, keyring: Keyring, signer: Signe
         return
     revocation = keyring.ca.revocation_of(to_crypto(cert))
     if revocation is not None:
-        raise errors.conflict(
-            "certificate_revoked",
-            "The signing certificate was revoked; nothing was signed",
-            "签章证书已被吊销，未做任何签署",
+        raise errors.CertificateRevoked(
             details={
                 "serial": format(cert.serial_number, "x"),
                 "reason": revocation.reason,
                 "revoked_at": revocation.revoked_at.isoformat(),
-            },
+            }
         )
 
 
@@ -159,9 +152,7 @@ async def apply_signature(
     repo = uow.repo(SigningRepository)
     current = await repo.document(envelope.current_sha256)
     if current is None:
-        raise errors.conflict(
-            "document_missing", "The envelope's document is missing", "签署文件缺失"
-        )
+        raise errors.DocumentMissing()
     await usable_certificate(uow, keyring=keyring, signer=signer)
     # The page as kept when its QR was stamped: the engine checks the seal against that QR.
     pages = await page_geometry(uow, envelope)
@@ -207,26 +198,14 @@ async def keep_drawn_signature(uow: UnitOfWork, *, token: str, actor: Actor, png
     """Keep an individual's drawn signature (PNG) to sign with instead of the name seal."""
     s = await open_session(uow, token=token, actor=actor, action="signature_upload", lock=True)
     if s.signer.kind != model.INDIVIDUAL or s.signer.status == model.SIGNED:
-        raise errors.conflict(
-            "signature_upload_not_allowed",
-            "Only an individual who has not signed can upload a drawn signature",
-            "仅未签署的个人签章人可上传手写签名",
-        )
+        raise errors.SignatureUploadNotAllowed()
     if len(png) > MAX_SIGNATURE_PNG or not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise errors.invalid(
-            "signature_png_invalid",
-            "Upload a PNG image under 512 KB",
-            "请上传 512 KB 以内的 PNG 图片",
-        )
+        raise errors.SignaturePngInvalid()
     try:
         with Image.open(io.BytesIO(png)) as img:
             img.verify()
     except (OSError, ValueError) as exc:
-        raise errors.invalid(
-            "signature_png_invalid",
-            "Upload a PNG image under 512 KB",
-            "请上传 512 KB 以内的 PNG 图片",
-        ) from exc
+        raise errors.SignaturePngInvalid() from exc
     s.signer.signature_png = png
     uow.audit(
         actor=actor,
@@ -258,11 +237,9 @@ async def sign_as_counterparty(
     s = await open_session(uow, token=token, actor=actor, action="sign", lock=True)
     sig, envelope = s.signer, s.envelope
     if sig.status == model.SIGNED:
-        raise errors.conflict("signer_already_signed", "You have already signed", "您已签章")
+        raise errors.SignerAlreadySigned("You have already signed", "您已签章")
     if sig.status != model.VERIFIED:
-        raise errors.forbidden(
-            "identity_not_verified", "Verify your identity before signing", "请先完成身份认证再签署"
-        )
+        raise errors.IdentityNotVerified()
     confirmed = await intent.consume(uow, s)
     signer = keyring.signer_for(_credential(sig, keyring))
     await apply_signature(
@@ -330,16 +307,10 @@ async def firm_sign(
 ) -> Envelope:
     """Apply the firm's signature last, by a risk-control user who does not own the contract."""
     if not user.has(RISK_CONTROL):
-        raise errors.forbidden(
-            "risk_control_only", "Only risk control signs for the firm", "仅风控人员可代表律所签章"
-        )
+        raise errors.RiskControlOnly()
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id, lock=True)
     if envelope.owner_id == user.id:
-        raise errors.forbidden(
-            "owner_cannot_firm_sign",
-            "You own this contract; another risk-control member must sign for the firm",
-            "您是该合同的经办律师，须由其他风控人员代表律所签章",
-        )
+        raise errors.OwnerCannotFirmSign()
     model.ensure_open(envelope.status)
     rows = await uow.repo(SigningRepository).signers(envelope.id)
     model.ensure_counterparties_done(model.pending_counterparties(rows))

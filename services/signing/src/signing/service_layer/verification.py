@@ -133,10 +133,10 @@ async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVe
     repo = uow.repo(SigningRepository)
     envelope = await repo.envelope_by_code(code)
     if envelope is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     doc = await repo.document(envelope.current_sha256)
     if doc is None:
-        raise errors.not_found("document")
+        raise errors.DocumentNotFound()
     await certificates.refresh_revocations(uow, keyring.ca)
     report = await verify_bounded(doc.data, keyring=keyring)
     return CodeVerdict(envelope=envelope, signers=await repo.signers(envelope.id), report=report)
