@@ -285,6 +285,12 @@ class EnvelopeNotFound(NotFound):
     message_zh = "对象不存在或无权查看"
 
 
+class FaceCallbackReplayed(Conflict):
+    code = "face_callback_replayed"
+    message_en = "This face check has already been answered"
+    message_zh = "该人脸识别结果已处理，不能重复提交"
+
+
 class FaceSessionNotFound(NotFound):
     code = "face_session_not_found"
     message_en = "face_session not found"

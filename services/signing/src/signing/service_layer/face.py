@@ -95,12 +95,7 @@ async def accept_callback(
         raise errors.FaceSessionNotFound()
     if face.status != FaceStatus.OPEN:
         # the first answer stands; a second callback (a replay) changes nothing and says so
-        raise errors.conflict(
-            "face_callback_replayed",
-            "This face check has already been answered",
-            "该人脸识别结果已处理，不能重复提交",
-            details={"status": face.status},
-        )
+        raise errors.FaceCallbackReplayed(details={"status": face.status})
     repo = uow.repo(SigningRepository)
     invitation = await repo.invitation(face.invitation_id)
     signer = await repo.signer(face.signer_row_id)
