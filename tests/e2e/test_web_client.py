@@ -328,6 +328,10 @@ def test_contract_from_application_to_verified_signatures(web: Any, tmp_path: Pa
     # ... which is completed: the signed PDF can be downloaded ...
     web.eventually(lawyer, ".page-head button:has-text('下载已签署合同')", what="signed PDF")
     assert lawyer.locator(".page-head .badge[data-status=completed]").count() == 1
+    # the timeline names the person who sealed for the firm, in Beijing time to the minute
+    sealed = lawyer.locator("ol.timeline li:has-text('律所签章，签署完成')").first.inner_text()
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d · 李风控", sealed), sealed
+    assert "signing" not in sealed and "+00:00" not in sealed
     web.shot(lawyer, "contract-completed")
     with lawyer.expect_download() as download:
         lawyer.click(".page-head button:has-text('下载已签署合同')")
