@@ -99,3 +99,14 @@ def test_pyhanko_and_pdfsig_validate_the_file(
     out = run("pdfsig", "-nssdir", nss, pdf).stdout
     assert out.count("Signature Validation: Signature is Valid.") == 2, out
     assert "Certificate Validation: Certificate is Trusted." in out, out
+
+
+def test_a_report_is_plain_data_that_pickles_small(signed_pdf: bytes, ca: LocalCa) -> None:
+    """The report crosses from the bounded child to the service as a pickle: it must carry
+    plain values, not pyHanko objects that drag the whole parsed PDF along."""
+    import pickle
+
+    report = verify_pdf(signed_pdf, [ca.root])
+    assert all(type(s.field_name) is str for s in report.signatures)
+    assert len(pickle.dumps(report)) < 8 * 1024 < len(signed_pdf)
+    assert pickle.loads(pickle.dumps(report)) == report

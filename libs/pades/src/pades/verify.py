@@ -177,7 +177,8 @@ def _report(
         if problem is None or problem.code == "untrusted":
             problem = revoked or problem
     return SignatureReport(
-        field_name=sig.field_name,
+        # a plain str: pyHanko's TextStringObject drags the whole parsed PDF into a pickle
+        field_name=str(sig.field_name),
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
@@ -213,7 +214,7 @@ def _verify_one(
         return _report(sig, status, is_last=is_last, revocation_of=revocation_of)
     except Exception as exc:
         try:
-            name = sig.field_name
+            name = str(sig.field_name)
         except Exception:
             name = "?"
         log.info("signature %s cannot be evaluated: %r", name, exc)
