@@ -24,6 +24,7 @@ from lexseal_events import (
     ReviewApprovedData,
     SignerInfo,
 )
+from pades.testing import make_contract_pdf
 from servicekit.auth import RISK_CONTROL, Principal
 from servicekit.db import utcnow
 from servicekit.domain import DomainError
@@ -37,7 +38,6 @@ from signing.domain.states import ChallengeStatus, EnvelopeStatus, SignerStatus
 from signing.service_layer import deposits, envelopes, invitations, signing
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factories import make_contract_pdf
 from fake_repository import FakeSigningRepository
 
 LAWYER = Principal(id="u-lawyer", username="lawyer", display_name="李律师")
