@@ -191,7 +191,10 @@ def _start_profile(
 ) -> tuple[subprocess.Popen[bytes], Path, str]:
     """Start py-spy on one process; it samples until stopped."""
     out = root / f"profile-{process}.txt"
+    # --subprocesses: the bounded PDF children (servicekit.pdflimits) are a quarter of signing's
+    # CPU; without it they are invisible and the parent's wait for them looks like its own time.
     options = ["--rate", "100", "--format", "raw", "--output", str(out), "--nonblocking"]
+    options.append("--subprocesses")
     spy = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "py-spy"),
