@@ -377,9 +377,13 @@ def test_an_individual_passes_three_elements_and_the_hosted_face_check(
     page.wait_for_selector("#sealStep:visible")
     assert page.locator(".page").count() >= 2
     _no_horizontal_overflow(page)
-    # the same callback again (a replay) is refused and changes nothing
+    # the provider retries the same callback (its answer lost): acknowledged again, no 2nd effect
     body = (delivered.post_data or "").encode()
     r = deliver(body, delivered.headers["x-lexseal-signature"])
+    assert r.status_code == 200 and r.json() == {"received": True, "status": "passed"}, r.text
+    # a different result for the answered session, validly signed, is refused and changes nothing
+    flipped = json.dumps({"session_id": reference, "passed": False, "reason": "x"}).encode()
+    r = deliver(flipped, sign_body(_sandbox_face_secret(system), flipped))
     assert r.status_code == 409 and r.json()["error"]["code"] == "face_callback_replayed", r.text
     page.reload()
     page.wait_for_selector("#sealStep:visible")

@@ -155,7 +155,10 @@ async def test_contract_is_signed_by_every_counterparty_then_the_firm(
             assert sandbox_page.status_code == 200 and "沙箱" in sandbox_page.text
             r = await deliver_sandbox_callback(client, ref, passed=False)
             assert r.json() == {"received": True, "status": "failed"}
-            # a replay of an answered session is refused and changes nothing
+            # the provider's retry of the same result is acknowledged again and changes nothing;
+            # a different result for the answered session is refused
+            retry = await deliver_sandbox_callback(client, ref, passed=False)
+            assert retry.status_code == 200 and retry.json() == r.json(), retry.text
             again = await deliver_sandbox_callback(client, ref, passed=True)
             assert again.status_code == 409, again.text
             assert again.json()["error"]["code"] == "face_callback_replayed"

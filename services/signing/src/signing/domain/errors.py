@@ -287,8 +287,9 @@ class EnvelopeNotFound(NotFound):
 
 class FaceCallbackReplayed(Conflict):
     code = "face_callback_replayed"
-    message_en = "This face check has already been answered"
-    message_zh = "该人脸识别结果已处理，不能重复提交"
+    # the same result again is acknowledged (a provider's retry); only a different one is this
+    message_en = "This face check has already been answered with a different result"
+    message_zh = "该人脸识别已有不同的结果，不能更改"
 
 
 class FaceSessionNotFound(NotFound):

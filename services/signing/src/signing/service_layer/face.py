@@ -12,6 +12,7 @@ from ..adapters.identity_repository import IdentityRepository
 from ..adapters.keyring import Keyring
 from ..adapters.providers import (
     CallbackRejected,
+    FaceCallback,
     FaceSessionProvider,
     ProviderUnavailable,
     SandboxFaceSessions,
@@ -94,7 +95,11 @@ async def accept_callback(
     if face is None:
         raise errors.FaceSessionNotFound()
     if face.status != FaceStatus.OPEN:
-        # the first answer stands; a second callback (a replay) changes nothing and says so
+        # the first answer stands. A provider retries a callback whose answer it lost (and on
+        # any non-2xx), so the same result again is acknowledged as it was, with no second
+        # effect; a different result for an answered session is refused and changes nothing.
+        if _same_answer(face, result):
+            return face
         raise errors.FaceCallbackReplayed(details={"status": face.status})
     repo = uow.repo(SigningRepository)
     invitation = await repo.invitation(face.invitation_id)
@@ -129,6 +134,12 @@ async def accept_callback(
     session = SignerSession(invitation=invitation, envelope=envelope, signer=signer)
     await mark_verified(uow, session, keyring=keyring, method="face", sandbox=face.sandbox)
     return face
+
+
+def _same_answer(face: FaceSession, result: FaceCallback) -> bool:
+    """Whether a callback carries the result already applied to its session."""
+    status = FaceStatus.PASSED if result.passed else FaceStatus.FAILED
+    return face.status == status and face.reason == result.reason
 
 
 def sandbox_of(keyring: Keyring) -> SandboxFaceSessions:
