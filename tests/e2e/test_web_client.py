@@ -356,6 +356,9 @@ def test_contract_from_application_to_verified_signatures(web: Any, tmp_path: Pa
 
 # ---- letters ------------------------------------------------------------------------------------
 
+# the demo lawyer's practising licence number, seeded in the gateway's user profile
+LAWYER1_LICENCE = "11101200910000001"
+
 
 def _fill_letter(page: Any, *, run: str, recipient: str) -> None:
     """Fill the letter form's fields (the kind and delivery are chosen by the caller)."""
@@ -389,8 +392,10 @@ def test_electronic_letter_is_approved_sealed_and_shared(web: Any) -> None:
     web.open(lawyer, "letters")
     lawyer.click("text=新建函件")
     lawyer.wait_for_selector("input[name=kind][value=electronic]:checked")
-    # a new letter starts with the applying lawyer's own name
+    # a new letter starts with the applying lawyer's own name and licence number (the profile's)
     assert lawyer.input_value("input[name=lawyer_name]") == "张律师"
+    assert lawyer.input_value("input[name=lawyer_licence]") == LAWYER1_LICENCE
+    assert "执业证号取自您的用户资料" in lawyer.inner_text(".licence-source")
     _fill_letter(lawyer, run=run, recipient=recipient)
     web.shot(lawyer, "letter-form")
     lawyer.click("button:has-text('保存并提交')")
@@ -482,8 +487,9 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     web.open(lawyer, "letters?kind=paper")
     lawyer.click("text=新建函件")
     lawyer.wait_for_selector("input[name=kind][value=paper]:checked")
-    # the applying lawyer is already named on the form
+    # the applying lawyer is already named on the form, with the licence number of their profile
     assert lawyer.input_value("input[name=lawyer_name] >> nth=0") == "张律师"
+    assert lawyer.input_value("input[name=lawyer_licence] >> nth=0") == LAWYER1_LICENCE
     _fill_letter(lawyer, run=run, recipient=recipient)
     lawyer.click("fieldset.delivery label:has-text('邮寄')")
     lawyer.wait_for_selector("select[name=address_id]:enabled")
@@ -495,10 +501,24 @@ def test_paper_letter_is_mailed_to_the_default_address(web: Any) -> None:
     lawyer.wait_for_selector(".page-head .badge[data-status=submitted]")
     letter_url = lawyer.url
     assert street in lawyer.inner_text("dl.grid")
-    # the next letter starts with the lawyer's name and the licence number used last
+    # the next letter starts again with the profile's licence number, not the one typed last
     web.open(lawyer, "letters/new?kind=paper")
     assert lawyer.input_value("input[name=lawyer_name] >> nth=0") == "张律师"
+    assert lawyer.input_value("input[name=lawyer_licence] >> nth=0") == LAWYER1_LICENCE
+
+    # a profile without one: the licence number this lawyer used last (in this browser) instead
+    def without_licence(route: Any) -> None:
+        answer = route.fetch()
+        me = answer.json()
+        assert me["licence_no"] == LAWYER1_LICENCE  # what the gateway really answers
+        route.fulfill(response=answer, json={**me, "licence_no": None})
+
+    lawyer.route(f"{web.base}/api/auth/me", without_licence)
+    lawyer.reload()
+    web.settle(lawyer)
     assert lawyer.input_value("input[name=lawyer_licence] >> nth=0") == "11101201910123456"
+    assert "尚无执业证号" in lawyer.inner_text(".licence-source")
+    lawyer.unroute(f"{web.base}/api/auth/me")
     web.visit(lawyer, letter_url)
     web.images_loaded(lawyer, "img.letter-page")  # the preview, before it is printed
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from gateway.bootstrap import create_app
 from gateway.config import Settings
-from gateway.service_layer.users import seed_demo
+from gateway.service_layer.users import DEMO_LICENCES, seed_demo
 
 from .servers import expected_download_sha, fake_service, free_port, serve
 
@@ -411,6 +411,68 @@ async def test_role_change_deactivation_and_logout_revoke_tokens_on_the_next_req
     keep = {"Authorization": f"Bearer {await _login(client, 'lawyer2')}"}
     await client.patch(f"/api/auth/users/{lid}", json={"roles": ["lawyer"]}, headers=admin)
     assert (await client.get("/api/contract/echo", headers=keep)).status_code == 200
+
+
+async def test_a_lawyers_licence_number_is_in_the_profile_and_the_current_user(
+    stack: tuple[str, httpx.AsyncClient],
+) -> None:
+    _, client = stack
+    admin = await _admin(client)
+
+    async def me(username: str, password: str = "demo-password") -> dict[str, object]:  # noqa: S107
+        login = await client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        )
+        token = login.json()["access_token"]
+        answer = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    # the demo lawyers are seeded with one; other roles have none
+    assert (await me("lawyer1"))["licence_no"] == DEMO_LICENCES["lawyer1"]
+    assert (await me("lawyer2"))["licence_no"] == DEMO_LICENCES["lawyer2"]
+    assert (await me("risk1"))["licence_no"] is None
+    # the admin sets it when creating a user: 17 digits, nothing else
+    user = {"username": "lic.lawyer", "display_name": "孙律师", "password": "long-enough-pw"}
+    for bad in ("1110120191012345", "1110120191012345x", ""):
+        r = await client.post(
+            "/api/auth/users", json=user | {"roles": ["lawyer"], "licence_no": bad}, headers=admin
+        )
+        assert r.status_code == 422, (bad, r.text)
+    created = await client.post(
+        "/api/auth/users",
+        json=user | {"roles": ["lawyer"], "licence_no": "11101202010000003"},
+        headers=admin,
+    )
+    assert created.status_code == 201 and created.json()["licence_no"] == "11101202010000003"
+    assert (await me("lic.lawyer", "long-enough-pw"))["licence_no"] == "11101202010000003"
+    listed = (await client.get("/api/auth/users", headers=admin)).json()["data"]
+    assert {u["username"]: u["licence_no"] for u in listed}["lic.lawyer"] == "11101202010000003"
+    # ... and edits it: the user's session goes on (a licence number is not an access right)
+    uid = created.json()["id"]
+    token = (
+        await client.post(
+            "/api/auth/login", json={"username": "lic.lawyer", "password": "long-enough-pw"}
+        )
+    ).json()["access_token"]
+    session = {"Authorization": f"Bearer {token}"}
+    patched = await client.patch(
+        f"/api/auth/users/{uid}", json={"licence_no": "11101202010000004"}, headers=admin
+    )
+    assert patched.status_code == 200 and patched.json()["licence_no"] == "11101202010000004"
+    assert patched.json()["roles"] == ["lawyer"]  # omitted fields are left as they were
+    now = await client.get("/api/auth/me", headers=session)
+    assert now.status_code == 200 and now.json()["licence_no"] == "11101202010000004"
+    bad = await client.patch(f"/api/auth/users/{uid}", json={"licence_no": "123"}, headers=admin)
+    assert bad.status_code == 422
+    # an empty one clears it; only an admin edits it
+    cleared = await client.patch(f"/api/auth/users/{uid}", json={"licence_no": ""}, headers=admin)
+    assert cleared.json()["licence_no"] is None
+    assert (await client.get("/api/auth/me", headers=session)).json()["licence_no"] is None
+    refused = await client.patch(
+        f"/api/auth/users/{uid}", json={"licence_no": "11101202010000005"}, headers=session
+    )
+    assert refused.status_code == 403
 
 
 async def test_users_and_api_keys_routes_and_the_x_api_key_path(

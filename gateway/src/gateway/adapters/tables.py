@@ -19,6 +19,8 @@ class User(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     username: str = Field(max_length=64, unique=True, index=True)
     display_name: str = Field(max_length=128)
+    # a lawyer's practising licence number (律师执业证号, 17 digits): the letter form starts with it
+    licence_no: str | None = Field(default=None, max_length=17)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str = Field(max_length=256)
     active: bool = True

@@ -27,17 +27,24 @@ class TokenPublic(BaseModel):
     expires_in: int
 
 
+# 律师执业证号: 17 digits
+LICENCE_NO = r"^\d{17}$"
+LICENCE_DESCRIPTION = "the lawyer's practising licence number (律师执业证号), 17 digits"
+
+
 class MePublic(BaseModel):
     id: str
     username: str
     display_name: str
     roles: list[str]
+    licence_no: str | None = Field(default=None, description=LICENCE_DESCRIPTION)
 
 
 class UserPublic(BaseModel):
     id: uuid.UUID
     username: str
     display_name: str
+    licence_no: str | None = None
     roles: list[str]
     active: bool
     created_at: datetime
@@ -53,11 +60,19 @@ class UserCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=10, max_length=256)
     roles: list[str] = Field(default_factory=list)
+    licence_no: str | None = Field(
+        default=None, pattern=LICENCE_NO, description=LICENCE_DESCRIPTION
+    )
 
 
 class UserUpdate(BaseModel):
     roles: list[str] | None = None
     active: bool | None = None
+    licence_no: str | None = Field(
+        default=None,
+        pattern=r"^(\d{17})?$",
+        description=LICENCE_DESCRIPTION + "; an empty string clears it, omitted leaves it",
+    )
 
 
 class ApiKeyCreate(BaseModel):
@@ -112,10 +127,14 @@ async def logout(uow: UowDep, deps: Deps, user: CurrentUser) -> Response:
 
 
 @router.get("/me", response_model=MePublic)
-async def me(user: CurrentUser) -> MePublic:
-    """Return the caller as the token names them."""
+async def me(user: CurrentUser, uow: UowDep) -> MePublic:
+    """Return the caller as the token names them, with their licence number from the profile."""
     return MePublic(
-        id=user.id, username=user.username, display_name=user.display_name, roles=sorted(user.roles)
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=sorted(user.roles),
+        licence_no=await users.licence_of(uow, user_id=user.id),
     )
 
 
@@ -140,6 +159,7 @@ async def create_user(
             display_name=body.display_name,
             password=body.password,
             roles=body.roles,
+            licence_no=body.licence_no,
         )
         return UserPublic.model_validate(user, from_attributes=True)
 
@@ -150,7 +170,10 @@ async def create_user(
 async def update_user(
     user_id: str, body: UserUpdate, uow: UowDep, deps: Deps, admin: AdminUser
 ) -> UserPublic:
-    """Set a user's roles or (de)activate them (admin); their tokens stop working."""
+    """Set a user's roles, licence number or (de)activate them (admin).
+
+    A change of roles or activity ends the user's sessions; a licence number does not.
+    """
     user = await users.update_user(
         uow,
         actor=admin,
@@ -158,6 +181,7 @@ async def update_user(
         versions=deps.token_versions,
         roles=body.roles,
         active=body.active,
+        licence_no=body.licence_no,
     )
     return UserPublic.model_validate(user, from_attributes=True)
 

@@ -30,6 +30,8 @@ DEMO_USERS = (
     ("clerk1", "赵文书", [LETTER_ADMIN]),
     ("admin", "系统管理员", [ADMIN]),
 )
+# the demo lawyers' practising licence numbers (made up, 17 digits as the real ones)
+DEMO_LICENCES = {"lawyer1": "11101200910000001", "lawyer2": "11101201510000002"}
 
 
 PARTNER_SUBJECT = "apikey:"  # minted for an API key by the gateway, never held by a client
@@ -47,9 +49,14 @@ def check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
+def access(user: User) -> dict[str, object]:
+    """Return what a user's tokens carry or depend on: changing it ends their sessions."""
+    return {"username": user.username, "roles": user.roles, "active": user.active}
+
+
 def snapshot(user: User) -> dict[str, object]:
     """Return what the audit log records of a user."""
-    return {"username": user.username, "roles": user.roles, "active": user.active}
+    return {**access(user), "licence_no": user.licence_no}
 
 
 async def login(
@@ -111,6 +118,12 @@ async def get_user(uow: UnitOfWork, *, user_id: str) -> User:
     return user
 
 
+async def licence_of(uow: UnitOfWork, *, user_id: str) -> str | None:
+    """Return a user's licence number from their profile (None for API keys and non-lawyers)."""
+    user = await UserRepository(uow.session).get(user_id)
+    return user.licence_no if user is not None else None
+
+
 async def list_users(uow: UnitOfWork) -> list[User]:
     """Return every user."""
     return await UserRepository(uow.session).all()
@@ -124,6 +137,7 @@ async def create_user(
     display_name: str,
     password: str,
     roles: list[str],
+    licence_no: str | None = None,
 ) -> User:
     """Add a user with a hashed password."""
     repo = UserRepository(uow.session)
@@ -133,6 +147,7 @@ async def create_user(
     user = User(
         username=username,
         display_name=display_name,
+        licence_no=licence_no or None,
         roles=check_roles(roles),
         password_hash=pw_hash,
     )
@@ -156,15 +171,22 @@ async def update_user(
     versions: TokenVersionStore,
     roles: list[str] | None = None,
     active: bool | None = None,
+    licence_no: str | None = None,
 ) -> User:
-    """Set a user's roles and/or (de)activate them; their existing tokens stop working."""
+    """Set a user's roles, licence number and/or (de)activate them.
+
+    A change of roles or activity ends their sessions (their tokens stop working); a licence
+    number does not (an empty one clears it).
+    """
     user = await get_user(uow, user_id=user_id)
-    before = snapshot(user)
+    before, held = snapshot(user), access(user)
     if roles is not None:
         user.roles = check_roles(roles)
     if active is not None:
         user.active = active
-    if snapshot(user) != before:
+    if licence_no is not None:
+        user.licence_no = licence_no or None
+    if access(user) != held:
         user.token_version += 1
     uow.audit(
         actor=actor.actor,
@@ -188,6 +210,7 @@ async def seed_demo(uow: UnitOfWork) -> list[str]:
             user = User(
                 username=username,
                 display_name=display_name,
+                licence_no=DEMO_LICENCES.get(username),
                 roles=roles,
                 password_hash=hash_password(DEMO_PASSWORD),
             )

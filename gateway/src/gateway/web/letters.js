@@ -270,8 +270,12 @@ async function letterForm(letter, kindFromQuery, me) {
   const kind = letter?.kind || kindFromQuery || "electronic";
   const isNew = !letter;
   const content = letter || {};
-  // a new letter starts with the applying lawyer: their name, and the licence they used last
-  const self = { name: me?.display_name || "", licence_no: localStorage.getItem(licenceKey(me)) || "" };
+  // a new letter starts with the applying lawyer: their name and the licence number of their
+  // profile (else the one they used last in this browser)
+  const self = {
+    name: me?.display_name || "",
+    licence_no: me?.licence_no || localStorage.getItem(licenceKey(me)) || "",
+  };
   const lawyers = h("div.lawyers", (content.lawyers?.length ? content.lawyers : [self]).map(lawyerRow));
   const deliverySlot = h("div");
   const form = h(
@@ -331,6 +335,12 @@ async function letterForm(letter, kindFromQuery, me) {
       "div.field",
       h("span.lbl", t("letter.lawyers_in_charge"), h("i.req", "*")),
       lawyers,
+      isNew && me?.roles?.includes("lawyer")
+        ? h(
+            "small.hint.licence-source",
+            me.licence_no ? t("letter.licence_from_profile") : t("letter.licence_not_in_profile"),
+          )
+        : null,
       h(
         "button.small",
         { type: "button", onclick: () => lawyers.children.length < 10 && lawyers.append(lawyerRow()) },
