@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Recorder
 from servicekit.tables import AuditEntry, InboxMessage, OutboxMessage  # noqa: F401 - same metadata
 from sqlalchemy import (
     JSON,
@@ -41,8 +42,13 @@ def _ts(nullable: bool = True) -> Column:  # type: ignore[type-arg]
     return Column(AwareDateTime(), nullable=nullable)
 
 
-class Envelope(SQLModel, table=True):
-    """One document on its way to every signature: counterparties first, the firm last."""
+class Envelope(Recorder, SQLModel, table=True):
+    """One document on its way to every signature: counterparties first, the firm last.
+
+    It records the audit facts (object type "envelope") and events of its changes; the unit
+    of work writes them at commit."""
+
+    audit_type: ClassVar[str] = "envelope"
 
     __tablename__ = "envelopes"
     __table_args__ = (

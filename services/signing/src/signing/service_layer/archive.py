@@ -107,11 +107,9 @@ async def renew_due(
                 continue
             before = row.tsa_not_after
             row, _ = await _timestamp(uow, envelope, keyring)
-            uow.audit(
+            envelope.record_audit(
                 actor=SYSTEM,
                 action="archive.timestamp_renewed",
-                object_type="envelope",
-                object_id=envelope.id,
                 before={"tsa_not_after": before.isoformat()},
                 after={
                     "tsa_not_after": row.tsa_not_after.isoformat(),

@@ -10,6 +10,7 @@ from cryptography.x509 import ocsp
 from lexseal_ca.pki import CertificateAuthority, cert_pem, key_id
 from lexseal_ca.revocation import REASONS, Revocation
 from lexseal_events import CertificateRevoked, CertificateRevokedData
+from servicekit.domain import AuditFact
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.ca_repository import CaRepository
@@ -139,15 +140,17 @@ async def revoke(
         "invalidity_date": invalidity_date.isoformat() if invalidity_date else None,
         "comment": row.revocation_comment,
     }
-    uow.audit(
-        actor=actor,
-        action="certificate.revoked",
-        object_type="certificate",
-        object_id=row.serial,
-        before={"revoked": False},
-        after=after,
+    uow.record(
+        AuditFact(
+            actor=actor,
+            action="certificate.revoked",
+            object_type="certificate",
+            object_id=row.serial,
+            before={"revoked": False},
+            after=after,
+        )
     )
-    uow.publish(
+    uow.record(
         CertificateRevoked(
             source=uow.source,
             subject=row.serial,

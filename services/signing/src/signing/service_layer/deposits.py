@@ -58,11 +58,9 @@ async def request_deposit(
         expires_at=now + model.DEPOSIT_TTL,
     )
     repo.add(challenge)
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="deposit.sent",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={
             "signer_id": s.signer.signer_id,
             "provider_ref": transfer.reference,

@@ -159,11 +159,9 @@ async def prepare_envelope(
         )
     )
     repo.add(*rows)
-    uow.audit(
+    envelope.record_audit(
         actor=SYSTEM,
         action="envelope.prepared",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "contract_id": d.contract_id,
             "document_sha256": current_sha,
@@ -171,7 +169,7 @@ async def prepare_envelope(
             "cross_page_seal": d.cross_page_seal,
         },
     )
-    uow.publish(
+    envelope.record_event(
         EnvelopePrepared(
             source=uow.source,
             subject=envelope.id,
@@ -247,18 +245,14 @@ async def envelope_detail(
     return envelope, signers, await page_geometry(uow, envelope)
 
 
-def _end(
-    uow: UnitOfWork, envelope: Envelope, *, status: EnvelopeStatus, actor: Actor, reason: str | None
-) -> None:
+def _end(envelope: Envelope, *, status: EnvelopeStatus, actor: Actor, reason: str | None) -> None:
     before = envelope.status
     envelope.status = status
     envelope.ended_reason = reason
     envelope.version += 1
-    uow.audit(
+    envelope.record_audit(
         actor=actor,
         action=f"envelope.{status}",
-        object_type="envelope",
-        object_id=envelope.id,
         before={"status": before},
         after={"status": status, "reason": reason},
     )
@@ -274,8 +268,8 @@ async def void_envelope(
             "Only the lawyer who owns the contract can void it", "仅合同所属律师可作废"
         )
     model.ensure_open(envelope.status)
-    _end(uow, envelope, status=model.VOIDED, actor=user.actor, reason=reason)
-    uow.publish(
+    _end(envelope, status=model.VOIDED, actor=user.actor, reason=reason)
+    envelope.record_event(
         Voided(
             source=uow.source,
             subject=envelope.id,
@@ -301,8 +295,8 @@ async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
         if locked is None or locked.status != model.PREPARED:
             continue
         reason = event.data.reason or "contract withdrawn"
-        _end(uow, locked, status=model.VOIDED, actor=actor, reason=reason)
-        uow.publish(
+        _end(locked, status=model.VOIDED, actor=actor, reason=reason)
+        locked.record_event(
             Voided(
                 source=uow.source,
                 subject=locked.id,
@@ -323,8 +317,8 @@ async def expire_due(uow: UnitOfWork, *, now: datetime | None = None) -> int:
     repo = uow.repo(SigningRepository)
     due = await repo.expired_envelopes(now=now)
     for envelope in due:
-        _end(uow, envelope, status=model.EXPIRED, actor=SYSTEM, reason="expired")
-        uow.publish(
+        _end(envelope, status=model.EXPIRED, actor=SYSTEM, reason="expired")
+        envelope.record_event(
             Expired(
                 source=uow.source,
                 subject=envelope.id,

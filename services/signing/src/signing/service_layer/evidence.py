@@ -20,6 +20,7 @@ from typing import Any
 from pades.evidence_facts import document_timestamps, revisions, signature_facts
 from pades.verify import verify_pdf
 from servicekit.auth import Principal
+from servicekit.domain import AuditFact
 from servicekit.tables import AuditEntry
 from servicekit.uow import UnitOfWork
 
@@ -54,12 +55,14 @@ def audit_download(
     """Record a download of a completed envelope's file (staff or partner) in the audit log."""
     # keyed by the file's hash, not the envelope: the evidence package's audit trail lists the
     # envelope's own rows, and a download must not change what a later package proves
-    uow.audit(
-        actor=user.actor,
-        action="document.downloaded",
-        object_type="document",
-        object_id=sha,
-        after={"file": what, "envelope_id": envelope.id, "contract_id": envelope.contract_id},
+    uow.record(
+        AuditFact(
+            actor=user.actor,
+            action="document.downloaded",
+            object_type="document",
+            object_id=sha,
+            after={"file": what, "envelope_id": envelope.id, "contract_id": envelope.contract_id},
+        )
     )
 
 

@@ -66,11 +66,9 @@ async def start_session(
             expires_at=now + SESSION_TTL,
         )
     )
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="face.session_started",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={
             "signer_id": s.signer.signer_id,
             "reference": started.reference,
@@ -109,11 +107,9 @@ async def accept_callback(
         raise errors.FaceSessionNotFound()
     face.status = FaceStatus.PASSED if result.passed else FaceStatus.FAILED
     face.reason, face.completed_at = result.reason, utcnow()
-    uow.audit(
+    envelope.record_audit(
         actor=SYSTEM,
         action="verify.face",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "signer_id": signer.signer_id,
             "passed": result.passed,

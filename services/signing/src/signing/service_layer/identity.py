@@ -81,11 +81,9 @@ async def verify_individual(
     ok = model.names_match(name, s.signer.name) and model.ids_match(entered, s.signer.id_number)
     if s.signer.mobile:  # signers registered before mobiles were kept are checked on two
         ok = ok and _mobile_matches(mobile, s.signer.mobile)
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="verify.individual",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={"signer_id": s.signer.signer_id, "result": "ok" if ok else "identity_mismatch"},
     )
     if not ok:
@@ -126,11 +124,9 @@ async def verify_enterprise(
         ok = ok and model.ids_match(
             bank_account_number.replace(" ", ""), sig.bank_account_number.replace(" ", "")
         )
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="verify.enterprise",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={"signer_id": sig.signer_id, "result": "ok" if ok else "identity_mismatch"},
     )
     if not ok:
@@ -164,11 +160,9 @@ async def mark_verified(
     sig.certificate_pem = credential.certificate_pem().decode()
     sig.private_key_pem = credential.private_key_pem(keyring.passphrase).decode()
     sig.status, sig.method, sig.sandbox, sig.verified_at = model.VERIFIED, method, sandbox, utcnow()
-    uow.audit(
+    s.envelope.record_audit(
         actor=Actor(id=f"signer:{sig.signer_id}", name=sig.name, ip=None),
         action="signer.verified",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={
             "signer_id": sig.signer_id,
             "method": method,
@@ -176,7 +170,7 @@ async def mark_verified(
             "certificate_serial": format(credential.certificate.serial_number, "x"),
         },
     )
-    uow.publish(
+    s.envelope.record_event(
         SignerVerified(
             source=uow.source,
             subject=s.envelope.id,

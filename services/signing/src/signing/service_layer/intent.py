@@ -71,11 +71,9 @@ async def request_code(
     )
     challenge.code_hash = intent.code_hash(challenge.id, code)
     repo.add(challenge)
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="intent_code_sent",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={
             "signer_id": s.signer.signer_id,
             "method": intent.METHOD,
@@ -83,7 +81,7 @@ async def request_code(
             "sandbox": sandbox,
         },
     )
-    uow.publish(
+    s.envelope.record_event(
         SmsRequested(
             source=uow.source,
             subject=s.envelope.id,
@@ -129,11 +127,9 @@ async def confirm_code(uow: UnitOfWork, *, token: str, actor: Actor, code: str) 
             wrong=errors.IntentCodeWrongLeft,
         )
     challenge.status, challenge.confirmed_at = ChallengeStatus.CONFIRMED, now
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="intent_confirmed",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={
             "signer_id": s.signer.signer_id,
             "method": intent.METHOD,

@@ -64,11 +64,9 @@ async def create_invitation(
     )
     repo.add(invitation)
     await repo.flush()
-    uow.audit(
+    envelope.record_audit(
         actor=user.actor,
         action="invitation.created",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "invitation_id": invitation.id,
             "signer_id": signer.signer_id,
@@ -76,7 +74,7 @@ async def create_invitation(
             "expires_at": invitation.expires_at,
         },
     )
-    uow.publish(
+    envelope.record_event(
         InvitationCreated(
             source=uow.source,
             subject=envelope.id,
@@ -129,11 +127,9 @@ async def open_session(
     signer = await repo.signer(invitation.signer_row_id)
     if envelope is None or signer is None:
         raise errors.InvitationNotFound()
-    uow.audit(
+    envelope.record_audit(
         actor=actor,
         action=f"token.{action}",
-        object_type="envelope",
-        object_id=envelope.id,
         after={"invitation_id": invitation.id, "signer_id": signer.signer_id},
     )
     if invitation.voided_at is not None:
@@ -162,15 +158,13 @@ async def decline(uow: UnitOfWork, *, token: str, actor: Actor, reason: str) -> 
     envelope.ended_reason = reason
     envelope.version += 1
     signer.status = SignerStatus.DECLINED
-    uow.audit(
+    envelope.record_audit(
         actor=actor,
         action="envelope.declined",
-        object_type="envelope",
-        object_id=envelope.id,
         before={"status": model.PREPARED},
         after={"status": model.DECLINED, "signer_id": signer.signer_id, "reason": reason},
     )
-    uow.publish(
+    envelope.record_event(
         Declined(
             source=uow.source,
             subject=envelope.id,

@@ -14,6 +14,7 @@ from lexseal_events import (
 )
 from pades import letter
 from servicekit.db import utcnow
+from servicekit.domain import AuditFact
 from servicekit.errors import AppError
 from servicekit.internal import ClaimCheckError, fetch_document
 from servicekit.uow import SYSTEM, UnitOfWork
@@ -34,14 +35,16 @@ log = logging.getLogger("signing.letters")
 def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -> None:
     d = event.data
     log.error("letter %s cannot be sealed: %s", d.letter_id, code)
-    uow.audit(
-        actor=SYSTEM,
-        action="letter.seal_failed",
-        object_type="letter",
-        object_id=d.letter_id,
-        after={"code": code, "reason": reason},
+    uow.record(
+        AuditFact(
+            actor=SYSTEM,
+            action="letter.seal_failed",
+            object_type="letter",
+            object_id=d.letter_id,
+            after={"code": code, "reason": reason},
+        )
     )
-    uow.publish(
+    uow.record(
         SealFailed(
             source=uow.source,
             subject=d.letter_id,
@@ -131,18 +134,16 @@ async def seal_letter(
     envelope.status, envelope.completed_at = model.COMPLETED, now
     # PAdES B-LTA
     size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
-    uow.audit(
+    envelope.record_audit(
         actor=SYSTEM,
         action="letter.sealed",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "letter_id": d.letter_id,
             "document_sha256": envelope.current_sha256,
             "cross_page_seal": envelope.cross_page_seal,
         },
     )
-    uow.publish(
+    envelope.record_event(
         DocumentSealed(
             source=uow.source,
             subject=d.letter_id,

@@ -76,11 +76,9 @@ def _send(
     url = keyring.decrypt(invitation.url)
     invitation.reminders += 1
     invitation.last_reminded_at = utcnow()
-    uow.audit(
+    envelope.record_audit(
         actor=actor,
         action="invitation.reminded",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "invitation_id": invitation.id,
             "signer_id": signer.signer_id,
@@ -89,7 +87,7 @@ def _send(
             "reminders": invitation.reminders,
         },
     )
-    uow.publish(
+    envelope.record_event(
         SmsRequested(
             source=uow.source,
             subject=envelope.id,

@@ -207,11 +207,9 @@ async def keep_drawn_signature(uow: UnitOfWork, *, token: str, actor: Actor, png
     except (OSError, ValueError) as exc:
         raise errors.SignaturePngInvalid() from exc
     s.signer.signature_png = png
-    uow.audit(
+    s.envelope.record_audit(
         actor=actor,
         action="signature.uploaded",
-        object_type="envelope",
-        object_id=s.envelope.id,
         after={"signer_id": s.signer.signer_id, "sha256": hashlib.sha256(png).hexdigest()},
     )
     await uow.commit()
@@ -256,11 +254,9 @@ async def sign_as_counterparty(
     sig.status, sig.signed_at = model.SIGNED, utcnow()
     rows = await uow.repo(SigningRepository).signers(envelope.id)
     remaining = sum(1 for r in rows if r.kind != model.FIRM and r.status != model.SIGNED)
-    uow.audit(
+    envelope.record_audit(
         actor=actor,
         action="signature.applied",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "signer_id": sig.signer_id,
             "document_sha256": envelope.current_sha256,
@@ -270,7 +266,7 @@ async def sign_as_counterparty(
             "intent_challenge_id": confirmed.id,
         },
     )
-    uow.publish(
+    envelope.record_event(
         CounterpartySigned(
             source=uow.source,
             subject=envelope.id,
@@ -337,11 +333,9 @@ async def firm_sign(
     envelope.status, envelope.completed_at = model.COMPLETED, now
     # the document timestamp over the final revision (PAdES B-LTA), in the same transaction
     size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
-    uow.audit(
+    envelope.record_audit(
         actor=user.actor,
         action="envelope.completed",
-        object_type="envelope",
-        object_id=envelope.id,
         after={
             "document_sha256": envelope.current_sha256,
             "page": placement.page,
@@ -349,7 +343,7 @@ async def firm_sign(
             "cross_page_seal": envelope.cross_page_seal,
         },
     )
-    uow.publish(
+    envelope.record_event(
         Completed(
             source=uow.source,
             subject=envelope.id,

@@ -28,12 +28,8 @@ async def refuse_wrong_entry(
     The count is committed before the refusal: a wrong entry is never undone by the error.
     """
     left = limit.wrong(challenge)
-    uow.audit(
-        actor=actor,
-        action=action,
-        object_type="envelope",
-        object_id=s.envelope.id,
-        after={"signer_id": s.signer.signer_id, "attempts_left": left},
+    s.envelope.record_audit(
+        actor=actor, action=action, after={"signer_id": s.signer.signer_id, "attempts_left": left}
     )
     await uow.commit()
     raise voided() if left == 0 else wrong(left)
