@@ -183,6 +183,10 @@ async def prepare_envelope(
             ),
         )
     )
+    # Commit here, not only in the consumer after the handler: what the envelope recorded is
+    # collected while it is held and while the event's correlation id is current (in a batch,
+    # commit writes and the batch commits once).
+    await uow.commit()
     return envelope
 
 
@@ -290,6 +294,7 @@ async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
     """Void the open envelope of a withdrawn contract."""
     repo = uow.repo(SigningRepository)
     actor = Actor(id=event.data.actor_id, name="contract.withdrawn")
+    ended: list[Envelope] = []
     for envelope in await repo.open_envelopes_of(event.data.contract_id):
         locked = await repo.envelope(envelope.id, lock=True)
         if locked is None or locked.status != model.PREPARED:
@@ -309,6 +314,10 @@ async def withdraw_contract(uow: UnitOfWork, event: ContractWithdrawn) -> None:
                 ),
             )
         )
+        ended.append(locked)
+    # one commit for all, while they are held: what they recorded is collected (see
+    # prepare_envelope)
+    await uow.commit()
 
 
 async def expire_due(uow: UnitOfWork, *, now: datetime | None = None) -> int:

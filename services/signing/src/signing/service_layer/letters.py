@@ -32,7 +32,7 @@ from .signing import apply_signature, current_firm_signer, document_ref
 log = logging.getLogger("signing.letters")
 
 
-def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -> None:
+async def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -> None:
     d = event.data
     log.error("letter %s cannot be sealed: %s", d.letter_id, code)
     uow.record(
@@ -53,6 +53,7 @@ def _failed(uow: UnitOfWork, event: LetterApproved, *, code: str, reason: str) -
             ),
         )
     )
+    await uow.commit()  # collected while the event's correlation id is current
 
 
 def letter_placement(page_count: int) -> model.Placement:
@@ -74,14 +75,14 @@ async def seal_letter(
     except ClaimCheckError as exc:
         if exc.code == "claim_unavailable":
             raise  # the letters service may be restarting: let the broker redeliver
-        _failed(uow, event, code=exc.code, reason=str(exc))
+        await _failed(uow, event, code=exc.code, reason=str(exc))
         return
     code = new_verify_code()
     repo = uow.repo(SigningRepository)
     try:
         prepared, pages = await stamp_qr(original, url=verify_url(settings, code))
     except AdapterError as exc:
-        _failed(uow, event, code=exc.code, reason=exc.message)
+        await _failed(uow, event, code=exc.code, reason=exc.message)
         return
     envelope = Envelope(
         kind="letter",
@@ -127,7 +128,7 @@ async def seal_letter(
             raise
         # Nothing of this attempt is kept, only the verdict (and the inbox row).
         await uow.undo()
-        _failed(uow, event, code=exc.code, reason=exc.message_en)
+        await _failed(uow, event, code=exc.code, reason=exc.message_en)
         return
     now = utcnow()
     firm.status, firm.signed_at, firm.method = model.SIGNED, now, "firm_key"
@@ -157,3 +158,4 @@ async def seal_letter(
             ),
         )
     )
+    await uow.commit()  # collected while the envelope is held (see envelopes.prepare_envelope)
