@@ -26,8 +26,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -41,6 +45,7 @@ from system import (
     run_until_signal,
 )
 
+T = TypeVar("T")
 RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 NODES = 3
 
@@ -158,6 +163,11 @@ class RabbitNode:
         self.proc = None
 
 
+def _start_app(node: RabbitNode) -> None:
+    node.ctl("start_app")
+    node.await_startup()
+
+
 @dataclass
 class Cluster:
     """Brokers, HAProxy, two replicas of every service and two gateways."""
@@ -243,17 +253,23 @@ class Cluster:
         for node in self.nodes:
             node.prepare()
             node.start(self.log_path(node.name.split("@")[0]))
-        for node in self.nodes:
-            node.await_startup()
+        _parallel(node.await_startup for node in self.nodes)
         first = self.nodes[0]
-        for node in self.nodes[1:]:
-            if first.name in node.ctl("cluster_status", "--formatter", "json"):
-                continue  # joined on an earlier start: its data remembers the cluster
-            node.ctl("stop_app")
-            node.ctl("reset")
-            node.ctl("join_cluster", first.name)
-            node.ctl("start_app")
-            node.await_startup()
+        # each rabbitmqctl call is an Erlang VM start (~2 s on a busy machine): the nodes are
+        # stopped and started again side by side; only the joins go one at a time
+        statuses = _parallel(
+            partial(node.ctl, "cluster_status", "--formatter", "json") for node in self.nodes[1:]
+        )
+        # a node joined on an earlier start: its data remembers the cluster
+        joining = [
+            node
+            for node, status in zip(self.nodes[1:], statuses, strict=True)
+            if first.name not in status
+        ]
+        _parallel(partial(node.ctl, "stop_app") for node in joining)
+        for node in joining:
+            node.ctl("join_cluster", first.name)  # resets the node first
+        _parallel(partial(_start_app, node) for node in joining)
 
     def stop_node(self, index: int) -> None:
         """Stop one broker node (chaos); its data stays for the restart."""
@@ -387,8 +403,20 @@ class Cluster:
                 f"the gateways share their state in Redis at {self.redis_url}: {problem} "
                 "(install and start redis-server, or set REDIS_URL)"
             )
-        self.start_brokers()
+        system = self._system()
+
+        def migrate(name: str) -> None:
+            system.run_once(name, "migrate")
+            if name == "gateway" and seed_demo:
+                system.run_once("gateway", "seed-demo")
+
+        # The migrations need only PostgreSQL (each service its own database): they run side
+        # by side while the broker nodes boot and join. The replicas start after both: a
+        # quorum queue declared before the cluster has its three nodes would get fewer members.
         self.start_haproxy()
+        steps: list[Callable[[], None]] = [self.start_brokers]
+        steps += [partial(migrate, name) for name in (*SERVICES, "gateway")]
+        _parallel(steps)
         deadline = time.monotonic() + 30
         while (problem := rabbitmq_problem(self.amqp_url)) and time.monotonic() < deadline:
             if self.haproxy is not None and self.haproxy.poll() is not None:
@@ -396,11 +424,6 @@ class Cluster:
             time.sleep(0.5)
         if problem:
             raise SystemError_(f"the brokers are not reachable through HAProxy: {problem}")
-        system = self._system()
-        for name in (*SERVICES, "gateway"):
-            system.run_once(name, "migrate")
-        if seed_demo:
-            system.run_once("gateway", "seed-demo")
         for name in (*SERVICES, "gateway"):
             for process in self.replica_names(name):
                 self.start_process(process)
@@ -421,7 +444,7 @@ class Cluster:
                         del pending[process]
                 except OSError:
                     pass
-            time.sleep(0.5)
+            time.sleep(0.2)
         if pending:
             raise SystemError_(f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}")
 
@@ -441,8 +464,13 @@ class Cluster:
         if self.haproxy is not None and self.haproxy.poll() is None:
             self.haproxy.terminate()
             self.haproxy.wait(10)
-        for node in self.nodes:
-            node.stop()
+        _parallel(node.stop for node in self.nodes)
+
+
+def _parallel(calls: Iterable[Callable[[], T]]) -> list[T]:
+    """Run the calls side by side in threads; return their results, or raise the first error."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
 def redis_problem(url: str) -> str | None:

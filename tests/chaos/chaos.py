@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,33 +135,45 @@ def lifecycles(
 
 
 def inject(cluster: Cluster, faults: list[str], problems: list[str], done: threading.Event) -> None:
-    """kill -9 one replica of each service in turn, then stop a broker node for 20 s.
+    """Stop a broker node for 20 s and, while it is down, kill -9 one replica of each service.
 
+    The two schedules overlap (their faults together, as in a real outage, and the run
+    ~40 s shorter than one after the other): the node stops at once; the replicas die
+    one after another, each down for 3 s (HAProxy notices within 2 s) and restarted
+    while the node is still away, so each restarted replica connects to the two left.
     The whole schedule always runs (the lifecycles wait for it, see ``lifecycles``); a
     fault is recorded once it was carried out and undone, and a step that fails is
-    reported in ``problems`` rather than lost with this thread.
+    reported in ``problems`` rather than lost with its thread.
     """
+    node = 2
+
+    def stop_node() -> None:
+        try:
+            cluster.stop_node(node)
+            stopped = time.monotonic()
+            time.sleep(20)
+            cluster.start_node(node)  # returns once the node runs its applications again
+            faults.append(
+                f"stop {cluster.nodes[node].name.split('@')[0]} {time.monotonic() - stopped:.0f}s"
+            )
+        except Exception as exc:
+            problems.append(f"broker node fault failed: {exc!r}"[:500])
+
+    broker = threading.Thread(target=stop_node)
+    broker.start()
     order = ["contract", "review", "signing", "gateway", "letters", "notify"]
     try:
         for i, name in enumerate(order):
-            time.sleep(4)
+            time.sleep(2)
             process = f"{name}-{1 + i % 2}"
             cluster.kill(process)
             time.sleep(3)
             cluster.start_process(process)
             faults.append(f"kill -9 {process}")
-        time.sleep(2)
-        node = 2
-        cluster.stop_node(node)
-        stopped = time.monotonic()
-        time.sleep(20)
-        cluster.start_node(node)  # returns once the node runs its applications again
-        faults.append(
-            f"stop {cluster.nodes[node].name.split('@')[0]} {time.monotonic() - stopped:.0f}s"
-        )
     except Exception as exc:
         problems.append(f"fault injection failed after {len(faults)} fault(s): {exc!r}"[:500])
     finally:
+        broker.join()
         done.set()
 
 
@@ -168,17 +181,26 @@ async def check(
     cluster: Cluster, urls: dict[str, str], results: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Count from the databases and the broker what the run left."""
-    import aio_pika
     from servicekit.db import create_engine
     from sqlalchemy import text
 
+    engines = {service: create_engine(url) for service, url in urls.items()}
+
     async def rows(service: str, sql: str, **params: Any) -> list[Any]:
-        engine = create_engine(urls[service])
-        try:
-            async with engine.connect() as conn:
-                return list((await conn.execute(text(sql), params)).all())
-        finally:
+        async with engines[service].connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+
+    try:
+        return await _count(cluster, results, rows)
+    finally:
+        for engine in engines.values():
             await engine.dispose()
+
+
+async def _count(
+    cluster: Cluster, results: list[dict[str, Any]], rows: Callable[..., Awaitable[list[Any]]]
+) -> dict[str, Any]:
+    import aio_pika
 
     completed = duplicated = 0
     problems: list[str] = []
@@ -227,23 +249,24 @@ async def _settle(cluster: Cluster, urls: dict[str, str], timeout: float) -> Non
     from servicekit.db import create_engine
     from sqlalchemy import text
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pending = 0
-        for url in (urls[s] for s in SERVICES):  # the gateway has no outbox
-            engine = create_engine(url)
-            try:
+    engines = [create_engine(urls[s]) for s in SERVICES]  # the gateway has no outbox
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pending = 0
+            for engine in engines:
                 async with engine.connect() as conn:
                     pending += (
                         await conn.execute(
                             text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
                         )
                     ).scalar_one()
-            finally:
-                await engine.dispose()
-        if not pending:
-            return
-        await asyncio.sleep(1)
+            if not pending:
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 def main() -> int:
@@ -263,6 +286,7 @@ def main() -> int:
     dbs = {name: PostgresDatabase(admin, prefix=f"chaos_{name}") for name in (*SERVICES, "gateway")}
     urls = {name: db.__enter__() for name, db in dbs.items()}
     summary: dict[str, Any] = {}
+    phases: dict[str, float] = {}  # seconds since the start when each phase ended
     with tempfile.TemporaryDirectory(prefix="lexseal-chaos-") as tmp:
         cluster = Cluster(
             root=Path(tmp) / f"x{run}",
@@ -275,6 +299,7 @@ def main() -> int:
             print("chaos: starting the cluster …", flush=True)
             cluster.start()
             cluster.wait_ready()
+            phases["ready"] = time.monotonic() - started
             faults_done = threading.Event()
             injector = threading.Thread(
                 target=inject, args=(cluster, faults, fault_problems, faults_done)
@@ -290,9 +315,10 @@ def main() -> int:
                 faults_done=faults_done,
             )
             injector.join()
-            print(f"chaos: faults done at {time.monotonic() - started:.0f}s", flush=True)
+            phases["faults+lifecycles"] = time.monotonic() - started
             asyncio.run(_settle(cluster, urls, 60))
             summary = asyncio.run(check(cluster, urls, results))
+            phases["checked"] = time.monotonic() - started
             for e in errors[:10]:
                 print(f"chaos: {e}", file=sys.stderr)
         except SystemError_ as exc:
@@ -318,6 +344,8 @@ def main() -> int:
         "faults": faults,
         "seconds": round(time.monotonic() - started, 1),
     }
+    phases["stopped"] = time.monotonic() - started
+    print("chaos: phases ended at " + ", ".join(f"{k} {v:.0f}s" for k, v in phases.items()))
     print(
         f"chaos: unpublished outbox rows {summary.get('unpublished')},"
         f" dead-lettered {summary.get('dead_lettered')}, 5xx answers {len(SERVER_ERRORS)}"
