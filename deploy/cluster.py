@@ -163,11 +163,6 @@ class RabbitNode:
         self.proc = None
 
 
-def _start_app(node: RabbitNode) -> None:
-    node.ctl("start_app")
-    node.await_startup()
-
-
 @dataclass
 class Cluster:
     """Brokers, HAProxy, two replicas of every service and two gateways."""
@@ -255,21 +250,18 @@ class Cluster:
             node.start(self.log_path(node.name.split("@")[0]))
         _parallel(node.await_startup for node in self.nodes)
         first = self.nodes[0]
-        # each rabbitmqctl call is an Erlang VM start (~2 s on a busy machine): the nodes are
-        # stopped and started again side by side; only the joins go one at a time
+        # one node at a time: the join leaves the cluster with a stopped member until the
+        # node's start_app, and a second join meanwhile once left all nodes unreachable
         statuses = _parallel(
             partial(node.ctl, "cluster_status", "--formatter", "json") for node in self.nodes[1:]
         )
-        # a node joined on an earlier start: its data remembers the cluster
-        joining = [
-            node
-            for node, status in zip(self.nodes[1:], statuses, strict=True)
-            if first.name not in status
-        ]
-        _parallel(partial(node.ctl, "stop_app") for node in joining)
-        for node in joining:
+        for node, status in zip(self.nodes[1:], statuses, strict=True):
+            if first.name in status:
+                continue  # joined on an earlier start: its data remembers the cluster
+            node.ctl("stop_app")
             node.ctl("join_cluster", first.name)  # resets the node first
-        _parallel(partial(_start_app, node) for node in joining)
+            node.ctl("start_app")
+            node.await_startup()
 
     def stop_node(self, index: int) -> None:
         """Stop one broker node (chaos); its data stays for the restart."""
