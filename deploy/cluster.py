@@ -395,20 +395,8 @@ class Cluster:
                 f"the gateways share their state in Redis at {self.redis_url}: {problem} "
                 "(install and start redis-server, or set REDIS_URL)"
             )
-        system = self._system()
-
-        def migrate(name: str) -> None:
-            system.run_once(name, "migrate")
-            if name == "gateway" and seed_demo:
-                system.run_once("gateway", "seed-demo")
-
-        # The migrations need only PostgreSQL (each service its own database): they run side
-        # by side while the broker nodes boot and join. The replicas start after both: a
-        # quorum queue declared before the cluster has its three nodes would get fewer members.
+        self.start_brokers()
         self.start_haproxy()
-        steps: list[Callable[[], None]] = [self.start_brokers]
-        steps += [partial(migrate, name) for name in (*SERVICES, "gateway")]
-        _parallel(steps)
         deadline = time.monotonic() + 30
         while (problem := rabbitmq_problem(self.amqp_url)) and time.monotonic() < deadline:
             if self.haproxy is not None and self.haproxy.poll() is not None:
@@ -416,6 +404,16 @@ class Cluster:
             time.sleep(0.5)
         if problem:
             raise SystemError_(f"the brokers are not reachable through HAProxy: {problem}")
+        system = self._system()
+        system.environment("gateway")  # creates the shared secrets and JWT keys, once
+
+        def migrate(name: str) -> None:
+            system.run_once(name, "migrate")
+            if name == "gateway" and seed_demo:
+                system.run_once("gateway", "seed-demo")
+
+        # each service migrates its own database: the seven run side by side
+        _parallel(partial(migrate, name) for name in (*SERVICES, "gateway"))
         for name in (*SERVICES, "gateway"):
             for process in self.replica_names(name):
                 self.start_process(process)
