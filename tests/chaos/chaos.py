@@ -6,8 +6,8 @@ Starts the cluster of deploy/cluster.py on free ports with throw-away databases,
 exchange and queues (3 RabbitMQ nodes behind HAProxy, two replicas of every service and two
 gateways), runs N contract lifecycles through the gateway as `lexseal demo` drives them
 (clients retry what failed, as a web client does, with an Idempotency-Key on creations),
-and meanwhile kill -9's one replica of each service in turn, the gateway included
-(restarting it a few seconds later), and stops one RabbitMQ node for 20 s. At least N
+and meanwhile stops one RabbitMQ node for 20 s and, while it is down, kill -9's one
+replica of each service in turn, the gateway included (restarting it 3 s later). At least N
 lifecycles run, and new ones start until the last fault is undone, so every fault meets
 traffic whatever the machine's speed; a fault counts once it was carried out and undone.
 
@@ -16,7 +16,9 @@ Then it checks, from the databases and the broker: every lifecycle completed exa
 signatures), no dead-lettered message, no unpublished outbox row. The last line printed is
 {"lifecycles":N,"completed":N,"lost":0,"duplicated":0,"faults":[...],"seconds":S};
 the exit status is 0 only when all seven faults ran and nothing was lost or duplicated.
-The processes' logs of the last run stay in var/chaos-logs/.
+The processes' logs of the last run stay in var/chaos-logs/. `make test` runs it too
+(tests/chaos/test_chaos.py, in its own pytest process); a line before the JSON says when
+each phase ended (cluster ready, faults and lifecycles, check, teardown).
 """
 
 from __future__ import annotations
