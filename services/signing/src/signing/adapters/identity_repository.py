@@ -54,7 +54,7 @@ class IdentityRepository:
             update(IntentChallenge)
             .where(
                 col(IntentChallenge.signer_row_id) == signer_row_id,
-                col(IntentChallenge.status).in_(("open", "confirmed")),
+                col(IntentChallenge.status).in_((ChallengeStatus.OPEN, ChallengeStatus.CONFIRMED)),
             )
             .values(status=ChallengeStatus.VOIDED)
         )

@@ -171,5 +171,5 @@ async def state(uow: UnitOfWork, signer: EnvelopeSigner) -> IntentState:
         expires_at=c.expires_at,
         attempts_left=attempts.INTENT_CODE.left(c),
         resend_at=c.created_at + intent.RESEND_AFTER,
-        sandbox_code=c.sandbox_code if status == "open" else None,
+        sandbox_code=c.sandbox_code if status == ChallengeStatus.OPEN else None,
     )
