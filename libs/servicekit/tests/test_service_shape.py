@@ -4,6 +4,7 @@ them, and a unit of work that collects what aggregates record."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
 from servicekit.app import ServiceKit, UowDep, create_service_app, deps_of
 from servicekit.config import ServiceSettings
+from servicekit.context import correlation_id_var
 from servicekit.consumer import EventConsumer, EventHandlers
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.domain import SYSTEM, Actor, AuditFact, Conflict, DomainError, Recorder
@@ -48,6 +50,11 @@ class Folder(Recorder, SQLModel, table=True):
             raise FolderClosed()
         self.state = "closed"
         self.record_audit(actor=actor, action="folder.closed", before=before)
+        self.record_event(withdrawn(self.id))
+
+    def note_read(self, actor: Actor) -> None:
+        """Record a fact that changes nothing on the row (a download, a view)."""
+        self.record_audit(actor=actor, action="folder.read")
         self.record_event(withdrawn(self.id))
 
 
@@ -164,6 +171,43 @@ async def test_the_unit_of_work_writes_what_aggregates_recorded_at_commit(
     async with uow:
         with pytest.raises(FolderClosed):
             await close_folder(uow, "f-1", ALICE)
+
+
+async def test_a_row_let_go_of_after_recording_keeps_what_it_recorded(
+    sessionmaker: Any,
+) -> None:
+    # A session holds an unchanged loaded row weakly: a use case that records on it and lets
+    # it go before the commit (a handler returning, then the consumer committing) lost it.
+    uow = UnitOfWork(sessionmaker, source="lexseal/test")
+    async with uow:
+        uow.repo(Folders).add(Folder(id="f-9"))
+        await uow.commit()
+
+    async def read(tag: str) -> None:
+        token = correlation_id_var.set(tag)
+        try:
+            folder = await uow.repo(Folders).get("f-9")
+            assert folder is not None
+            folder.note_read(ALICE)
+        finally:
+            correlation_id_var.reset(token)
+
+    async with uow:
+        uow.begin_batch()
+        await read("corr-a")
+        gc.collect()
+        await uow.end_batch()
+    async with uow:
+        await read("corr-b")
+        gc.collect()
+        correlation_id_var.set("corr-later")  # what is current at commit is not the fact's
+        await uow.commit()
+    audit = await rows(sessionmaker, AUDIT)
+    assert [(a["action"], a["correlation_id"]) for a in audit] == [
+        ("folder.read", "corr-a"),
+        ("folder.read", "corr-b"),
+    ]
+    assert [o["correlation_id"] for o in await rows(sessionmaker, OUTBOX)] == ["corr-a", "corr-b"]
 
 
 async def test_a_rollback_forgets_what_was_recorded(sessionmaker: Any) -> None:

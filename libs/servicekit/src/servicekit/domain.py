@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 from lexseal_events import CloudEvent
 
+from .context import current_correlation_id
+
 
 class DomainError(Exception):
     """A refusal the user sees: HTTP status, stable code, message in zh and en, details.
@@ -133,9 +135,17 @@ class AuditFact:
     object_id: str
     before: Any = None
     after: Any = None
+    # The request's or the applied event's correlation id when the fact was recorded (a
+    # batch collects later, under another event's id); None: the one current at collection.
+    correlation_id: str | None = None
 
 
 Recorded = CloudEvent | AuditFact
+# Where a mapped aggregate that recorded something is kept (in its session's `info`) until the
+# unit of work collects: a session holds an unchanged loaded row only weakly, so a row a use
+# case recorded on and then let go of would be collected by the garbage collector, and what
+# it recorded lost with it.
+KEPT_RECORDERS = "servicekit.kept_recorders"
 # One clock for every recorder: the unit of work writes what it collects in recording order.
 _sequence = itertools.count()
 _NOT_GIVEN: Any = object()
@@ -169,10 +179,22 @@ class Recorder:
             found = []
             object.__setattr__(self, "_recorder_items", found)
         items: list[tuple[int, Recorded]] = found
+        self._keep_alive()
         return items
+
+    def _keep_alive(self) -> None:
+        # SQLAlchemy's instance state names the session a mapped row belongs to; a row not
+        # (yet) in a session is held by whoever will add it, and session.new holds it then.
+        state = self.__dict__.get("_sa_instance_state")
+        session = getattr(state, "session", None) if state is not None else None
+        if session is not None:
+            session.info.setdefault(KEPT_RECORDERS, {})[id(self)] = self
 
     def record_event(self, event: CloudEvent) -> None:
         """Record an event this change causes; it is published after the commit."""
+        correlation_id = current_correlation_id()
+        if not event.correlationid and correlation_id:
+            event = event.model_copy(update={"correlationid": correlation_id})
         self._recorded().append((next(_sequence), event))
 
     def record_audit(
@@ -186,6 +208,7 @@ class Recorder:
             object_id=self.audit_id(),
             before=before,
             after=self.audit_snapshot() if after is _NOT_GIVEN else after,
+            correlation_id=current_correlation_id(),
         )
         self._recorded().append((next(_sequence), fact))
 

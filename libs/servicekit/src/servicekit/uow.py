@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from .context import current_correlation_id
 from .db import dialect_insert, utcnow
-from .domain import SYSTEM, Actor, AuditFact, Recorded, Recorder, sequenced
+from .domain import KEPT_RECORDERS, SYSTEM, Actor, AuditFact, Recorded, Recorder, sequenced
 from .tables import AUDIT, INBOX, OUTBOX, InboxMessage, OutboxRow
 from .tracing import outbox_context
 
@@ -113,7 +113,8 @@ class UnitOfWork:
         if session is None:
             return []
         found: dict[int, Recorder] = {}
-        for obj in (*session.new, *session.identity_map.values()):
+        kept = session.sync_session.info.get(KEPT_RECORDERS, {})
+        for obj in (*kept.values(), *session.new, *session.identity_map.values()):
             if isinstance(obj, Recorder):
                 found.setdefault(id(obj), obj)
         return list(found.values())
@@ -124,6 +125,7 @@ class UnitOfWork:
         self._recorded = []
         for recorder in self._recorders():
             items.extend(recorder.pull_recorded())
+        self._let_go_of_recorders()
         items.sort(key=lambda pair: pair[0])
         for _, item in items:
             if isinstance(item, AuditFact):
@@ -134,14 +136,20 @@ class UnitOfWork:
                     object_id=item.object_id,
                     before=item.before,
                     after=item.after,
+                    correlation_id=item.correlation_id,
                 )
             else:
                 self.publish(item)
+
+    def _let_go_of_recorders(self) -> None:
+        if self._session is not None:
+            self._session.sync_session.info.pop(KEPT_RECORDERS, None)
 
     def _forget_recorded(self) -> None:
         self._recorded = []
         for recorder in self._recorders():
             recorder.pull_recorded()
+        self._let_go_of_recorders()
 
     async def __aexit__(
         self,
@@ -187,8 +195,9 @@ class UnitOfWork:
         object_id: str,
         before: Any = None,
         after: Any = None,
+        correlation_id: str | None = None,
     ) -> None:
-        """Record who changed what, in this transaction."""
+        """Record who changed what, in this transaction (under `correlation_id` if given)."""
         self._require_open()
         self._audit.append(
             {
@@ -202,7 +211,7 @@ class UnitOfWork:
                 "after": _jsonable(after),
                 "ip": actor.ip,
                 "user_agent": (actor.user_agent or "")[:512] or None,
-                "correlation_id": current_correlation_id(),
+                "correlation_id": correlation_id or current_correlation_id(),
             }
         )
 
