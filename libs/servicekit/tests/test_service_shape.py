@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
 from servicekit.app import ServiceKit, UowDep, create_service_app, deps_of
 from servicekit.config import ServiceSettings
-from servicekit.context import correlation_id_var
 from servicekit.consumer import EventConsumer, EventHandlers
+from servicekit.context import correlation_id_var
 from servicekit.db import create_engine, make_sessionmaker
 from servicekit.domain import SYSTEM, Actor, AuditFact, Conflict, DomainError, Recorder
 from servicekit.errors import AppError, install_error_handlers
