@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ from pypdf.generic import (
 # Debian's icc-profiles-free ("sRGB.icc", ICC v2, no copyright): deploy/system-deps.sh installs it.
 SRGB_ICC = Path("/usr/share/color/icc/sRGB.icc")
 SRGB_CONDITION = "sRGB IEC61966-2.1"
+
+# reportlab's TrueType fonts are process-wide, and subsetting one for a document moves the
+# font file's shared read cursor (TTFontFile.makeSubset seeks and reads): two documents built
+# at once in threads interleave there and fail with a KeyError, or could embed a wrong subset.
+# Whoever builds a reportlab document with a TrueType font builds it under this lock.
+REPORTLAB_LOCK = threading.Lock()
 
 # Info dictionary key -> how the XMP writes its value (ISO 19005-2, 6.6.2.3.1)
 # No /Producer: pyHanko appends itself to an Info /Producer but writes only itself to the XMP,

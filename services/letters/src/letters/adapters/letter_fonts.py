@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from functools import cache
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from servicekit.domain import DomainError
-
-_lock = threading.Lock()
+from servicekit.pdfa import REPORTLAB_LOCK
 
 
 class UnrenderableTextError(DomainError, ValueError):
@@ -35,7 +33,7 @@ def cjk_font_name(font_path: str) -> str:
     """Register the TrueType font at font_path (face 0 of a .ttc) and return its reportlab name."""
     # Parsing a 5 MB .ttc takes ~0.4 s, so it happens on first use, never at import.
     name = "LexsealCJK-" + hashlib.sha256(font_path.encode()).hexdigest()[:8]
-    with _lock:
+    with REPORTLAB_LOCK:
         if name not in pdfmetrics.getRegisteredFontNames():
             # Embedded subset: STSong-Light (a non-embedded CID font) shows empty boxes
             # on any machine without Chinese fonts.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageTemplate
-from servicekit.pdfa import to_pdfa2b
+from servicekit.pdfa import REPORTLAB_LOCK, to_pdfa2b
 
 from . import letter_layout as L
 from .letter_fonts import UnrenderableTextError, cjk_font_name, ensure_renderable
@@ -87,6 +87,7 @@ def render_letter(letter: LetterContent, firm: FirmInfo, *, font_path: str) -> b
         ],
     )
     story = [NextPageTemplate("later"), *build_story(letter, firm, font)]
-    doc.build(story, canvasmaker=numbered_canvas(decor.page_number))
+    with REPORTLAB_LOCK:
+        doc.build(story, canvasmaker=numbered_canvas(decor.page_number))
     # Letters are kept as evidence for years: archival PDF/A, declared before anything signs it.
     return to_pdfa2b(buffer.getvalue())

@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from servicekit.pdfa import to_pdfa2b
+from servicekit.pdfa import REPORTLAB_LOCK, to_pdfa2b
 
 FONT = "WQYMicroHei"
 # where the platform's signature goes on the first page (clear of any QR corner)
@@ -52,6 +52,12 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[AuditLine]) -> bytes:
     """Return the audit-trail PDF/A-2b: a header block, then one entry per audit row."""
+    with REPORTLAB_LOCK:
+        pdf = _draw(title=title, header=header, lines=lines)
+    return to_pdfa2b(pdf)
+
+
+def _draw(*, title: str, header: Sequence[str], lines: Sequence[AuditLine]) -> bytes:
     font = _font()
     buf = io.BytesIO()
     # initialFontName: otherwise every page also selects reportlab's unembedded Helvetica.
@@ -90,4 +96,4 @@ def render_audit_pdf(*, title: str, header: Sequence[str], lines: Sequence[Audit
         newline(4)
     canvas.showPage()
     canvas.save()
-    return to_pdfa2b(buf.getvalue())
+    return buf.getvalue()
