@@ -105,6 +105,9 @@ class FakeAddresses(FakeRepository[Address]):
         a = self.items.get(address_id)
         return a if a is not None and a.owner_id == owner_id else None
 
+    async def lock_book(self, owner_id: str) -> None:
+        """One unit of work at a time: nothing to wait for."""
+
     async def for_owner(self, owner_id: str) -> list[Address]:
         rows = [a for a in self.items.values() if a.owner_id == owner_id]
         return sorted(rows, key=lambda a: (a.is_default, a.created_at), reverse=True)

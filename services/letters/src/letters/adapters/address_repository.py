@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import hashlib
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import Address, Share, ShareOpen
@@ -13,6 +15,25 @@ class AddressRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def lock_book(self, owner_id: str) -> None:
+        """Hold the owner's address book until commit, before reading which entry is default.
+
+        Two requests that both find no default would both insert one; the partial unique
+        index refuses the second, which would fail as a 500. PostgreSQL: a transaction-level
+        advisory lock, so replicas queue. SQLite (make run, one process): a no-op write
+        takes the database's write lock before the book is read.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            digest = hashlib.sha256(b"letters.address_book:" + owner_id.encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+            return
+        await self.session.execute(
+            update(Address)
+            .where(Address.owner_id == owner_id, Address.is_default)  # type: ignore[arg-type]
+            .values(is_default=True)
+        )
 
     def add(self, address: Address) -> None:
         """Stage a new address."""

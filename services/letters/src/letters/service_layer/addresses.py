@@ -29,6 +29,7 @@ async def add_address(uow: UnitOfWork, *, user: Principal, data: AddressCreate) 
     """Add an address; the first one, or one marked default, becomes the default."""
     ensure_own_address(data.name, user)
     book = uow.repo(AddressRepository)
+    await book.lock_book(user.id)
     current = await book.default(user.id)
     make_default = data.is_default or current is None
     if make_default and current is not None:
@@ -48,6 +49,7 @@ async def update_address(
     """Edit an address or make it the default (letters keep the copy they were mailed with)."""
     ensure_own_address(data.name, user)
     book = uow.repo(AddressRepository)
+    await book.lock_book(user.id)
     address = await book.get(owner_id=user.id, address_id=address_id)
     if address is None:
         raise AddressNotFound()
@@ -69,6 +71,7 @@ async def update_address(
 async def delete_address(uow: UnitOfWork, *, user: Principal, address_id: str) -> None:
     """Remove an address; if it was the default, the newest remaining one becomes default."""
     book = uow.repo(AddressRepository)
+    await book.lock_book(user.id)
     address = await book.get(owner_id=user.id, address_id=address_id)
     if address is None:
         raise AddressNotFound()

@@ -50,6 +50,7 @@ async def _mail_address(uow: UnitOfWork, *, user: Principal, data: DeliveryIn) -
     if data.address is not None:
         ensure_own_address(data.address.name, user)
         if data.save_to_book or data.make_default:
+            await book.lock_book(user.id)
             has_default = await book.default(user.id) is not None
             make_default = data.make_default or not has_default
             if make_default and has_default:
