@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -238,6 +239,16 @@ def _print_profile(spy: subprocess.Popen[bytes], out: Path, process: str) -> Non
         print(f"  {100 * n / samples:5.1f}%  {frame}")
 
 
+def _idle_cpu(pids: dict[str, int], seconds: float) -> dict[str, float]:
+    """Return each process's CPU seconds per second while the system has nothing to do."""
+    if seconds <= 0:
+        return {}
+    time.sleep(2)  # what the warm-up left in flight settles first
+    before = {name: _cpu_tree(pid) for name, pid in pids.items()}
+    time.sleep(seconds)
+    return {name: (_cpu_tree(pid) - before[name]) / seconds for name, pid in pids.items()}
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -251,6 +262,12 @@ def main() -> int:
     parser.add_argument("--cluster", action="store_true", help="make cluster's shape")
     parser.add_argument("--replicas", type=int, default=2, help="replicas per service (cluster)")
     parser.add_argument("--baseline-n", type=int, default=40)
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=8,
+        help="measure each process's idle CPU this long before the run (0: skip)",
+    )
     parser.add_argument(
         "--profile",
         metavar="PROCESS",
@@ -316,6 +333,7 @@ def main() -> int:
             _, warm_errors, _, _ = run_lifecycles(base_url, total=1, concurrency=1, out=out)
             if warm_errors:
                 print(f"warm-up failed: {warm_errors[0]}", file=sys.stderr)
+            idle = _idle_cpu(pids, args.idle_seconds)
             rows_before = asyncio.run(_count(urls))
             req_before = (counters.requests, counters.writes)
             cpu_before = {name: _cpu_tree(pid) for name, pid in pids.items()}
@@ -332,6 +350,11 @@ def main() -> int:
             # events land in the outbox a moment after the last answer; let them settle
             time.sleep(2)
             rows = asyncio.run(_count(urls))
+            if errors:
+                # the run's directory goes with it; keep the processes' logs to find the cause
+                kept = Path("var") / f"bench-lifecycle-{run}-logs"
+                shutil.copytree(system.log_path("gateway").parent, kept, dirs_exist_ok=True)
+                print(f"{len(errors)} lifecycle(s) failed; the logs are in {kept}", file=sys.stderr)
         finally:
             system.stop()
             for db in dbs:
@@ -356,8 +379,19 @@ def main() -> int:
     print("CPU seconds per lifecycle, per process:")
     for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
         extra = "" if name in counted else "  (infrastructure, not in the sum)"
+        if name in idle:
+            extra += f"  idle {idle[name] * 1000:.0f} ms/s"
         print(f"  {seconds / n:7.3f}  {name}{extra}")
     print(f"  {cpu_per:7.3f}  sum of lexseal processes")
+    if idle:
+        # Relays, consumers and health loops cost CPU even with no work; that fixed cost per
+        # process per second is what a second replica adds on top of the work itself.
+        idle_per = sum(idle[k] for k in counted) * wall / n
+        print(
+            f"idle CPU of the lexseal processes: {sum(idle[k] for k in counted) * 1000:.0f} ms/s"
+            f" together ({len(counted)} processes); per lifecycle at this rate {idle_per:.3f} s,"
+            f" so the work itself: {cpu_per - idle_per:.3f} s"
+        )
     print("per lifecycle: " + ", ".join(f"{k} {v:.1f}" for k, v in per.items()))
     print("raw baselines (CPU ms per operation): " + json.dumps(baselines.as_dict()))
     print(
