@@ -28,7 +28,7 @@ from ..domain.errors import (
     TokenInvalid,
 )
 from ..domain.routing import is_internal, route_for
-from ..metrics import PROXY_LATENCY, PROXY_REQUESTS
+from ..metrics import observe_proxied
 from ..service_layer.api_keys import partner_token
 from ..service_layer.users import check_not_revoked
 
@@ -147,8 +147,8 @@ class GatewayMiddleware:
             await send_error(scope, send_measured, exc, [])
         finally:
             method, route = scope["method"], str(answer["route"])
-            PROXY_REQUESTS.labels(service, method, route, str(answer["status"])).inc()
-            PROXY_LATENCY.labels(service, method, route).observe(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            observe_proxied(service, method, route, str(answer["status"]), seconds)
 
     async def _proxy(
         self,
