@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from gateway.adapters.limits import MemoryAttemptStore, MemoryTokenVersions
 from gateway.domain.errors import TokenRevoked
@@ -45,6 +47,43 @@ async def test_versions_are_cached_briefly_and_local_changes_apply_at_once() -> 
     await versions.changed("u1", None)  # deactivated here
     assert await versions.current("u1") is None
     assert await versions.current("nobody") is None
+
+
+async def test_concurrent_misses_share_one_load_and_a_change_meanwhile_wins() -> None:
+    # When a user's cached version expires, every request in flight for them missed at
+    # once and each read the database (up to one read per connection every ttl).
+    release = asyncio.Event()
+    loads: list[str] = []
+
+    async def load(user_id: str) -> int | None:
+        loads.append(user_id)
+        await release.wait()
+        return 0
+
+    versions = MemoryTokenVersions(load=load, ttl=2.0)
+    waiting = [asyncio.create_task(versions.current("u1")) for _ in range(50)]
+    for _ in range(3):  # the 50 callers run, then the read they started
+        await asyncio.sleep(0)
+    assert loads == ["u1"]
+    await versions.changed("u1", 1)  # a logout while the read is on its way
+    release.set()
+    assert await asyncio.gather(*waiting) == [0] * 50  # asked before the change
+    assert await versions.current("u1") == 1 and loads == ["u1"]  # the older read is not kept
+
+
+async def test_a_failed_load_fails_its_waiters_and_the_next_request_reads_again() -> None:
+    calls = [0]
+
+    async def load(user_id: str) -> int | None:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise ConnectionError("database away")
+        return 5
+
+    versions = MemoryTokenVersions(load=load)
+    with pytest.raises(ConnectionError):
+        await versions.current("u1")
+    assert await versions.current("u1") == 5
 
 
 async def test_check_not_revoked() -> None:

@@ -7,6 +7,7 @@ can replace the in-memory one without touching the use cases. Keys name an accou
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -100,6 +101,9 @@ class MemoryTokenVersions:
         self._max = max_users
         self._clock = clock
         self._cache: OrderedDict[str, tuple[int | None, float]] = OrderedDict()
+        # one database read per user at a time: when a busy user's entry expires, every
+        # request in flight for them misses at once, and all of them wait for that read
+        self._loading: dict[str, asyncio.Future[int | None]] = {}
 
     async def current(self, user_id: str) -> int | None:
         """Return the user's token version (None: no token of theirs is valid)."""
@@ -107,12 +111,24 @@ class MemoryTokenVersions:
         now = self._clock()
         if hit is not None and hit[1] > now:
             return hit[0]
-        version = await self._load(user_id)
-        self._remember(user_id, version, now)
-        return version
+        task = self._loading.get(user_id)
+        if task is None:
+            task = asyncio.ensure_future(self._load(user_id))
+            self._loading[user_id] = task
+            task.add_done_callback(lambda done: self._loaded(user_id, done, now))
+        # shielded: a caller that goes away does not cancel the read the others wait for
+        return await asyncio.shield(task)
+
+    def _loaded(self, user_id: str, task: asyncio.Future[int | None], now: float) -> None:
+        if self._loading.get(user_id) is not task:
+            return  # changed() meanwhile: the newer version is already remembered
+        del self._loading[user_id]
+        if not task.cancelled() and task.exception() is None:
+            self._remember(user_id, task.result(), now)
 
     async def changed(self, user_id: str, version: int | None) -> None:
-        """Record the user's new version at once."""
+        """Record the user's new version at once (a read on its way is not kept)."""
+        self._loading.pop(user_id, None)
         self._remember(user_id, version, self._clock())
 
     def _remember(self, user_id: str, version: int | None, now: float) -> None:
