@@ -53,6 +53,8 @@ def settings() -> Settings:
 
 
 LINKS = LinkCipher(b"unit-test passphrase")
+# for the keys and engine of a use case refused before it signs or issues a certificate
+UNUSED: Any = None
 
 
 @dataclass
@@ -335,9 +337,7 @@ async def test_a_new_amount_voids_the_old_and_five_a_day_is_the_limit() -> None:
 async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
     uow, _, _, token = await deposit_ready()
     async with uow:
-        challenge = await deposits.request_deposit(
-            uow, token=token, actor=SIGNER, bank=FakeBank()
-        )
+        challenge = await deposits.request_deposit(uow, token=token, actor=SIGNER, bank=FakeBank())
     wrong = f"{(challenge.amount_fen % 99 + 1) / 100:.2f}"
     assert round(float(wrong) * 100) != challenge.amount_fen
     commits = uow.commits
@@ -350,7 +350,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                     uow,
                     token=token,
                     actor=SIGNER,
-                    pki=None,  # type: ignore[arg-type] - refused before a certificate is issued
+                    pki=UNUSED,
                     amount=wrong,
                 ),
             )
@@ -362,7 +362,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                 uow,
                 token=token,
                 actor=SIGNER,
-                pki=None,  # type: ignore[arg-type] - refused before a certificate is issued
+                pki=UNUSED,
                 amount=wrong,
             ),
         )
@@ -374,7 +374,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                 uow,
                 token=token,
                 actor=SIGNER,
-                pki=None,  # type: ignore[arg-type] - refused before a certificate is issued
+                pki=UNUSED,
                 amount=f"{challenge.amount_fen / 100:.2f}",
             ),
         )
@@ -401,9 +401,9 @@ async def test_the_firm_signs_only_after_every_counterparty_and_never_the_owner(
             uow,
             user=user,
             settings=settings(),
-            pki=None,  # type: ignore[arg-type] - refused before any key is used
-            engine=None,  # type: ignore[arg-type]
-            firm=None,  # type: ignore[arg-type]
+            pki=UNUSED,
+            engine=UNUSED,
+            firm=UNUSED,
             envelope_id=envelope.id,
             placement=model.Placement(page=0, x=10, y=10, width=100, height=100),
         )

@@ -75,9 +75,7 @@ class SandboxResultIn(BaseModel):
 
 
 @router.post("/sign/face-sandbox/{reference}/result", include_in_schema=False)
-async def sandbox_face_result(
-    reference: str, body: SandboxResultIn, deps: Deps
-) -> dict[str, Any]:
+async def sandbox_face_result(reference: str, body: SandboxResultIn, deps: Deps) -> dict[str, Any]:
     """Sign the sandbox's callback for the tester's choice; the sandbox page delivers it.
 
     The page POSTs it to the public callback route (through the gateway), as a real

@@ -69,9 +69,7 @@ async def _timestamp(
     return row, len(stamped)
 
 
-async def seal_for_archive(
-    uow: UnitOfWork, *, envelope: Envelope, pki: Pki, signed: bytes
-) -> int:
+async def seal_for_archive(uow: UnitOfWork, *, envelope: Envelope, pki: Pki, signed: bytes) -> int:
     """Add a document timestamp over a completed envelope's final revision (B-LTA, `signed`:
     its bytes, as the last signature left them), in ``uow``; return the sealed size."""
     _, size = await _timestamp(uow, envelope, pki, signed)
