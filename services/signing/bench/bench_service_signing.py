@@ -311,7 +311,7 @@ async def bench(args: argparse.Namespace, pg_url: str, amqp_url: str, bus: dict[
         )
         logging.getLogger("signing").setLevel(logging.ERROR)
         async with running(app) as client:
-            keyring = app.state.kit.deps.keyring
+            deps = app.state.kit.deps
             total = args.warmup + args.n + args.profile
             t0 = time.perf_counter()
             ready = await make_ready(client, identity, amqp_url, bus["exchange"], total)
@@ -321,12 +321,12 @@ async def bench(args: argparse.Namespace, pg_url: str, amqp_url: str, bus: dict[
             )
 
             # Same key type/CA as the service's signers; the signer object is built once.
-            credential = keyring.ca.issue_individual(name=NAME, id_number=PERSON_ID)
+            credential = deps.pki.ca.issue_individual(name=NAME, id_number=PERSON_ID)
             cached = CachedKeySigner.from_credential(credential)
-            seal_png = keyring.seals.individual(NAME)  # what seal_for() gives this signer
+            seal_png = deps.seals.individual(NAME)  # what seal_for() gives this signer
             seal = Image.open(io.BytesIO(seal_png))
             seal.load()
-            tsa = keyring.timestamper  # the service's in-process RFC 3161 TSA
+            tsa = deps.pki.timestamper  # the service's in-process RFC 3161 TSA
 
             paths = {
                 "bare": Samples("bare pyHanko, cached key, no timestamp"),
@@ -334,7 +334,7 @@ async def bench(args: argparse.Namespace, pg_url: str, amqp_url: str, bus: dict[
                 "engine": Samples("(info) service's engine.sign alone (+TSA)"),
                 "service": Samples("service POST /invite/{token}/sign (+TSA)"),
             }
-            engine = keyring.engine
+            engine = deps.engine
             with ThreadPoolExecutor(1) as pool:
                 for i, item in enumerate(ready[: args.warmup + args.n]):
                     b = timed_on(pool, lambda p=item.pdf: bare_sign(p, cached, seal, None))

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from lexseal_ca.key_vault import with_deployment_keys
+from pades.pdf import PdfSigningEngine
+from pades.seals import SealRenderer
 from servicekit.app import DepsFactory, ServiceKit, create_service_app
-from servicekit.blobs import attach_to_sessions, open_blob_store
+from servicekit.blobs import BlobStore, attach_to_sessions, open_blob_store
 
-from .adapters.keyring import build_keyring
-from .adapters.providers import SandboxBankTransfer
+from .adapters.firm import Firm, firm_key, firm_seal
+from .adapters.link_cipher import LinkCipher
+from .adapters.pki import open_pki
+from .adapters.providers.configured import bank_provider, face_provider
 from .config import Settings, get_settings
 from .deps import SigningDeps
 from .entrypoints import (
@@ -46,7 +50,7 @@ async def _expire_loop(kit: ServiceKit, deps: SigningDeps) -> None:
             if n:
                 log.info("expired %d envelope(s)", n)
             async with kit.uow() as uow:
-                n = await remind_due(uow, settings=deps.settings, keyring=deps.keyring)
+                n = await remind_due(uow, settings=deps.settings, links=deps.links)
             if n:
                 log.info("reminded %d signer(s) before their link expires", n)
         except Exception:
@@ -57,15 +61,15 @@ async def _expire_loop(kit: ServiceKit, deps: SigningDeps) -> None:
 async def _ca_loop(kit: ServiceKit, deps: SigningDeps) -> None:
     # The firm's and TSA's certificates renew in-process: keep the register (OCSP) current;
     # then renew the document timestamps whose TSA certificate expires soon (B-LTA).
-    settings, keyring = deps.settings, deps.keyring
+    settings, pki = deps.settings, deps.pki
     margin = timedelta(days=settings.archive_renew_margin_days)
     while True:
         try:
             async with kit.uow() as uow:
-                await certificates.register_keyring(uow, keyring)
+                await certificates.register_own(uow, pki=pki, firm=deps.firm)
                 await uow.commit()
-                await certificates.refresh_revocations(uow, keyring.ca)
-            n = await archive.renew_due(kit.uow, keyring=keyring, margin=margin)
+                await certificates.refresh_revocations(uow, pki.ca)
+            n = await archive.renew_due(kit.uow, pki=pki, margin=margin)
             if n:
                 log.info("renewed the document timestamp of %d document(s)", n)
         except Exception:
@@ -73,30 +77,48 @@ async def _ca_loop(kit: ServiceKit, deps: SigningDeps) -> None:
         await asyncio.sleep(settings.archive_check_interval)
 
 
+def open_deps(settings: Settings, blobs: BlobStore) -> SigningDeps:
+    """Open (or create) the CA, the TSA's and the firm's keys and wire them with the seals,
+    the PDF engine, the identity providers and the link cipher (blocking)."""
+    pki = open_pki(settings)
+    seals = SealRenderer()
+    seal_png = firm_seal(settings, seals)
+    bank, face = bank_provider(settings, blobs), face_provider(settings)
+    key = firm_key(settings, pki.ca)  # last: nothing after it can fail (a token stays open)
+    return SigningDeps(
+        settings=settings,
+        blobs=blobs,
+        pki=pki,
+        firm=Firm(key=key, seal_png=seal_png),
+        engine=PdfSigningEngine(),
+        seals=seals,
+        face=face,
+        bank=bank,
+        links=LinkCipher(pki.passphrase),
+    )
+
+
 def build_deps(settings: Settings) -> DepsFactory[SigningDeps]:
     """Return the builder of signing's dependencies: the blob store, the deployment's keys
-    (CA, firm key, TSA, seals, identity providers) and the expiry and CA sweeps."""
+    (CA, TSA, firm key) with what signs and checks identities, and the expiry and CA sweeps."""
 
     @asynccontextmanager
     async def deps(kit: ServiceKit) -> AsyncIterator[SigningDeps]:
         blobs = await open_blob_store(settings, kit.engine)
         # documents (original, prepared, every signed version) live there, not on this disk
         attach_to_sessions(kit.sessionmaker, blobs)
-        keyring = await with_deployment_keys(
+        built = await with_deployment_keys(
             engine=kit.engine,
             blobs=blobs,
             directory=settings.pki_dir,
-            build=lambda: build_keyring(settings),
+            build=lambda: open_deps(settings, blobs),
         )
-        if isinstance(keyring.bank, SandboxBankTransfer):
-            keyring.bank.blobs = blobs  # the operator view shows every replica's transfers
-        if keyring.face.sandbox or keyring.bank.sandbox:
+        if built.face.sandbox or built.bank.sandbox:
             log.warning(
                 "SANDBOX identity providers in use (face=%s, bank=%s): no real verification",
                 settings.face_provider,
                 settings.bank_provider,
             )
-        built = SigningDeps(settings=settings, keyring=keyring, blobs=blobs)
         tasks = [
             asyncio.create_task(_expire_loop(kit, built)),
             asyncio.create_task(_ca_loop(kit, built)),
@@ -110,7 +132,7 @@ def build_deps(settings: Settings) -> DepsFactory[SigningDeps]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             # Logs out of a PKCS#11 token: a session left open would outlive the app.
-            await asyncio.to_thread(keyring.close)
+            await asyncio.to_thread(built.firm.close)
             await blobs.close()
 
     return deps

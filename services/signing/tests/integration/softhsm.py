@@ -261,5 +261,5 @@ def firm_on_token(
 
 
 def local_settings(data_dir: Path, **kw: Any) -> Settings:
-    """Return settings for building the keyring alone (no database or broker involved)."""
+    """Return settings for opening the keys alone (no database or broker involved)."""
     return Settings(environment="test", data_dir=data_dir, log_json=False, **kw)

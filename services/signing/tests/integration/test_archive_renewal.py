@@ -14,7 +14,7 @@ from pades.tsa import LexsealTimeStamper
 from pyhanko.pdf_utils.reader import PdfFileReader
 from servicekit.db import create_engine
 from servicekit.testing import TestIdentity
-from signing.adapters.keyring import Keyring
+from signing.adapters.pki import Pki
 from signing.service_layer import archive
 from sqlalchemy import text
 
@@ -26,15 +26,15 @@ async def test_a_completed_contract_is_archived_and_renewed_before_its_tsa_certi
 ) -> None:
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
         kit = s.app.state.kit
-        keyring: Keyring = kit.deps.keyring
-        lasting = keyring.timestamper
+        pki: Pki = kit.deps.pki
+        lasting = pki.timestamper
         # a short-lived TSA certificate (10 days) makes the first document timestamp
-        keyring.timestamper = LexsealTimeStamper(
-            keyring.ca.issue_tsa(name="short-lived", validity=dt.timedelta(days=10))
+        pki.timestamper = LexsealTimeStamper(
+            pki.ca.issue_tsa(name="short-lived", validity=dt.timedelta(days=10))
         )
         await counterparty_signs(s)
         assert (await firm_signs(s)).status_code == 200
-        keyring.timestamper = lasting
+        pki.timestamper = lasting
 
         url = f"/api/signing/envelopes/{s.eid}/document.pdf"
         first = (await s.client.get(url, headers=s.lawyer)).content
@@ -50,10 +50,10 @@ async def test_a_completed_contract_is_archived_and_renewed_before_its_tsa_certi
         assert verdict["valid"], verdict
 
         # not yet within a 5-day margin; within a 30-day one
-        assert await archive.renew_due(kit.uow, keyring=keyring, margin=dt.timedelta(days=5)) == 0
+        assert await archive.renew_due(kit.uow, pki=pki, margin=dt.timedelta(days=5)) == 0
         margin = dt.timedelta(days=30)
-        assert await archive.renew_due(kit.uow, keyring=keyring, margin=margin) == 1
-        assert await archive.renew_due(kit.uow, keyring=keyring, margin=margin) == 0  # done
+        assert await archive.renew_due(kit.uow, pki=pki, margin=margin) == 1
+        assert await archive.renew_due(kit.uow, pki=pki, margin=margin) == 0  # done
 
         renewed = (await s.client.get(url, headers=s.lawyer)).content
         assert renewed.startswith(first)  # appended, nothing rewritten

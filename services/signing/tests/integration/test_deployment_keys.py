@@ -14,21 +14,22 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes
 from lexseal_ca.key_vault import PREFIX, with_deployment_keys
-from servicekit.blobs import BlobStore, PostgresBlobStore, S3BlobStore
+from servicekit.blobs import BlobStore, LocalBlobStore, PostgresBlobStore, S3BlobStore
 from servicekit.db import create_engine
-from signing.adapters.keyring import Keyring, build_keyring
+from signing.bootstrap import open_deps
 from signing.config import Settings
+from signing.deps import SigningDeps
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.integration
 
 
-def _fingerprints(keyring: Keyring) -> tuple[bytes, bytes, bytes, bytes]:
-    firm = keyring.firm_signer().signing_cert
-    tsa = keyring.timestamper.tsa_cert  # type: ignore[attr-defined]
+def _fingerprints(deps: SigningDeps) -> tuple[bytes, bytes, bytes, bytes]:
+    firm = deps.firm.signer().signing_cert
+    tsa = deps.pki.timestamper.tsa_cert  # type: ignore[attr-defined]
     return (
-        keyring.ca.root.fingerprint(hashes.SHA256()),
-        keyring.ca.issuing.fingerprint(hashes.SHA256()),
+        deps.pki.ca.root.fingerprint(hashes.SHA256()),
+        deps.pki.ca.issuing.fingerprint(hashes.SHA256()),
         firm.dump(),
         tsa.dump(),
     )
@@ -38,13 +39,13 @@ async def _replica(
     engine: AsyncEngine, blobs: BlobStore, data_dir: Path, db_url: str
 ) -> tuple[bytes, bytes, bytes, bytes]:
     settings = Settings(environment="test", data_dir=data_dir, database_url=db_url)
-    keyring = await with_deployment_keys(
+    deps = await with_deployment_keys(
         engine=engine,
         blobs=blobs,
         directory=settings.pki_dir,
-        build=lambda: build_keyring(settings),
+        build=lambda: open_deps(settings, blobs),
     )
-    return _fingerprints(keyring)
+    return _fingerprints(deps)
 
 
 @pytest.fixture(params=["postgres", "s3"])
@@ -102,7 +103,8 @@ async def test_keys_an_older_version_kept_on_disk_become_the_deployment_keys(
 ) -> None:
     engine, blobs = deployment
     legacy = Settings(environment="test", data_dir=tmp_path / "legacy", database_url=pg_url)
-    on_disk = _fingerprints(build_keyring(legacy))  # as before: files only
+    # as before: files only
+    on_disk = _fingerprints(open_deps(legacy, LocalBlobStore(tmp_path / "legacy-blobs")))
     assert await blobs.keys(PREFIX) == []
     assert await _replica(engine, blobs, tmp_path / "legacy", pg_url) == on_disk
     assert await _replica(engine, blobs, tmp_path / "another", pg_url) == on_disk

@@ -129,7 +129,7 @@ async def test_a_seal_placed_at_the_visible_bottom_left_shows_there_upright_and_
         pdf=_turned_second_page(),
         public_base_url=responder.base_url,
     ) as s:
-        responder.ca = s.app.state.kit.deps.keyring.ca
+        responder.ca = s.app.state.kit.deps.pki.ca
         tp = await s.invite("p1")
         await s.verify_person(tp)
         await s.confirm_intent(tp)

@@ -85,7 +85,7 @@ async def test_the_enrolled_token_signs_for_the_firm_and_a_second_enrolment_need
     async with started(
         pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER, **settings
     ) as s:
-        firm_signer = s.app.state.kit.deps.keyring.firm_signer()
+        firm_signer = s.app.state.kit.deps.firm.signer()
         assert firm_signer.certificate_der == now["firm"].public_bytes(serialization.Encoding.DER)
         await counterparty_signs(s)
         r = await firm_signs(s)

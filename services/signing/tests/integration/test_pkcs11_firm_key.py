@@ -30,11 +30,13 @@ from pydantic import ValidationError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from servicekit.blobs import LocalBlobStore
 from servicekit.pytest_plugin import running
 from servicekit.testing import TestIdentity
 from signing.adapters.errors import KeySourceError
-from signing.adapters.keyring import build_keyring
-from signing.bootstrap import create_app
+from signing.bootstrap import create_app, open_deps
+from signing.config import Settings
+from signing.deps import SigningDeps
 from softhsm import FIRM, SOFTHSM_MODULE, USER_PIN, Tokens, firm_on_token, local_settings
 
 # The unit tests' validator helpers (pdfsig with an NSS trust store), shared rather than copied.
@@ -43,6 +45,12 @@ from pades.testing import nss_db_trusting, run
 from servicekit.testing import need_tools
 
 from tools import RevocationServer
+
+
+def opened(settings: Settings) -> SigningDeps:
+    """Open the service's keys and what signs with them, as its start-up does."""
+    return open_deps(settings, LocalBlobStore(settings.data_dir / "blobs"))
+
 
 # ---- settings ---------------------------------------------------------------------------------
 
@@ -86,17 +94,20 @@ def test_without_python_pkcs11_only_the_pkcs11_source_is_refused(tmp_path: Path)
     script = f"""
 import sys
 sys.modules["pkcs11"] = None
+from pathlib import Path
+from servicekit.blobs import LocalBlobStore
 from signing.adapters.errors import KeySourceError
-from signing.adapters.keyring import build_keyring
+from signing.bootstrap import open_deps
 from signing.config import Settings
 
-keyring = build_keyring(Settings(environment="test", data_dir={str(tmp_path)!r}))
-assert keyring.firm_signer().signing_cert is not None
-keyring.close()
+blobs = LocalBlobStore(Path({str(tmp_path)!r}) / "blobs")
+deps = open_deps(Settings(environment="test", data_dir={str(tmp_path)!r}), blobs)
+assert deps.firm.signer().signing_cert is not None
+deps.firm.close()
 try:
-    build_keyring(Settings(
+    open_deps(Settings(
         environment="test", data_dir={str(tmp_path)!r}, firm_key_source="pkcs11",
-        firm_pkcs11_lib="/x.so", firm_pkcs11_token_label="t", firm_pkcs11_key_label="k"))
+        firm_pkcs11_lib="/x.so", firm_pkcs11_token_label="t", firm_pkcs11_key_label="k"), blobs)
 except KeySourceError as exc:
     print(exc.code)
 """
@@ -107,7 +118,7 @@ except KeySourceError as exc:
     assert result.stdout.strip() == "pkcs11_unavailable"
 
 
-# ---- start-up: the keyring opens the token or refuses, naming the setting ---------------------
+# ---- start-up: the service opens the token or refuses, naming the setting ---------------------
 
 
 @pytest.mark.parametrize(
@@ -147,19 +158,19 @@ except KeySourceError as exc:
     ],
     ids=["module", "token", "key", "cert", "cert-of-another-key", "pin-file", "no-pin"],
 )
-def test_a_misconfigured_token_stops_the_keyring_naming_the_setting(
+def test_a_misconfigured_token_stops_the_start_up_naming_the_setting(
     tokens: Tokens, tmp_path: Path, override: dict[str, Any], code: str, setting: str
 ) -> None:
     settings = local_settings(tmp_path, **firm_on_token(tokens, tmp_path, **override))
 
     with pytest.raises(KeySourceError) as err:
-        build_keyring(settings)
+        opened(settings)
 
     assert err.value.code == code
     assert setting in err.value.message
 
 
-def test_a_wrong_pin_stops_the_keyring_and_leaves_no_session_behind(
+def test_a_wrong_pin_stops_the_start_up_and_leaves_no_session_behind(
     tokens: Tokens, tmp_path: Path
 ) -> None:
     settings = local_settings(tmp_path, **firm_on_token(tokens, tmp_path))
@@ -167,19 +178,19 @@ def test_a_wrong_pin_stops_the_keyring_and_leaves_no_session_behind(
     settings.firm_pkcs11_pin_file.write_text("000000\n")
 
     with pytest.raises(KeySourceError) as err:
-        build_keyring(settings)
+        opened(settings)
 
     assert err.value.code == "pkcs11_pin_incorrect"
     assert "SIGNING_FIRM_PKCS11_PIN" in err.value.message and "000000" not in err.value.message
     # Nothing stayed logged in: with the right PIN the same process opens the token at once
     # (a leftover login would answer USER_ALREADY_LOGGED_IN).
     settings.firm_pkcs11_pin_file.write_text(USER_PIN)
-    keyring = build_keyring(settings)
+    deps = opened(settings)
     try:
-        cert = keyring.firm_signer().signing_cert
+        cert = deps.firm.signer().signing_cert
         assert cert is not None and cert.dump() == to_asn1(tokens.keys["ec"].certificate).dump()
     finally:
-        keyring.close()
+        deps.firm.close()
 
 
 def test_a_key_named_by_id_with_its_chain_on_the_token_signs_a_verifiable_pdf(
@@ -281,7 +292,7 @@ async def test_the_firm_signs_a_contract_with_its_key_on_the_token(
         public_base_url=responder.base_url,
         **settings,
     ) as s:
-        responder.ca = s.app.state.kit.deps.keyring.ca
+        responder.ca = s.app.state.kit.deps.pki.ca
         await counterparty_signs(s)
         r = await firm_signs(s)
         assert r.status_code == 200 and r.json()["status"] == "completed", r.text
@@ -338,8 +349,7 @@ async def test_a_dropped_session_and_a_refused_pin_fail_the_firm_signature_and_c
         await counterparty_signs(s)
         before = (await s.client.get(f"/api/signing/envelopes/{s.eid}", headers=s.lawyer)).json()
         # The token drops the session (a restart) and the PIN it now expects is another one.
-        keyring = s.app.state.kit.deps.keyring
-        keyring.firm_signer().inner.pkcs11_session.close()
+        s.app.state.kit.deps.firm.signer().inner.pkcs11_session.close()
         pin_file.write_text("000000")
 
         r = await firm_signs(s)
@@ -405,7 +415,7 @@ async def test_a_token_that_goes_away_answers_503_and_changes_nothing(
             ).json()
             # The token disappears under the running service (as a pulled card or a failed
             # device would), and with it the session.
-            s.app.state.kit.deps.keyring.firm_signer().inner.pkcs11_session.close()
+            s.app.state.kit.deps.firm.signer().inner.pkcs11_session.close()
             tokens.hsm.delete_token("lexseal-removable")
 
             r = await firm_signs(s)

@@ -60,10 +60,10 @@ async def test_a_link_about_to_expire_is_reminded_once_by_itself(
             i["signer_id"]: i for i in (await s.client.get(base, headers=s.lawyer)).json()["data"]
         }
         kit = s.app.state.kit
-        keyring = kit.deps.keyring
+        links = kit.deps.links
         settings = s.app.state.settings
         async with kit.uow() as uow:
-            assert await remind_due(uow, settings=settings, keyring=keyring) == 0  # a week left
+            assert await remind_due(uow, settings=settings, links=links) == 0  # a week left
         async with kit.uow() as uow:  # p1's link now expires within the hour
             await uow.session.execute(
                 update(Invitation)
@@ -72,9 +72,9 @@ async def test_a_link_about_to_expire_is_reminded_once_by_itself(
             )
             await uow.commit()
         async with kit.uow() as uow:
-            assert await remind_due(uow, settings=settings, keyring=keyring) == 1
+            assert await remind_due(uow, settings=settings, links=links) == 1
         async with kit.uow() as uow:
-            assert await remind_due(uow, settings=settings, keyring=keyring) == 0  # only once
+            assert await remind_due(uow, settings=settings, links=links) == 0  # only once
         sms = await s.listener.wait_for("signing.sms_requested")
         assert sms["data"]["purpose"] == "reminder"
         after = {

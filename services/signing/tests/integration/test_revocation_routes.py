@@ -167,11 +167,11 @@ async def test_a_signature_made_after_its_certificate_was_revoked_is_reported_in
 
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as s:
         kit = s.app.state.kit
-        keyring = kit.deps.keyring
-        stolen = keyring.ca.issue_individual(name="王五", id_number="11010519491231002X")
+        deps = kit.deps
+        stolen = deps.pki.ca.issue_individual(name="王五", id_number="11010519491231002X")
         async with kit.uow() as uow:
             await certificates.register(
-                uow, ca=keyring.ca, cert=stolen.certificate, kind="individual"
+                uow, ca=deps.pki.ca, cert=stolen.certificate, kind="individual"
             )
             await uow.commit()
         admin = identity.headers(user_id="admin-1", roles=["admin"])
@@ -185,14 +185,14 @@ async def test_a_signature_made_after_its_certificate_was_revoked_is_reported_in
 
         # whoever holds the key signs outside the platform, with a genuine timestamp
         forged = await asyncio.to_thread(
-            keyring.engine.sign,
+            deps.engine.sign,
             prepare(contract_pdf(), "https://sign.example/verify/x"),
-            signer=keyring.engine.signer_for(stolen),
+            signer=deps.engine.signer_for(stolen),
             field_name="forged",
             page=0,
             box=(72, 100, 172, 200),
-            seal_png=keyring.firm_seal_png,
-            timestamper=keyring.timestamper,
+            seal_png=deps.firm.seal_png,
+            timestamper=deps.pki.timestamper,
         )
         verdict = await _verify(s, forged)
 
@@ -220,7 +220,7 @@ async def test_ca_rollover_brings_in_a_new_issuing_ca_the_service_uses_after_a_r
     assert code == 0, err.getvalue()
     assert "issuing CA generation 2" in out.getvalue()
     async with started(pg_url, amqp_url, bus, identity, tmp_path, signers=ONE_SIGNER) as again:
-        ca = again.app.state.kit.deps.keyring.ca
+        ca = again.app.state.kit.deps.pki.ca
         assert ca.current.generation == 2  # new certificates come from the new issuing CA
         assert "Signing CA 2" in ca.issue_tsa(name="x").certificate.issuer.rfc4514_string()
         # the earlier signature still verifies; the new CRL is published beside the first one

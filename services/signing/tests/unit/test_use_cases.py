@@ -30,6 +30,8 @@ from servicekit.db import utcnow
 from servicekit.domain import DomainError
 from servicekit.testing import FakeUnitOfWork
 from servicekit.uow import Actor
+from signing.adapters.link_cipher import LinkCipher
+from signing.adapters.providers import Transfer
 from signing.adapters.repository import SigningRepository
 from signing.adapters.tables import DepositChallenge, Envelope, EnvelopeSigner, Invitation
 from signing.config import Settings
@@ -50,9 +52,9 @@ def settings() -> Settings:
     return Settings(environment="test", public_base_url="https://lexseal.example")
 
 
-@dataclass
-class Transfer:
-    reference: str
+LINKS = LinkCipher(b"unit-test passphrase")
+# for the keys and engine of a use case refused before it signs or issues a certificate
+UNUSED: Any = None
 
 
 @dataclass
@@ -64,20 +66,13 @@ class FakeBank:
 
     async def send(self, *, account_name: str, account_number: str, amount_fen: int) -> Transfer:
         self.sent.append(amount_fen)
-        return Transfer(reference=f"t{len(self.sent)}")
-
-
-@dataclass
-class FakeKeyring:
-    """What invitations and deposits use of the keyring: link encryption, the bank."""
-
-    bank: FakeBank = field(default_factory=FakeBank)
-
-    def encrypt(self, text: str) -> str:
-        return "enc:" + text
-
-    def decrypt(self, text: str) -> str:
-        return text.removeprefix("enc:")
+        return Transfer(
+            reference=f"t{len(self.sent)}",
+            account_name=account_name,
+            account_number=account_number,
+            amount_fen=amount_fen,
+            at=utcnow(),
+        )
 
 
 def new_uow(*envelopes_: Envelope) -> tuple[FakeUnitOfWork, FakeSigningRepository]:
@@ -126,7 +121,7 @@ async def invite(uow: FakeUnitOfWork, envelope: Envelope, signer_id: str) -> tup
         uow,
         user=LAWYER,
         settings=settings(),
-        keyring=FakeKeyring(),  # type: ignore[arg-type]
+        links=LINKS,
         envelope_id=envelope.id,
         signer_id=signer_id,
     )
@@ -216,7 +211,9 @@ async def test_a_new_invitation_voids_the_previous_link_of_that_signer() -> None
     assert [a["action"] for a in uow.audits] == ["invitation.created", "invitation.created"]
     assert '"voided_previous": 1' in uow.audits[1]["after"]
     assert [type(e) for e in uow.events] == [InvitationCreated, InvitationCreated]
-    assert second.url == "enc:" + invitations.invitation_url(settings(), second_token)
+    # the link is kept encrypted, and decrypts to the one handed out
+    link = invitations.invitation_url(settings(), second_token)
+    assert second.url != link and LINKS.decrypt(second.url) == link
 
     async with uow:
         session = await invitations.open_session(
@@ -244,7 +241,7 @@ async def test_only_the_owner_invites_and_never_the_firm_or_a_signer_who_signed(
                 uow,
                 user=stranger,
                 settings=settings(),
-                keyring=FakeKeyring(),  # type: ignore[arg-type]
+                links=LINKS,
                 envelope_id=envelope.id,
                 signer_id="s0",
             ),
@@ -255,7 +252,7 @@ async def test_only_the_owner_invites_and_never_the_firm_or_a_signer_who_signed(
                 uow,
                 user=RISK,
                 settings=settings(),
-                keyring=FakeKeyring(),  # type: ignore[arg-type]
+                links=LINKS,
                 envelope_id=envelope.id,
                 signer_id="s0",
             ),
@@ -318,34 +315,29 @@ async def deposit_ready() -> tuple[FakeUnitOfWork, FakeSigningRepository, Envelo
 
 async def test_a_new_amount_voids_the_old_and_five_a_day_is_the_limit() -> None:
     uow, repo, _, token = await deposit_ready()
-    keyring = FakeKeyring()
+    bank = FakeBank()
     async with uow:
-        first = await deposits.request_deposit(uow, token=token, actor=SIGNER, keyring=keyring)  # type: ignore[arg-type]
-        second = await deposits.request_deposit(uow, token=token, actor=SIGNER, keyring=keyring)  # type: ignore[arg-type]
+        first = await deposits.request_deposit(uow, token=token, actor=SIGNER, bank=bank)
+        second = await deposits.request_deposit(uow, token=token, actor=SIGNER, bank=bank)
     assert first.status == ChallengeStatus.VOIDED and second.status == ChallengeStatus.OPEN
     assert repo.locked_credit_codes == [CREDIT_CODE, CREDIT_CODE]
     assert uow.actions.count("deposit.sent") == 2
     async with uow:
         for _ in range(3):
-            await deposits.request_deposit(uow, token=token, actor=SIGNER, keyring=keyring)  # type: ignore[arg-type]
+            await deposits.request_deposit(uow, token=token, actor=SIGNER, bank=bank)
         err = await raises(
             "deposit_daily_limit",
-            deposits.request_deposit(uow, token=token, actor=SIGNER, keyring=keyring),  # type: ignore[arg-type]
+            deposits.request_deposit(uow, token=token, actor=SIGNER, bank=bank),
         )
     assert err.status_code == 429 and err.details == {"limit": 5} and err.retry_after
-    assert len(keyring.bank.sent) == 5  # the sixth was refused before any transfer
+    assert len(bank.sent) == 5  # the sixth was refused before any transfer
     assert [d.status for d in repo.deposits].count(ChallengeStatus.OPEN) == 1
 
 
 async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
     uow, _, _, token = await deposit_ready()
     async with uow:
-        challenge = await deposits.request_deposit(
-            uow,
-            token=token,
-            actor=SIGNER,
-            keyring=FakeKeyring(),  # type: ignore[arg-type]
-        )
+        challenge = await deposits.request_deposit(uow, token=token, actor=SIGNER, bank=FakeBank())
     wrong = f"{(challenge.amount_fen % 99 + 1) / 100:.2f}"
     assert round(float(wrong) * 100) != challenge.amount_fen
     commits = uow.commits
@@ -358,7 +350,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                     uow,
                     token=token,
                     actor=SIGNER,
-                    keyring=FakeKeyring(),  # type: ignore[arg-type]
+                    pki=UNUSED,
                     amount=wrong,
                 ),
             )
@@ -370,7 +362,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                 uow,
                 token=token,
                 actor=SIGNER,
-                keyring=FakeKeyring(),  # type: ignore[arg-type]
+                pki=UNUSED,
                 amount=wrong,
             ),
         )
@@ -382,7 +374,7 @@ async def test_three_wrong_amounts_void_the_deposit_and_each_is_kept() -> None:
                 uow,
                 token=token,
                 actor=SIGNER,
-                keyring=FakeKeyring(),  # type: ignore[arg-type]
+                pki=UNUSED,
                 amount=f"{challenge.amount_fen / 100:.2f}",
             ),
         )
@@ -409,7 +401,9 @@ async def test_the_firm_signs_only_after_every_counterparty_and_never_the_owner(
             uow,
             user=user,
             settings=settings(),
-            keyring=None,  # type: ignore[arg-type] - refused before any key is used
+            pki=UNUSED,
+            engine=UNUSED,
+            firm=UNUSED,
             envelope_id=envelope.id,
             placement=model.Placement(page=0, x=10, y=10, width=100, height=100),
         )

@@ -19,7 +19,7 @@ from ..domain import errors
 from ..domain.model import ENTERPRISE
 from ..domain.states import EnvelopeStatus
 from ..service_layer import envelopes, evidence, invitations, signing
-from .deps import KeyringDep, SettingsDep
+from .deps import Deps
 from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing", tags=["signing"])
@@ -149,8 +149,7 @@ async def create_invitation(
     body: InvitationCreate,
     uow: UowDep,
     user: CurrentUser,
-    settings: SettingsDep,
-    keyring: KeyringDep,
+    deps: Deps,
     once: Idempotent,
 ) -> InvitationPublic | Response:
     """Invite one counterparty signer (a new link voids their previous one)."""
@@ -159,8 +158,8 @@ async def create_invitation(
         inv, url = await invitations.create_invitation(
             uow,
             user=user,
-            settings=settings,
-            keyring=keyring,
+            settings=deps.settings,
+            links=deps.links,
             envelope_id=envelope_id,
             signer_id=body.signer_id,
         )
@@ -176,7 +175,7 @@ async def invitation_qr(
     fmt: str,
     uow: UowDep,
     user: CurrentUser,
-    keyring: KeyringDep,
+    deps: Deps,
 ) -> Response:
     """Return the invitation link as a QR code image (png or svg) for the lawyer to send."""
     if fmt not in ("png", "svg"):
@@ -186,7 +185,7 @@ async def invitation_qr(
     )
     if inv.voided_at is not None:
         raise errors.InvitationVoided()
-    url = keyring.decrypt(inv.url)
+    url = deps.links.decrypt(inv.url)
     if fmt == "png":
         return Response(
             render.qr_png(url), media_type="image/png", headers={"cache-control": "no-store"}
@@ -237,12 +236,10 @@ async def page_image(envelope_id: str, n: int, uow: UowDep, user: CurrentUser) -
 
 
 @router.get("/envelopes/{envelope_id}/firm-seal.png")
-async def firm_seal(
-    envelope_id: str, uow: UowDep, user: CurrentUser, keyring: KeyringDep
-) -> Response:
+async def firm_seal(envelope_id: str, uow: UowDep, user: CurrentUser, deps: Deps) -> Response:
     """Return the firm's seal image (for placing it on the page)."""
     await envelopes.visible_envelope(uow, user=user, envelope_id=envelope_id)
-    return Response(keyring.firm_seal_png, media_type="image/png")
+    return Response(deps.firm.seal_png, media_type="image/png")
 
 
 @router.post("/envelopes/{envelope_id}/firm-sign", response_model=EnvelopePublic)
@@ -250,8 +247,7 @@ async def firm_sign(
     envelope_id: str,
     body: PlacementIn,
     uow: UowDep,
-    settings: SettingsDep,
-    keyring: KeyringDep,
+    deps: Deps,
     once: Idempotent,
     user: Principal = Depends(require_roles(RISK_CONTROL)),
 ) -> EnvelopePublic | Response:
@@ -261,8 +257,10 @@ async def firm_sign(
         envelope = await signing.firm_sign(
             uow,
             user=user,
-            settings=settings,
-            keyring=keyring,
+            settings=deps.settings,
+            pki=deps.pki,
+            engine=deps.engine,
+            firm=deps.firm,
             envelope_id=envelope_id,
             placement=body.to_domain(),
         )
@@ -273,11 +271,17 @@ async def firm_sign(
 
 @router.get("/envelopes/{envelope_id}/evidence.zip")
 async def evidence_package(
-    envelope_id: str, uow: UowDep, user: CurrentUser, settings: SettingsDep, keyring: KeyringDep
+    envelope_id: str, uow: UowDep, user: CurrentUser, deps: Deps
 ) -> Response:
     """Return the evidence package: signed PDF, platform-signed audit trail, hashes manifest."""
     data = await evidence.evidence_zip(
-        uow, user=user, settings=settings, keyring=keyring, envelope_id=envelope_id
+        uow,
+        user=user,
+        settings=deps.settings,
+        pki=deps.pki,
+        engine=deps.engine,
+        firm=deps.firm,
+        envelope_id=envelope_id,
     )
     return Response(
         data,
@@ -288,10 +292,10 @@ async def evidence_package(
 
 @router.get("/sandbox/transfers")
 async def sandbox_transfers(
-    keyring: KeyringDep, user: Principal = Depends(require_roles(ADMIN, RISK_CONTROL))
+    deps: Deps, user: Principal = Depends(require_roles(ADMIN, RISK_CONTROL))
 ) -> dict[str, object]:
     """Show the amounts the sandbox bank provider pretended to send (operators and tests)."""
-    bank = keyring.bank
+    bank = deps.bank
     if not isinstance(bank, SandboxBankTransfer):
         raise errors.SandboxNotFound()
     data = [

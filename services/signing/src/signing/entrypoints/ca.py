@@ -11,7 +11,7 @@ from servicekit.auth import ADMIN, Principal, require_roles
 
 from ..adapters.tables import CaCertificate
 from ..service_layer import certificates
-from .deps import KeyringDep
+from .deps import Deps
 
 router = APIRouter(prefix="/api/signing/ca", tags=["ca"])
 
@@ -71,13 +71,13 @@ async def get_certificate(serial: str, uow: UowDep, user: Principal = Admin) -> 
 
 @router.post("/certificates/{serial}/revoke", response_model=CertificatePublic)
 async def revoke_certificate(
-    serial: str, body: RevocationIn, uow: UowDep, keyring: KeyringDep, user: Principal = Admin
+    serial: str, body: RevocationIn, uow: UowDep, deps: Deps, user: Principal = Admin
 ) -> CertificatePublic:
     """Revoke a signer's or the firm's certificate; the CRL and OCSP list it at once."""
     row = await certificates.revoke(
         uow,
         actor=user.actor,
-        ca=keyring.ca,
+        ca=deps.pki.ca,
         serial=serial,
         reason=body.reason,
         invalidity_date=body.invalidity_date,

@@ -20,7 +20,7 @@ from servicekit.errors import AppError
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.errors import AdapterError
-from ..adapters.keyring import open_ca
+from ..adapters.pki import open_ca
 from ..config import Settings
 from ..service_layer import certificates
 

@@ -19,7 +19,8 @@ from servicekit.blobs import open_blob_store
 from servicekit.db import create_engine
 
 from ..adapters.errors import AdapterError
-from ..adapters.keyring import firm_token, open_ca
+from ..adapters.firm import firm_token
+from ..adapters.pki import open_ca
 from ..config import Settings
 
 ENROL = "enrol-firm-token"

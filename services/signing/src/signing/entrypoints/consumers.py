@@ -29,4 +29,6 @@ async def on_contract_withdrawn(
 @handlers.on(LetterApproved)
 async def on_letter_approved(uow: UnitOfWork, event: LetterApproved, deps: SigningDeps) -> None:
     """Seal an approved firm letter."""
-    await letters.seal_letter(uow, event, settings=deps.settings, keyring=deps.keyring)
+    await letters.seal_letter(
+        uow, event, settings=deps.settings, pki=deps.pki, engine=deps.engine, firm=deps.firm
+    )

@@ -12,16 +12,10 @@ from servicekit.auth import client_ip
 from servicekit.idempotency import IdempotencyKey, IdempotentRequest, keyed_request
 from servicekit.uow import Actor
 
-from ..adapters.keyring import Keyring
 from ..config import Settings
 from ..deps import SigningDeps
 
 Deps = Annotated[SigningDeps, Depends(deps_of(SigningDeps))]
-
-
-def get_keyring(deps: Deps) -> Keyring:
-    """Return the running service's keyring (a field of its dependencies)."""
-    return deps.keyring
 
 
 def get_settings_dep(deps: Deps) -> Settings:
@@ -47,7 +41,6 @@ def signer_idempotent(
     return keyed_request(request, key, f"invite:{scope}")
 
 
-KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SignerActor = Annotated[Actor, Depends(signer_actor)]
 SignerIdempotent = Annotated[IdempotentRequest, Depends(signer_idempotent)]

@@ -16,7 +16,7 @@ from ..domain import errors
 from ..domain.states import EnvelopeStatus
 from ..service_layer import deposits, envelopes, face, identity, intent, invitations, signing
 from ..service_layer.signer_view import signer_view
-from .deps import KeyringDep, SettingsDep, SignerActor, SignerIdempotent
+from .deps import Deps, SettingsDep, SignerActor, SignerIdempotent
 from .schemas import PagePublic, PlacementIn
 
 router = APIRouter(prefix="/api/signing/invite/{token}", tags=["signer"])
@@ -108,9 +108,7 @@ class InviteStatePublic(BaseModel):
 
 
 @router.get("", response_model=InviteStatePublic)
-async def state(
-    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, settings: SettingsDep
-) -> InviteStatePublic:
+async def state(token: str, uow: UowDep, actor: SignerActor, deps: Deps) -> InviteStatePublic:
     """Return what the signer's page needs: document pages, the signer and their progress."""
     s = await invitations.open_session(
         uow, token=token, actor=actor, action="view", allow_closed=True
@@ -118,12 +116,12 @@ async def state(
     pages = await envelopes.page_geometry(uow, s.envelope)
     view = await signer_view(uow, s)
     await uow.commit()
-    sandbox = keyring.face.sandbox if s.signer.kind == "individual" else keyring.bank.sandbox
+    sandbox = deps.face.sandbox if s.signer.kind == "individual" else deps.bank.sandbox
     d = view.deposit
     return InviteStatePublic(
         sandbox=sandbox,
-        sms_sandbox=settings.sms_provider == "sandbox",
-        firm_name=settings.firm_name,
+        sms_sandbox=deps.settings.sms_provider == "sandbox",
+        firm_name=deps.settings.firm_name,
         sender_name=s.invitation.created_by_name,
         envelope=InviteEnvelopePublic.model_validate(s.envelope, from_attributes=True),
         signer=InviteSignerPublic(
@@ -153,7 +151,7 @@ async def verify_individual(
     body: IndividualIn,
     uow: UowDep,
     actor: SignerActor,
-    keyring: KeyringDep,
+    deps: Deps,
     once: SignerIdempotent,
 ) -> dict[str, Any] | Response:
     """Check the individual's name and resident ID number."""
@@ -167,18 +165,16 @@ async def verify_individual(
             id_number=body.id_number,
             mobile=body.mobile,
         )
-        return {"status": signer.status, "next": "face", "sandbox": keyring.face.sandbox}
+        return {"status": signer.status, "next": "face", "sandbox": deps.face.sandbox}
 
     return await once.run(uow, act)
 
 
 @router.post("/face/session")
-async def face_session(
-    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, settings: SettingsDep
-) -> dict[str, Any]:
+async def face_session(token: str, uow: UowDep, actor: SignerActor, deps: Deps) -> dict[str, Any]:
     """Open a hosted (H5) face-check session; the page sends the signer to `redirect_url`."""
     url = await face.start_session(
-        uow, token=token, actor=actor, keyring=keyring, settings=settings
+        uow, token=token, actor=actor, provider=deps.face, settings=deps.settings
     )
     return {"redirect_url": url}
 
@@ -217,7 +213,7 @@ async def verify_enterprise(
     body: EnterpriseIn,
     uow: UowDep,
     actor: SignerActor,
-    keyring: KeyringDep,
+    deps: Deps,
     once: SignerIdempotent,
 ) -> dict[str, Any] | Response:
     """Check the enterprise's real-name details."""
@@ -232,19 +228,19 @@ async def verify_enterprise(
             legal_representative=body.legal_representative,
             bank_account_number=body.bank_account_number,
         )
-        return {"status": signer.status, "next": "deposit", "sandbox": keyring.bank.sandbox}
+        return {"status": signer.status, "next": "deposit", "sandbox": deps.bank.sandbox}
 
     return await once.run(uow, act)
 
 
 @router.post("/deposit/request", response_model=dict[str, Any])
 async def deposit_request(
-    token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep, once: SignerIdempotent
+    token: str, uow: UowDep, actor: SignerActor, deps: Deps, once: SignerIdempotent
 ) -> dict[str, Any] | Response:
     """Send a new random amount to the company's account (voids any previous amount)."""
 
     async def act() -> dict[str, Any]:
-        challenge = await deposits.request_deposit(uow, token=token, actor=actor, keyring=keyring)
+        challenge = await deposits.request_deposit(uow, token=token, actor=actor, bank=deps.bank)
         return {"sent": True, "expires_at": challenge.expires_at, "sandbox": challenge.sandbox}
 
     return await once.run(uow, act)
@@ -256,14 +252,14 @@ async def deposit_confirm(
     body: AmountIn,
     uow: UowDep,
     actor: SignerActor,
-    keyring: KeyringDep,
+    deps: Deps,
     once: SignerIdempotent,
 ) -> dict[str, Any] | Response:
     """Check the amount the company received; on success the signer is verified."""
 
     async def act() -> dict[str, Any]:
         signer = await deposits.confirm_deposit(
-            uow, token=token, actor=actor, keyring=keyring, amount=body.amount
+            uow, token=token, actor=actor, pki=deps.pki, amount=body.amount
         )
         return {"status": signer.status, "method": signer.method, "sandbox": signer.sandbox}
 
@@ -271,11 +267,11 @@ async def deposit_confirm(
 
 
 @router.get("/seal.png")
-async def seal(token: str, uow: UowDep, actor: SignerActor, keyring: KeyringDep) -> Response:
+async def seal(token: str, uow: UowDep, actor: SignerActor, deps: Deps) -> Response:
     """Return the seal this signer signs with."""
     s = await invitations.open_session(uow, token=token, actor=actor, action="seal")
     await uow.commit()
-    return Response(signing.seal_for(s.signer, keyring), media_type="image/png")
+    return Response(signing.seal_for(s.signer, deps.seals), media_type="image/png")
 
 
 @router.post("/signature.png")
@@ -294,14 +290,20 @@ async def sign(
     body: PlacementIn,
     uow: UowDep,
     actor: SignerActor,
-    keyring: KeyringDep,
+    deps: Deps,
     once: SignerIdempotent,
 ) -> dict[str, Any] | Response:
     """Sign (确认签署) with the seal at the chosen place."""
 
     async def act() -> dict[str, Any]:
         envelope, remaining = await signing.sign_as_counterparty(
-            uow, token=token, actor=actor, keyring=keyring, placement=body.to_domain()
+            uow,
+            token=token,
+            actor=actor,
+            pki=deps.pki,
+            engine=deps.engine,
+            seals=deps.seals,
+            placement=body.to_domain(),
         )
         return {
             "signed": True,

@@ -8,7 +8,7 @@ from servicekit.auth import DOCUMENTS_READ, Principal, require_scope
 
 from ..service_layer import partner_documents
 from ..service_layer.envelopes import PARTNER_PREFIX
-from .deps import KeyringDep, SettingsDep
+from .deps import Deps
 
 router = APIRouter(prefix=PARTNER_PREFIX, tags=["partner"])
 DocumentsReader = Depends(require_scope(DOCUMENTS_READ))
@@ -29,13 +29,18 @@ async def signed_pdf(envelope_id: str, uow: UowDep, user: Principal = DocumentsR
 async def evidence_zip(
     envelope_id: str,
     uow: UowDep,
-    settings: SettingsDep,
-    keyring: KeyringDep,
+    deps: Deps,
     user: Principal = DocumentsReader,
 ) -> Response:
     """Return a completed envelope's evidence package (audited)."""
     data = await partner_documents.evidence_package(
-        uow, user=user, settings=settings, keyring=keyring, envelope_id=envelope_id
+        uow,
+        user=user,
+        settings=deps.settings,
+        pki=deps.pki,
+        engine=deps.engine,
+        firm=deps.firm,
+        envelope_id=envelope_id,
     )
     return Response(
         data,

@@ -10,7 +10,7 @@ from servicekit.app import UowDep
 from servicekit.auth import CurrentUser
 
 from ..service_layer import reminders
-from .deps import KeyringDep, SettingsDep
+from .deps import Deps, SettingsDep
 
 router = APIRouter(prefix="/api/signing/envelopes/{envelope_id}/invitations", tags=["signing"])
 
@@ -65,15 +65,14 @@ async def remind(
     invitation_id: str,
     uow: UowDep,
     user: CurrentUser,
-    settings: SettingsDep,
-    keyring: KeyringDep,
+    deps: Deps,
 ) -> LiveInvitationPublic:
     """Re-send the invitation notice by SMS to a pending signer; the link stays the same."""
     inv, signer = await reminders.remind(
         uow,
         user=user,
-        settings=settings,
-        keyring=keyring,
+        settings=deps.settings,
+        links=deps.links,
         envelope_id=envelope_id,
         invitation_id=invitation_id,
     )
@@ -87,5 +86,5 @@ async def remind(
         expires_at=inv.expires_at,
         reminders=inv.reminders,
         last_reminded_at=last,
-        next_reminder_at=None if last is None else last + reminders.interval(settings),
+        next_reminder_at=None if last is None else last + reminders.interval(deps.settings),
     )

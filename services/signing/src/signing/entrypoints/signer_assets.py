@@ -15,7 +15,7 @@ from ..adapters.providers import SIGNATURE_HEADER
 from ..domain import errors
 from ..service_layer import face
 from . import pages
-from .deps import KeyringDep
+from .deps import Deps
 
 router = APIRouter(tags=["signer"])
 
@@ -50,19 +50,23 @@ async def asset(path: str) -> Response:
 
 
 @router.post(face.CALLBACK_PATH)
-async def face_callback(request: Request, uow: UowDep, keyring: KeyringDep) -> dict[str, Any]:
+async def face_callback(request: Request, uow: UowDep, deps: Deps) -> dict[str, Any]:
     """Accept the face-check provider's result, signed with the shared secret (HMAC-SHA256)."""
     body = await request.body()
     session = await face.accept_callback(
-        uow, keyring=keyring, body=body, signature=request.headers.get(SIGNATURE_HEADER)
+        uow,
+        provider=deps.face,
+        pki=deps.pki,
+        body=body,
+        signature=request.headers.get(SIGNATURE_HEADER),
     )
     return {"received": True, "status": session.status}
 
 
 @router.get("/sign/face-sandbox/{reference}", response_class=HTMLResponse, include_in_schema=False)
-async def sandbox_face_page(reference: str, keyring: KeyringDep) -> HTMLResponse:
+async def sandbox_face_page(reference: str, deps: Deps) -> HTMLResponse:
     """Serve the sandbox face-check provider's own page (labelled sandbox)."""
-    face.sandbox_of(keyring)
+    face.sandbox_of(deps.face)
     return HTMLResponse(pages.face_sandbox_page())
 
 
@@ -71,13 +75,11 @@ class SandboxResultIn(BaseModel):
 
 
 @router.post("/sign/face-sandbox/{reference}/result", include_in_schema=False)
-async def sandbox_face_result(
-    reference: str, body: SandboxResultIn, keyring: KeyringDep
-) -> dict[str, Any]:
+async def sandbox_face_result(reference: str, body: SandboxResultIn, deps: Deps) -> dict[str, Any]:
     """Sign the sandbox's callback for the tester's choice; the sandbox page delivers it.
 
     The page POSTs it to the public callback route (through the gateway), as a real
     provider's server would: the platform applies only what that route accepts.
     """
-    raw, signature = face.sandbox_of(keyring).result(reference, passed=body.passed)
+    raw, signature = face.sandbox_of(deps.face).result(reference, passed=body.passed)
     return {"callback": raw.decode(), "signature": signature, "callback_path": face.CALLBACK_PATH}

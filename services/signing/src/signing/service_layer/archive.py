@@ -13,7 +13,7 @@ from servicekit.uow import SYSTEM, UnitOfWork
 
 from ..adapters.ca_repository import CaRepository
 from ..adapters.errors import AdapterError
-from ..adapters.keyring import Keyring
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import ArchiveTimestamp, Envelope
 from ..domain import errors
@@ -24,7 +24,7 @@ log = logging.getLogger("signing.archive")
 
 
 async def _timestamp(
-    uow: UnitOfWork, envelope: Envelope, keyring: Keyring, data: bytes | None = None
+    uow: UnitOfWork, envelope: Envelope, pki: Pki, data: bytes | None = None
 ) -> tuple[ArchiveTimestamp, int]:
     """Timestamp the envelope's current document (`data`, when the caller holds its bytes);
     return the archive row and the size of the timestamped document."""
@@ -34,13 +34,13 @@ async def _timestamp(
         if current is None:
             raise errors.DocumentMissing()
         data = current.data
-    await certificates.refresh_revocations(uow, keyring.ca)
+    await certificates.refresh_revocations(uow, pki.ca)
     try:
         stamped = await asyncio.to_thread(
             add_document_timestamp,
             data,
-            timestamper=keyring.timestamper,
-            validation_context=keyring.archive_context(),
+            timestamper=pki.timestamper,
+            validation_context=pki.archive_context(),
         )
         expiry = newest_timestamp_expiry(stamped)
     except AdapterError as exc:
@@ -69,19 +69,17 @@ async def _timestamp(
     return row, len(stamped)
 
 
-async def seal_for_archive(
-    uow: UnitOfWork, *, envelope: Envelope, keyring: Keyring, signed: bytes
-) -> int:
+async def seal_for_archive(uow: UnitOfWork, *, envelope: Envelope, pki: Pki, signed: bytes) -> int:
     """Add a document timestamp over a completed envelope's final revision (B-LTA, `signed`:
     its bytes, as the last signature left them), in ``uow``; return the sealed size."""
-    _, size = await _timestamp(uow, envelope, keyring, signed)
+    _, size = await _timestamp(uow, envelope, pki, signed)
     return size
 
 
 async def renew_due(
     uow_factory: Callable[[], UnitOfWork],
     *,
-    keyring: Keyring,
+    pki: Pki,
     margin: dt.timedelta,
     limit: int = 50,
 ) -> int:
@@ -90,7 +88,7 @@ async def renew_due(
     Only when the TSA now in use outlives that certificate (else the renewal would not help
     and would repeat every sweep). Each document is renewed in its own transaction.
     """
-    tsa = keyring.tsa_certificate()
+    tsa = pki.tsa_certificate()
     deadline = dt.datetime.now(dt.UTC) + margin
     make = uow_factory
     async with make() as uow:
@@ -106,7 +104,7 @@ async def renew_due(
                 log.warning("archive %s is due but the TSA certificate is no newer", envelope_id)
                 continue
             before = row.tsa_not_after
-            row, _ = await _timestamp(uow, envelope, keyring)
+            row, _ = await _timestamp(uow, envelope, pki)
             envelope.record_audit(
                 actor=SYSTEM,
                 action="archive.timestamp_renewed",

@@ -10,11 +10,14 @@ from cryptography.x509 import ocsp
 from lexseal_ca.pki import CertificateAuthority, cert_pem, key_id
 from lexseal_ca.revocation import REASONS, Revocation
 from lexseal_events import CertificateRevoked, CertificateRevokedData
+from pades.ltv import issued_by, to_crypto
+from pades.signer import own_signer
 from servicekit.domain import AuditFact
 from servicekit.uow import Actor, UnitOfWork
 
 from ..adapters.ca_repository import CaRepository
-from ..adapters.keyring import Keyring
+from ..adapters.firm import Firm
+from ..adapters.pki import Pki
 from ..adapters.tables import CaCertificate
 from ..domain import errors
 
@@ -52,10 +55,15 @@ async def register(
     )
 
 
-async def register_keyring(uow: UnitOfWork, keyring: Keyring) -> None:
-    """Record the firm's and the TSA's current certificates (at start-up and each sweep)."""
-    for cert, kind in keyring.own_certificates():
-        await register(uow, ca=keyring.ca, cert=cert, kind=kind)
+async def register_own(uow: UnitOfWork, *, pki: Pki, firm: Firm) -> None:
+    """Record the firm's and the TSA's current certificates that the internal CA issued (at
+    start-up and each sweep)."""
+    cert = own_signer(firm.signer()).signing_cert
+    if cert is not None and issued_by(pki.ca, cert):
+        await register(uow, ca=pki.ca, cert=to_crypto(cert), kind="firm")
+    tsa = pki.tsa_certificate()
+    if tsa is not None:
+        await register(uow, ca=pki.ca, cert=tsa, kind="tsa")
 
 
 def _revocation(row: CaCertificate) -> Revocation:
@@ -171,9 +179,9 @@ async def revoke(
     return row
 
 
-async def ocsp_answer(uow: UnitOfWork, *, keyring: Keyring, request_der: bytes) -> bytes:
+async def ocsp_answer(uow: UnitOfWork, *, ca: CertificateAuthority, request_der: bytes) -> bytes:
     """Answer an OCSP request from the register: revoked, good (issued here) or unknown."""
-    await refresh_revocations(uow, keyring.ca)
+    await refresh_revocations(uow, ca)
     try:
         serial = ocsp.load_der_ocsp_request(request_der).serial_number
     except ValueError:
@@ -182,15 +190,15 @@ async def ocsp_answer(uow: UnitOfWork, *, keyring: Keyring, request_der: bytes) 
     if serial is not None:
         rows = await uow.repo(CaRepository).by_serial(format(serial, "x"))
         issuers = {bytes.fromhex(r.issuer_key_id) for r in rows}
-    return keyring.ca.ocsp_answer(request_der, is_known=lambda kid, _serial: kid in issuers)
+    return ca.ocsp_answer(request_der, is_known=lambda kid, _serial: kid in issuers)
 
 
-async def crl_der(uow: UnitOfWork, *, keyring: Keyring, generation: int) -> bytes:
+async def crl_der(uow: UnitOfWork, *, ca: CertificateAuthority, generation: int) -> bytes:
     """Return an issuing CA's current CRL, with every revocation committed so far."""
-    if keyring.ca.generation(generation) is None:
+    if ca.generation(generation) is None:
         raise errors.CrlNotFound()
-    await refresh_revocations(uow, keyring.ca)
-    return keyring.ca.crl_der(generation)
+    await refresh_revocations(uow, ca)
+    return ca.crl_der(generation)
 
 
 def current_key_id(ca: CertificateAuthority) -> str:

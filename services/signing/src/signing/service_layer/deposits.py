@@ -9,8 +9,8 @@ from datetime import datetime
 from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
 
-from ..adapters.keyring import Keyring
-from ..adapters.providers import ProviderUnavailable
+from ..adapters.pki import Pki
+from ..adapters.providers import BankTransferProvider, ProviderUnavailable
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import DepositChallenge, EnvelopeSigner
 from ..domain import attempts, errors, model
@@ -23,7 +23,7 @@ log = logging.getLogger("signing.deposits")
 
 
 async def request_deposit(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring
+    uow: UnitOfWork, *, token: str, actor: Actor, bank: BankTransferProvider
 ) -> DepositChallenge:
     """Send a new random amount (0.01-0.99 yuan) to the company account; void the previous."""
     s = await open_session(uow, token=token, actor=actor, action="deposit_request", lock=True)
@@ -38,10 +38,10 @@ async def request_deposit(
     model.ensure_deposit_quota(await repo.deposits_sent(credit_code=code, day=day), now=now)
     await repo.void_open_deposits(credit_code=code)
     amount = secrets.randbelow(99) + 1
-    if keyring.bank.sandbox:
+    if bank.sandbox:
         log.warning("SANDBOX bank provider in use: no real transfer for envelope %s", s.envelope.id)
     try:
-        transfer = await keyring.bank.send(
+        transfer = await bank.send(
             account_name=s.signer.name,
             account_number=s.signer.bank_account_number or "",
             amount_fen=amount,
@@ -54,7 +54,7 @@ async def request_deposit(
         day=day,
         amount_fen=amount,
         provider_ref=transfer.reference,
-        sandbox=keyring.bank.sandbox,
+        sandbox=bank.sandbox,
         expires_at=now + model.DEPOSIT_TTL,
     )
     repo.add(challenge)
@@ -64,7 +64,7 @@ async def request_deposit(
         after={
             "signer_id": s.signer.signer_id,
             "provider_ref": transfer.reference,
-            "sandbox": keyring.bank.sandbox,
+            "sandbox": bank.sandbox,
         },
     )
     await uow.commit()
@@ -72,7 +72,7 @@ async def request_deposit(
 
 
 async def confirm_deposit(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, amount: str
+    uow: UnitOfWork, *, token: str, actor: Actor, pki: Pki, amount: str
 ) -> EnvelopeSigner:
     """Check the amount the company received; on success issue its certificate."""
     fen = model.parse_deposit_amount(amount)
@@ -103,5 +103,5 @@ async def confirm_deposit(
             wrong=errors.DepositWrongAmount,
         )
     challenge.status = ChallengeStatus.CONFIRMED
-    await mark_verified(uow, s, keyring=keyring, method="micro_deposit", sandbox=challenge.sandbox)
+    await mark_verified(uow, s, pki=pki, method="micro_deposit", sandbox=challenge.sandbox)
     return s.signer

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pades.evidence_facts import document_timestamps, revisions, signature_facts
+from pades.pdf import PdfSigningEngine
 from pades.verify import verify_pdf
 from servicekit.auth import Principal
 from servicekit.domain import AuditFact
@@ -26,7 +27,8 @@ from servicekit.uow import UnitOfWork
 
 from ..adapters.audit_pdf import SIGNATURE_BOX, AuditLine, render_audit_pdf
 from ..adapters.errors import AdapterError
-from ..adapters.keyring import Keyring
+from ..adapters.firm import Firm
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
@@ -37,11 +39,20 @@ from .signing import current_firm_signer, engine_error
 
 
 async def evidence_zip(
-    uow: UnitOfWork, *, user: Principal, settings: Settings, keyring: Keyring, envelope_id: str
+    uow: UnitOfWork,
+    *,
+    user: Principal,
+    settings: Settings,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    firm: Firm,
+    envelope_id: str,
 ) -> bytes:
     """Return the zip of a completed envelope's evidence, the audit trail signed by the platform."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    data = await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+    data = await envelope_evidence_zip(
+        uow, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
+    )
     audit_download(
         uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
     )
@@ -67,7 +78,13 @@ def audit_download(
 
 
 async def envelope_evidence_zip(
-    uow: UnitOfWork, *, settings: Settings, keyring: Keyring, envelope: Envelope
+    uow: UnitOfWork,
+    *,
+    settings: Settings,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    firm: Firm,
+    envelope: Envelope,
 ) -> bytes:
     """Return the evidence zip of `envelope`, which the caller was already allowed to read."""
     if envelope.status != model.COMPLETED:
@@ -78,9 +95,9 @@ async def envelope_evidence_zip(
         raise errors.DocumentNotFound()
     signers = await repo.signers(envelope.id)
     rows = await repo.audit_trail([envelope.id])
-    facts = await _facts(uow, keyring=keyring, envelope=envelope, pdf=signed.data, rows=rows)
+    facts = await _facts(uow, pki=pki, envelope=envelope, pdf=signed.data, rows=rows)
     facts_json = json.dumps(facts, ensure_ascii=False, indent=2).encode()
-    root_pem = keyring.ca.root_pem()
+    root_pem = pki.ca.root_pem()
     header = [
         f"文件 Document: {envelope.title}  ({envelope.contract_id})",
         f"信封 Envelope: {envelope.id}",
@@ -108,18 +125,18 @@ async def envelope_evidence_zip(
         render_audit_pdf, title=f"Audit trail {envelope.id}", header=header, lines=lines
     )
     x1, y1, x2, y2 = SIGNATURE_BOX
-    firm_signer = await current_firm_signer(uow, keyring)
+    firm_signer = await current_firm_signer(uow, ca=pki.ca, firm=firm)
     try:
-        signed_audit = await keyring.engine.async_sign(
+        signed_audit = await engine.async_sign(
             audit_pdf,
             signer=firm_signer,
             field_name="platform",
             page=0,
             box=(x1, y1, x2, y2),
-            seal_png=keyring.firm_seal_png,
-            timestamper=keyring.timestamper,
+            seal_png=firm.seal_png,
+            timestamper=pki.timestamper,
             name=settings.firm_name,
-            validation_context=keyring.ltv_context(firm_signer),
+            validation_context=pki.ltv_context(firm_signer),
         )
     except AdapterError as exc:
         raise engine_error(exc) from exc
@@ -150,15 +167,15 @@ async def envelope_evidence_zip(
 async def _facts(
     uow: UnitOfWork,
     *,
-    keyring: Keyring,
+    pki: Pki,
     envelope: Envelope,
     pdf: bytes,
     rows: list[AuditEntry],
 ) -> dict[str, Any]:
     """Return what the package states: each signature, each revision's hash, the timestamps."""
-    await certificates.refresh_revocations(uow, keyring.ca)
+    await certificates.refresh_revocations(uow, pki.ca)
     report = await asyncio.to_thread(
-        verify_pdf, pdf, keyring.trust_roots(), revocation_of=keyring.ca.revocation_of
+        verify_pdf, pdf, [pki.ca.root_pem()], revocation_of=pki.ca.revocation_of
     )
     revs = await asyncio.to_thread(revisions, pdf)
     signatures = await asyncio.to_thread(signature_facts, pdf, report.signatures, revs)

@@ -9,7 +9,7 @@ from servicekit.db import utcnow
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
 from ..adapters.identity_repository import IdentityRepository
-from ..adapters.keyring import Keyring
+from ..adapters.pki import Pki
 from ..adapters.providers import (
     CallbackRejected,
     FaceCallback,
@@ -31,20 +31,19 @@ SESSION_TTL = timedelta(minutes=30)
 CALLBACK_PATH = "/sign/face/callback"
 
 
-def sessions_of(keyring: Keyring) -> FaceSessionProvider:
-    """Return the keyring's face-check provider."""
-    return keyring.face
-
-
 async def start_session(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, settings: Settings
+    uow: UnitOfWork,
+    *,
+    token: str,
+    actor: Actor,
+    provider: FaceSessionProvider,
+    settings: Settings,
 ) -> str:
     """Open a face-check session at the provider; return where to send the signer."""
     s = await open_session(uow, token=token, actor=actor, action="face_start", lock=True)
     require_kind(s.signer, model.INDIVIDUAL)
     if s.signer.status != ID_CHECKED:
         raise errors.IdCheckFirst()
-    provider = sessions_of(keyring)
     base = settings.public_base_url.rstrip("/")
     try:
         started = await provider.start(
@@ -80,11 +79,16 @@ async def start_session(
 
 
 async def accept_callback(
-    uow: UnitOfWork, *, keyring: Keyring, body: bytes, signature: str | None
+    uow: UnitOfWork,
+    *,
+    provider: FaceSessionProvider,
+    pki: Pki,
+    body: bytes,
+    signature: str | None,
 ) -> FaceSession:
     """Check the provider's signed callback and apply its result (once)."""
     try:
-        result = sessions_of(keyring).check(body=body, signature=signature)
+        result = provider.check(body=body, signature=signature)
     except CallbackRejected as exc:
         log.warning("face callback refused: %s", exc)
         raise errors.FaceCallbackRejected() from exc
@@ -128,7 +132,7 @@ async def accept_callback(
         await uow.commit()
         return face
     session = SignerSession(invitation=invitation, envelope=envelope, signer=signer)
-    await mark_verified(uow, session, keyring=keyring, method="face", sandbox=face.sandbox)
+    await mark_verified(uow, session, pki=pki, method="face", sandbox=face.sandbox)
     return face
 
 
@@ -138,9 +142,8 @@ def _same_answer(face: FaceSession, result: FaceCallback) -> bool:
     return face.status == status and face.reason == result.reason
 
 
-def sandbox_of(keyring: Keyring) -> SandboxFaceSessions:
+def sandbox_of(provider: FaceSessionProvider) -> SandboxFaceSessions:
     """Return the sandbox face provider, or answer 404 when a real one is configured."""
-    provider = keyring.face
     if not isinstance(provider, SandboxFaceSessions):
         raise errors.SandboxNotFound()
     return provider

@@ -11,7 +11,7 @@ from lexseal_events import SignerVerified, SignerVerifiedData
 from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
 
-from ..adapters.keyring import Keyring
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import EnvelopeSigner
 from ..domain import errors, model
@@ -143,22 +143,22 @@ async def mark_verified(
     uow: UnitOfWork,
     s: SignerSession,
     *,
-    keyring: Keyring,
+    pki: Pki,
     method: Literal["face", "micro_deposit"],
     sandbox: bool,
 ) -> None:
     sig = s.signer
     if sig.kind == model.INDIVIDUAL:
         credential = await asyncio.to_thread(
-            keyring.ca.issue_individual, name=sig.name, id_number=sig.id_number
+            pki.ca.issue_individual, name=sig.name, id_number=sig.id_number
         )
     else:
         credential = await asyncio.to_thread(
-            keyring.ca.issue_enterprise, company_name=sig.name, credit_code=sig.id_number
+            pki.ca.issue_enterprise, company_name=sig.name, credit_code=sig.id_number
         )
-    await certificates.register(uow, ca=keyring.ca, cert=credential.certificate, kind=sig.kind)  # type: ignore[arg-type]
+    await certificates.register(uow, ca=pki.ca, cert=credential.certificate, kind=sig.kind)  # type: ignore[arg-type]
     sig.certificate_pem = credential.certificate_pem().decode()
-    sig.private_key_pem = credential.private_key_pem(keyring.passphrase).decode()
+    sig.private_key_pem = credential.private_key_pem(pki.passphrase).decode()
     sig.status, sig.method, sig.sandbox, sig.verified_at = model.VERIFIED, method, sandbox, utcnow()
     s.envelope.record_audit(
         actor=Actor(id=f"signer:{sig.signer_id}", name=sig.name, ip=None),

@@ -12,7 +12,7 @@ from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.uow import Actor, UnitOfWork
 
-from ..adapters.keyring import Keyring
+from ..adapters.link_cipher import LinkCipher
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner, Invitation
 from ..config import Settings
@@ -35,7 +35,7 @@ async def create_invitation(
     *,
     user: Principal,
     settings: Settings,
-    keyring: Keyring,
+    links: LinkCipher,
     envelope_id: str,
     signer_id: str,
 ) -> tuple[Invitation, str]:
@@ -57,7 +57,7 @@ async def create_invitation(
         envelope_id=envelope.id,
         signer_row_id=signer.id,
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
-        url=keyring.encrypt(invitation_url(settings, token)),
+        url=links.encrypt(invitation_url(settings, token)),
         created_by=user.id,
         created_by_name=user.display_name or user.username,
         expires_at=min(now + timedelta(hours=settings.invitation_ttl_hours), envelope.expires_at),

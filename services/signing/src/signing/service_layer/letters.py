@@ -13,6 +13,7 @@ from lexseal_events import (
     SealFailedData,
 )
 from pades import letter
+from pades.pdf import PdfSigningEngine
 from servicekit.db import utcnow
 from servicekit.domain import AuditFact
 from servicekit.errors import AppError
@@ -20,7 +21,8 @@ from servicekit.internal import ClaimCheckError, fetch_document
 from servicekit.uow import SYSTEM, UnitOfWork
 
 from ..adapters.errors import AdapterError
-from ..adapters.keyring import Keyring
+from ..adapters.firm import Firm
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
@@ -64,7 +66,13 @@ def letter_placement(page_count: int) -> model.Placement:
 
 
 async def seal_letter(
-    uow: UnitOfWork, event: LetterApproved, *, settings: Settings, keyring: Keyring
+    uow: UnitOfWork,
+    event: LetterApproved,
+    *,
+    settings: Settings,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    firm: Firm,
 ) -> None:
     """Fetch the letter, stamp its QR, firm-sign it at the letter seal box, publish the result."""
     d = event.data
@@ -99,24 +107,25 @@ async def seal_letter(
     )
     repo.add(envelope)
     await repo.flush()
-    firm = EnvelopeSigner(
+    firm_row = EnvelopeSigner(
         envelope_id=envelope.id,
         signer_id=model.FIRM,
         kind=model.FIRM,
         position=0,
         name=settings.firm_name,
     )
-    repo.add(firm)
+    repo.add(firm_row)
     placement = letter_placement(len(pages))
     try:
         signed = await apply_signature(
             uow,
             envelope=envelope,
-            keyring=keyring,
-            signer=await current_firm_signer(uow, keyring),
+            pki=pki,
+            engine=engine,
+            signer=await current_firm_signer(uow, ca=pki.ca, firm=firm),
             field_name="firm",
             placement=placement,
-            seal_png=keyring.firm_seal_png,
+            seal_png=firm.seal_png,
             name=settings.firm_name,
             signer_kind=model.FIRM,
             seam=envelope.cross_page_seal,
@@ -131,10 +140,10 @@ async def seal_letter(
         await _failed(uow, event, code=exc.code, reason=exc.message_en)
         return
     now = utcnow()
-    firm.status, firm.signed_at, firm.method = model.SIGNED, now, "firm_key"
+    firm_row.status, firm_row.signed_at, firm_row.method = model.SIGNED, now, "firm_key"
     envelope.status, envelope.completed_at = model.COMPLETED, now
     # PAdES B-LTA
-    size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
+    size = await archive.seal_for_archive(uow, envelope=envelope, pki=pki, signed=signed)
     envelope.record_audit(
         actor=SYSTEM,
         action="letter.sealed",

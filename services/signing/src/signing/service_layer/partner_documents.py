@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
+from pades.pdf import PdfSigningEngine
 from servicekit.auth import Principal
 from servicekit.uow import UnitOfWork
 
-from ..adapters.keyring import Keyring
+from ..adapters.firm import Firm
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope
 from ..config import Settings
@@ -46,11 +48,20 @@ async def signed_pdf(uow: UnitOfWork, *, user: Principal, envelope_id: str) -> b
 
 
 async def evidence_package(
-    uow: UnitOfWork, *, user: Principal, settings: Settings, keyring: Keyring, envelope_id: str
+    uow: UnitOfWork,
+    *,
+    user: Principal,
+    settings: Settings,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    firm: Firm,
+    envelope_id: str,
 ) -> bytes:
     """Return a completed envelope's evidence package and audit the download."""
     envelope = await _completed(uow, envelope_id)
-    data = await envelope_evidence_zip(uow, settings=settings, keyring=keyring, envelope=envelope)
+    data = await envelope_evidence_zip(
+        uow, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
+    )
     audit_download(
         uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
     )

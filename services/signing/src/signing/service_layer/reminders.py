@@ -12,7 +12,7 @@ from servicekit.db import utcnow
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
 from ..adapters.invitation_repository import InvitationRepository
-from ..adapters.keyring import Keyring
+from ..adapters.link_cipher import LinkCipher
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner, Invitation
 from ..config import Settings
@@ -66,14 +66,14 @@ def _send(
     uow: UnitOfWork,
     *,
     settings: Settings,
-    keyring: Keyring,
+    links: LinkCipher,
     envelope: Envelope,
     signer: EnvelopeSigner,
     invitation: Invitation,
     actor: Actor,
     automatic: bool,
 ) -> None:
-    url = keyring.decrypt(invitation.url)
+    url = links.decrypt(invitation.url)
     invitation.reminders += 1
     invitation.last_reminded_at = utcnow()
     envelope.record_audit(
@@ -106,7 +106,7 @@ async def remind(
     *,
     user: Principal,
     settings: Settings,
-    keyring: Keyring,
+    links: LinkCipher,
     envelope_id: str,
     invitation_id: str,
 ) -> tuple[Invitation, EnvelopeSigner]:
@@ -145,7 +145,7 @@ async def remind(
     _send(
         uow,
         settings=settings,
-        keyring=keyring,
+        links=links,
         envelope=envelope,
         signer=signer,
         invitation=invitation,
@@ -156,7 +156,7 @@ async def remind(
     return invitation, signer
 
 
-async def remind_due(uow: UnitOfWork, *, settings: Settings, keyring: Keyring) -> int:
+async def remind_due(uow: UnitOfWork, *, settings: Settings, links: LinkCipher) -> int:
     """Remind once every pending signer whose link expires within the configured hours."""
     hours = settings.auto_reminder_hours_before_expiry
     if hours <= 0:
@@ -174,7 +174,7 @@ async def remind_due(uow: UnitOfWork, *, settings: Settings, keyring: Keyring) -
         _send(
             uow,
             settings=settings,
-            keyring=keyring,
+            links=links,
             envelope=envelope,
             signer=signer,
             invitation=invitation,

@@ -8,7 +8,7 @@ import hashlib
 import io
 import logging
 
-from lexseal_ca.pki import IssuedCredential, cert_pem
+from lexseal_ca.pki import CertificateAuthority, IssuedCredential, cert_pem
 from lexseal_events import (
     Completed,
     CompletedData,
@@ -17,6 +17,7 @@ from lexseal_events import (
     DocumentRef,
 )
 from pades.ltv import issued_by, to_crypto
+from pades.pdf import PdfSigningEngine
 from pades.seals import SealRenderer
 from PIL import Image
 from prometheus_client import Counter
@@ -33,7 +34,8 @@ from ..adapters.errors import (
     PlacementError,
     TimestampUnavailable,
 )
-from ..adapters.keyring import Keyring
+from ..adapters.firm import Firm
+from ..adapters.pki import Pki
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..config import Settings
@@ -97,31 +99,27 @@ def engine_error(exc: AdapterError) -> AppError:
     )
 
 
-def firm_signer(keyring: Keyring) -> Signer:
-    """Return the firm's signer; a key source that cannot provide it answers with its code."""
+async def current_firm_signer(uow: UnitOfWork, *, ca: CertificateAuthority, firm: Firm) -> Signer:
+    """Return the firm's signer as of the latest revocations (a revoked certificate is renewed);
+    a key source that cannot provide it answers with its code."""
+    await certificates.refresh_revocations(uow, ca)
     try:
-        return keyring.firm_signer()
+        signer = firm.signer()
     except AdapterError as exc:
         raise engine_error(exc) from exc
-
-
-async def current_firm_signer(uow: UnitOfWork, keyring: Keyring) -> Signer:
-    """Return the firm's signer as of the latest revocations (a revoked certificate is renewed)."""
-    await certificates.refresh_revocations(uow, keyring.ca)
-    signer = firm_signer(keyring)
     cert = signer.signing_cert
-    if cert is not None and issued_by(keyring.ca, cert):
-        await certificates.register(uow, ca=keyring.ca, cert=to_crypto(cert), kind="firm")
+    if cert is not None and issued_by(ca, cert):
+        await certificates.register(uow, ca=ca, cert=to_crypto(cert), kind="firm")
     return signer
 
 
-async def usable_certificate(uow: UnitOfWork, *, keyring: Keyring, signer: Signer) -> None:
+async def usable_certificate(uow: UnitOfWork, *, ca: CertificateAuthority, signer: Signer) -> None:
     """Refuse to sign with a certificate the internal CA has revoked (read from the register)."""
-    await certificates.refresh_revocations(uow, keyring.ca)
+    await certificates.refresh_revocations(uow, ca)
     cert = signer.signing_cert
-    if cert is None or not issued_by(keyring.ca, cert):
+    if cert is None or not issued_by(ca, cert):
         return
-    revocation = keyring.ca.revocation_of(to_crypto(cert))
+    revocation = ca.revocation_of(to_crypto(cert))
     if revocation is not None:
         raise errors.CertificateRevoked(
             details={
@@ -136,7 +134,8 @@ async def apply_signature(
     uow: UnitOfWork,
     *,
     envelope: Envelope,
-    keyring: Keyring,
+    pki: Pki,
+    engine: PdfSigningEngine,
     signer: Signer,
     field_name: str,
     placement: model.Placement,
@@ -153,7 +152,7 @@ async def apply_signature(
     current = await repo.document(envelope.current_sha256)
     if current is None:
         raise errors.DocumentMissing()
-    await usable_certificate(uow, keyring=keyring, signer=signer)
+    await usable_certificate(uow, ca=pki.ca, signer=signer)
     # The page as kept when its QR was stamped: the engine checks the seal against that QR.
     pages = await page_geometry(uow, envelope)
     recorded = pages[placement.page] if 0 <= placement.page < len(pages) else None
@@ -161,17 +160,17 @@ async def apply_signature(
         # ~50-80 ms of CPU: off the event loop, so the relay, consumer and other
         # requests keep moving while a signature is computed.
         signed = await asyncio.to_thread(
-            keyring.engine.sign,
+            engine.sign,
             current.data,
             signer=signer,
             field_name=field_name,
             page=placement.page,
             box=placement.box,
             seal_png=seal_png,
-            timestamper=keyring.timestamper,
+            timestamper=pki.timestamper,
             name=name,
             recorded=recorded,
-            validation_context=keyring.ltv_context(signer),
+            validation_context=pki.ltv_context(signer),
             seam_pages=pages if seam else None,
         )
     except AdapterError as exc:
@@ -182,12 +181,12 @@ async def apply_signature(
     return signed
 
 
-def _credential(sig: EnvelopeSigner, keyring: Keyring) -> IssuedCredential:
+def _credential(sig: EnvelopeSigner, pki: Pki) -> IssuedCredential:
     return IssuedCredential.from_pem(
         certificate_pem=(sig.certificate_pem or "").encode(),
         private_key_pem=(sig.private_key_pem or "").encode(),
-        chain_pem=b"".join(cert_pem(c) for c in keyring.ca.chain),
-        passphrase=keyring.passphrase,
+        chain_pem=b"".join(cert_pem(c) for c in pki.ca.chain),
+        passphrase=pki.passphrase,
     )
 
 
@@ -221,15 +220,22 @@ def _generated_seal(renderer: SealRenderer, kind: str, name: str) -> bytes:
     return renderer.individual(name) if kind == model.INDIVIDUAL else renderer.enterprise(name)
 
 
-def seal_for(sig: EnvelopeSigner, keyring: Keyring) -> bytes:
+def seal_for(sig: EnvelopeSigner, seals: SealRenderer) -> bytes:
     """Return the seal a counterparty signs with: their drawn signature, else a generated seal."""
     if sig.signature_png:
         return sig.signature_png
-    return _generated_seal(keyring.seals, sig.kind, sig.name)
+    return _generated_seal(seals, sig.kind, sig.name)
 
 
 async def sign_as_counterparty(
-    uow: UnitOfWork, *, token: str, actor: Actor, keyring: Keyring, placement: model.Placement
+    uow: UnitOfWork,
+    *,
+    token: str,
+    actor: Actor,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    seals: SealRenderer,
+    placement: model.Placement,
 ) -> tuple[Envelope, int]:
     """Apply a verified counterparty's signature where they placed it; return what remains."""
     s = await open_session(uow, token=token, actor=actor, action="sign", lock=True)
@@ -239,15 +245,16 @@ async def sign_as_counterparty(
     if sig.status != model.VERIFIED:
         raise errors.IdentityNotVerified()
     confirmed = await intent.consume(uow, s)
-    signer = keyring.signer_for(_credential(sig, keyring))
+    signer = engine.signer_for(_credential(sig, pki))
     await apply_signature(
         uow,
         envelope=envelope,
-        keyring=keyring,
+        pki=pki,
+        engine=engine,
         signer=signer,
         field_name=f"sig_{sig.position + 1}",
         placement=placement,
-        seal_png=seal_for(sig, keyring),
+        seal_png=seal_for(sig, seals),
         name=sig.name,
         signer_kind=sig.kind,
     )
@@ -297,7 +304,9 @@ async def firm_sign(
     *,
     user: Principal,
     settings: Settings,
-    keyring: Keyring,
+    pki: Pki,
+    engine: PdfSigningEngine,
+    firm: Firm,
     envelope_id: str,
     placement: model.Placement,
 ) -> Envelope:
@@ -310,21 +319,22 @@ async def firm_sign(
     model.ensure_open(envelope.status)
     rows = await uow.repo(SigningRepository).signers(envelope.id)
     model.ensure_counterparties_done(model.pending_counterparties(rows))
-    firm = next(r for r in rows if r.kind == model.FIRM)
+    firm_row = next(r for r in rows if r.kind == model.FIRM)
     signed = await apply_signature(
         uow,
         envelope=envelope,
-        keyring=keyring,
-        signer=await current_firm_signer(uow, keyring),
+        pki=pki,
+        engine=engine,
+        signer=await current_firm_signer(uow, ca=pki.ca, firm=firm),
         field_name="firm",
         placement=placement,
-        seal_png=keyring.firm_seal_png,
+        seal_png=firm.seal_png,
         name=settings.firm_name,
         signer_kind=model.FIRM,
         seam=envelope.cross_page_seal,
     )
     now = utcnow()
-    firm.status, firm.signed_at, firm.signed_by, firm.method = (
+    firm_row.status, firm_row.signed_at, firm_row.signed_by, firm_row.method = (
         model.SIGNED,
         now,
         user.id,
@@ -332,7 +342,7 @@ async def firm_sign(
     )
     envelope.status, envelope.completed_at = model.COMPLETED, now
     # the document timestamp over the final revision (PAdES B-LTA), in the same transaction
-    size = await archive.seal_for_archive(uow, envelope=envelope, keyring=keyring, signed=signed)
+    size = await archive.seal_for_archive(uow, envelope=envelope, pki=pki, signed=signed)
     envelope.record_audit(
         actor=user.actor,
         action="envelope.completed",

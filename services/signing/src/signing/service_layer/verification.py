@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lexseal_ca.pki import RevocationTable
+from lexseal_ca.pki import CertificateAuthority, RevocationTable
 from pades.verify import Problem, SignatureReport, TrustRoot, VerificationReport, verify_pdf
 from servicekit.errors import Unavailable
 from servicekit.pdflimits import (
@@ -21,7 +21,6 @@ from servicekit.pdflimits import (
 )
 from servicekit.uow import UnitOfWork
 
-from ..adapters.keyring import Keyring
 from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope, EnvelopeSigner
 from ..domain import errors
@@ -90,16 +89,16 @@ def _verify_in_child(
     return verify_pdf(data, roots, revocation_of=revocations)
 
 
-async def verify_bounded(data: bytes, *, keyring: Keyring) -> VerificationReport:
+async def verify_bounded(data: bytes, *, ca: CertificateAuthority) -> VerificationReport:
     """Verify `data` in a child under the shared PDF limits (servicekit.pdflimits).
 
     A file that runs into a limit is reported invalid with a stable code; a child ended by a
     shutdown twice in a row is not the file's fault (503, retry).
     """
-    revocations = keyring.ca.revocation_table()
+    revocations = ca.revocation_table()
     try:
         return await asyncio.to_thread(
-            run_limited, _verify_in_child, data, keyring.trust_roots(), revocations
+            run_limited, _verify_in_child, data, [ca.root_pem()], revocations
         )
     except PdfWorkerLost as exc:
         log.warning("verification worker lost twice (exit %s): answering 503", exc.exitcode)
@@ -113,10 +112,12 @@ async def verify_bounded(data: bytes, *, keyring: Keyring) -> VerificationReport
         return VerificationReport(False, Problem(code, _LIMIT_MESSAGES[code]))
 
 
-async def verify_upload(uow: UnitOfWork, *, data: bytes, keyring: Keyring) -> VerificationReport:
+async def verify_upload(
+    uow: UnitOfWork, *, data: bytes, ca: CertificateAuthority
+) -> VerificationReport:
     """Verify any PDF against the platform's root and the CA's revocations."""
-    await certificates.refresh_revocations(uow, keyring.ca)
-    return await verify_bounded(data, keyring=keyring)
+    await certificates.refresh_revocations(uow, ca)
+    return await verify_bounded(data, ca=ca)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class CodeVerdict:
     report: VerificationReport
 
 
-async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVerdict:
+async def verify_code(uow: UnitOfWork, *, code: str, ca: CertificateAuthority) -> CodeVerdict:
     """Verify the stored latest bytes of the document a QR code names."""
     repo = uow.repo(SigningRepository)
     envelope = await repo.envelope_by_code(code)
@@ -137,6 +138,6 @@ async def verify_code(uow: UnitOfWork, *, code: str, keyring: Keyring) -> CodeVe
     doc = await repo.document(envelope.current_sha256)
     if doc is None:
         raise errors.DocumentNotFound()
-    await certificates.refresh_revocations(uow, keyring.ca)
-    report = await verify_bounded(doc.data, keyring=keyring)
+    await certificates.refresh_revocations(uow, ca)
+    report = await verify_bounded(doc.data, ca=ca)
     return CodeVerdict(envelope=envelope, signers=await repo.signers(envelope.id), report=report)
