@@ -33,7 +33,7 @@ class Pkcs11FirmKey:
     with the key's label and ID). ``issuer_chain`` (the internal CA's) is embedded when it
     issued that certificate; ``other_cert_labels`` pull another CA's chain from the token.
     ``signer()`` logs in and signs a probe, so a wrong PIN, label or certificate fails on
-    first use (the keyring calls it at start-up). A session the token drops later (restart,
+    first use (the signing service calls it at start-up). A session the token drops later (restart,
     removal, timeout) is reopened once, inside the next signature.
     """
 
