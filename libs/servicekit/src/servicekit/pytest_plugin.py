@@ -5,6 +5,7 @@ Enable in a conftest.py with `pytest_plugins = ["servicekit.pytest_plugin"]`.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,16 @@ from .testing import (
     postgres_admin_url_or_skip,
     s3_server,
 )
+
+
+@pytest.fixture
+def eager_thread_switches() -> Iterator[None]:
+    """Switch threads every microsecond instead of every 5 ms while the test runs, so an
+    unguarded interleaving between threads shows within a few operations."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
+from letters.bootstrap import create_app
+from servicekit.pytest_plugin import running
 
 pytestmark = pytest.mark.integration
 
@@ -192,3 +196,30 @@ async def test_the_address_book_and_a_new_mail_address_hold_only_the_applicants_
         f"/api/letters/addresses/{mine['id']}", json={"name": "上海市某区人民法院"}, headers=lawyer
     )
     assert r.status_code == 403
+
+
+async def test_first_addresses_saved_at_once_on_two_replicas_leave_one_default(
+    settings: Any, auth: Any, helpers: Any
+) -> None:
+    # Six addresses and six paper letters saving one, at once on two replicas. The first
+    # address of a book becomes its default; two requests that both saw an empty
+    # book used to both insert a default, and the loser answered 500 (unique default index).
+    lawyer = auth(helpers.lawyer)
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(running(create_app(settings))) for _ in range(2)]
+
+        def add(i: int) -> Any:
+            body = {**HOME, "street": f"建国路{i}号"}
+            return clients[i % 2].post("/api/letters/addresses", json=body, headers=lawyer)
+
+        def mail(i: int) -> Any:
+            address = {**HOME, "street": f"东长安街{i}号"}
+            delivery = {"method": "mail", "address": address, "save_to_book": True}
+            payload = helpers.payload(kind="paper", delivery=delivery)
+            return clients[i % 2].post("/api/letters/letters", json=payload, headers=lawyer)
+
+        answers = await asyncio.gather(*(f(i) for i in range(6) for f in (add, mail)))
+        assert [r.status_code for r in answers] == [201] * 12, [r.text for r in answers]
+        book = (await clients[0].get("/api/letters/addresses", headers=lawyer)).json()["data"]
+    assert len(book) == 12
+    assert sum(a["is_default"] for a in book) == 1

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from letters.adapters.letter_fonts import unrenderable_chars
 
 ROUNDS = 4
 THREADS = 6
 # 3,500 common CJK code points from U+4E00: each letter draws its own slice of them
 CJK = "".join(chr(0x4E00 + i) for i in range(0, 7000, 2))
-
-
-@pytest.fixture
-def eager_thread_switches() -> Iterator[None]:
-    # Switching threads every 10 µs instead of 5 ms makes an unguarded interleaving show
-    # within a few letters rather than once in a thousand.
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    yield
-    sys.setswitchinterval(before)
 
 
 def test_letters_rendered_in_parallel_threads_equal_the_same_letters_rendered_alone(

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from pypdf import PdfReader
 from signing.adapters.audit_pdf import AuditLine, render_audit_pdf
 
 THREADS = 6
 ROUNDS = 3
-
-
-@pytest.fixture
-def eager_thread_switches() -> Iterator[None]:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    yield
-    sys.setswitchinterval(before)
 
 
 def _audit(i: int) -> bytes:

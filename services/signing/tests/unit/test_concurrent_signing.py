@@ -39,14 +39,6 @@ def deps(tmp_path: Path) -> Iterator[SigningDeps]:
     deps.firm.close()
 
 
-@pytest.fixture
-def busy_interleaving() -> Iterator[None]:
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(before)
-
-
 async def _in_thread(
     deps: SigningDeps,
     pdf: bytes,
@@ -74,7 +66,7 @@ async def _in_thread(
 
 
 def test_every_kind_of_signature_at_once_succeeds_and_validates(
-    deps: SigningDeps, busy_interleaving: None
+    deps: SigningDeps, eager_thread_switches: None
 ) -> None:
     ca, seals, engine, pki = deps.pki.ca, deps.seals, deps.engine, deps.pki
     person = engine.signer_for(ca.issue_individual(name="张三", id_number="11010519491231002X"))
