@@ -17,7 +17,7 @@ NAMES = ["lawyer", "risk_control", "letter_admin", "admin", "partner"]
 
 def test_the_values_are_the_names_stored_and_carried_in_tokens() -> None:
     assert [r.value for r in Role] == NAMES
-    assert ROLES == tuple(Role) and LAWYER is Role.LAWYER and ADMIN is Role.ADMIN
+    assert tuple(Role) == ROLES and LAWYER is Role.LAWYER and ADMIN is Role.ADMIN
     assert json.dumps([Role.LAWYER, Role.ADMIN]) == '["lawyer", "admin"]'
 
 
