@@ -13,6 +13,7 @@ from gateway.domain.routing import is_internal, route_for
 from gateway.domain.tokens import TokenIssuer
 from gateway.domain.verify import CachedVerifier
 from servicekit.auth import TokenVerifier
+from servicekit.domain import Role
 from servicekit.errors import Unauthorized
 
 
@@ -27,7 +28,7 @@ def test_password_hash_is_argon2_and_checks_the_password() -> None:
 def test_issued_token_is_accepted_by_the_services_verifier_with_its_claims() -> None:
     key = Ed25519PrivateKey.generate()
     issued = TokenIssuer(private_key=key).issue(
-        subject="u-1", username="lawyer1", display_name="张律师", roles=["lawyer"], ttl=900
+        subject="u-1", username="lawyer1", display_name="张律师", roles=[Role.LAWYER], ttl=900
     )
     assert issued.expires_in == 900
     verifier = TokenVerifier(
@@ -52,7 +53,7 @@ def test_expired_and_foreign_tokens_are_refused() -> None:
         fast.check(old.access_token)
     assert exc.value.code == "token_expired"
     other = TokenIssuer(private_key=Ed25519PrivateKey.generate()).issue(
-        subject="u", username="u", display_name="u", roles=["admin"], ttl=60
+        subject="u", username="u", display_name="u", roles=[Role.ADMIN], ttl=60
     )
     with pytest.raises(Unauthorized) as exc:
         fast.check(other.access_token)

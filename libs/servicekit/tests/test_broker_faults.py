@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
@@ -19,9 +20,9 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
-from servicekit.app import ServiceKit, UowDep, create_service_app
+from servicekit.app import DepsFactory, ServiceKit, UowDep, create_service_app
 from servicekit.config import ServiceSettings
-from servicekit.consumer import EventConsumer, NotReady
+from servicekit.consumer import EventHandlers, NotReady
 from servicekit.db import create_engine
 from servicekit.errors import Unavailable
 from servicekit.messaging import retry_queue_name
@@ -53,15 +54,37 @@ def withdrawn(contract_id: str) -> ContractWithdrawn:
     )
 
 
-def build(settings: ServiceSettings, behaviour: Behaviour | None = None, **kw: Any) -> FastAPI:
-    consumer = EventConsumer()
+@dataclass(frozen=True)
+class FaultDeps:
+    """The test service's dependencies: what its handler does before applying an event."""
 
-    @consumer.on(ContractWithdrawn)
-    async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn) -> None:
-        if behaviour is not None:
-            await behaviour(event)
-        uow.session.add(FaultApplied(contract_id=event.data.contract_id))
+    behaviour: Behaviour | None = None
 
+
+handlers = EventHandlers[FaultDeps]()
+
+
+@handlers.on(ContractWithdrawn)
+async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn, deps: FaultDeps) -> None:
+    if deps.behaviour is not None:
+        await deps.behaviour(event)
+    uow.session.add(FaultApplied(contract_id=event.data.contract_id))
+
+
+def fault_deps(behaviour: Behaviour | None) -> DepsFactory[FaultDeps]:
+    @asynccontextmanager
+    async def deps(kit: ServiceKit) -> AsyncIterator[FaultDeps]:
+        yield FaultDeps(behaviour=behaviour)
+
+    return deps
+
+
+def build(
+    settings: ServiceSettings,
+    behaviour: Behaviour | None = None,
+    *,
+    deps: DepsFactory[FaultDeps] | None = None,
+) -> FastAPI:
     router = APIRouter()
 
     @router.post("/withdraw/{contract_id}")
@@ -81,8 +104,8 @@ def build(settings: ServiceSettings, behaviour: Behaviour | None = None, **kw: A
         title="kit-fault",
         description="test",
         routers=[router],
-        consumer=consumer,
-        **kw,
+        deps=deps or fault_deps(behaviour),
+        handlers=handlers,
     )
 
 
@@ -453,16 +476,16 @@ async def test_consumers_start_only_once_the_service_wiring_is_done(
             raise RuntimeError("consumers are not wired yet")
 
     @asynccontextmanager
-    async def slow_wiring(app: FastAPI, kit: ServiceKit) -> AsyncIterator[None]:
+    async def slow_wiring(kit: ServiceKit) -> AsyncIterator[FaultDeps]:
         await asyncio.sleep(1.0)  # e.g. a hardware token's login
         wired["done"] = True
-        yield
+        yield FaultDeps(behaviour=needs_wiring)
         wired["done"] = False
 
     async with serving(build(settings)):
         pass  # the queue exists, as after any earlier run
     await publish(amqp_url, settings.exchange, *(withdrawn(f"early-{i}") for i in range(5)))
-    app = build(settings, needs_wiring, extra_lifespan=slow_wiring)
+    app = build(settings, deps=slow_wiring)
     async with serving(app) as (_kit, client):
 
         async def all_applied() -> bool:

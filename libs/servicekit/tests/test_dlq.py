@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import aio_pika
 import aiormq
@@ -13,9 +15,9 @@ from aiormq import spec
 from fastapi import FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
 from prometheus_client import REGISTRY
-from servicekit.app import create_service_app
+from servicekit.app import ServiceKit, create_service_app
 from servicekit.config import ServiceSettings
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventHandlers
 from servicekit.db import create_engine
 from servicekit.delivery import ATTEMPT_HEADER
 from servicekit.dlq import REPLAYED_HEADER, DlqError, depths, peek, replay
@@ -42,16 +44,34 @@ def withdrawn(contract_id: str) -> ContractWithdrawn:
     )
 
 
-def build(settings: ServiceSettings, behaviour: Callable[[], None]) -> FastAPI:
-    consumer = EventConsumer()
+@dataclass(frozen=True)
+class DlqDeps:
+    """The test service's dependencies: what its handler does before applying an event."""
 
-    @consumer.on(ContractWithdrawn)
-    async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn) -> None:
-        behaviour()
-        uow.session.add(DlqApplied(contract_id=event.data.contract_id))
+    behaviour: Callable[[], None]
+
+
+handlers = EventHandlers[DlqDeps]()
+
+
+@handlers.on(ContractWithdrawn)
+async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn, deps: DlqDeps) -> None:
+    deps.behaviour()
+    uow.session.add(DlqApplied(contract_id=event.data.contract_id))
+
+
+def build(settings: ServiceSettings, behaviour: Callable[[], None]) -> FastAPI:
+    @asynccontextmanager
+    async def deps(kit: ServiceKit) -> AsyncIterator[DlqDeps]:
+        yield DlqDeps(behaviour=behaviour)
 
     return create_service_app(
-        settings=settings, title="kit-dlq", description="test", routers=[], consumer=consumer
+        settings=settings,
+        title="kit-dlq",
+        description="test",
+        routers=[],
+        deps=deps,
+        handlers=handlers,
     )
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import aio_pika
 import httpx
@@ -12,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from lexseal_events import ContractWithdrawn, ContractWithdrawnData
 from servicekit.app import ServiceKit, UowDep, create_service_app
 from servicekit.config import ServiceSettings
-from servicekit.consumer import EventConsumer
+from servicekit.consumer import EventHandlers
 from servicekit.uow import SYSTEM, UnitOfWork
 from sqlalchemy import func, select
 from sqlmodel import Field, SQLModel
@@ -34,14 +37,27 @@ def withdrawn(contract_id: str) -> ContractWithdrawn:
     )
 
 
-def build_app(settings: ServiceSettings, *, fail: bool = False) -> FastAPI:
-    consumer = EventConsumer()
+@dataclass(frozen=True)
+class KitDeps:
+    """The test service's dependencies: whether its handler fails every event."""
 
-    @consumer.on(ContractWithdrawn)
-    async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn) -> None:
-        if fail or event.data.contract_id.startswith("fail"):
-            raise RuntimeError("handler failure for the test")
-        uow.session.add(Applied(contract_id=event.data.contract_id))
+    fail: bool = False
+
+
+handlers = EventHandlers[KitDeps]()
+
+
+@handlers.on(ContractWithdrawn)
+async def on_withdrawn(uow: UnitOfWork, event: ContractWithdrawn, deps: KitDeps) -> None:
+    if deps.fail or event.data.contract_id.startswith("fail"):
+        raise RuntimeError("handler failure for the test")
+    uow.session.add(Applied(contract_id=event.data.contract_id))
+
+
+def build_app(settings: ServiceSettings, *, fail: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def deps(kit: ServiceKit) -> AsyncIterator[KitDeps]:
+        yield KitDeps(fail=fail)
 
     router = APIRouter()
 
@@ -57,7 +73,8 @@ def build_app(settings: ServiceSettings, *, fail: bool = False) -> FastAPI:
         title="kit-test",
         description="test",
         routers=[router],
-        consumer=consumer,
+        deps=deps,
+        handlers=handlers,
     )
 
 

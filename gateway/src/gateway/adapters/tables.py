@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from servicekit.db import AwareDateTime, utcnow
+from servicekit.domain import Role
 from servicekit.tables import AuditEntry  # noqa: F401 - the audit log is in the gateway's database
-from sqlalchemy import JSON, Column, Integer
+from sqlalchemy import JSON, Column, Dialect, Integer
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+class Roles(TypeDecorator[list[Role]]):
+    """A JSON list of role names, stored as ever (`["lawyer"]`); read back as `Role` members."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Role] | None, dialect: Dialect) -> Any:
+        return None if value is None else [Role(r).value for r in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[Role] | None:
+        return None if value is None else [Role(r) for r in value]
 
 
 class User(SQLModel, table=True):
@@ -21,7 +37,7 @@ class User(SQLModel, table=True):
     display_name: str = Field(max_length=128)
     # a lawyer's practising licence number (律师执业证号, 17 digits): the letter form starts with it
     licence_no: str | None = Field(default=None, max_length=17)
-    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roles: list[Role] = Field(default_factory=list, sa_column=Column(Roles(), nullable=False))
     password_hash: str = Field(max_length=256)
     active: bool = True
     # raised on every role change, deactivation and logout: tokens carrying an older one die
@@ -42,7 +58,7 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=128)
     prefix: str = Field(max_length=16, index=True)
     key_hash: str = Field(max_length=64, unique=True)
-    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roles: list[Role] = Field(default_factory=list, sa_column=Column(Roles(), nullable=False))
     # what the key may do (servicekit.auth.SCOPES), chosen at creation; carried in its tokens
     scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=64)

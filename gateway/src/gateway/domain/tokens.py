@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from servicekit.domain import Role
 
 ISSUER = "lexseal-gateway"
 AUDIENCE = "lexseal"
@@ -37,7 +39,7 @@ class TokenIssuer:
         subject: str,
         username: str,
         display_name: str,
-        roles: list[str],
+        roles: Iterable[Role],
         ttl: int,
         version: int = 0,
         now: int | None = None,
@@ -49,7 +51,7 @@ class TokenIssuer:
             "sub": subject,
             "name": username,
             "display_name": display_name,
-            "roles": sorted(roles),
+            "roles": sorted(r.value for r in roles),
             "iss": self.issuer,
             "aud": self.audience,
             "iat": iat,

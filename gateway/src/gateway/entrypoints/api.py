@@ -8,7 +8,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
-from servicekit.auth import PARTNER
+from servicekit.domain import Role
 
 from ..service_layer import api_keys, users
 from .deps import AdminIdempotent, AdminUser, CurrentUser, Deps, UowDep
@@ -77,7 +77,7 @@ class UserUpdate(BaseModel):
 
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
-    roles: list[str] = Field(default_factory=lambda: [PARTNER])
+    roles: list[str] = Field(default_factory=lambda: [Role.PARTNER.value])
     scopes: list[str] | None = Field(
         default=None,
         description="contracts:read, documents:read, letters:read, webhooks:manage; "

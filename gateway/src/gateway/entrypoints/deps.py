@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from servicekit.app import UowDep, deps_of
-from servicekit.auth import ADMIN, Principal
-from servicekit.domain import Forbidden, Unauthorized
+from servicekit.auth import Principal
+from servicekit.domain import Forbidden, Role, Unauthorized
 from servicekit.idempotency import DESCRIPTION as IDEMPOTENCY_DESCRIPTION
 from servicekit.idempotency import IDEMPOTENCY_HEADER, IdempotentRequest
 
@@ -46,8 +46,8 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 async def require_admin(user: CurrentUser) -> Principal:
     """Return the caller when they are an admin, else answer 403."""
-    if not user.has(ADMIN):
-        raise Forbidden(details={"required_roles": [ADMIN]})
+    if not user.has(Role.ADMIN):
+        raise Forbidden(details={"required_roles": [Role.ADMIN.value]})
     return user
 
 

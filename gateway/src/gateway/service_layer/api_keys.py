@@ -6,9 +6,9 @@ import hashlib
 import secrets
 import time
 
-from servicekit.auth import ADMIN, PARTNER, SCOPES, WEBHOOKS_MANAGE, Principal
+from servicekit.auth import SCOPES, WEBHOOKS_MANAGE, Principal
 from servicekit.db import utcnow
-from servicekit.domain import NotFound
+from servicekit.domain import NotFound, Role
 from servicekit.uow import UnitOfWork
 
 from ..adapters.limits import Revocations
@@ -48,16 +48,16 @@ async def create_api_key(
     scopes: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key for a partner system; return the row and the raw key (shown once)."""
-    if ADMIN in roles:
+    if Role.ADMIN in roles:
         # a key never expires and is typed into other systems: it must not carry user admin
-        raise ApiKeyRoleRefused(details={"refused": [ADMIN]})
+        raise ApiKeyRoleRefused(details={"refused": [Role.ADMIN.value]})
     chosen = check_scopes(scopes)
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
         prefix=raw[:10],
         key_hash=key_hash(raw),
-        roles=check_roles(roles or [PARTNER]),
+        roles=check_roles(roles or [Role.PARTNER]),
         scopes=chosen,
         created_by=actor.id,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
-from servicekit.auth import ADMIN, LAWYER, LETTER_ADMIN, RISK_CONTROL, ROLES, Principal
-from servicekit.domain import NotFound
+from servicekit.auth import Principal
+from servicekit.domain import NotFound, Role
 from servicekit.uow import SYSTEM, Actor, UnitOfWork
 
 from ..adapters.limits import AttemptStore, TokenVersionStore
@@ -23,12 +24,12 @@ from ..domain.tokens import IssuedToken, TokenIssuer
 from ..domain.verify import Verified
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - development data, refused in production
-DEMO_USERS = (
-    ("lawyer1", "张律师", [LAWYER]),
-    ("lawyer2", "王律师", [LAWYER]),
-    ("risk1", "李风控", [RISK_CONTROL]),
-    ("clerk1", "赵文书", [LETTER_ADMIN]),
-    ("admin", "系统管理员", [ADMIN]),
+DEMO_USERS: tuple[tuple[str, str, list[Role]], ...] = (
+    ("lawyer1", "张律师", [Role.LAWYER]),
+    ("lawyer2", "王律师", [Role.LAWYER]),
+    ("risk1", "李风控", [Role.RISK_CONTROL]),
+    ("clerk1", "赵文书", [Role.LETTER_ADMIN]),
+    ("admin", "系统管理员", [Role.ADMIN]),
 )
 # the demo lawyers' practising licence numbers (made up, 17 digits as the real ones)
 DEMO_LICENCES = {"lawyer1": "11101200910000001", "lawyer2": "11101201510000002"}
@@ -42,11 +43,14 @@ def login_key(username: str) -> str:
     return f"login:{username.strip().lower()}"
 
 
-def check_roles(roles: list[str]) -> list[str]:
-    unknown = sorted(set(roles) - set(ROLES))
+def check_roles(roles: Iterable[str]) -> list[Role]:
+    """Return the roles named, sorted and deduplicated; refuse a name that is no role."""
+    named = set(roles)
+    allowed = [r.value for r in Role]
+    unknown = sorted(named.difference(allowed))
     if unknown:
-        raise UnknownRole(details={"unknown": unknown, "allowed": list(ROLES)})
-    return sorted(set(roles))
+        raise UnknownRole(details={"unknown": unknown, "allowed": allowed})
+    return sorted(Role(r) for r in named)
 
 
 def access(user: User) -> dict[str, object]:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from . import tracing
 from .auth import TokenVerifier
 from .config import ServiceSettings
-from .consumer import EventConsumer, EventHandlers
+from .consumer import EventHandlers
 from .db import create_engine, is_postgres, make_sessionmaker
 from .edge import NulGuard, SecurityHeaders
 from .errors import install_error_handlers
@@ -46,7 +46,6 @@ class ServiceKit:
     relay: OutboxRelay | None = None
     consumer: QueueConsumer | None = None
     health: HealthMonitor | None = None
-    extras: dict[str, Any] = field(default_factory=dict)  # deprecated: use typed `deps`
     deps: Any = None
 
     def uow(self) -> UnitOfWork:
@@ -66,7 +65,6 @@ class ServiceKit:
         return self.health.snapshot()
 
 
-ExtraLifespan = Callable[[FastAPI, ServiceKit], AbstractAsyncContextManager[None]]
 DepsFactory = Callable[[ServiceKit], AbstractAsyncContextManager[D]]
 """A composition root's builder: given the running kit, enter the service's own resources
 (stores, key rings, background loops) and yield its typed dependencies object; what follows
@@ -113,22 +111,16 @@ def create_service_app(
     description: str,
     version: str = "0.1.0",
     routers: list[APIRouter],
-    consumer: EventConsumer | None = None,
     migrations_dir: Path | None = None,
-    extra_lifespan: ExtraLifespan | None = None,
     migrate_on_start: bool = True,
     deps: DepsFactory[D] | None = None,
     handlers: EventHandlers[D] | None = None,
 ) -> FastAPI:
     """Return the service's app; all connections are made in its lifespan, none at import.
 
-    A service in the kit's shape passes `deps` (its composition root's builder of its typed
-    dependencies) and `handlers` (its event handlers, bound to those dependencies once they
-    are built); `consumer` and `extra_lifespan` are the older way, kept until every service
-    has moved.
+    A service passes `deps` (its composition root's builder of its typed dependencies) and
+    `handlers` (its event handlers, bound to those dependencies once they are built).
     """
-    if consumer is not None and handlers is not None:
-        raise ValueError("give either handlers or consumer, not both")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -172,18 +164,13 @@ def create_service_app(
             )
             await kit.relay.start()
             stack.push_async_callback(kit.relay.stop)
-            if extra_lifespan is not None:
-                await stack.enter_async_context(extra_lifespan(app, kit))
             if deps is not None:
                 kit.deps = await stack.enter_async_context(deps(kit))
-            active = consumer
-            if handlers is not None:
-                active = handlers.bind(kit.deps)
-            # Consumers start only once the service's own wiring (extra_lifespan) is done,
-            # and stop before it is undone: no delivery ever meets a half-built service.
-            if active is not None and active.routing_keys:
+            # Consumers start only once the service's dependencies are built, and stop before
+            # they are closed: no delivery ever meets a half-built service.
+            if handlers is not None and handlers.routing_keys:
                 kit.consumer = QueueConsumer(
-                    active,
+                    handlers.bind(kit.deps),
                     amqp_url=settings.amqp_url,
                     exchange=settings.exchange,
                     queue_name=settings.queue_name,

@@ -10,15 +10,17 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Request
 
+from .domain import Role as Role
 from .errors import Forbidden, Unauthorized
 from .uow import Actor
 
-LAWYER = "lawyer"
-RISK_CONTROL = "risk_control"
-LETTER_ADMIN = "letter_admin"
-ADMIN = "admin"
-PARTNER = "partner"
-ROLES = (LAWYER, RISK_CONTROL, LETTER_ADMIN, ADMIN, PARTNER)
+# the roles (servicekit.domain.Role) under the names the services import
+LAWYER = Role.LAWYER
+RISK_CONTROL = Role.RISK_CONTROL
+LETTER_ADMIN = Role.LETTER_ADMIN
+ADMIN = Role.ADMIN
+PARTNER = Role.PARTNER
+ROLES = tuple(Role)
 # what a partner API key may do, chosen when the key is created (the JWT's `scopes` claim)
 CONTRACTS_READ = "contracts:read"
 DOCUMENTS_READ = "documents:read"
@@ -40,7 +42,7 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     user_agent: str | None = None
 
-    def has(self, *roles: str) -> bool:
+    def has(self, *roles: Role) -> bool:
         """Tell whether the caller holds any of `roles`."""
         return bool(self.roles.intersection(roles))
 
@@ -130,20 +132,20 @@ async def optional_user(request: Request) -> Principal | None:
     return _principal_from(request)
 
 
-def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """Return a dependency that answers 403 unless the caller holds one of `roles`."""
 
     async def dependency(request: Request) -> Principal:
         principal = await current_user(request)
         if not principal.has(*roles):
-            raise Forbidden(details={"required_roles": list(roles)})
+            raise Forbidden(details={"required_roles": [r.value for r in roles]})
         return principal
 
     return dependency
 
 
 def require_scope(
-    scope: str, *, or_roles: tuple[str, ...] = ()
+    scope: str, *, or_roles: tuple[Role, ...] = ()
 ) -> Callable[[Request], Awaitable[Principal]]:
     """Return a dependency that answers 403 unless the token grants `scope` or holds `or_roles`."""
 

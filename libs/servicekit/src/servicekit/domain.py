@@ -1,4 +1,5 @@
-"""What a service's domain may take from the kit: errors, actors, and a recorder of changes.
+"""What a service's domain may take from the kit: errors, actors, roles, and a recorder of
+changes.
 
 No web framework and no database here: a domain module imports this and stays pure.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from lexseal_events import CloudEvent
@@ -123,6 +125,16 @@ class Actor:
 
 
 SYSTEM = Actor(id="system", name="system")
+
+
+class Role(StrEnum):
+    """A role a user or API key holds; its value is what the gateway stores and tokens carry."""
+
+    LAWYER = "lawyer"
+    RISK_CONTROL = "risk_control"
+    LETTER_ADMIN = "letter_admin"
+    ADMIN = "admin"
+    PARTNER = "partner"
 
 
 @dataclass(frozen=True)
