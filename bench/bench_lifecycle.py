@@ -210,6 +210,12 @@ def _start_profile(
     return spy, out, process
 
 
+_OURS = tuple(
+    f"{package}/"
+    for package in (*SERVICES, "gateway", "servicekit", "pades", "lexseal_ca", "lexseal_events")
+)
+
+
 def _print_profile(spy: subprocess.Popen[bytes], out: Path, process: str) -> None:
     """Stop py-spy and print where the sampled process spent its time (self and total)."""
     spy.send_signal(signal.SIGINT)
@@ -233,7 +239,8 @@ def _print_profile(spy: subprocess.Popen[bytes], out: Path, process: str) -> Non
     print(f"py-spy {process}: {samples} samples; most time in (self %, total %):")
     for frame, n in sorted(own.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {100 * n / samples:5.1f}% {100 * total[frame] / samples:5.1f}%  {frame}")
-    lexseal = [(f, n) for f, n in total.items() if "/src/" in f and "site-packages" not in f]
+    # py-spy names a file by its import path ("signing/service_layer/signing.py:120")
+    lexseal = [(f, n) for f, n in total.items() if f.rsplit(" (", 1)[-1].startswith(_OURS)]
     print(f"py-spy {process}: lexseal frames by total %:")
     for frame, n in sorted(lexseal, key=lambda kv: -kv[1])[:12]:
         print(f"  {100 * n / samples:5.1f}%  {frame}")
