@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tables import (
@@ -19,6 +19,7 @@ from .tables import (
 _S = WebhookSubscription.__table__.c  # type: ignore[attr-defined]
 _D = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
 _A = WebhookAttempt.__table__.c  # type: ignore[attr-defined]
+_P = PartnerBusMessage.__table__.c  # type: ignore[attr-defined]
 
 
 def _skip_locked(session: AsyncSession) -> bool:
@@ -85,6 +86,20 @@ class WebhookRepository:
         for d, _ in rows:
             d.next_attempt_at = lease_until
         return rows
+
+    async def claim_partner_events(self, limit: int) -> list[PartnerBusMessage]:
+        """Lock the oldest events waiting for the partner bus (other replicas skip them)."""
+        stmt = (
+            select(PartnerBusMessage)
+            .order_by(_P.created_at, _P.event_id)
+            .limit(limit)
+            .with_for_update(skip_locked=_skip_locked(self.session))
+        )
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def forget_partner_events(self, event_ids: Sequence[str]) -> None:
+        """Delete the partner-bus events the broker has confirmed."""
+        await self.session.execute(delete(PartnerBusMessage).where(_P.event_id.in_(event_ids)))
 
     async def delivery(self, delivery_id: str) -> WebhookDelivery | None:
         """Return one delivery, locked for the rest of the transaction."""

@@ -12,11 +12,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from servicekit.uow import UowFactory
-from sqlalchemy import delete, select
-from sqlmodel import col
 
 from ..adapters.partner_bus import BusMessage
-from ..adapters.tables import PartnerBusMessage
+from ..adapters.webhook_repository import WebhookRepository
 
 
 class Publisher(Protocol):
@@ -36,20 +34,12 @@ async def publish_partner_events(
 ) -> int:
     """Publish up to `batch` waiting events; return how many (replicas take different rows)."""
     async with uow_factory() as uow:
-        stmt = (
-            select(PartnerBusMessage)
-            .order_by(col(PartnerBusMessage.created_at), col(PartnerBusMessage.event_id))
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        )
-        rows = list((await uow.session.execute(stmt)).scalars().all())
+        repo = uow.repo(WebhookRepository)
+        rows = await repo.claim_partner_events(batch)
         if not rows:
             return 0
         messages = [BusMessage(r.event_id, r.event_type, r.payload) for r in rows]
         await asyncio.wait_for(bus.publish(messages), timeout=confirm_within)
-        ids = [r.event_id for r in rows]
-        await uow.session.execute(
-            delete(PartnerBusMessage).where(col(PartnerBusMessage.event_id).in_(ids))
-        )
+        await repo.forget_partner_events([r.event_id for r in rows])
         await uow.commit()
         return len(rows)
