@@ -50,11 +50,8 @@ async def evidence_zip(
 ) -> bytes:
     """Return the zip of a completed envelope's evidence, the audit trail signed by the platform."""
     envelope = await visible_envelope(uow, user=user, envelope_id=envelope_id)
-    data = await envelope_evidence_zip(
-        uow, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
-    )
-    audit_download(
-        uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
+    data = await download_evidence(
+        uow, user=user, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
     )
     await uow.commit()
     return data
@@ -77,16 +74,18 @@ def audit_download(
     )
 
 
-async def envelope_evidence_zip(
+async def download_evidence(
     uow: UnitOfWork,
     *,
+    user: Principal,
     settings: Settings,
     pki: Pki,
     engine: PdfSigningEngine,
     firm: Firm,
     envelope: Envelope,
 ) -> bytes:
-    """Return the evidence zip of `envelope`, which the caller was already allowed to read."""
+    """Return the evidence zip of `envelope`, which `user` was already allowed to read, and
+    record the download (the caller commits)."""
     if envelope.status != model.COMPLETED:
         raise errors.EnvelopeNotCompleted()
     repo = uow.repo(SigningRepository)
@@ -161,7 +160,10 @@ async def envelope_evidence_zip(
         for name, data in files.items():
             zf.writestr(name, data)
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    return buf.getvalue()
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    audit_download(uow, user=user, envelope=envelope, what="evidence.zip", sha=sha)
+    return data
 
 
 async def _facts(

@@ -7,8 +7,6 @@ written to the audit log with the key that made it.
 
 from __future__ import annotations
 
-import hashlib
-
 from pades.pdf import PdfSigningEngine
 from servicekit.auth import Principal
 from servicekit.uow import UnitOfWork
@@ -19,7 +17,7 @@ from ..adapters.repository import SigningRepository
 from ..adapters.tables import Envelope
 from ..config import Settings
 from ..domain import errors, model
-from .evidence import audit_download, envelope_evidence_zip
+from .evidence import audit_download, download_evidence
 
 
 async def _completed(uow: UnitOfWork, envelope_id: str) -> Envelope:
@@ -59,11 +57,8 @@ async def evidence_package(
 ) -> bytes:
     """Return a completed envelope's evidence package and audit the download."""
     envelope = await _completed(uow, envelope_id)
-    data = await envelope_evidence_zip(
-        uow, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
-    )
-    audit_download(
-        uow, user=user, envelope=envelope, what="evidence.zip", sha=hashlib.sha256(data).hexdigest()
+    data = await download_evidence(
+        uow, user=user, settings=settings, pki=pki, engine=engine, firm=firm, envelope=envelope
     )
     await uow.commit()
     return data
