@@ -12,9 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from cnid import make_credit_code
 from fault_client import Api, Gone, Ledger
@@ -251,7 +249,6 @@ class Load:
             self.letters.append(rec)
         body = letter_body("electronic")
         body["case_serial_no"] = rec.marker
-        body["letter_date"] = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
         try:
             rec.id = api.create("letter.create", rec.marker, "/api/letters/letters", json=body)[
                 "id"

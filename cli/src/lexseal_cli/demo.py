@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cnid import make_credit_code
 from lexseal_client import Client
@@ -209,6 +210,11 @@ def _status(d: Demo, cid: str, wanted: set[str]) -> dict[str, Any] | None:
     return body if body["status"] in wanted else None
 
 
+# the firm's time zone (the letters service's LETTERS_TIMEZONE default): a letter dated the
+# machine's own today is "in the past" there between 16:00 and 24:00 UTC
+FIRM_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
 def letter_body(kind: str) -> dict[str, Any]:
     """Return a letter application as the lawyer fills it in."""
     return {
@@ -217,7 +223,7 @@ def letter_body(kind: str) -> dict[str, Any]:
         "cause_of_action": "买卖合同纠纷",
         "letter_type": "函",
         "recipient_org": "上海市浦东新区人民法院",
-        "letter_date": date.today().isoformat(),
+        "letter_date": datetime.now(FIRM_TIMEZONE).date().isoformat(),
         "content": {
             "client_name": COMPANY,
             "matter": "买卖合同纠纷一审诉讼代理",
